@@ -1,0 +1,71 @@
+// Helpers for reading reports with simdjson On-Demand.
+//
+// Pattern (read fields in document order; On-Demand lookups out of order rescan):
+//   JsonReport rep;
+//   FINDEX_RETURN_IF_ERROR(rep.Open(src));
+//   simdjson::ondemand::object root;
+//   if (rep.doc().get_object().get(root)) return rep.Malformed("expected an object");
+//   for (auto field : root) {
+//     std::string_view key;
+//     if (field.unescaped_key().get(key)) return rep.Malformed(...);
+//     if (key == "issues") ...
+//   }
+// Views returned by the helpers point into the parser's string buffer or the source and are
+// valid only until the next parse; copy them into the Finding.
+#pragma once
+
+#include <simdjson.h>
+
+#include <string>
+#include <string_view>
+
+#include "ingest/ingester.h"
+#include "ingest/source.h"
+
+namespace findex {
+
+namespace od = simdjson::ondemand;
+
+// Offset of the JSON value in `text`: skips whitespace and leading lines that do not start
+// with '{' or '[' (PHPStan's "Note: Using configuration file ..." line, a stderr line).
+// Returns npos when nothing JSON-like starts a line in the first 64 KiB.
+size_t JsonStart(std::string_view text);
+// head after JsonStart (empty when none): for sniffers.
+std::string_view JsonHead(std::string_view head);
+// True when `needle` (e.g. "\"reportSchema\"") occurs in head. Keys are matched with quotes.
+bool HeadHas(std::string_view head, std::string_view needle);
+
+class JsonReport {
+ public:
+  // Parses iteratively over src's padded buffer (no copy). Empty input (only whitespace) is
+  // an error: kParse "empty file".
+  Status Open(Source& src);
+  od::document& doc() { return doc_; }
+  const Source& source() const { return *src_; }
+  // Byte offset in the file of a value (for rejects); 0 when unknown.
+  uint64_t OffsetOf(od::value& v);
+  uint64_t OffsetOf(const char* p) const;
+  // The file-level error for malformed JSON / unexpected shape, with the offset reached.
+  Error Malformed(std::string_view what, simdjson::error_code ec = simdjson::SUCCESS);
+  Reject MakeReject(od::value& v, std::string where, std::string reason);
+  // Call after the root value was walked completely: fails when anything but whitespace
+  // follows it (two documents, garbage after the report).
+  Status Finish();
+
+ private:
+  Source* src_ = nullptr;
+  size_t start_ = 0;
+  od::parser parser_;
+  od::document doc_;
+};
+
+// Coercions that accept the loose typing real reports use ("2" vs 2, null).
+// Strings are unescaped; numbers and booleans give their JSON text; null gives "".
+// Return false only on a type they cannot turn into the target (object, array) or an error.
+bool ReadString(od::value v, std::string* out);
+bool ReadInt(od::value v, int64_t* out);      // number or numeric string
+bool ReadDouble(od::value v, double* out);    // number or numeric string
+// Raw JSON text of any value (for ProductFields or nested data kept verbatim).
+bool ReadRaw(od::value v, std::string* out);
+
+}  // namespace findex

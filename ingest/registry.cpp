@@ -1,0 +1,43 @@
+#include "ingest/registry.h"
+
+#include <vector>
+
+namespace findex {
+
+// Each format file defines one `const FormatDescriptor& XxxFormat()`.
+const FormatDescriptor& PhpstanFormat();
+// -- format declarations (keep in the same order as the list below) --
+
+std::span<const FormatDescriptor> Formats() {
+  static const std::vector<FormatDescriptor> kFormats = {
+      PhpstanFormat(),
+      // -- format list --
+  };
+  return kFormats;
+}
+
+const FormatDescriptor* FindFormat(std::string_view name) {
+  for (const auto& f : Formats()) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+Result<const FormatDescriptor*> DetectFormat(std::string_view head) {
+  const FormatDescriptor* best = nullptr;
+  SniffConfidence best_conf = SniffConfidence::kNo;
+  for (const auto& f : Formats()) {
+    SniffConfidence c = f.sniff(head);
+    if (c > best_conf) {
+      best = &f;
+      best_conf = c;
+    }
+  }
+  if (!best) {
+    return MakeError(ErrorCode::kUnknownFormat,
+                     "not a report format findex knows (see `findex formats`; use --format to force one)");
+  }
+  return best;
+}
+
+}  // namespace findex

@@ -1,0 +1,33 @@
+// Writes a Finding as ASFF JSON.
+#pragma once
+
+#include <string>
+
+#include "normalize/finding.h"
+#include "normalize/json_writer.h"
+
+namespace findex {
+
+struct AsffWriteOptions {
+  // Export: apply Security Hub limits (Title 256, Description 1024, Resources 32,
+  // ProductFields 50 / 2048 chars). Store: keep everything (full text round-trips).
+  bool apply_limits = true;
+  int indent = -1;  // < 0 compact
+};
+
+void WriteAsff(const Finding& f, JsonWriter& w, const AsffWriteOptions& opts);
+std::string ToAsffJson(const Finding& f, const AsffWriteOptions& opts = {});
+
+// ProductFields keys findex adds (prefix "findex/"): round-tripped by the ASFF reader.
+inline constexpr std::string_view kPfScanner = "findex/Scanner";
+inline constexpr std::string_view kPfFormat = "findex/Format";
+inline constexpr std::string_view kPfFingerprint = "findex/Fingerprint";
+inline constexpr std::string_view kPfScope = "findex/Scope";
+inline constexpr std::string_view kPfCwes = "findex/CWEs";
+inline constexpr std::string_view kPfFilePath = "findex/FilePath";
+inline constexpr std::string_view kPfStartLine = "findex/StartLine";
+inline constexpr std::string_view kPfEndLine = "findex/EndLine";
+inline constexpr std::string_view kPfUrl = "findex/Url";
+inline constexpr std::string_view kPfResourceCount = "findex/ResourceCount";
+
+}  // namespace findex
