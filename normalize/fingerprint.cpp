@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <cctype>
 #include <cstring>
 
 #include "normalize/text.h"
@@ -43,5 +44,98 @@ std::string Hex64(uint64_t v) {
 }
 
 std::string NormalizeSnippet(std::string_view snippet) { return CollapseWhitespace(snippet); }
+
+}  // namespace findex
+
+namespace findex {
+namespace {
+
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// Ecosystems whose package names are case-insensitive (purl spec: name is lower-cased).
+bool CaseInsensitive(std::string_view eco) {
+  return eco == "npm" || eco == "pypi" || eco == "nuget" || eco == "composer" || eco == "golang" ||
+         eco == "deb" || eco == "apk" || eco == "github";
+}
+
+}  // namespace
+
+std::string CanonicalEcosystem(std::string_view word) {
+  std::string w = ToLower(Trim(word));
+  static const struct { std::string_view from, to; } kMap[] = {
+      {"node-pkg", "npm"},        {"node", "npm"},          {"javascript", "npm"},   {"yarn", "npm"},
+      {"pnpm", "npm"},            {"python-pkg", "pypi"},   {"python", "pypi"},      {"pip", "pypi"},
+      {"pipenv", "pypi"},         {"poetry", "pypi"},       {"wheel", "pypi"},       {"egg", "pypi"},
+      {"java-archive", "maven"},  {"jar", "maven"},         {"java", "maven"},       {"pom", "maven"},
+      {"gradle", "maven"},        {"gobinary", "golang"},   {"gomod", "golang"},     {"go-module", "golang"},
+      {"go", "golang"},           {"rust-crate", "cargo"},  {"rust", "cargo"},       {"crates.io", "cargo"},
+      {"gemspec", "gem"},         {"bundler", "gem"},       {"ruby", "gem"},         {"rubygems", "gem"},
+      {"dotnet", "nuget"},        {"dotnet-core", "nuget"}, {"php-composer", "composer"}, {"php", "composer"},
+      {"debian", "deb"},          {"ubuntu", "deb"},        {"dpkg", "deb"},         {"alpine", "apk"},
+      {"redhat", "rpm"},          {"centos", "rpm"},        {"amazon", "rpm"},       {"rocky", "rpm"},
+      {"alma", "rpm"},            {"oracle", "rpm"},        {"suse", "rpm"},         {"photon", "rpm"},
+      {"cbl-mariner", "rpm"},     {"wolfi", "apk"},         {"chainguard", "apk"},
+  };
+  for (const auto& m : kMap) {
+    if (w == m.from) return std::string(m.to);
+  }
+  return w;
+}
+
+PackageId ParsePurl(std::string_view purl) {
+  PackageId id;
+  if (!StartsWith(purl, "pkg:")) return id;
+  std::string_view rest = purl.substr(4);
+  while (!rest.empty() && rest[0] == '/') rest.remove_prefix(1);
+  if (size_t hash = rest.find('#'); hash != std::string_view::npos) rest = rest.substr(0, hash);
+  if (size_t q = rest.find('?'); q != std::string_view::npos) rest = rest.substr(0, q);
+  size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return id;
+  id.ecosystem = ToLower(rest.substr(0, slash));
+  rest = rest.substr(slash + 1);
+  if (size_t at = rest.rfind('@'); at != std::string_view::npos && at > 0) {
+    id.version = PercentDecode(rest.substr(at + 1));
+    rest = rest.substr(0, at);
+  }
+  std::string path = PercentDecode(rest);
+  size_t last = path.rfind('/');
+  std::string ns = last == std::string::npos ? "" : path.substr(0, last);
+  std::string name = last == std::string::npos ? path : path.substr(last + 1);
+  if (id.ecosystem == "maven") {
+    id.name = ns.empty() ? name : ns + ":" + name;
+  } else if (id.ecosystem == "npm") {
+    id.name = ns.empty() ? name : ns + "/" + name;  // "@scope/name"
+  } else if (id.ecosystem == "deb" || id.ecosystem == "rpm" || id.ecosystem == "apk") {
+    id.name = name;  // namespace is the distro vendor; the package is the same problem
+  } else {
+    id.name = ns.empty() ? name : ns + "/" + name;
+  }
+  if (CaseInsensitive(id.ecosystem)) id.name = ToLower(id.name);
+  return id;
+}
+
+Fingerprint VulnFingerprint(std::string_view vuln_id, const PackageId& pkg) {
+  std::string eco = CanonicalEcosystem(pkg.ecosystem);
+  std::string name = CaseInsensitive(eco) ? ToLower(pkg.name) : std::string(pkg.name);
+  return FingerprintOf({"vuln", ToUpper(Trim(vuln_id)), eco, name, Trim(pkg.version)});
+}
+
+Fingerprint CodeFingerprint(std::string_view tool, std::string_view rule_id, std::string_view file_path,
+                            std::string_view anchor) {
+  return FingerprintOf({"code", ToLower(tool), rule_id, file_path, anchor});
+}
 
 }  // namespace findex
