@@ -7,11 +7,11 @@
 namespace findex {
 
 GateVerdict MakeVerdict(const GateSpec& /*spec*/, std::vector<GateHit> hits, uint64_t total_violations,
-                        size_t display_cap) {
+                        const std::vector<std::pair<SeverityLabel, uint64_t>>& by_label, size_t display_cap) {
   GateVerdict v;
   v.violations = total_violations;
   v.passed = total_violations == 0;
-  for (const auto& h : hits) v.by_label[h.label]++;
+  for (const auto& [label, n] : by_label) v.by_label[label] += n;
   std::stable_sort(hits.begin(), hits.end(), [](const GateHit& a, const GateHit& b) {
     if (a.label != b.label) return a.label > b.label;
     return a.is_new > b.is_new;
@@ -32,7 +32,7 @@ std::string FormatVerdict(const GateSpec& spec, const GateVerdict& v) {
   for (auto it = v.by_label.rbegin(); it != v.by_label.rend(); ++it) {
     counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", it->second, ToString(it->first));
   }
-  if (!counts.empty()) out += " (" + counts + (v.worst.size() < v.violations ? " among those listed" : "") + ")";
+  if (!counts.empty()) out += " (" + counts + ")";
   out += "\n";
   for (const auto& h : v.worst) {
     out += fmt::format("  {:<13} {:<16} {}{}\n      at {}  id {}\n", ToString(h.label), h.scanner,

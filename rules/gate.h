@@ -29,10 +29,10 @@ struct GateVerdict {
   std::vector<GateHit> worst;                  // most severe first, at most the display cap
 };
 
-// Builds the verdict from violating findings already filtered by the store (active,
-// not suppressed, label >= fail_on, new-only when asked). `hits` is sorted here.
+// Builds the verdict from what the store found (active, not suppressed, label >= fail_on,
+// new-only when asked): the total, counts per label, and the most severe findings to list.
 GateVerdict MakeVerdict(const GateSpec& spec, std::vector<GateHit> hits, uint64_t total_violations,
-                        size_t display_cap = 20);
+                        const std::vector<std::pair<SeverityLabel, uint64_t>>& by_label, size_t display_cap = 20);
 std::string FormatVerdict(const GateSpec& spec, const GateVerdict& v);
 
 }  // namespace findex

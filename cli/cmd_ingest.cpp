@@ -1,0 +1,505 @@
+// findex ingest: files, folders (recursive) or '-' -> store. Parsing runs on worker threads,
+// one writer thread (this one) owns the SQLite connection; each file is one transaction.
+#include <fnmatch.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "ingest/driver.h"
+#include "ingest/registry.h"
+#include "normalize/json_writer.h"
+#include "store/store.h"
+
+namespace fs = std::filesystem;
+
+namespace findex::cli {
+namespace {
+
+struct IngestFlags {
+  std::vector<std::string> paths;
+  std::string scope = "default";
+  std::string scope_from_path;
+  std::string format;
+  std::string summary = "text";
+  std::string progress = "auto";
+  std::vector<std::string> excludes;
+  std::vector<std::string> params;
+  int jobs = 0;
+};
+
+struct Chunk {
+  std::vector<Finding> findings;
+  std::vector<Reject> rejects;
+};
+
+// One input file travelling from a parser thread to the writer.
+struct Job {
+  std::string path, scope;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool header_ready = false, done = false;
+  const FormatDescriptor* format = nullptr;
+  uint64_t hash = 0, bytes = 0, raw_bytes = 0;
+  std::deque<Chunk> chunks;
+  Status status;
+  std::atomic<bool> cancel{false};
+};
+
+constexpr size_t kChunkFindings = 512;
+constexpr size_t kMaxChunksQueued = 8;
+
+class ChunkSink : public FindingSink {
+ public:
+  ChunkSink(Job& job, const AsffContext& ctx, std::string now) : job_(job), ctx_(ctx), now_(std::move(now)) {}
+  Status Accept(Finding&& f) override {
+    Finalize(f, ctx_, job_.scope, now_);
+    cur_.findings.push_back(std::move(f));
+    if (cur_.findings.size() >= kChunkFindings) return Flush();
+    return Status::Ok();
+  }
+  void AddReject(Reject&& r) override { cur_.rejects.push_back(std::move(r)); }
+  Status Flush() {
+    if (cur_.findings.empty() && cur_.rejects.empty()) return Status::Ok();
+    std::unique_lock lock(job_.mu);
+    job_.cv.wait(lock, [&] { return job_.chunks.size() < kMaxChunksQueued || job_.cancel.load(); });
+    if (job_.cancel.load()) return MakeError(ErrorCode::kInternal, "cancelled");
+    job_.chunks.push_back(std::move(cur_));
+    cur_ = Chunk{};
+    job_.cv.notify_all();
+    return Status::Ok();
+  }
+
+ private:
+  Job& job_;
+  const AsffContext& ctx_;
+  std::string now_;
+  Chunk cur_;
+};
+
+void Parse(Job& job, const FormatDescriptor* forced, const IngestOptions& opts, const AsffContext& ctx,
+           const std::string& now) {
+  auto finish = [&](Status st) {
+    std::lock_guard lock(job.mu);
+    job.status = std::move(st);
+    job.done = true;
+    job.header_ready = true;
+    job.cv.notify_all();
+  };
+  auto loaded = Source::FromFile(job.path);
+  if (!loaded.ok()) return finish(loaded.error());
+  Source src = std::move(loaded.value());
+  const FormatDescriptor* fmt = forced;
+  if (!fmt) {
+    auto detected = DetectFormat(src.head());
+    if (!detected.ok()) {
+      Error e = detected.error();
+      e.where = src.path();
+      return finish(e);
+    }
+    fmt = *detected;
+  }
+  {
+    std::lock_guard lock(job.mu);
+    job.format = fmt;
+    job.hash = src.content_hash();
+    job.bytes = src.size();
+    job.raw_bytes = src.raw_size();
+    job.header_ready = true;
+    job.cv.notify_all();
+  }
+  ChunkSink sink(job, ctx, now);
+  auto res = IngestSource(src, fmt, opts, sink);
+  if (!res.ok()) return finish(res.error());
+  Status st = sink.Flush();
+  finish(st);
+}
+
+bool Excluded(const std::string& path, const std::vector<std::string>& excludes) {
+  std::string name = fs::path(path).filename().string();
+  for (const auto& pat : excludes) {
+    if (fnmatch(pat.c_str(), name.c_str(), 0) == 0 || fnmatch(pat.c_str(), path.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
+
+Status CollectFiles(const IngestFlags& fl, std::vector<std::string>* out) {
+  int stdin_count = 0;
+  for (const auto& p : fl.paths) {
+    if (p == "-") {
+      if (++stdin_count > 1) return MakeError(ErrorCode::kInvalidArgument, "'-' (stdin) may be given once");
+      out->push_back(p);
+      continue;
+    }
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<std::string> files;
+      fs::recursive_directory_iterator it(p, fs::directory_options::skip_permission_denied, ec), end;
+      if (ec) return MakeError(ErrorCode::kIo, "cannot read folder: " + ec.message(), p);
+      for (; it != end; it.increment(ec)) {
+        if (ec) return MakeError(ErrorCode::kIo, "cannot read folder: " + ec.message(), p);
+        std::string name = it->path().filename().string();
+        if (!name.empty() && name[0] == '.') {  // hidden files and folders (.git, ...)
+          if (it->is_directory()) it.disable_recursion_pending();
+          continue;
+        }
+        if (it->is_regular_file() && !Excluded(it->path().string(), fl.excludes)) files.push_back(it->path().string());
+      }
+      std::sort(files.begin(), files.end());
+      out->insert(out->end(), files.begin(), files.end());
+    } else if (fs::exists(p, ec)) {
+      if (!Excluded(p, fl.excludes)) out->push_back(p);
+    } else {
+      return MakeError(ErrorCode::kIo, "no such file or folder", p);
+    }
+  }
+  return Status::Ok();
+}
+
+struct FileResult {
+  std::string file, format, status = "ok", error;
+  RunCounts counts;
+};
+
+class Progress {
+ public:
+  Progress(bool enabled, size_t total_files) : enabled_(enabled), total_(total_files), start_(Clock::now()) {}
+  void Update(size_t files_done, uint64_t bytes, uint64_t findings, bool force = false) {
+    if (!enabled_) return;
+    auto now = Clock::now();
+    if (!force && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    double secs = std::max(1e-3, std::chrono::duration<double>(now - start_).count());
+    std::fprintf(stderr, "\r\033[K[%zu/%zu files] %.1f MB, %llu findings, %.0f findings/s", files_done, total_,
+                 static_cast<double>(bytes) / 1e6, static_cast<unsigned long long>(findings),
+                 static_cast<double>(findings) / secs);
+    std::fflush(stderr);
+    shown_ = true;
+  }
+  void Done() {
+    if (shown_) std::fprintf(stderr, "\r\033[K");
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  bool enabled_;
+  size_t total_;
+  Clock::time_point start_, last_{};
+  bool shown_ = false;
+};
+
+void PrintJsonSummary(const FileResult& r) {
+  std::string out;
+  JsonWriter w(&out);
+  w.BeginObject()
+      .Field("file", r.file)
+      .Field("format", r.format)
+      .Key("records").UInt(r.counts.records)
+      .Key("new").UInt(r.counts.new_)
+      .Key("updated").UInt(r.counts.updated)
+      .Key("unchanged").UInt(r.counts.unchanged)
+      .Key("reopened").UInt(r.counts.reopened)
+      .Key("resolved").UInt(r.counts.resolved)
+      .Key("rejects").UInt(r.counts.rejects)
+      .Field("status", r.status);
+  if (!r.error.empty()) w.Field("error", r.error);
+  w.EndObject();
+  std::fprintf(stdout, "%s\n", out.c_str());
+  std::fflush(stdout);
+}
+
+void PrintTextSummary(const std::vector<FileResult>& results, double secs, uint64_t bytes) {
+  RunCounts t;
+  size_t failed = 0, skipped = 0;
+  std::map<std::string, std::pair<size_t, RunCounts>> by_format;
+  for (const auto& r : results) {
+    if (r.status == "error") {
+      ++failed;
+      continue;
+    }
+    if (r.status == "unchanged") ++skipped;
+    auto& [n, c] = by_format[r.format];
+    ++n;
+    for (RunCounts* x : {&t, &c}) {
+      x->records += r.counts.records;
+      x->new_ += r.counts.new_;
+      x->updated += r.counts.updated;
+      x->unchanged += r.counts.unchanged;
+      x->reopened += r.counts.reopened;
+      x->resolved += r.counts.resolved;
+      x->rejects += r.counts.rejects;
+    }
+  }
+  auto row = [](const std::string& name, const std::string& files, const RunCounts& c) {
+    return std::vector<std::string>{name, files, std::to_string(c.records), std::to_string(c.new_),
+                                    std::to_string(c.updated), std::to_string(c.unchanged), std::to_string(c.reopened),
+                                    std::to_string(c.resolved), std::to_string(c.rejects)};
+  };
+  const bool per_file = results.size() <= 30;
+  TableWriter table({per_file ? "FILE" : "FORMAT", per_file ? "FORMAT" : "FILES", "RECORDS", "NEW", "UPDATED",
+                     "UNCHANGED", "REOPENED", "RESOLVED", "REJECTS"});
+  if (per_file) {
+    for (const auto& r : results) {
+      if (r.status == "error") continue;
+      auto cells = row(r.file, r.format + (r.status == "unchanged" ? " (identical, skipped)" : ""), r.counts);
+      table.Row(cells);
+    }
+  } else {
+    for (const auto& [fmt, v] : by_format) table.Row(row(fmt, std::to_string(v.first), v.second));
+  }
+  table.Row(row("total", std::to_string(results.size() - failed) + " ok", t));
+  table.Print(stdout, 70);
+  std::fprintf(stdout, "%zu file%s, %zu failed, %zu identical to the last ingest; %.1f MB in %.2f s\n", results.size(),
+               results.size() == 1 ? "" : "s", failed, skipped, static_cast<double>(bytes) / 1e6, secs);
+}
+
+int RunIngest(const IngestFlags& fl, const Globals& g) {
+  SetupLogging(g);
+  const FormatDescriptor* forced = nullptr;
+  if (!fl.format.empty()) {
+    forced = FindFormat(fl.format);
+    if (!forced) {
+      spdlog::error("unknown format '{}' (see `findex formats`)", fl.format);
+      return kExitError;
+    }
+  }
+  IngestOptions opts;
+  for (const auto& p : fl.params) {
+    size_t eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      spdlog::error("--param takes KEY=VALUE, got '{}'", p);
+      return kExitError;
+    }
+    opts.params[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  std::vector<std::string> files;
+  if (Status st = CollectFiles(fl, &files); !st.ok()) {
+    spdlog::error("{}", st.error().ToString());
+    return kExitError;
+  }
+  if (files.empty()) {
+    spdlog::error("no input files");
+    return kExitError;
+  }
+  std::vector<std::unique_ptr<Job>> jobs;
+  std::vector<FileResult> results(files.size());
+  bool any_failed = false;
+  for (size_t i = 0; i < files.size(); ++i) {
+    auto job = std::make_unique<Job>();
+    job->path = files[i];
+    job->scope = fl.scope;
+    results[i].file = files[i] == "-" ? "<stdin>" : files[i];
+    if (!fl.scope_from_path.empty() && files[i] != "-" && !ScopeFromPath(fl.scope_from_path, files[i], &job->scope)) {
+      job->status = MakeError(ErrorCode::kInvalidArgument, "path does not match --scope-from-path " + fl.scope_from_path, files[i]);
+      job->done = job->header_ready = true;
+    }
+    jobs.push_back(std::move(job));
+  }
+  auto store = Store::Open(g.DbPath());
+  if (!store.ok()) {
+    spdlog::error("{}", store.error().ToString());
+    return kExitError;
+  }
+  const AsffContext ctx = g.Context();
+  const std::string now = Now();
+
+  // Parsers run ahead of the writer by at most `window` files, which bounds memory.
+  unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  int nworkers = fl.jobs > 0 ? fl.jobs : static_cast<int>(std::max(1u, hw - 1));
+  nworkers = std::min<int>(nworkers, static_cast<int>(jobs.size()));
+  const size_t window = static_cast<size_t>(nworkers) + 2;
+  std::atomic<size_t> next{0};
+  std::mutex win_mu;
+  std::condition_variable win_cv;
+  size_t finished = 0;  // jobs the writer is done with
+  std::vector<std::thread> workers;
+  for (int w = 0; w < nworkers; ++w) {
+    workers.emplace_back([&] {
+      for (;;) {
+        size_t i = next.fetch_add(1);
+        if (i >= jobs.size()) return;
+        {
+          std::unique_lock lock(win_mu);
+          win_cv.wait(lock, [&] { return i < finished + window; });
+        }
+        Job& job = *jobs[i];
+        bool pre_done;
+        {
+          std::lock_guard lock(job.mu);
+          pre_done = job.done;
+        }
+        if (!pre_done) Parse(job, forced, opts, ctx, now);
+      }
+    });
+  }
+
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  Progress progress(!g.quiet && (fl.progress == "always" || (fl.progress == "auto" && tty)), jobs.size());
+  auto t0 = std::chrono::steady_clock::now();
+  uint64_t total_bytes = 0, total_findings = 0;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    Job& job = *jobs[i];
+    FileResult& res = results[i];
+    {
+      std::unique_lock lock(job.mu);
+      job.cv.wait(lock, [&] { return job.header_ready; });
+    }
+    bool started = false;
+    Status failure;
+    if (job.format) res.format = std::string(job.format->name);
+    if (job.format && !(job.done && !job.status.ok())) {
+      auto same = (*store)->IsLatestContent(job.scope, std::string(job.format->scanner), job.hash);
+      if (!same.ok()) {
+        failure = same.error();
+      } else if (*same) {
+        res.status = "unchanged";
+        job.cancel = true;
+        job.cv.notify_all();
+      } else {
+        RunInfo info{res.file, res.format, std::string(job.format->scanner), job.scope, job.hash, job.bytes, now};
+        failure = (*store)->BeginRun(info);
+        started = failure.ok();
+      }
+    }
+    // Drain the job: store its chunks while the run is open, drop them otherwise.
+    for (;;) {
+      Chunk chunk;
+      bool have = false, done = false;
+      {
+        std::unique_lock lock(job.mu);
+        job.cv.wait(lock, [&] { return !job.chunks.empty() || job.done; });
+        if (!job.chunks.empty()) {
+          chunk = std::move(job.chunks.front());
+          job.chunks.pop_front();
+          have = true;
+          job.cv.notify_all();
+        } else {
+          done = true;
+        }
+      }
+      if (done) break;
+      if (!have || !started || !failure.ok()) continue;
+      for (auto& f : chunk.findings) {
+        failure = (*store)->Put(std::move(f));
+        if (!failure.ok()) break;
+      }
+      for (auto& r : chunk.rejects) {
+        if (!failure.ok()) break;
+        spdlog::debug("{}: reject at byte {} line {} ({}): {}", res.file, r.offset, r.line, r.where, r.reason);
+        failure = (*store)->PutReject(StoredReject{r.offset, r.line, r.where, r.reason});
+      }
+      total_findings += chunk.findings.size();
+      if (!failure.ok()) {
+        job.cancel = true;
+        job.cv.notify_all();
+      }
+      progress.Update(i, total_bytes, total_findings);
+    }
+    if (failure.ok() && res.status != "unchanged" && !job.status.ok()) failure = job.status;
+    if (!failure.ok()) {
+      if (started) (*store)->AbortRun();
+      res.status = "error";
+      res.error = failure.error().ToString();
+      res.counts = RunCounts{};
+      any_failed = true;
+      spdlog::error("{}", res.error.find(res.file) == std::string::npos ? res.file + ": " + res.error : res.error);
+    } else if (started) {
+      auto counts = (*store)->CommitRun();
+      if (!counts.ok()) {
+        res.status = "error";
+        res.error = counts.error().ToString();
+        any_failed = true;
+        spdlog::error("{}: {}", res.file, res.error);
+      } else {
+        res.counts = *counts;
+      }
+    }
+    total_bytes += job.raw_bytes;
+    {
+      std::lock_guard lock(win_mu);
+      finished = i + 1;
+    }
+    win_cv.notify_all();
+    // Free the job's memory as soon as it is stored.
+    { std::lock_guard lock(job.mu); job.chunks.clear(); }
+    progress.Update(i + 1, total_bytes, total_findings, i + 1 == jobs.size());
+    if (fl.summary == "json") PrintJsonSummary(res);
+  }
+  for (auto& t : workers) t.join();
+  progress.Done();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (fl.summary == "text" && !g.quiet) PrintTextSummary(results, secs, total_bytes);
+  return any_failed ? kExitError : kExitOk;
+}
+
+}  // namespace
+
+bool ScopeFromPath(const std::string& pattern, const std::string& path, std::string* scope) {
+  auto split = [](const std::string& s) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (start <= s.size()) {
+      size_t slash = s.find('/', start);
+      if (slash == std::string::npos) slash = s.size();
+      if (slash > start && s.substr(start, slash - start) != ".") parts.push_back(s.substr(start, slash - start));
+      start = slash + 1;
+    }
+    return parts;
+  };
+  std::vector<std::string> pat = split(pattern), segs = split(path);
+  std::vector<std::string> captures;
+  std::function<bool(size_t, size_t)> match = [&](size_t pi, size_t si) -> bool {
+    if (pi == pat.size()) return si == segs.size();
+    const std::string& p = pat[pi];
+    if (p == "**") {
+      for (size_t k = si; k <= segs.size(); ++k) {
+        if (match(pi + 1, k)) return true;
+      }
+      return false;
+    }
+    if (si == segs.size()) return false;
+    if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+      captures.push_back(segs[si]);
+      if (match(pi + 1, si + 1)) return true;
+      captures.pop_back();
+      return false;
+    }
+    if (fnmatch(p.c_str(), segs[si].c_str(), 0) != 0) return false;
+    return match(pi + 1, si + 1);
+  };
+  if (!match(0, 0) || captures.empty()) return false;
+  std::string s;
+  for (const auto& c : captures) s += (s.empty() ? "" : ":") + c;
+  *scope = s;
+  return true;
+}
+
+void AddIngest(CLI::App& app, Globals& g, int* exit_code) {
+  auto fl = std::make_shared<IngestFlags>();
+  CLI::App* cmd = app.add_subcommand("ingest", "Ingest scanner reports (files, folders, or - for stdin) into the store");
+  cmd->add_option("paths", fl->paths, "Report files, folders (recursive) or - for stdin")->required();
+  cmd->add_option("--scope", fl->scope, "Scope the findings belong to, e.g. repo:branch (default: default)");
+  cmd->add_option("--scope-from-path", fl->scope_from_path,
+                  "Derive each file's scope from its path, e.g. 'reports/{repo}/{branch}/*' -> repo:branch");
+  cmd->add_option("--format", fl->format, "Force a format instead of detecting it (see `findex formats`)");
+  cmd->add_option("--summary", fl->summary, "text (default), json (one object per file on stdout) or none")
+      ->check(CLI::IsMember({"text", "json", "none"}));
+  cmd->add_option("--progress", fl->progress, "auto (when stderr is a terminal), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->add_option("--exclude", fl->excludes, "Skip files whose name or path matches this glob (repeatable)");
+  cmd->add_option("--param", fl->params, "Format setting KEY=VALUE, e.g. cfn-nag.mode=aggregate (repeatable)");
+  cmd->add_option("-j,--jobs", fl->jobs, "Parser threads (default: cores - 1, at least 1)");
+  cmd->callback([fl, &g, exit_code] { *exit_code = RunIngest(*fl, g); });
+}
+
+}  // namespace findex::cli

@@ -1,0 +1,22 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+#include "cli/common.h"
+
+namespace findex::cli {
+
+// Each Add* registers a subcommand whose callback stores its exit code in *exit_code.
+void AddIngest(CLI::App& app, Globals& g, int* exit_code);
+void AddQuery(CLI::App& app, Globals& g, int* exit_code);
+void AddExport(CLI::App& app, Globals& g, int* exit_code);
+void AddGate(CLI::App& app, Globals& g, int* exit_code);
+void AddFormats(CLI::App& app, Globals& g, int* exit_code);
+
+// Maps "reports/{repo}/{branch}/*" over a path: captures joined by ':' ("repo:branch").
+// `*` matches one path segment, `**` any number; returns false when the path does not match.
+bool ScopeFromPath(const std::string& pattern, const std::string& path, std::string* scope);
+
+}  // namespace findex::cli

@@ -1,0 +1,34 @@
+// findex: security findings -> ASFF -> deduplicated SQLite store -> gate, query, export.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+
+int main(int argc, char** argv) {
+  using namespace findex::cli;
+  CLI::App app{"findex: aggregate and normalize security findings (ASFF), gate CI builds, query and export"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "findex 0.1.0");
+  Globals g;
+  app.add_option("--db", g.db, "Store path (default: $FINDEX_DB, else ./findex.db)");
+  app.add_option("--account-id", g.account, "AWS account id for ASFF (default: $FINDEX_ACCOUNT_ID, else 000000000000)");
+  app.add_option("--region", g.region, "AWS region for ASFF (default: $FINDEX_REGION, $AWS_REGION, else us-east-1)");
+  app.add_option("--partition", g.partition, "AWS partition for ASFF (default: $FINDEX_PARTITION, else aws)");
+  app.add_flag("-v,--verbose", g.verbose, "Debug logging on stderr");
+  app.add_flag("-q,--quiet", g.quiet, "Only errors on stderr; no text summary");
+  int exit_code = kExitOk;
+  AddIngest(app, g, &exit_code);
+  AddQuery(app, g, &exit_code);
+  AddExport(app, g, &exit_code);
+  AddGate(app, g, &exit_code);
+  AddFormats(app, g, &exit_code);
+  app.fallthrough();  // global options are accepted after the subcommand too
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    // --help and --version are successes; every usage error is exit 2.
+    return rc == 0 ? kExitOk : kExitError;
+  }
+  return exit_code;
+}

@@ -1,0 +1,124 @@
+#include "store/schema.h"
+
+#include <string>
+
+namespace findex {
+namespace {
+
+// Each entry migrates from version i to i+1. Never edit a released step; append a new one.
+const char* const kMigrations[] = {
+    // 0 -> 1
+    R"sql(
+CREATE TABLE runs(
+  id INTEGER PRIMARY KEY,
+  file TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  format TEXT NOT NULL,
+  scanner TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  batch INTEGER NOT NULL DEFAULT 0,  -- first run id of the `findex ingest` invocation
+  bytes INTEGER NOT NULL DEFAULT 0,
+  records INTEGER NOT NULL DEFAULT 0,
+  new INTEGER NOT NULL DEFAULT 0,
+  updated INTEGER NOT NULL DEFAULT 0,
+  unchanged INTEGER NOT NULL DEFAULT 0,
+  reopened INTEGER NOT NULL DEFAULT 0,
+  resolved INTEGER NOT NULL DEFAULT 0,
+  rejects INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX runs_scope_scanner ON runs(scope, scanner, id);
+CREATE INDEX runs_scope_batch ON runs(scope, batch);
+
+CREATE TABLE findings(
+  id INTEGER PRIMARY KEY,
+  scope TEXT NOT NULL,
+  fingerprint BLOB NOT NULL,
+  asff_id TEXT NOT NULL,
+  scanner TEXT NOT NULL,
+  format TEXT NOT NULL,
+  generator_id TEXT NOT NULL,
+  title TEXT NOT NULL,
+  severity INTEGER NOT NULL,      -- 0 INFORMATIONAL .. 4 CRITICAL
+  normalized INTEGER NOT NULL,
+  workflow TEXT NOT NULL,
+  record_state TEXT NOT NULL,
+  resource_id TEXT,
+  location TEXT,                  -- file:line or URL
+  vuln_id TEXT,
+  package TEXT,
+  first_seen_run INTEGER NOT NULL,
+  last_seen_run INTEGER NOT NULL,
+  first_observed_at TEXT NOT NULL,
+  last_observed_at TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  content_hash INTEGER NOT NULL,  -- of doc; tells "unchanged" from "updated"
+  doc TEXT NOT NULL,              -- the finding as untruncated ASFF JSON
+  UNIQUE(scope, fingerprint)
+);
+-- Covering index for the gate: active, unsuppressed, severity >= X, optionally new.
+CREATE INDEX findings_gate ON findings(record_state, severity, workflow, scope, first_seen_run);
+CREATE INDEX findings_scanner ON findings(scanner, scope);
+CREATE INDEX findings_resource ON findings(resource_id);
+
+-- Which run observed which finding.
+CREATE TABLE observations(
+  run_id INTEGER NOT NULL,
+  finding_id INTEGER NOT NULL,
+  PRIMARY KEY(run_id, finding_id)
+) WITHOUT ROWID;
+
+CREATE TABLE rejects(
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL,
+  file TEXT NOT NULL,
+  offset INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  location TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+CREATE INDEX rejects_run ON rejects(run_id);
+
+-- The documented view for `findex sql` and ad hoc queries.
+CREATE VIEW v_findings AS
+SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator_id AS rule,
+       f.title,
+       CASE f.severity WHEN 0 THEN 'INFORMATIONAL' WHEN 1 THEN 'LOW' WHEN 2 THEN 'MEDIUM'
+                       WHEN 3 THEN 'HIGH' ELSE 'CRITICAL' END AS severity,
+       f.severity AS severity_rank, f.normalized, f.workflow, f.record_state AS state,
+       f.resource_id AS resource, f.location, f.vuln_id, f.package,
+       f.first_observed_at, f.last_observed_at, f.created_at, f.updated_at,
+       f.first_seen_run, f.last_seen_run, lower(hex(f.fingerprint)) AS fingerprint, f.doc AS asff
+FROM findings f;
+)sql",
+};
+
+}  // namespace
+
+Status MigrateSchema(sqlite3* db) {
+  sqlite3_stmt* st = nullptr;
+  int version = 0;
+  if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    version = sqlite3_column_int(st, 0);
+  }
+  sqlite3_finalize(st);
+  const int target = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
+  if (version > target) {
+    return MakeError(ErrorCode::kStore, "the store has schema version " + std::to_string(version) +
+                                            ", newer than this findex (" + std::to_string(target) + ")");
+  }
+  for (int v = version; v < target; ++v) {
+    std::string sql = "BEGIN IMMEDIATE;\n" + std::string(kMigrations[v]) + "\nPRAGMA user_version=" + std::to_string(v + 1) + ";\nCOMMIT;";
+    char* err = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "unknown error";
+      sqlite3_free(err);
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      return MakeError(ErrorCode::kStore, "schema migration to version " + std::to_string(v + 1) + " failed: " + msg);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace findex

@@ -1,0 +1,573 @@
+#include "store/store.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+#include "normalize/asff_reader.h"
+#include "normalize/asff_writer.h"
+#include "normalize/fingerprint.h"
+#include "normalize/text.h"
+#include "store/schema.h"
+
+namespace findex {
+namespace {
+
+void BindText(sqlite3_stmt* st, int i, std::string_view s) {
+  sqlite3_bind_text(st, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+}
+
+// Nullable text: empty strings become NULL so that filters and group-by see "absent".
+void BindOptText(sqlite3_stmt* st, int i, std::string_view s) {
+  if (s.empty()) {
+    sqlite3_bind_null(st, i);
+  } else {
+    BindText(st, i, s);
+  }
+}
+
+std::string ColText(sqlite3_stmt* st, int i) {
+  const unsigned char* p = sqlite3_column_text(st, i);
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(st, i)))
+           : std::string();
+}
+
+std::string LocationOf(const Finding& f) {
+  if (!f.location.file_path.empty()) {
+    return f.location.start_line > 0 ? f.location.file_path + ":" + std::to_string(f.location.start_line)
+                                     : f.location.file_path;
+  }
+  return f.location.url;
+}
+
+}  // namespace
+
+Store::~Store() {
+  if (in_run_) AbortRun();
+  for (sqlite3_stmt* st : {st_lookup_, st_insert_, st_touch_, st_update_, st_observe_, st_reject_}) {
+    sqlite3_finalize(st);
+  }
+  if (db_) sqlite3_close(db_);
+}
+
+Error Store::SqlError(const char* what) const {
+  return MakeError(ErrorCode::kStore, std::string(what) + ": " + (db_ ? sqlite3_errmsg(db_) : "no database"));
+}
+
+Status Store::Exec(const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errmsg(db_);
+    sqlite3_free(err);
+    return MakeError(ErrorCode::kStore, msg);
+  }
+  return Status::Ok();
+}
+
+Status Store::Prepare(const char* sql, sqlite3_stmt** st) {
+  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, st, nullptr) != SQLITE_OK) {
+    return SqlError("prepare failed");
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool read_only) {
+  std::unique_ptr<Store> s(new Store());
+  s->read_only_ = read_only;
+  if (read_only && !std::filesystem::exists(path)) {
+    return MakeError(ErrorCode::kStore, "no store at " + path + " (run `findex ingest` first, or pass --db)");
+  }
+  int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (sqlite3_open_v2(path.c_str(), &s->db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    return MakeError(ErrorCode::kStore, std::string("cannot open store: ") + (s->db_ ? sqlite3_errmsg(s->db_) : path), path);
+  }
+  sqlite3_busy_timeout(s->db_, 10000);
+  // 16 KiB pages and a large page cache were measured to matter most for insert speed
+  // (../shared/PERFORMANCE.md); page_size only takes effect on a new database.
+  const char* pragmas = read_only ? "PRAGMA cache_size=-65536; PRAGMA query_only=1;"
+                                  : "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                                    " PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY;";
+  if (Status st = s->Exec(pragmas); !st.ok()) {
+    return MakeError(ErrorCode::kStore, "cannot configure store: " + st.error().message, path);
+  }
+  if (read_only) {
+    sqlite3_stmt* st = nullptr;
+    int version = 0;
+    if (sqlite3_prepare_v2(s->db_, "PRAGMA user_version", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+      version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (version == 0) return MakeError(ErrorCode::kStore, "not a findex store (no schema)", path);
+    if (version > kSchemaVersion) return MakeError(ErrorCode::kStore, "store schema is newer than this findex", path);
+  } else {
+    Status st = MigrateSchema(s->db_);
+    if (!st.ok()) return MakeError(ErrorCode::kStore, st.error().message, path);
+  }
+  return s;
+}
+
+Status Store::PrepareIngestStatements() {
+  if (st_lookup_) return Status::Ok();
+  FINDEX_RETURN_IF_ERROR(Prepare(
+      "SELECT id, record_state, workflow, content_hash, last_seen_run, severity, scanner FROM findings"
+      " WHERE scope=?1 AND fingerprint=?2",
+      &st_lookup_));
+  FINDEX_RETURN_IF_ERROR(Prepare(
+      "INSERT INTO findings(scope, fingerprint, asff_id, scanner, format, generator_id, title, severity,"
+      " normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run,"
+      " last_seen_run, first_observed_at, last_observed_at, created_at, updated_at, content_hash, doc)"
+      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'ACTIVE',?11,?12,?13,?14,?15,?15,?16,?17,?18,?18,?19,?20)",
+      &st_insert_));
+  FINDEX_RETURN_IF_ERROR(Prepare(
+      "UPDATE findings SET last_seen_run=?1, last_observed_at=max(last_observed_at, ?2), updated_at=?3"
+      " WHERE id=?4",
+      &st_touch_));
+  FINDEX_RETURN_IF_ERROR(Prepare(
+      "UPDATE findings SET asff_id=?1, scanner=?2, format=?3, generator_id=?4, title=?5, severity=?6,"
+      " normalized=?7, workflow=?8, record_state='ACTIVE', resource_id=?9, location=?10, vuln_id=?11,"
+      " package=?12, last_seen_run=?13, first_observed_at=min(first_observed_at, ?14),"
+      " last_observed_at=max(last_observed_at, ?15), updated_at=?16, content_hash=?17, doc=?18 WHERE id=?19",
+      &st_update_));
+  FINDEX_RETURN_IF_ERROR(Prepare("INSERT OR IGNORE INTO observations(run_id, finding_id) VALUES(?1, ?2)", &st_observe_));
+  FINDEX_RETURN_IF_ERROR(Prepare(
+      "INSERT INTO rejects(run_id, file, offset, line, location, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &st_reject_));
+  return Status::Ok();
+}
+
+Result<bool> Store::IsLatestContent(const std::string& scope, const std::string& scanner, uint64_t content_hash) {
+  sqlite3_stmt* st = nullptr;
+  FINDEX_RETURN_IF_ERROR(Prepare(
+      "SELECT content_hash FROM runs WHERE scope=?1 AND scanner=?2 ORDER BY id DESC LIMIT 1", &st));
+  BindText(st, 1, scope);
+  BindText(st, 2, scanner);
+  bool same = false;
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) same = ColText(st, 0) == Hex64(content_hash);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError("run lookup failed");
+  return same;
+}
+
+Status Store::BeginRun(const RunInfo& info) {
+  if (read_only_) return MakeError(ErrorCode::kStore, "store opened read-only");
+  if (in_run_) return MakeError(ErrorCode::kInternal, "a run is already open");
+  FINDEX_RETURN_IF_ERROR(PrepareIngestStatements());
+  FINDEX_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  in_run_ = true;
+  run_ = info;
+  counts_ = RunCounts{};
+  seen_this_run_.clear();
+  prev_run_ = 0;
+  sqlite3_stmt* st = nullptr;
+  Status status = Prepare("SELECT max(id) FROM runs WHERE scope=?1 AND scanner=?2", &st);
+  if (status.ok()) {
+    BindText(st, 1, info.scope);
+    BindText(st, 2, info.scanner);
+    if (sqlite3_step(st) == SQLITE_ROW) prev_run_ = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    status = Prepare(
+        "INSERT INTO runs(file, content_hash, format, scanner, scope, started_at, bytes, batch)"
+        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+        &st);
+  }
+  if (status.ok()) {
+    BindText(st, 1, info.file);
+    BindText(st, 2, Hex64(info.content_hash));
+    BindText(st, 3, info.format);
+    BindText(st, 4, info.scanner);
+    BindText(st, 5, info.scope);
+    BindText(st, 6, info.now);
+    sqlite3_bind_int64(st, 7, static_cast<int64_t>(info.bytes));
+    sqlite3_bind_int64(st, 8, batch_id_);
+    if (sqlite3_step(st) != SQLITE_DONE) status = SqlError("cannot record run");
+    sqlite3_finalize(st);
+  }
+  if (!status.ok()) {
+    AbortRun();
+    return status;
+  }
+  counts_.run_id = sqlite3_last_insert_rowid(db_);
+  if (batch_id_ == 0) {
+    // The first run of this invocation names the batch (gate --new-only compares batches).
+    batch_id_ = counts_.run_id;
+    std::string sql = "UPDATE runs SET batch=id WHERE id=" + std::to_string(counts_.run_id);
+    if (Status s = Exec(sql.c_str()); !s.ok()) {
+      AbortRun();
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
+Status Store::Put(Finding&& f) {
+  if (!in_run_) return MakeError(ErrorCode::kInternal, "Put outside a run");
+  ++counts_.records;
+  // Observation times an ingester took from the report (Falco, Inspector) win over the run time.
+  std::string first_obs = f.first_observed_at.empty() ? run_.now : f.first_observed_at;
+  std::string last_obs = f.last_observed_at.empty() ? run_.now : f.last_observed_at;
+  WorkflowStatus reported_workflow = f.workflow;
+  // The document holds what the report said; lifecycle fields live in columns.
+  f.created_at.clear();
+  f.updated_at.clear();
+  f.first_observed_at.clear();
+  f.last_observed_at.clear();
+  f.record_state = RecordState::kActive;
+  doc_buf_.clear();
+  {
+    JsonWriter w(&doc_buf_);
+    WriteAsff(f, w, AsffWriteOptions{false, -1});
+  }
+  const uint64_t content_hash = Hash64(doc_buf_);
+  const std::string location = LocationOf(f);
+  const std::string& resource = f.resources.empty() ? std::string() : f.resources.front().id;
+  std::string vuln_id, package;
+  if (!f.vulnerabilities.empty()) {
+    vuln_id = ToUpper(f.vulnerabilities.front().id);
+    if (!f.vulnerabilities.front().vulnerable_packages.empty()) package = f.vulnerabilities.front().vulnerable_packages.front().name;
+  }
+
+  sqlite3_reset(st_lookup_);
+  BindText(st_lookup_, 1, run_.scope);
+  sqlite3_bind_blob(st_lookup_, 2, f.fingerprint.bytes.data(), 16, SQLITE_TRANSIENT);
+  int rc = sqlite3_step(st_lookup_);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError("finding lookup failed");
+  int64_t rowid = 0;
+  if (rc == SQLITE_DONE) {
+    sqlite3_stmt* s = st_insert_;
+    sqlite3_reset(s);
+    BindText(s, 1, run_.scope);
+    sqlite3_bind_blob(s, 2, f.fingerprint.bytes.data(), 16, SQLITE_TRANSIENT);
+    BindText(s, 3, f.id);
+    BindText(s, 4, f.scanner);
+    BindText(s, 5, f.format);
+    BindText(s, 6, f.generator_id);
+    BindText(s, 7, f.title);
+    sqlite3_bind_int(s, 8, static_cast<int>(f.severity.label));
+    sqlite3_bind_int(s, 9, f.severity.normalized);
+    BindText(s, 10, ToString(reported_workflow == WorkflowStatus::kSuppressed ? WorkflowStatus::kSuppressed
+                                                                                : WorkflowStatus::kNew));
+    BindOptText(s, 11, resource);
+    BindOptText(s, 12, location);
+    BindOptText(s, 13, vuln_id);
+    BindOptText(s, 14, package);
+    sqlite3_bind_int64(s, 15, counts_.run_id);
+    BindText(s, 16, first_obs);
+    BindText(s, 17, last_obs);
+    BindText(s, 18, run_.now);
+    sqlite3_bind_int64(s, 19, static_cast<int64_t>(content_hash));
+    BindText(s, 20, doc_buf_);
+    if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot insert finding");
+    rowid = sqlite3_last_insert_rowid(db_);
+    ++counts_.new_;
+  } else {
+    rowid = sqlite3_column_int64(st_lookup_, 0);
+    std::string state = ColText(st_lookup_, 1);
+    std::string workflow = ColText(st_lookup_, 2);
+    uint64_t old_hash = static_cast<uint64_t>(sqlite3_column_int64(st_lookup_, 3));
+    int64_t last_seen = sqlite3_column_int64(st_lookup_, 4);
+    int old_severity = sqlite3_column_int(st_lookup_, 5);
+    std::string old_scanner = ColText(st_lookup_, 6);
+    if (last_seen == counts_.run_id) {
+      ++counts_.duplicates;  // the same finding twice in one report: stored once
+      return Status::Ok();
+    }
+    bool reopen = state == "ARCHIVED";
+    if (!reopen && old_hash == content_hash) {
+      sqlite3_stmt* s = st_touch_;
+      sqlite3_reset(s);
+      sqlite3_bind_int64(s, 1, counts_.run_id);
+      BindText(s, 2, last_obs);
+      BindText(s, 3, run_.now);
+      sqlite3_bind_int64(s, 4, rowid);
+      if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot update finding");
+      ++counts_.unchanged;
+    } else {
+      // Workflow: a report can suppress; reopening turns RESOLVED into NEW; a SUPPRESSED or
+      // NOTIFIED finding keeps its triage status.
+      std::string new_workflow = workflow;
+      if (reported_workflow == WorkflowStatus::kSuppressed) new_workflow = "SUPPRESSED";
+      else if (workflow == "RESOLVED") new_workflow = "NEW";
+      // Another scanner reporting the same problem: the highest severity wins.
+      int severity = static_cast<int>(f.severity.label);
+      int normalized = f.severity.normalized;
+      if (old_scanner != f.scanner && old_severity > severity) {
+        severity = old_severity;
+        normalized = DefaultNormalized(static_cast<SeverityLabel>(old_severity));
+      }
+      sqlite3_stmt* s = st_update_;
+      sqlite3_reset(s);
+      BindText(s, 1, f.id);
+      BindText(s, 2, f.scanner);
+      BindText(s, 3, f.format);
+      BindText(s, 4, f.generator_id);
+      BindText(s, 5, f.title);
+      sqlite3_bind_int(s, 6, severity);
+      sqlite3_bind_int(s, 7, normalized);
+      BindText(s, 8, new_workflow);
+      BindOptText(s, 9, resource);
+      BindOptText(s, 10, location);
+      BindOptText(s, 11, vuln_id);
+      BindOptText(s, 12, package);
+      sqlite3_bind_int64(s, 13, counts_.run_id);
+      BindText(s, 14, first_obs);
+      BindText(s, 15, last_obs);
+      BindText(s, 16, run_.now);
+      sqlite3_bind_int64(s, 17, static_cast<int64_t>(content_hash));
+      BindText(s, 18, doc_buf_);
+      sqlite3_bind_int64(s, 19, rowid);
+      if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot update finding");
+      if (reopen) ++counts_.reopened;
+      else ++counts_.updated;
+    }
+  }
+  sqlite3_reset(st_observe_);
+  sqlite3_bind_int64(st_observe_, 1, counts_.run_id);
+  sqlite3_bind_int64(st_observe_, 2, rowid);
+  if (sqlite3_step(st_observe_) != SQLITE_DONE) return SqlError("cannot record observation");
+  return Status::Ok();
+}
+
+Status Store::PutReject(const StoredReject& r) {
+  if (!in_run_) return MakeError(ErrorCode::kInternal, "PutReject outside a run");
+  ++counts_.rejects;
+  sqlite3_stmt* s = st_reject_;
+  sqlite3_reset(s);
+  sqlite3_bind_int64(s, 1, counts_.run_id);
+  BindText(s, 2, run_.file);
+  sqlite3_bind_int64(s, 3, static_cast<int64_t>(r.offset));
+  sqlite3_bind_int64(s, 4, r.line);
+  BindText(s, 5, r.where);
+  BindText(s, 6, r.reason);
+  if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot store reject");
+  return Status::Ok();
+}
+
+Result<RunCounts> Store::CommitRun() {
+  if (!in_run_) return MakeError(ErrorCode::kInternal, "no run to commit");
+  sqlite3_stmt* st = nullptr;
+  Status status = Status::Ok();
+  if (prev_run_ > 0) {
+    // Resolve what this scanner reported last time and not now, unless the latest run of
+    // another scanner in the scope still reports it.
+    status = Prepare(
+        "UPDATE findings SET workflow = CASE WHEN workflow='SUPPRESSED' THEN workflow ELSE 'RESOLVED' END,"
+        " record_state='ARCHIVED', updated_at=?1"
+        " WHERE id IN (SELECT finding_id FROM observations WHERE run_id=?2)"
+        "   AND record_state='ACTIVE' AND last_seen_run != ?3"
+        "   AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.finding_id = findings.id AND o.run_id IN"
+        "       (SELECT max(id) FROM runs WHERE scope=?4 AND scanner != ?5 GROUP BY scanner))",
+        &st);
+    if (status.ok()) {
+      BindText(st, 1, run_.now);
+      sqlite3_bind_int64(st, 2, prev_run_);
+      sqlite3_bind_int64(st, 3, counts_.run_id);
+      BindText(st, 4, run_.scope);
+      BindText(st, 5, run_.scanner);
+      if (sqlite3_step(st) != SQLITE_DONE) status = SqlError("cannot resolve absent findings");
+      counts_.resolved = static_cast<uint64_t>(sqlite3_changes(db_));
+      sqlite3_finalize(st);
+    }
+  }
+  if (status.ok()) {
+    status = Prepare(
+        "UPDATE runs SET records=?1, new=?2, updated=?3, unchanged=?4, reopened=?5, resolved=?6, rejects=?7"
+        " WHERE id=?8",
+        &st);
+    if (status.ok()) {
+      sqlite3_bind_int64(st, 1, static_cast<int64_t>(counts_.records));
+      sqlite3_bind_int64(st, 2, static_cast<int64_t>(counts_.new_));
+      sqlite3_bind_int64(st, 3, static_cast<int64_t>(counts_.updated));
+      sqlite3_bind_int64(st, 4, static_cast<int64_t>(counts_.unchanged));
+      sqlite3_bind_int64(st, 5, static_cast<int64_t>(counts_.reopened));
+      sqlite3_bind_int64(st, 6, static_cast<int64_t>(counts_.resolved));
+      sqlite3_bind_int64(st, 7, static_cast<int64_t>(counts_.rejects));
+      sqlite3_bind_int64(st, 8, counts_.run_id);
+      if (sqlite3_step(st) != SQLITE_DONE) status = SqlError("cannot update run");
+      sqlite3_finalize(st);
+    }
+  }
+  if (status.ok()) status = Exec("COMMIT");
+  if (!status.ok()) {
+    AbortRun();
+    return status.error();
+  }
+  in_run_ = false;
+  return counts_;
+}
+
+void Store::AbortRun() {
+  if (!in_run_) return;
+  sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  in_run_ = false;
+}
+
+Result<int64_t> Store::LatestRunId(const std::string& scope) {
+  sqlite3_stmt* st = nullptr;
+  FINDEX_RETURN_IF_ERROR(Prepare(scope.empty() ? "SELECT max(id) FROM runs" : "SELECT max(id) FROM runs WHERE scope=?1", &st));
+  if (!scope.empty()) BindText(st, 1, scope);
+  int64_t id = 0;
+  if (sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return id;
+}
+
+namespace {
+
+const char* OrderClause(const std::string& order) {
+  if (order == "updated") return " ORDER BY updated_at DESC, id";
+  if (order == "title") return " ORDER BY title, id";
+  if (order == "scanner") return " ORDER BY scanner, severity DESC, id";
+  if (order == "first-seen") return " ORDER BY first_seen_run DESC, id";
+  return " ORDER BY severity DESC, id";
+}
+
+}  // namespace
+
+Status Store::ForEach(const FindingFilter& filter, const std::function<bool(FindingRow&&)>& fn) {
+  auto where = CompileFilter(filter);
+  if (!where.ok()) return where.error();
+  std::string sql =
+      "SELECT id, first_seen_run, last_seen_run, asff_id, workflow, record_state, first_observed_at,"
+      " last_observed_at, created_at, updated_at, severity, normalized, doc, scope FROM findings " +
+      where->clause + OrderClause(filter.order_by);
+  if (filter.limit >= 0) sql += " LIMIT " + std::to_string(filter.limit);
+  sqlite3_stmt* st = nullptr;
+  FINDEX_RETURN_IF_ERROR(Prepare(sql.c_str(), &st));
+  for (size_t i = 0; i < where->params.size(); ++i) BindText(st, static_cast<int>(i + 1), where->params[i]);
+  simdjson::dom::parser parser;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    FindingRow row;
+    row.rowid = sqlite3_column_int64(st, 0);
+    row.first_seen_run = sqlite3_column_int64(st, 1);
+    row.last_seen_run = sqlite3_column_int64(st, 2);
+    const char* doc = reinterpret_cast<const char*>(sqlite3_column_text(st, 12));
+    size_t doc_len = static_cast<size_t>(sqlite3_column_bytes(st, 12));
+    simdjson::dom::element el;
+    if (parser.parse(doc ? doc : "{}", doc ? doc_len : 2).get(el) != simdjson::SUCCESS) {
+      sqlite3_finalize(st);
+      return MakeError(ErrorCode::kStore, "stored finding " + std::to_string(row.rowid) + " is not valid JSON");
+    }
+    Finding& f = row.finding;
+    Status rs = ReadAsff(el, &f);
+    if (!rs.ok()) {
+      sqlite3_finalize(st);
+      return rs;
+    }
+    f.id = ColText(st, 3);
+    if (auto w = ParseWorkflowStatus(ColText(st, 4))) f.workflow = *w;
+    if (auto r = ParseRecordState(ColText(st, 5))) f.record_state = *r;
+    f.first_observed_at = ColText(st, 6);
+    f.last_observed_at = ColText(st, 7);
+    f.created_at = ColText(st, 8);
+    f.updated_at = ColText(st, 9);
+    f.severity.label = static_cast<SeverityLabel>(std::clamp(sqlite3_column_int(st, 10), 0, 4));
+    f.severity.normalized = sqlite3_column_int(st, 11);
+    f.scope = ColText(st, 13);
+    if (!fn(std::move(row))) break;
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError("query failed");
+  return Status::Ok();
+}
+
+Result<std::vector<GroupCount>> Store::GroupBy(const FindingFilter& filter, const std::string& field) {
+  auto col = GroupByColumn(field);
+  if (!col.ok()) return col.error();
+  auto where = CompileFilter(filter);
+  if (!where.ok()) return where.error();
+  std::string sql = "SELECT " + *col + " AS k, count(*) AS n FROM findings " + where->clause +
+                    " GROUP BY k ORDER BY n DESC, k";
+  if (filter.limit >= 0) sql += " LIMIT " + std::to_string(filter.limit);
+  sqlite3_stmt* st = nullptr;
+  FINDEX_RETURN_IF_ERROR(Prepare(sql.c_str(), &st));
+  for (size_t i = 0; i < where->params.size(); ++i) BindText(st, static_cast<int>(i + 1), where->params[i]);
+  std::vector<GroupCount> out;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    GroupCount g;
+    g.key = sqlite3_column_type(st, 0) == SQLITE_NULL ? std::string("(none)") : ColText(st, 0);
+    g.count = static_cast<uint64_t>(sqlite3_column_int64(st, 1));
+    out.push_back(std::move(g));
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return SqlError("group-by query failed");
+  return out;
+}
+
+Result<GateRows> Store::Gate(const GateQuery& q) {
+  // Counts come from the covering index findings_gate; only the listed rows read documents.
+  std::string cond = "record_state='ACTIVE' AND severity >= " + std::to_string(static_cast<int>(q.fail_on)) +
+                     " AND workflow != 'SUPPRESSED'";
+  if (!q.scope.empty()) cond += " AND scope = ?1";
+  if (q.new_only) {
+    cond += q.scope.empty()
+                ? " AND first_seen_run IN (SELECT r.id FROM runs r WHERE r.batch = (SELECT max(batch) FROM runs))"
+                : " AND first_seen_run IN (SELECT r.id FROM runs r WHERE r.scope = ?1 AND r.batch ="
+                  " (SELECT max(batch) FROM runs WHERE scope = ?1))";
+  }
+  GateRows out;
+  sqlite3_stmt* st = nullptr;
+  std::string sql = "SELECT severity, count(*) FROM findings WHERE " + cond + " GROUP BY severity ORDER BY severity DESC";
+  FINDEX_RETURN_IF_ERROR(Prepare(sql.c_str(), &st));
+  if (!q.scope.empty()) BindText(st, 1, q.scope);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    auto label = static_cast<SeverityLabel>(std::clamp(sqlite3_column_int(st, 0), 0, 4));
+    uint64_t n = static_cast<uint64_t>(sqlite3_column_int64(st, 1));
+    out.by_label.emplace_back(label, n);
+    out.total += n;
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return SqlError("gate query failed");
+  if (out.total == 0 || q.cap == 0) return out;
+  FindingFilter f;
+  f.min_severity = q.fail_on;
+  if (!q.scope.empty()) f.scopes = {q.scope};
+  f.states = {"ACTIVE"};
+  f.new_in_latest_run = q.new_only;
+  f.limit = -1;
+  size_t listed = 0;
+  Status s = ForEach(f, [&](FindingRow&& row) {
+    if (row.finding.workflow == WorkflowStatus::kSuppressed) return true;
+    out.worst.push_back(std::move(row));
+    return ++listed < q.cap;
+  });
+  if (!s.ok()) return s.error();
+  return out;
+}
+
+Status Store::Sql(const std::string& sql,
+                  const std::function<void(const std::vector<std::string>&,
+                                           const std::vector<std::optional<std::string>>&)>& fn) {
+  sqlite3_stmt* st = nullptr;
+  const char* tail = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, &tail) != SQLITE_OK) return SqlError("SQL error");
+  if (!st) return MakeError(ErrorCode::kInvalidArgument, "empty SQL statement");
+  if (!sqlite3_stmt_readonly(st)) {
+    sqlite3_finalize(st);
+    return MakeError(ErrorCode::kInvalidArgument, "only read-only statements are allowed (SELECT, WITH, EXPLAIN)");
+  }
+  if (tail && !Trim(tail).empty() && Trim(tail) != ";") {
+    sqlite3_finalize(st);
+    return MakeError(ErrorCode::kInvalidArgument, "one statement at a time");
+  }
+  int n = sqlite3_column_count(st);
+  std::vector<std::string> cols;
+  for (int i = 0; i < n; ++i) cols.emplace_back(sqlite3_column_name(st, i));
+  int rc;
+  std::vector<std::optional<std::string>> vals(static_cast<size_t>(n));
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    for (int i = 0; i < n; ++i) {
+      if (sqlite3_column_type(st, i) == SQLITE_NULL) vals[static_cast<size_t>(i)].reset();
+      else vals[static_cast<size_t>(i)] = ColText(st, i);
+    }
+    fn(cols, vals);
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return SqlError("SQL error");
+  return Status::Ok();
+}
+
+}  // namespace findex

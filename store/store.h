@@ -1,0 +1,119 @@
+// The findings store: SQLite (WAL), schema-versioned, one transaction per input file.
+//
+// Lifecycle per (scope, scanner), applied when a run finishes:
+//   first sight          -> Workflow NEW, RecordState ACTIVE, FirstObservedAt set
+//   seen again           -> LastObservedAt/UpdatedAt move; content updated if it changed
+//   absent from a later run of the same scanner in the same scope, and not seen by the
+//   latest run of any other scanner in that scope -> Workflow RESOLVED, RecordState ARCHIVED
+//                           (a SUPPRESSED finding stays SUPPRESSED, only ARCHIVED)
+//   seen again after that -> ACTIVE again, RESOLVED -> NEW, counted as reopened
+//   a byte-identical report of the latest run of (scope, scanner) -> no-op
+#pragma once
+
+#include <sqlite3.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "normalize/finding.h"
+#include "normalize/result.h"
+#include "normalize/json_writer.h"
+#include "store/filter.h"
+
+namespace findex {
+
+struct RunInfo {
+  std::string file, format, scanner, scope;
+  uint64_t content_hash = 0;
+  uint64_t bytes = 0;
+  std::string now;  // RFC 3339; injected for deterministic tests
+};
+
+struct RunCounts {
+  int64_t run_id = 0;
+  uint64_t records = 0, new_ = 0, updated = 0, unchanged = 0, reopened = 0, resolved = 0, rejects = 0,
+           duplicates = 0;
+};
+
+struct StoredReject {
+  uint64_t offset = 0;
+  uint32_t line = 0;
+  std::string where, reason;
+};
+
+// One row of the findings table with the finding rebuilt from its stored ASFF.
+struct FindingRow {
+  int64_t rowid = 0;
+  int64_t first_seen_run = 0, last_seen_run = 0;
+  Finding finding;  // mutable fields (Id, Workflow, RecordState, timestamps) from the row
+};
+
+struct GateQuery {
+  std::string scope;          // empty: all scopes
+  SeverityLabel fail_on = SeverityLabel::kCritical;
+  bool new_only = false;      // first seen in the latest run of the scope
+  size_t cap = 20;            // how many findings to list
+};
+
+struct GateRows {
+  uint64_t total = 0;
+  std::vector<std::pair<SeverityLabel, uint64_t>> by_label;
+  std::vector<FindingRow> worst;
+};
+
+class Store {
+ public:
+  ~Store();
+  // Creates the file and schema when missing; migrates older schemas.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, bool read_only = false);
+
+  // --- ingest (one run at a time; a run is one input file and one transaction) ---
+  // True when the latest successful run of (scope, scanner) had this exact content.
+  Result<bool> IsLatestContent(const std::string& scope, const std::string& scanner, uint64_t content_hash);
+  Status BeginRun(const RunInfo& info);
+  Status Put(Finding&& f);  // Finalize()d finding; deduplicated by (scope, fingerprint)
+  Status PutReject(const StoredReject& r);
+  Result<RunCounts> CommitRun();  // resolution + run row + COMMIT
+  void AbortRun();                // ROLLBACK: the store is as before BeginRun
+  bool in_run() const { return in_run_; }
+
+  // --- queries ---
+  Status ForEach(const FindingFilter& filter, const std::function<bool(FindingRow&&)>& fn);
+  Result<std::vector<GroupCount>> GroupBy(const FindingFilter& filter, const std::string& field);
+  Result<GateRows> Gate(const GateQuery& q);
+  // Read-only SQL for users (`findex sql`): each row as column name/value pairs.
+  Status Sql(const std::string& sql, const std::function<void(const std::vector<std::string>& cols,
+                                                             const std::vector<std::optional<std::string>>& vals)>& fn);
+  Result<int64_t> LatestRunId(const std::string& scope);
+
+  sqlite3* db() { return db_; }
+
+ private:
+  Store() = default;
+  Status Exec(const char* sql);
+  Status Prepare(const char* sql, sqlite3_stmt** st);
+  Error SqlError(const char* what) const;
+  Status PrepareIngestStatements();
+
+  sqlite3* db_ = nullptr;
+  bool read_only_ = false;
+  bool in_run_ = false;
+  RunInfo run_;
+  RunCounts counts_;
+  int64_t prev_run_ = 0;  // latest earlier run of (scope, scanner)
+  int64_t batch_id_ = 0;  // first run id of this process's ingest batch
+  std::unordered_set<int64_t> seen_this_run_;
+  std::string doc_buf_;
+  sqlite3_stmt* st_lookup_ = nullptr;
+  sqlite3_stmt* st_insert_ = nullptr;
+  sqlite3_stmt* st_touch_ = nullptr;
+  sqlite3_stmt* st_update_ = nullptr;
+  sqlite3_stmt* st_observe_ = nullptr;
+  sqlite3_stmt* st_reject_ = nullptr;
+};
+
+}  // namespace findex
