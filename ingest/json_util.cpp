@@ -46,6 +46,7 @@ Status JsonReport::Open(Source& src) {
   simdjson::padded_string_view sub(pv.data() + start_, pv.size() - start_, pv.capacity() - start_);
   auto ec = parser_.iterate(sub).get(doc_);
   if (ec) return Malformed("cannot parse JSON", ec);
+  doc_ready_ = true;
   return Status::Ok();
 }
 
@@ -68,7 +69,8 @@ Error JsonReport::Malformed(std::string_view what, simdjson::error_code ec) {
   }
   std::string where = src_ ? src_->path() : std::string();
   const char* loc = nullptr;
-  if (src_ && doc_.current_location().get(loc) == simdjson::SUCCESS) {
+  // The document can only report a position once iteration started.
+  if (src_ && doc_ready_ && doc_.current_location().get(loc) == simdjson::SUCCESS) {
     uint64_t off = OffsetOf(loc);
     where += ":" + std::to_string(LineOf(src_->text(), off - src_->text_offset())) + " (byte " + std::to_string(off) + ")";
   }
@@ -78,7 +80,7 @@ Error JsonReport::Malformed(std::string_view what, simdjson::error_code ec) {
 Status JsonReport::Finish() {
   const char* loc = nullptr;
   // current_location() fails with OUT_OF_BOUNDS once the whole document has been consumed.
-  if (doc_.current_location().get(loc) == simdjson::SUCCESS) {
+  if (doc_ready_ && doc_.current_location().get(loc) == simdjson::SUCCESS) {
     return Malformed("unexpected content after the end of the JSON report");
   }
   return Status::Ok();

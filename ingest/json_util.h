@@ -57,6 +57,7 @@ class JsonReport {
   size_t start_ = 0;
   od::parser parser_;
   od::document doc_;
+  bool doc_ready_ = false;
 };
 
 // Coercions that accept the loose typing real reports use ("2" vs 2, null).

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, then runs the main job on the bundled samples:
+# ingests samples/ into a fresh store (demo.db), prints the summary and the gate result.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+DB="${FINDEX_DB:-demo.db}"
+rm -f "$DB" "$DB-wal" "$DB-shm"
+echo "== findex ingest samples/  (store: $DB)"
+# samples/ also holds golden files and deliberately broken reports (truncated, mislabeled):
+# each of those is reported on stderr as one line naming the file and the reason (exit 2).
+set +e
+./build/cli/findex --db "$DB" ingest --scope samples --exclude '*.expected.json' --exclude '*.tsv' \
+  --exclude '*.md' samples/
+ingest_rc=$?
+echo
+echo "== findex query --group-by severity"
+./build/cli/findex --db "$DB" query --state ACTIVE --group-by severity
+echo
+echo "== findex gate --fail-on CRITICAL"
+./build/cli/findex --db "$DB" gate --scope samples --fail-on CRITICAL --show 5
+gate_rc=$?
+set -e
+echo
+echo "ingest exit code: $ingest_rc (2 = some files failed, as the broken samples must); gate exit code: $gate_rc (1 = failed)"
