@@ -1,0 +1,175 @@
+// Store lifecycle rules, checked directly against the Store API with synthetic findings.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "normalize/fingerprint.h"
+#include "store/store.h"
+
+namespace fs = std::filesystem;
+using namespace findex;
+
+namespace {
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (fs::temp_directory_path() / ("findex_store_test_" + std::to_string(::getpid()) + ".db")).string();
+    Clean();
+    auto s = Store::Open(path_);
+    ASSERT_TRUE(s.ok()) << s.error().ToString();
+    store_ = std::move(s.value());
+  }
+  void TearDown() override {
+    store_.reset();
+    Clean();
+  }
+  void Clean() {
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path_ + suffix);
+  }
+
+  static Finding Make(const std::string& key, const std::string& scanner = "zap",
+                      SeverityLabel label = SeverityLabel::kHigh) {
+    Finding f;
+    f.scanner = scanner;
+    f.format = scanner;
+    f.fingerprint = FingerprintOf({"test", key});
+    f.generator_id = "rule-" + key;
+    f.title = "Finding " + key;
+    f.severity.label = label;
+    f.severity.normalized = DefaultNormalized(label);
+    Finalize(f, AsffContext{}, "s", "2026-01-01T00:00:00.000Z");
+    return f;
+  }
+
+  RunCounts Run(const std::vector<Finding>& findings, const std::string& scanner = "zap", uint64_t hash = 0,
+                const std::string& now = "2026-01-02T00:00:00.000Z") {
+    RunInfo info{"file", scanner, scanner, "s", hash ? hash : ++hash_, 1, now};
+    EXPECT_TRUE(store_->BeginRun(info).ok());
+    for (Finding f : findings) EXPECT_TRUE(store_->Put(std::move(f)).ok());
+    auto c = store_->CommitRun();
+    EXPECT_TRUE(c.ok());
+    return c.ok() ? *c : RunCounts{};
+  }
+
+  std::vector<FindingRow> All() {
+    std::vector<FindingRow> rows;
+    FindingFilter f;
+    f.order_by = "title";
+    EXPECT_TRUE(store_->ForEach(f, [&](FindingRow&& r) { rows.push_back(std::move(r)); return true; }).ok());
+    return rows;
+  }
+
+  std::string path_;
+  std::unique_ptr<Store> store_;
+  uint64_t hash_ = 100;
+};
+
+TEST_F(StoreTest, FirstSightThenUnchangedThenResolvedThenReopened) {
+  RunCounts c1 = Run({Make("a"), Make("b")});
+  EXPECT_EQ(c1.new_, 2u);
+  RunCounts c2 = Run({Make("a"), Make("b")});
+  EXPECT_EQ(c2.unchanged, 2u);
+  EXPECT_EQ(c2.new_, 0u);
+  RunCounts c3 = Run({Make("a")});
+  EXPECT_EQ(c3.resolved, 1u);
+  auto rows = All();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].finding.title, "Finding b");
+  EXPECT_EQ(rows[1].finding.workflow, WorkflowStatus::kResolved);
+  EXPECT_EQ(rows[1].finding.record_state, RecordState::kArchived);
+  RunCounts c4 = Run({Make("a"), Make("b")}, "zap", 0, "2026-01-05T00:00:00.000Z");
+  EXPECT_EQ(c4.reopened, 1u);
+  rows = All();
+  EXPECT_EQ(rows[1].finding.workflow, WorkflowStatus::kNew);
+  EXPECT_EQ(rows[1].finding.record_state, RecordState::kActive);
+  EXPECT_EQ(rows[1].finding.first_observed_at, "2026-01-02T00:00:00.000Z");
+  EXPECT_EQ(rows[1].finding.last_observed_at, "2026-01-05T00:00:00.000Z");
+}
+
+TEST_F(StoreTest, SameFindingTwiceInOneReportIsStoredOnce) {
+  RunCounts c = Run({Make("a"), Make("a"), Make("b")});
+  EXPECT_EQ(c.records, 3u);
+  EXPECT_EQ(c.new_, 2u);
+  EXPECT_EQ(c.duplicates, 1u);
+  EXPECT_EQ(All().size(), 2u);
+}
+
+TEST_F(StoreTest, ChangedContentCountsAsUpdated) {
+  Run({Make("a")});
+  Finding f = Make("a");
+  f.description = "now with more detail";
+  RunCounts c = Run({f});
+  EXPECT_EQ(c.updated, 1u);
+  EXPECT_EQ(All()[0].finding.description, "now with more detail");
+}
+
+TEST_F(StoreTest, AbortedRunLeavesStoreUnchanged) {
+  Run({Make("a")});
+  RunInfo info{"file", "zap", "zap", "s", 999, 1, "2026-01-03T00:00:00.000Z"};
+  ASSERT_TRUE(store_->BeginRun(info).ok());
+  ASSERT_TRUE(store_->Put(Make("b")).ok());
+  ASSERT_TRUE(store_->PutReject(StoredReject{10, 2, "x", "bad"}).ok());
+  store_->AbortRun();
+  auto rows = All();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].finding.title, "Finding a");
+  auto latest = store_->IsLatestContent("s", "zap", 999);
+  ASSERT_TRUE(latest.ok());
+  EXPECT_FALSE(*latest);
+}
+
+TEST_F(StoreTest, OtherScannerKeepsSharedFindingActive) {
+  Run({Make("shared", "trivy")}, "trivy");
+  Run({Make("shared", "grype")}, "grype");
+  RunCounts c = Run({}, "trivy");
+  EXPECT_EQ(c.resolved, 0u);  // grype's latest run still reports it
+  EXPECT_EQ(All()[0].finding.record_state, RecordState::kActive);
+  c = Run({}, "grype");
+  EXPECT_EQ(c.resolved, 1u);
+}
+
+TEST_F(StoreTest, HighestSeverityWinsAcrossScanners) {
+  Run({Make("shared", "trivy", SeverityLabel::kCritical)}, "trivy");
+  Run({Make("shared", "grype", SeverityLabel::kMedium)}, "grype");
+  EXPECT_EQ(All()[0].finding.severity.label, SeverityLabel::kCritical);
+}
+
+TEST_F(StoreTest, SuppressedStaysSuppressedWhenResolved) {
+  Finding f = Make("a");
+  f.workflow = WorkflowStatus::kSuppressed;
+  Run({f});
+  Run({});
+  auto rows = All();
+  EXPECT_EQ(rows[0].finding.workflow, WorkflowStatus::kSuppressed);
+  EXPECT_EQ(rows[0].finding.record_state, RecordState::kArchived);
+}
+
+TEST_F(StoreTest, GateCountsActiveUnsuppressedAtOrAbove) {
+  Finding sup = Make("sup", "zap", SeverityLabel::kCritical);
+  sup.workflow = WorkflowStatus::kSuppressed;
+  Run({Make("c", "zap", SeverityLabel::kCritical), Make("h", "zap", SeverityLabel::kHigh),
+       Make("m", "zap", SeverityLabel::kMedium), sup});
+  GateQuery q;
+  q.scope = "s";
+  q.fail_on = SeverityLabel::kHigh;
+  auto g = store_->Gate(q);
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->total, 2u);
+  ASSERT_EQ(g->worst.size(), 2u);
+  EXPECT_EQ(g->worst[0].finding.severity.label, SeverityLabel::kCritical);
+  q.fail_on = SeverityLabel::kCritical;
+  q.scope = "other";
+  EXPECT_EQ(store_->Gate(q)->total, 0u);
+}
+
+TEST_F(StoreTest, ReadOnlySqlRejectsWrites) {
+  Run({Make("a")});
+  int rows = 0;
+  EXPECT_TRUE(store_->Sql("SELECT id, severity FROM v_findings", [&](const auto&, const auto&) { ++rows; }).ok());
+  EXPECT_EQ(rows, 1);
+  EXPECT_FALSE(store_->Sql("DELETE FROM findings", [&](const auto&, const auto&) {}).ok());
+  EXPECT_FALSE(store_->Sql("SELECT 1; DELETE FROM findings", [&](const auto&, const auto&) {}).ok());
+}
+
+}  // namespace
