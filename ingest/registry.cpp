@@ -6,11 +6,45 @@ namespace findex {
 
 // Each format file defines one `const FormatDescriptor& XxxFormat()`.
 const FormatDescriptor& PhpstanFormat();
+const FormatDescriptor& SonarqubeFormat();
+const FormatDescriptor& CodeguruFormat();
+const FormatDescriptor& ZapJsonFormat();
+const FormatDescriptor& ZapXmlFormat();
+const FormatDescriptor& FalcoFormat();
+const FormatDescriptor& TrivyFormat();
+const FormatDescriptor& GrypeFormat();
+const FormatDescriptor& DependencyCheckJsonFormat();
+const FormatDescriptor& DependencyCheckXmlFormat();
+const FormatDescriptor& BanditFormat();
+const FormatDescriptor& GitleaksFormat();
+const FormatDescriptor& CheckovFormat();
+const FormatDescriptor& CfnNagFormat();
+const FormatDescriptor& CfnGuardFormat();
+const FormatDescriptor& SarifFormat();
+const FormatDescriptor& SemgrepFormat();
+const FormatDescriptor& Inspector2Format();
 // -- format declarations (keep in the same order as the list below) --
 
 std::span<const FormatDescriptor> Formats() {
   static const std::vector<FormatDescriptor> kFormats = {
       PhpstanFormat(),
+      SonarqubeFormat(),
+      CodeguruFormat(),
+      ZapJsonFormat(),
+      ZapXmlFormat(),
+      FalcoFormat(),
+      TrivyFormat(),
+      GrypeFormat(),
+      DependencyCheckJsonFormat(),
+      DependencyCheckXmlFormat(),
+      BanditFormat(),
+      GitleaksFormat(),
+      CheckovFormat(),
+      CfnNagFormat(),
+      CfnGuardFormat(),
+      SarifFormat(),
+      SemgrepFormat(),
+      Inspector2Format(),
       // -- format list --
   };
   return kFormats;
