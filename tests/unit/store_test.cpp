@@ -39,6 +39,9 @@ class StoreTest : public ::testing::Test {
     f.severity.label = label;
     f.severity.normalized = DefaultNormalized(label);
     Finalize(f, AsffContext{}, "s", "2026-01-01T00:00:00.000Z");
+    // A report without observation times: the store takes the run's time.
+    f.first_observed_at.clear();
+    f.last_observed_at.clear();
     return f;
   }
 
