@@ -57,6 +57,8 @@ const FormatDescriptor* FindFormat(std::string_view name) {
   return nullptr;
 }
 
+bool IsEventFormat(const FormatDescriptor& f) { return f.scanner == "falco"; }
+
 Result<const FormatDescriptor*> DetectFormat(std::string_view head) {
   const FormatDescriptor* best = nullptr;
   SniffConfidence best_conf = SniffConfidence::kNo;
