@@ -189,7 +189,12 @@ std::string MakeFinding(const Alert& a, const Site& site, const ReportInfo& repo
   f.generator_id = pluginid.empty() ? "zap" : "zap/" + std::string(pluginid);
   f.title = name.empty() ? "ZAP alert " + std::string(pluginid) : name;
   f.description = HtmlToText(a.desc);
-  if (HasText(a.otherinfo)) {
+  // The alert-level otherinfo is the first instance's (ZAP groups instances under one alert).
+  // Since 2.11 every instance carries its own and it goes to the Resources; before, the alert
+  // level is the only place it appears, so it is kept in the description.
+  bool instances_have_other = false;
+  for (const Instance& in : a.instances) instances_have_other |= HasText(in.otherinfo);
+  if (!instances_have_other && HasText(a.otherinfo)) {
     std::string other = HtmlToText(a.otherinfo);
     if (!other.empty()) {
       if (!f.description.empty()) f.description += "\n\n";
