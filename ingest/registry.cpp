@@ -23,6 +23,7 @@ const FormatDescriptor& CfnGuardFormat();
 const FormatDescriptor& SarifFormat();
 const FormatDescriptor& SemgrepFormat();
 const FormatDescriptor& Inspector2Format();
+const FormatDescriptor& AsffFormat();
 // -- format declarations (keep in the same order as the list below) --
 
 std::span<const FormatDescriptor> Formats() {
@@ -45,6 +46,7 @@ std::span<const FormatDescriptor> Formats() {
       SarifFormat(),
       SemgrepFormat(),
       Inspector2Format(),
+      AsffFormat(),
       // -- format list --
   };
   return kFormats;
