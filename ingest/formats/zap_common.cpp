@@ -29,6 +29,7 @@
 #include "ingest/formats/zap_common.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "normalize/fingerprint.h"
@@ -109,7 +110,6 @@ void Alert::Clear() {
   tags.clear();
   bad.clear();
   offset = 0;
-  line = 0;
 }
 
 std::string_view TrimView(std::string_view s) {

@@ -33,9 +33,8 @@ struct Alert {
   uint64_t instance_total = 0;      // every instance element seen
   std::string tags;                 // tag names, comma-separated
   std::string bad;                  // set when a field has an impossible type: the alert is rejected
-  // Reject location, filled by the reader.
+  // Reject location, filled by the reader (the line is computed only for a reject).
   uint64_t offset = 0;
-  uint32_t line = 0;
   size_t site_index = 0, alert_index = 0;
 
   void Clear();  // keeps capacity, for reuse across alerts
