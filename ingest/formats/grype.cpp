@@ -13,9 +13,10 @@
 // order. "source" and "distro" follow "matches" in every version, so they are read in a first
 // pass that skips the matches, and the matches are read in a second pass.
 //
-// One finding per match. Severity (grype/vulnerability/severity.go and
-// https://oss.anchore.com/docs/guides/vulnerability/filter-results/: "negligible < low < medium
-// < high < critical"; any other value, including a missing one, is Grype's "unknown"):
+// One finding per match. Severity (Grype's grype/vulnerability/severity.go: ParseSeverity knows
+// negligible, low, medium, high, critical, and any other value, a missing one included, is
+// "unknown"; the docs' "Filter scan results" guide orders negligible < low < medium < high <
+// critical for --fail-on):
 //   Critical -> CRITICAL, High -> HIGH, Medium -> MEDIUM, Low -> LOW,
 //   Negligible, Unknown, missing -> INFORMATIONAL (Grype's own --fail-on never matches Unknown).
 // Fix: state "fixed" (or fix versions given) -> FixAvailable YES, "not-fixed"/"wont-fix" -> NO,
@@ -29,6 +30,7 @@
 // artifact has no purl is the first location path added to the identity, because name + type
 // alone do not identify a package then (e.g. two unrelated "binary" artifacts of the same name).
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <vector>
 
@@ -152,7 +154,8 @@ struct RawMatch {
   std::string where;
   // vulnerability
   std::string id, data_source, vuln_namespace, severity, description, fix_state, risk;
-  std::string epss, epss_percentile, known_exploited;
+  std::string known_exploited;
+  std::vector<std::array<std::string, 3>> epss;  // cve, score, percentile
   std::vector<std::string> urls, fix_versions;
   std::vector<Cvss> cvss;
   // relatedVulnerabilities
@@ -247,7 +250,8 @@ Status ReadVulnerability(JsonReport& rep, od::value v, RawMatch* m) {
         return Status::Ok();
       }));
     } else if (key == "epss") {
-      // [{"cve", "epss", "percentile", "date"}]: the entry for this id, else the first.
+      // [{"cve", "epss", "percentile", "date"}]; the entry for this id is chosen in Emit (the
+      // id may follow "epss" when keys are sorted).
       return ForEachElement(rep, fv, &ok, [&](size_t, od::value ev) -> Status {
         std::string cve, score, pct;
         bool obj = false;
@@ -257,10 +261,7 @@ Status ReadVulnerability(JsonReport& rep, od::value v, RawMatch* m) {
           else if (ek == "percentile") ReadString(x, &pct);
           return Status::Ok();
         }));
-        if (!score.empty() && (m->epss.empty() || EqualsIgnoreCase(cve, m->id))) {
-          m->epss = score;
-          m->epss_percentile = pct;
-        }
+        if (!score.empty()) m->epss.push_back({cve, score, pct});
         return Status::Ok();
       });
     } else if (key == "knownExploited") {
@@ -292,7 +293,7 @@ Status ReadRelated(JsonReport& rep, od::value v, RawMatch* m) {
       else if (key == "description") ReadString(fv, &description);
       return Status::Ok();
     }));
-    if (!Trim(id).empty() && !EqualsIgnoreCase(Trim(id), Trim(m->id))) m->related_ids.push_back(id);
+    if (!Trim(id).empty()) m->related_ids.push_back(id);
     if (m->related_description.empty()) m->related_description = Trim(description);
     return Status::Ok();
   }));
@@ -479,7 +480,9 @@ Status Emit(const Context& c, const RawMatch& m, FindingSink& sink) {
       vuln.reference_urls.push_back(u);
     }
   }
-  vuln.related_vulnerabilities = m.related_ids;
+  for (const auto& id : m.related_ids) {  // the NVD record of the id itself is listed too
+    if (!EqualsIgnoreCase(Trim(id), Trim(m.id))) vuln.related_vulnerabilities.push_back(id);
+  }
   if (state == "fixed" || (!fixed.empty() && state != "not-fixed" && state != "wont-fix")) vuln.fix_available = "YES";
   else if (state == "not-fixed" || state == "wont-fix") vuln.fix_available = "NO";
   if (!m.vuln_namespace.empty()) {
@@ -496,8 +499,17 @@ Status Emit(const Context& c, const RawMatch& m, FindingSink& sink) {
   pf("Distro", c.distro);
   pf("Namespace", m.vuln_namespace);
   pf("FixState", m.fix_state);
-  pf("EpssScore", m.epss);
-  pf("EpssPercentile", m.epss_percentile);
+  if (!m.epss.empty()) {  // the entry for this id, else the first
+    const auto* e = &m.epss[0];
+    for (const auto& x : m.epss) {
+      if (EqualsIgnoreCase(x[0], m.id)) {
+        e = &x;
+        break;
+      }
+    }
+    pf("EpssScore", (*e)[1]);
+    pf("EpssPercentile", (*e)[2]);
+  }
   pf("Risk", m.risk);
   pf("KnownExploited", m.known_exploited);
   pf("Matcher", m.matcher);

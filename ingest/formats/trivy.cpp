@@ -1,4 +1,4 @@
-// Trivy `--format json` (https://trivy.dev/latest/docs/configuration/reporting/#json), every shape
+// Trivy `--format json` (https://trivy.dev/latest/docs/configuration/reporting/), every shape
 // Trivy has written:
 //   legacy (before 0.20): [{"Target", "Type", "Vulnerabilities": [...] | null}, ...] or `null`
 //   SchemaVersion 2:      {"SchemaVersion": 2, "ArtifactName", "ArtifactType", "Metadata": {...},
@@ -13,17 +13,21 @@
 // before its findings are built.
 //
 // Findings: one per vulnerability, one per failed misconfiguration, one per secret.
-//   - Misconfiguration Status "FAIL" (or no Status) is a finding; "EXCEPTION" (the check failed
-//     but a Rego exception accepted it) is a finding with workflow SUPPRESSED; "PASS" (only with
-//     --include-non-failures) is skipped.
+//   - Misconfiguration Status (pkg/types/misconfiguration.go: PASS, FAIL, EXCEPTION): "FAIL" (or
+//     none) is a finding; "EXCEPTION" (the check failed but a Rego exception accepted it) is a
+//     finding with workflow SUPPRESSED; "PASS" (only with --include-non-failures) is skipped.
+//   - Results' "ExperimentalModifiedFindings" (--show-suppressed) are not read.
 //   - Licenses are a compliance inventory, not security findings: skipped.
-//   - Vulnerability Status "not_affected" (the vendor says the package is not affected) gives
-//     workflow SUPPRESSED; the Status is kept in ProductFields "trivy/Status".
+//   - Vulnerability Status (https://trivy.dev/docs/latest/configuration/filtering/, "By Status":
+//     unknown, not_affected, affected, fixed, under_investigation, will_not_fix, fix_deferred,
+//     end_of_life) is kept in ProductFields "trivy/Status"; "not_affected" (the vendor says the
+//     package is not affected) gives workflow SUPPRESSED.
 //   - A k8s resource that Trivy could not scan ("Error") is recorded as a reject so that it shows.
 //
-// Severity (https://trivy.dev/latest/docs/scanner/vulnerability/#severity-selection): Trivy's
-// levels are UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL; UNKNOWN (no score assigned yet) and anything
-// else map to INFORMATIONAL. Severity.Original keeps Trivy's word.
+// Severity (https://trivy.dev/docs/latest/configuration/filtering/, "By Severity"): Trivy's
+// levels are UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL for every scanner; UNKNOWN (no score assigned
+// yet) and anything else map to INFORMATIONAL. Severity.Original keeps Trivy's word.
+// FixAvailable is YES when FixedVersion is given, else NO.
 //
 // Identity:
 //   - vulnerability: VulnFingerprint(VulnerabilityID, package) with the package from
