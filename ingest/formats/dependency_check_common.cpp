@@ -20,10 +20,12 @@
 //
 // Identity (fingerprint): VulnFingerprint(vulnerability name, package) when the package is
 // known, so the same CVE in the same package version is one finding across Dependency-Check,
-// Trivy, Grype, ... and the same package at two paths of one scan is one problem to fix (the
-// store merges them). Without a package identity: FingerprintOf({"dependency-check",
-// NAME, file path}) with '\' turned into '/' and repeated separators collapsed. Within one
-// dependency a repeated (vulnerability, identity) pair is emitted once.
+// Trivy, Grype, ... and the same package at two paths of one scan is one problem to fix (two
+// dependencies of one report that resolve to one package give two records with one
+// fingerprint, deduplicated downstream like any repeated finding). Without a package identity:
+// FingerprintOf({"dependency-check", NAME, file path}) with '\' turned into '/' and repeated
+// separators collapsed (the scan machine's absolute path: stable for one CI workspace). Within
+// one dependency a repeated (vulnerability, identity) pair is emitted once.
 //
 // Severity: CVSS v4 base score, else v3 base score, with the FIRST qualitative scale
 // (CVSS v3.1 specification section 5, v4.0 specification section 2.2: >= 9.0 CRITICAL, >= 7.0
@@ -309,10 +311,9 @@ struct Group {
   bool has_main = false;
 };
 
-std::vector<Group> GroupEntries(const Dependency& dep) {
+std::vector<Group> GroupEntries(const Dependency& dep, const Identity& main_id) {
   std::vector<Group> groups;
   std::unordered_map<std::string, size_t> index;
-  Identity main_id = ResolveOwn(dep.main);
   auto add = [&](Identity id, const Entry* e, bool is_main) {
     auto [it, inserted] = index.emplace(id.key, groups.size());
     if (inserted) groups.push_back(Group{std::move(id), {}, false});
@@ -565,8 +566,8 @@ std::string CheckVuln(Vuln& v) {
 
 Status EmitDependency(const ReportInfo& info, const Dependency& dep, FindingSink& sink) {
   if (dep.vulns.empty() && dep.suppressed.empty()) return Status::Ok();
-  std::vector<Group> groups = GroupEntries(dep);
   Identity main_id = ResolveOwn(dep.main);
+  std::vector<Group> groups = GroupEntries(dep, main_id);
   std::set<std::array<uint8_t, 16>> emitted;
   for (const auto* list : {&dep.vulns, &dep.suppressed}) {
     for (const Vuln& v : *list) {

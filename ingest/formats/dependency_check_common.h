@@ -51,10 +51,7 @@ struct Vuln {
   std::string_view matched_cpe, fixed_version;
   bool has_matched = false;
   std::string bad;  // set by a reader when a field has an impossible type: rejected
-  // Reject location, filled by the reader.
-  uint64_t offset = 0;
-  uint32_t line = 0;
-  std::string where;
+  uint64_t offset = 0;  // byte offset of the record (JSON reader), for rejects
 
   void AddSoftware(std::string_view cpe, bool matched, std::string_view end_excluding);
 };
