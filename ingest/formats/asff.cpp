@@ -385,15 +385,15 @@ Status IngestLines(Source& src, size_t start, AsffReader& reader) {
   std::string_view text = src.text();
   const size_t readable_total = src.padded().capacity();
   size_t pos = start;
-  std::string first_problem;
-  while (pos < text.size()) {
+  uint32_t line_no = LineOf(text, start);
+  for (; pos < text.size(); ++line_no) {
     size_t nl = text.find('\n', pos);
     size_t end = nl == std::string_view::npos ? text.size() : nl;
     std::string_view line = text.substr(pos, end - pos);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") != std::string_view::npos) {
       uint64_t offset = pos + src.text_offset();
-      std::string where = "line " + std::to_string(LineOf(text, pos));
+      std::string where = "line " + std::to_string(line_no);
       element e;
       simdjson::error_code ec = simdjson::SUCCESS;
       if (readable_total - pos >= line.size() + simdjson::SIMDJSON_PADDING) {
