@@ -34,7 +34,6 @@
 #include "ingest/formats/falco.h"
 
 #include <algorithm>
-#include <cstring>
 #include <optional>
 
 #include "ingest/json_util.h"
