@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""End-to-end benchmark of `findex ingest` and `findex gate` on generated reports.
+
+For each format (reports from gen_reports.py, generated when missing):
+  fresh      ingest of the base report into an empty store              (--runs times, median)
+  identical  the same file again: a byte-identical report of the latest run is a no-op
+  unchanged  the same findings in a report whose bytes differ (a timestamp): every finding
+             takes the "seen again, unchanged" path -- the honest re-ingest figure
+  changed    from the store after `fresh`: 10% of the findings gone, as many new, 5% modified
+  rescan     (Dependency-Check) a new <reportDate>, which findex stores in every finding
+  gate       `findex gate --scope bench --fail-on CRITICAL` on that store
+Then one store of >= --gate-findings findings (namespaced copies of the reports in one scope)
+and the gate on it.
+
+Wall time and peak RSS come from wait4() on the findex process (no /usr/bin/time needed);
+MB/s = report bytes / wall s; findings/s = records read / wall s. Page cache warm (the report
+was just written or read).
+
+Usage: bench/e2e.py [--findex build-bench/cli/findex] [--size-mb 200] [--runs 3]
+                    [--formats zap-json,dependency-check-xml,sarif,trivy] [--gate-findings 1000000]
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+EXT = {"zap-json": "json", "dependency-check-xml": "xml", "sarif": "sarif", "trivy": "json"}
+
+
+def run_rss(cmd):
+    """Runs cmd reading stdout fully; wall time and peak RSS of that process via wait4()."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = p.stdout.read()
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return wall, ru.ru_maxrss / 1024.0, p.returncode, out.decode(), err.decode(), ru.ru_utime + ru.ru_stime
+
+
+def rm_db(db):
+    for s in ("", "-wal", "-shm", "-journal"):
+        if os.path.exists(db + s):
+            os.remove(db + s)
+
+
+def copy_db(src, dst):
+    rm_db(dst)
+    for s in ("", "-wal", "-shm"):
+        if os.path.exists(src + s):
+            shutil.copyfile(src + s, dst + s)
+
+
+def ingest(findex, db, files, scope="bench", extra=()):
+    cmd = [findex, "--db", db, "-q", "ingest", "--scope", scope, "--summary", "json", *extra, *files]
+    wall, rss, rc, out, err, cpu = run_rss(cmd)
+    summaries = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+    if rc != 0 or any(s.get("status") == "error" for s in summaries):
+        raise SystemExit(f"ingest failed (rc {rc}): {' '.join(cmd)}\n{err}\n{out}")
+    return {"wall": wall, "rss": rss, "cpu": cpu, "summaries": summaries}
+
+
+def total(summaries, key):
+    return sum(s.get(key, 0) for s in summaries)
+
+
+def med(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def ensure_reports(fmt, size_mb, data, variants, namespace=0):
+    name = f"{fmt}-{size_mb:g}mb" + (f"-ns{namespace}" if namespace else "")
+    base = os.path.join(data, f"{name}.{EXT[fmt]}")
+    meta = os.path.join(data, f"{name}.meta.json")
+    want = [v for v in variants if v != "rescan" or fmt == "dependency-check-xml"]
+    paths = {v: os.path.join(data, name + ("" if v == "base" else "." + v) + "." + EXT[fmt]) for v in want}
+    if not all(os.path.exists(p) for p in paths.values()) or not os.path.exists(meta):
+        cmd = [sys.executable, os.path.join(HERE, "gen_reports.py"), "--format", fmt, "--size-mb", f"{size_mb:g}",
+               "--out", data, "--variants", ",".join(want), "--namespace", str(namespace)]
+        print("generating:", " ".join(cmd), file=sys.stderr)
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return paths
+
+
+def gate_times(findex, db, args, n):
+    times = []
+    rc = None
+    for _ in range(n):
+        t0 = time.perf_counter()
+        p = subprocess.run([findex, "--db", db, "-q", "gate", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append((time.perf_counter() - t0) * 1000)
+        rc = p.returncode
+    times.sort()
+    return {"median_ms": med(times), "min_ms": times[0], "p90_ms": times[int(0.9 * (len(times) - 1))], "rc": rc, "n": n}
+
+
+def fmt_row(cols, widths):
+    return "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cols, widths)))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--findex", default=os.path.join(ROOT, "build-bench", "cli", "findex"))
+    ap.add_argument("--data", default=os.path.join(HERE, "data"))
+    ap.add_argument("--work", default=None, help="folder for the stores (default <data>/stores)")
+    ap.add_argument("--size-mb", type=float, default=200)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--formats", default="zap-json,dependency-check-xml,sarif,trivy")
+    ap.add_argument("--gate-runs", type=int, default=20)
+    ap.add_argument("--gate-findings", type=int, default=1000000, help="0: skip the large gate store")
+    ap.add_argument("--gate-formats", default="sarif,zap-json,trivy",
+                    help="formats whose namespaced copies fill the large store")
+    ap.add_argument("--json", help="also write all measurements to this file")
+    args = ap.parse_args()
+
+    findex = os.path.abspath(args.findex)
+    if not os.access(findex, os.X_OK):
+        raise SystemExit(f"no findex binary at {findex} (build: cmake --build build-bench --target findex)")
+    work = args.work or os.path.join(args.data, "stores")
+    os.makedirs(work, exist_ok=True)
+    results = {"machine": os.uname().nodename, "nproc": os.cpu_count(), "load_before": os.getloadavg(),
+               "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "formats": {}}
+    rows = []
+    variants = ["base", "touched", "changed", "rescan"]
+    for fmt in [f for f in args.formats.split(",") if f]:
+        paths = ensure_reports(fmt, args.size_mb, args.data, variants)
+        size = os.path.getsize(paths["base"])
+        db = os.path.join(work, f"{fmt}.db")
+        snap = os.path.join(work, f"{fmt}.snap.db")
+        r = {"bytes": size}
+        # fresh
+        fresh = []
+        for _ in range(args.runs):
+            rm_db(db)
+            fresh.append(ingest(findex, db, [paths["base"]]))
+        records = total(fresh[-1]["summaries"], "records")
+        distinct = total(fresh[-1]["summaries"], "new")
+        copy_db(db, snap)
+        r["records"], r["distinct"] = records, distinct
+        r["store_mb"] = sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s)) / 1e6
+
+        def add(kind, runs, n_records, note=""):
+            walls = [x["wall"] for x in runs]
+            w = med(walls)
+            rows.append([fmt, kind, f"{size / 1e6:.0f}", n_records, f"{w:.2f}", f"{size / 1e6 / w:.1f}",
+                         f"{n_records / w:,.0f}", f"{max(x['rss'] for x in runs):.0f}", note])
+            r[kind] = {"wall_s": walls, "rss_mib": [x["rss"] for x in runs], "cpu_s": [x["cpu"] for x in runs],
+                       "counts": runs[-1]["summaries"]}
+
+        add("fresh", fresh, records, f"{distinct} distinct")
+        # identical bytes: no-op
+        ident = [ingest(findex, db, [paths["base"]]) for _ in range(args.runs)]
+        st = ident[-1]["summaries"][0].get("status")
+        add("identical", ident, records, f"status {st}")
+        # same findings, other bytes: alternate touched/base so that each run differs from the last
+        unch = []
+        for i in range(args.runs):
+            unch.append(ingest(findex, db, [paths["touched"] if i % 2 == 0 else paths["base"]]))
+        u = total(unch[-1]["summaries"], "unchanged")
+        upd = total(unch[-1]["summaries"], "updated")
+        add("unchanged", unch, records, f"{u} unchanged, {upd} updated")
+        # changed: from the snapshot each time
+        chg = []
+        for _ in range(args.runs):
+            copy_db(snap, db)
+            chg.append(ingest(findex, db, [paths["changed"]]))
+        s = chg[-1]["summaries"][0]
+        add("changed", chg, s["records"],
+            f"{s['new']} new, {s['updated']} upd, {s['unchanged']} unch, {s['resolved']} resolved")
+        if "rescan" in paths:
+            rs = []
+            for _ in range(args.runs):
+                copy_db(snap, db)
+                rs.append(ingest(findex, db, [paths["rescan"]]))
+            s = rs[-1]["summaries"][0]
+            add("rescan", rs, s["records"], f"{s['new']} new, {s['updated']} upd, {s['unchanged']} unch")
+            copy_db(snap, db)
+        g = gate_times(findex, db, ["--scope", "bench", "--fail-on", "CRITICAL"], args.gate_runs)
+        r["gate"] = g
+        rows.append([fmt, "gate CRITICAL", "", distinct, f"{g['median_ms'] / 1000:.3f}", "", "", "",
+                     f"median {g['median_ms']:.1f} ms (min {g['min_ms']:.1f}, p90 {g['p90_ms']:.1f}), exit {g['rc']}"])
+        rm_db(snap)
+        rm_db(db)
+        results["formats"][fmt] = r
+        print(f"done {fmt}", file=sys.stderr)
+
+    if args.gate_findings > 0:
+        db = os.path.join(work, "gate-1m.db")
+        rm_db(db)
+        have = 0
+        ns = 1
+        ingested = []
+        big = {"files": [], "ingest": []}
+        gfmts = [f for f in args.gate_formats.split(",") if f]
+        while have < args.gate_findings:
+            fmt = gfmts[(ns - 1) % len(gfmts)]
+            p = ensure_reports(fmt, args.size_mb, args.data, ["base"], namespace=ns)["base"]
+            res = ingest(findex, db, [p])
+            have += total(res["summaries"], "new")
+            big["files"].append(os.path.basename(p))
+            big["ingest"].append({"file": os.path.basename(p), "bytes": os.path.getsize(p), "wall_s": res["wall"],
+                                  "rss_mib": res["rss"], "new": total(res["summaries"], "new"), "total": have})
+            print(f"large store: {have} findings after {os.path.basename(p)} ({res['wall']:.1f} s)", file=sys.stderr)
+            ingested.append(p)
+            ns += 1
+        big["findings"] = have
+        big["store_mb"] = sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s)) / 1e6
+        for label, gargs in [("gate CRITICAL --scope", ["--scope", "bench", "--fail-on", "CRITICAL"]),
+                             ("gate CRITICAL", ["--fail-on", "CRITICAL"]),
+                             ("gate CRITICAL --new-only", ["--scope", "bench", "--fail-on", "CRITICAL", "--new-only"]),
+                             ("gate HIGH --scope", ["--scope", "bench", "--fail-on", "HIGH"]),
+                             ("gate LOW --scope", ["--scope", "bench", "--fail-on", "LOW"])]:
+            g = gate_times(findex, db, gargs, args.gate_runs)
+            big[label] = g
+            rows.append([f"store {have:,}", label, "", have, f"{g['median_ms'] / 1000:.3f}", "", "", "",
+                         f"median {g['median_ms']:.1f} ms (min {g['min_ms']:.1f}, p90 {g['p90_ms']:.1f}), exit {g['rc']}"])
+        results["large_store"] = big
+        rm_db(db)
+
+    head = ["report", "run", "MB", "findings", "wall s", "MB/s", "findings/s", "RSS MiB", "notes"]
+    widths = [max(len(str(x[i])) for x in rows + [head]) for i in range(len(head))]
+    print(fmt_row(head, widths))
+    for row in rows:
+        print(fmt_row(row, widths))
+    results["load_after"] = os.getloadavg()
+    results["rows"] = rows
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
