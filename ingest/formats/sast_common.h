@@ -1,0 +1,170 @@
+// Helpers shared by the Semgrep JSON and SARIF ingesters (semgrep.cpp, sarif.cpp), so that one
+// Semgrep scan written in either format gives the same findings and identities.
+//
+// CodeAnchors: line-insensitive anchors for code findings (both files must agree byte for byte).
+// An anchor is a text that names the flagged code without its line number:
+//   - `base` when the report has one (a normalized snippet, a partial fingerprint), or
+//   - "message:" + the normalized message when it has none (the ordinal fallback).
+// Several results of one rule in one file can share the same base (the same line of code
+// twice, two matches on one line). They are told apart by the order of their first position
+// (line, column) in the report: the n-th distinct position gets "#n" appended (n > 0; the
+// ordinal fallback always carries "#n"). A record repeated at the same position is the same
+// problem reported twice and gets the same anchor, hence the same fingerprint. When lines
+// move, the order of identical snippets is kept, so the anchors are kept too.
+#pragma once
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ingest/json_util.h"
+#include "normalize/fingerprint.h"
+#include "normalize/text.h"
+
+namespace findex {
+
+class CodeAnchors {
+ public:
+  std::string Make(std::string_view rule, std::string_view file, std::string_view base, std::string_view message,
+                   int64_t line, int64_t column) {
+    const bool ordinal = base.empty();
+    std::string anchor = ordinal ? "message:" + NormalizeSnippet(message) : std::string(base);
+    std::string key;
+    key.reserve(rule.size() + file.size() + anchor.size() + 2);
+    key.append(rule).push_back('\x1f');
+    key.append(file).push_back('\x1f');
+    key.append(anchor);
+    auto& positions = seen_[key];
+    size_t n = 0;
+    while (n < positions.size() && positions[n] != std::make_pair(line, column)) ++n;
+    if (n == positions.size()) positions.emplace_back(line, column);
+    if (ordinal || n > 0) anchor += "#" + std::to_string(n);
+    return anchor;
+  }
+
+ private:
+  std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> seen_;
+};
+
+// Semgrep prints this instead of the matched lines (and of its own fingerprint) when the user
+// is not logged in to the Semgrep registry: it names nothing and must not become an anchor.
+inline constexpr std::string_view kSemgrepRequiresLogin = "requires login";
+
+// The Semgrep anchor base: the matched lines, whitespace-normalized; empty when Semgrep
+// withheld them.
+inline std::string SemgrepSnippetBase(std::string_view lines) {
+  std::string s = NormalizeSnippet(lines);
+  if (s == kSemgrepRequiresLogin) s.clear();
+  return s;
+}
+
+// "CWE-79" for every CWE reference in `text`: "CWE-79", "CWE-079: Improper ...", "cwe_79",
+// "external/cwe/cwe-079" (CodeQL tags). A separator is required after "cwe" so that words like
+// "cwe2022-top25" (a Semgrep metadata key) are not read as CWE-2022.
+inline void AppendCwes(std::string_view text, std::vector<std::string>* out) {
+  for (size_t i = 0; i + 4 < text.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != 'c' ||
+        std::tolower(static_cast<unsigned char>(text[i + 1])) != 'w' ||
+        std::tolower(static_cast<unsigned char>(text[i + 2])) != 'e') {
+      continue;
+    }
+    if (i > 0 && std::isalnum(static_cast<unsigned char>(text[i - 1]))) continue;
+    char sep = text[i + 3];
+    if (sep != '-' && sep != '_' && sep != ':' && sep != ' ' && sep != '/') continue;
+    size_t j = i + 4;
+    while (j < text.size() && text[j] == '0') ++j;
+    size_t k = j;
+    while (k < text.size() && std::isdigit(static_cast<unsigned char>(text[k]))) ++k;
+    if (k == i + 4 || k - j > 6) continue;  // no digits, or not a CWE number
+    std::string cwe = "CWE-" + (k == j ? std::string("0") : std::string(text.substr(j, k - j)));
+    bool dup = false;
+    for (const auto& c : *out) dup = dup || c == cwe;
+    if (!dup) out->push_back(std::move(cwe));
+    i = k - 1;
+  }
+}
+
+// Secrets must not be stored in clear: a short preview (the first 4 characters of a value of 12
+// or more, none of a shorter one; the rest masked) and a hash to compare occurrences.
+inline std::string RedactedPreview(std::string_view secret) {
+  std::string s = NormalizeSnippet(secret);
+  size_t keep = s.size() >= 12 ? 4 : 0;
+  while (keep > 0 && (static_cast<unsigned char>(s[keep]) & 0xC0) == 0x80) --keep;  // whole UTF-8 sequences
+  size_t masked = std::min<size_t>(s.size() - keep, 16);
+  return s.substr(0, keep) + std::string(masked, '*') + " (" + std::to_string(s.size()) + " characters, redacted)";
+}
+inline std::string SecretHash(std::string_view secret) { return "xxh3-128:" + FingerprintOfBytes(secret).Hex(); }
+
+// Walks every value of a document so that malformed JSON anywhere (a trailing comma in a part
+// the ingester never reads, a bad escape) is an error: On-Demand only checks what it visits.
+// Strings are unescaped into the parser's buffer: rewind the document afterwards.
+inline simdjson::error_code ValidateJson(od::value v) {
+  od::json_type t;
+  if (auto ec = v.type().get(t)) return ec;
+  switch (t) {
+    case od::json_type::object: {
+      od::object o;
+      if (auto ec = v.get_object().get(o)) return ec;
+      for (auto field : o) {
+        std::string_view key;
+        if (auto ec = field.unescaped_key().get(key)) return ec;
+        od::value x;
+        if (auto ec = field.value().get(x)) return ec;
+        if (auto ec = ValidateJson(x)) return ec;
+      }
+      return simdjson::SUCCESS;
+    }
+    case od::json_type::array: {
+      od::array a;
+      if (auto ec = v.get_array().get(a)) return ec;
+      for (auto el : a) {
+        od::value x;
+        if (auto ec = el.get(x)) return ec;
+        if (auto ec = ValidateJson(x)) return ec;
+      }
+      return simdjson::SUCCESS;
+    }
+    case od::json_type::string: {
+      std::string_view s;
+      return v.get_string().get(s);
+    }
+    case od::json_type::number: {
+      double d;
+      if (v.get_double().get(d) == simdjson::SUCCESS) return simdjson::SUCCESS;
+      int64_t i;
+      if (v.get_int64().get(i) == simdjson::SUCCESS) return simdjson::SUCCESS;
+      uint64_t u;
+      return v.get_uint64().get(u);
+    }
+    case od::json_type::boolean: {
+      bool b;
+      return v.get_bool().get(b);
+    }
+    case od::json_type::null:
+      return v.is_null() ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+  }
+  return simdjson::TAPE_ERROR;
+}
+
+// Confidence 0..100 for the words scanners use: CodeQL "precision" (very-high, high, medium,
+// low; SARIF rule property), Semgrep metadata "confidence" (HIGH, MEDIUM, LOW; also written as
+// the "<X> CONFIDENCE" SARIF tag). -1 when the word is not one of these.
+inline int ConfidenceForWord(std::string_view w) {
+  std::string s = ToLower(Trim(w));
+  if (s == "very-high" || s == "very high") return 95;
+  if (s == "high") return 80;
+  if (s == "medium") return 50;
+  if (s == "low") return 20;
+  return -1;
+}
+
+// Rules about hard-coded credentials: their snippets are secrets too.
+inline bool IsCredentialCwe(std::string_view cwe) {
+  return cwe == "CWE-798" || cwe == "CWE-259" || cwe == "CWE-321" || cwe == "CWE-522";
+}
+
+}  // namespace findex
