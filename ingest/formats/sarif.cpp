@@ -104,7 +104,8 @@ SniffConfidence Sniff(std::string_view head) {
   if (h.empty() || h[0] != '{' || !HeadHas(h, "\"runs\"")) return SniffConfidence::kNo;
   // The $schema URL of every SARIF version contains "sarif".
   if (HeadHas(h, "sarif-") || HeadHas(h, "/sarif") || HeadHas(h, "sarif.json")) return SniffConfidence::kCertain;
-  if (HeadHas(h, "\"driver\"") || (HeadHas(h, "\"tool\"") && HeadHas(h, "\"results\""))) return SniffConfidence::kLikely;
+  if (HeadHas(h, "\"driver\"") || (HeadHas(h, "\"tool\"") && HeadHas(h, "\"results\"")))
+    return SniffConfidence::kLikely;
   if (HeadHas(h, "\"version\"")) return SniffConfidence::kMaybe;
   return SniffConfidence::kNo;
 }
@@ -212,7 +213,8 @@ std::string NormalizeUri(std::string_view uri) {
 std::string FirstLine(std::string_view text) {
   std::string t = Trim(text);
   size_t nl = t.find('\n');
-  std::string line = CollapseWhitespace(nl == std::string::npos ? std::string_view(t) : std::string_view(t).substr(0, nl));
+  std::string line =
+      CollapseWhitespace(nl == std::string::npos ? std::string_view(t) : std::string_view(t).substr(0, nl));
   return TruncateUtf8(line, 200);
 }
 
@@ -274,7 +276,8 @@ std::vector<std::string> VulnIds(std::string_view text) {
   }
   // CVE first, then GHSA, then vendor ids: the id other tools name the problem by.
   auto rank = [](const std::string& id) { return StartsWith(id, "CVE-") ? 0 : StartsWith(id, "GHSA-") ? 1 : 2; };
-  std::stable_sort(ids.begin(), ids.end(), [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
+  std::stable_sort(ids.begin(), ids.end(),
+                   [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
   return ids;
 }
 
@@ -286,20 +289,35 @@ std::string CanonicalFamily(std::string_view driver_name) {
   for (char c : lower) {
     if (std::isalnum(static_cast<unsigned char>(c))) compact.push_back(c);
   }
-  static const struct { std::string_view needle, family; } kKnown[] = {
-      {"semgrep", "semgrep"},           {"codeql", "codeql"},
-      {"lgtm", "codeql"},               {"trivy", "trivy"},
-      {"grype", "grype"},               {"gitleaks", "gitleaks"},
-      {"codeguru", "codeguru"},         {"checkov", "checkov"},
-      {"dependencycheck", "dependency-check"}, {"cfnguard", "cfn-guard"},
-      {"cloudformationguard", "cfn-guard"},    {"cfnnag", "cfn-nag"},
-      {"bandit", "bandit"},             {"snyk", "snyk"},
-      {"tfsec", "tfsec"},               {"kics", "kics"},
-      {"spotbugs", "spotbugs"},         {"eslint", "eslint"},
-      {"osvscanner", "osv-scanner"},    {"nodejsscan", "njsscan"},
-      {"njsscan", "njsscan"},           {"mobsfscan", "mobsfscan"},
-      {"flawfinder", "flawfinder"},     {"dockle", "dockle"},
-      {"binskim", "binskim"},           {"hadolint", "hadolint"},
+  static const struct {
+    std::string_view needle, family;
+  } kKnown[] = {
+      {"semgrep", "semgrep"},
+      {"codeql", "codeql"},
+      {"lgtm", "codeql"},
+      {"trivy", "trivy"},
+      {"grype", "grype"},
+      {"gitleaks", "gitleaks"},
+      {"codeguru", "codeguru"},
+      {"checkov", "checkov"},
+      {"dependencycheck", "dependency-check"},
+      {"cfnguard", "cfn-guard"},
+      {"cloudformationguard", "cfn-guard"},
+      {"cfnnag", "cfn-nag"},
+      {"bandit", "bandit"},
+      {"snyk", "snyk"},
+      {"tfsec", "tfsec"},
+      {"kics", "kics"},
+      {"spotbugs", "spotbugs"},
+      {"eslint", "eslint"},
+      {"osvscanner", "osv-scanner"},
+      {"nodejsscan", "njsscan"},
+      {"njsscan", "njsscan"},
+      {"mobsfscan", "mobsfscan"},
+      {"flawfinder", "flawfinder"},
+      {"dockle", "dockle"},
+      {"binskim", "binskim"},
+      {"hadolint", "hadolint"},
   };
   for (const auto& k : kKnown) {
     if (compact.find(k.needle) != std::string::npos) return std::string(k.family);
@@ -318,11 +336,21 @@ std::string CanonicalFamily(std::string_view driver_name) {
 
 std::string CompanyFor(std::string_view family, std::string_view organization, std::string_view product) {
   if (!Trim(organization).empty()) return Trim(organization);
-  static const struct { std::string_view family, company; } kCompanies[] = {
-      {"semgrep", "Semgrep"},  {"codeql", "GitHub"},      {"trivy", "Aqua Security"},
-      {"grype", "Anchore"},    {"gitleaks", "Gitleaks"},  {"codeguru", "Amazon Web Services"},
-      {"checkov", "Prisma Cloud"}, {"dependency-check", "OWASP"}, {"cfn-guard", "Amazon Web Services"},
-      {"bandit", "PyCQA"},     {"snyk", "Snyk"},          {"binskim", "Microsoft"},
+  static const struct {
+    std::string_view family, company;
+  } kCompanies[] = {
+      {"semgrep", "Semgrep"},
+      {"codeql", "GitHub"},
+      {"trivy", "Aqua Security"},
+      {"grype", "Anchore"},
+      {"gitleaks", "Gitleaks"},
+      {"codeguru", "Amazon Web Services"},
+      {"checkov", "Prisma Cloud"},
+      {"dependency-check", "OWASP"},
+      {"cfn-guard", "Amazon Web Services"},
+      {"bandit", "PyCQA"},
+      {"snyk", "Snyk"},
+      {"binskim", "Microsoft"},
   };
   for (const auto& c : kCompanies) {
     if (c.family == family) return std::string(c.company);
@@ -354,7 +382,9 @@ std::string EcosystemForManifest(std::string_view path) {
   std::string p = ToLower(path);
   size_t slash = p.find_last_of("/\\");
   std::string base = slash == std::string::npos ? p : p.substr(slash + 1);
-  auto ends = [&](std::string_view suf) { return base.size() >= suf.size() && base.compare(base.size() - suf.size(), suf.size(), suf) == 0; };
+  auto ends = [&](std::string_view suf) {
+    return base.size() >= suf.size() && base.compare(base.size() - suf.size(), suf.size(), suf) == 0;
+  };
   if (base == "package-lock.json" || base == "yarn.lock" || base == "pnpm-lock.yaml" || base == "package.json" ||
       base == "npm-shrinkwrap.json")
     return "npm";
@@ -551,11 +581,28 @@ void SarifReader::ReadProps(od::value v, Props& p) {
         if (StartsWith(s, "pkg:")) p.purls.push_back(std::move(s));
       }
     } else {
-      static constexpr std::string_view kKeep[] = {
-          "security-severity", "cvssv3_baseScore", "cvssv3_vector", "cvssv3_version", "cvssv2_score",
-          "cvssv2_vector", "precision", "problem.severity", "confidence", "issue_confidence", "component",
-          "componentVersion", "componentOrigin", "fixedVersion", "fixVersion", "cve", "cveId",
-          "vulnerabilityId", "source", "securityRisk", "exposure", "severity"};
+      static constexpr std::string_view kKeep[] = {"security-severity",
+                                                   "cvssv3_baseScore",
+                                                   "cvssv3_vector",
+                                                   "cvssv3_version",
+                                                   "cvssv2_score",
+                                                   "cvssv2_vector",
+                                                   "precision",
+                                                   "problem.severity",
+                                                   "confidence",
+                                                   "issue_confidence",
+                                                   "component",
+                                                   "componentVersion",
+                                                   "componentOrigin",
+                                                   "fixedVersion",
+                                                   "fixVersion",
+                                                   "cve",
+                                                   "cveId",
+                                                   "vulnerabilityId",
+                                                   "source",
+                                                   "securityRisk",
+                                                   "exposure",
+                                                   "severity"};
       for (auto keep : kKeep) {
         if (k == keep) {
           std::string s = Trim(Str(x));
@@ -714,7 +761,8 @@ Status SarifReader::ReadRunContext(od::value v, Run& run) {
   if (!ok && fatal_) return rep_.Malformed("malformed SARIF run", fatal_);
   if (!ok) return MakeError(ErrorCode::kSchema, "a SARIF run is not an object", src_.path());
   // Rule lookup by id: driver first, then extensions (§3.52.4 toolComponent rules).
-  for (size_t i = 0; i < run.driver.rules.size(); ++i) run.rule_by_id.emplace(run.driver.rules[i].id, std::make_pair(-1, i));
+  for (size_t i = 0; i < run.driver.rules.size(); ++i)
+    run.rule_by_id.emplace(run.driver.rules[i].id, std::make_pair(-1, i));
   for (size_t e = 0; e < run.extensions.size(); ++e) {
     for (size_t i = 0; i < run.extensions[e].rules.size(); ++i) {
       run.rule_by_id.emplace(run.extensions[e].rules[i].id, std::make_pair(static_cast<int>(e), i));
@@ -992,7 +1040,8 @@ Status SarifReader::Emit(Run& run, ResultData& r, size_t run_index, size_t resul
   // Gitleaks 7 writes no ruleId: "AWS Access Key secret detected" names rule "AWS Access Key".
   if (rule_id.empty() && family == "gitleaks") {
     constexpr std::string_view kSuffix = " secret detected";
-    if (message.size() > kSuffix.size() && message.compare(message.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0) {
+    if (message.size() > kSuffix.size() &&
+        message.compare(message.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0) {
       ResultData probe;
       probe.rule_id = message.substr(0, message.size() - kSuffix.size());
       rule = Resolve(run, probe, &rule_id);
@@ -1039,7 +1088,8 @@ Status SarifReader::Emit(Run& run, ResultData& r, size_t run_index, size_t resul
 
   // Secrets.
   bool secret = family == "gitleaks";
-  for (const std::vector<std::string>* tags : {&rprops.tags, static_cast<const std::vector<std::string>*>(&r.props.tags)}) {
+  for (const std::vector<std::string>* tags :
+       {&rprops.tags, static_cast<const std::vector<std::string>*>(&r.props.tags)}) {
     for (const auto& t : *tags) secret = secret || ToLower(t).find("secret") != std::string::npos;
   }
   std::vector<std::string> cwes = rprops.cwes;
@@ -1066,7 +1116,8 @@ Status SarifReader::Emit(Run& run, ResultData& r, size_t run_index, size_t resul
   f.severity.original = used_level;
   std::string security_severity = r.props.Get("security-severity");
   if (security_severity.empty()) security_severity = rprops.Get("security-severity");
-  if (family == "dependency-check" && Score(security_severity) == std::nullopt && Score(r.props.Get("cvssv3_baseScore")) == std::nullopt) {
+  if (family == "dependency-check" && Score(security_severity) == std::nullopt &&
+      Score(r.props.Get("cvssv3_baseScore")) == std::nullopt) {
     // Dependency-Check gives every result level "error"; unscored (RetireJS) results carry the
     // advisory's own word in "severity".
     if (auto word = ParseSeverityLabel(r.props.Get("severity"))) {
@@ -1272,7 +1323,8 @@ Status SarifReader::Emit(Run& run, ResultData& r, size_t run_index, size_t resul
     };
     cvss(r.props);
     if (v.cvss.empty()) cvss(rprops);
-    if (rule && StartsWith(rule->help_uri, "http") && rule->help_uri.find("://github.com/anchore/grype") == std::string::npos) {
+    if (rule && StartsWith(rule->help_uri, "http") &&
+        rule->help_uri.find("://github.com/anchore/grype") == std::string::npos) {
       v.reference_urls.push_back(rule->help_uri);
     }
     f.vulnerabilities.push_back(std::move(v));
@@ -1318,8 +1370,8 @@ Status SarifReader::Emit(Run& run, ResultData& r, size_t run_index, size_t resul
     // Quality rules (CodeQL, SpotBugs, ... category tags) are not vulnerabilities; any other
     // tag (or none) keeps the default.
     static constexpr std::string_view kQuality[] = {
-        "maintainability", "reliability", "readability", "correctness", "style", "performance", "i18n",
-        "bad_practice", "convention", "useless-code", "efficiency", "complexity", "documentation", "naming",
+        "maintainability",   "reliability",    "readability",  "correctness",   "style",      "performance",   "i18n",
+        "bad_practice",      "convention",     "useless-code", "efficiency",    "complexity", "documentation", "naming",
         "language-features", "mt_correctness", "experimental", "best-practice", "portability"};
     bool quality = true;
     for (const auto& t : rprops.tags) {
@@ -1364,7 +1416,8 @@ Status SarifReader::ReadResults(od::value v, Run& run, size_t run_index) {
   od::array results;
   if (auto ec = v.get_array().get(results)) {
     if (ec != simdjson::INCORRECT_TYPE) return rep_.Malformed("malformed \"results\"", ec);
-    sink_.AddReject(rep_.MakeReject(v, "runs[" + std::to_string(run_index) + "].results", "\"results\" is not an array"));
+    sink_.AddReject(
+        rep_.MakeReject(v, "runs[" + std::to_string(run_index) + "].results", "\"results\" is not an array"));
     return Status::Ok();
   }
   size_t i = 0;
@@ -1431,9 +1484,10 @@ Status SarifReader::Read() {
   FINDEX_RETURN_IF_ERROR(rep_.Finish());
   if (!has_runs) return MakeError(ErrorCode::kSchema, "not a SARIF log: no \"runs\"", src_.path());
   if (!version_.empty() && version_ != "2.1.0" && !StartsWith(version_, "2.0.0") && version_ != "1.0.0") {
-    return MakeError(ErrorCode::kSchema,
-                     "unsupported SARIF version \"" + version_ + "\" (findex reads 2.1.0, 2.0.0 and its pre-releases, 1.0.0)",
-                     src_.path());
+    return MakeError(
+        ErrorCode::kSchema,
+        "unsupported SARIF version \"" + version_ + "\" (findex reads 2.1.0, 2.0.0 and its pre-releases, 1.0.0)",
+        src_.path());
   }
   if (!runs_array || runs_.empty()) return Status::Ok();
 
@@ -1473,8 +1527,8 @@ Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
 }  // namespace
 
 const FormatDescriptor& SarifFormat() {
-  static const FormatDescriptor kDesc{"sarif", "sarif", "SARIF 2.1.0 (also 2.0.0 and 1.0.0) from any producer", kExt,
-                                      Sniff, Ingest};
+  static const FormatDescriptor kDesc{"sarif", "sarif", "SARIF 2.1.0 (also 2.0.0 and 1.0.0) from any producer",
+                                      kExt,    Sniff,   Ingest};
   return kDesc;
 }
 

@@ -284,8 +284,8 @@ Status SemgrepReader::Emit(Match& m) {
     f.types = {"Software and Configuration Checks"};  // correctness, best-practice, performance, ...
   }
 
-  std::string anchor = anchors_.Make(m.check_id, m.path, SemgrepSnippetBase(m.lines), m.message, m.start_line,
-                                     m.start_col);
+  std::string anchor =
+      anchors_.Make(m.check_id, m.path, SemgrepSnippetBase(m.lines), m.message, m.start_line, m.start_col);
   f.fingerprint = CodeFingerprint("semgrep", m.check_id, m.path, anchor);
 
   auto pf = [&](std::string_view name, std::string value) {

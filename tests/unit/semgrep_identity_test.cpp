@@ -1,5 +1,6 @@
 // Semgrep identity: a finding that only moved keeps its fingerprint, and the same scan written
-// as Semgrep JSON or as SARIF gives the same findings with the same fingerprints.
+// as Semgrep JSON or as SARIF gives the same findings with the same fingerprints (also checked
+// for CodeGuru, whose SARIF sarif.cpp reads).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -160,9 +161,11 @@ TEST(SemgrepIdentity, SnippetMovingWithinFileKeepsFingerprints) {
   // The same two identical lines, both moved down: their order is kept, so are their anchors.
   auto make = [](int first, int second) {
     return R"json({"results": [
-      {"check_id": "r", "path": "p.py", "start": {"line": )json" + std::to_string(first) + R"json(, "col": 1}, "end": {"line": 1, "col": 2},
+      {"check_id": "r", "path": "p.py", "start": {"line": )json" +
+           std::to_string(first) + R"json(, "col": 1}, "end": {"line": 1, "col": 2},
        "extra": {"message": "m", "severity": "INFO", "lines": "  call()  "}},
-      {"check_id": "r", "path": "p.py", "start": {"line": )json" + std::to_string(second) + R"json(, "col": 1}, "end": {"line": 1, "col": 2},
+      {"check_id": "r", "path": "p.py", "start": {"line": )json" +
+           std::to_string(second) + R"json(, "col": 1}, "end": {"line": 1, "col": 2},
        "extra": {"message": "m", "severity": "INFO", "lines": "call()"}}], "errors": []})json";
   };
   auto before = IngestText(make(10, 20), "semgrep");
@@ -172,6 +175,21 @@ TEST(SemgrepIdentity, SnippetMovingWithinFileKeepsFingerprints) {
   EXPECT_NE(before[0].fingerprint, before[1].fingerprint);
   EXPECT_EQ(before[0].fingerprint, after[0].fingerprint);
   EXPECT_EQ(before[1].fingerprint, after[1].fingerprint);
+}
+
+// CodeGuru: sarif.cpp uses codeguru.cpp's anchor. The corpus has no SARIF of a real review; the
+// sample is the JSON converted the way aws-codeguru-cli's SarifConverter writes SARIF.
+TEST(CodeGuruIdentity, JsonAndSarifOfTheSameReviewAgree) {
+  auto json = IngestSample("samples/codeguru/awscli_codeguru_reviewer_recommendations.json", "codeguru");
+  auto sarif = IngestSample("samples/sarif/awscli_codeguru_reviewer_recommendations_as_sarif.sarif", "sarif");
+  ASSERT_EQ(sarif.size(), 3u);
+  ASSERT_GE(json.size(), sarif.size());
+  for (size_t i = 0; i < sarif.size(); ++i) {
+    SCOPED_TRACE("finding " + std::to_string(i));
+    EXPECT_EQ(sarif[i].scanner, "codeguru");
+    EXPECT_EQ(json[i].generator_id, sarif[i].generator_id);
+    EXPECT_EQ(json[i].fingerprint, sarif[i].fingerprint);
+  }
 }
 
 }  // namespace
