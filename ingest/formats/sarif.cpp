@@ -55,9 +55,9 @@
 // else the lower-cased name with non-alphanumerics as '-'. ProductName is the driver name.
 //
 // Identity, per run:
-//   - a result naming a CVE, GHSA or Black Duck BDSA id (in ruleId, in a "cve"/"cveId"/"vulnerabilityId"
-//     property, or in the message when a package is known) whose package name and version are
-//     known: VulnFingerprint(id, package). Dependency-Check results without such an id use the
+//   - a result naming a CVE, GHSA or Black Duck BDSA id (in ruleId, in a "cve"/"cveId"/
+//     "vulnerabilityId" property, or in the message when a package is known; CVE preferred) whose
+//     package name and version are known: VulnFingerprint(id, package). Dependency-Check results without such an id use the
 //     ruleId, the vulnerability name its JSON report also uses. The package comes from a purl
 //     ("purl"/"purls" result or rule property - Grype writes rule "purls" -, the artifact's
 //     property purls - Dependency-Check's "id1" - or a "pkg:" artifact uri), Black Duck's
@@ -78,7 +78,10 @@
 //     that one scan gives the same fingerprints in both formats. CodeGuru results use the
 //     anchor of codeguru.cpp: the description with "Similar issue at line number(s) ..."
 //     dropped, "#n" for the n-th repeat of (rule, file, anchor).
-//   Gitleaks 7 results have no ruleId: the rule is the message without " secret detected".
+//   A result that repeats another at the same position gets the same anchor (one finding); the
+//   same anchor at another position gets "#n" (CodeAnchors). Gitleaks 7 results have no ruleId:
+//   the rule is the message without " secret detected". Black Duck SARIF names the scanned
+//   project, not the tool, in driver.name, so its family is that name.
 // Secrets (Gitleaks, rules or results tagged "secret", CWE-798/259/321/522 rules): the snippet
 // is not stored; ProductFields keep a redacted preview and a hash (sast_common.h). Properties
 // are never copied wholesale (Gitleaks 7 puts the secret in "offender").
