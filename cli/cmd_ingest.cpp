@@ -1,6 +1,7 @@
 // findex ingest: files, folders (recursive) or '-' -> store. Parsing runs on worker threads,
 // one writer thread (this one) owns the SQLite connection; each file is one transaction.
 #include <fnmatch.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -12,12 +13,15 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "ingest/driver.h"
+#include "ingest/formats/falco.h"
 #include "ingest/registry.h"
+#include "normalize/fingerprint.h"
 #include "normalize/json_writer.h"
 #include "store/store.h"
 
@@ -36,6 +40,7 @@ struct IngestFlags {
   std::vector<std::string> excludes;
   std::vector<std::string> params;
   int jobs = 0;
+  double flush_seconds = 5.0;
 };
 
 struct Chunk {
@@ -46,6 +51,7 @@ struct Chunk {
 // One input file travelling from a parser thread to the writer.
 struct Job {
   std::string path, scope;
+  std::optional<std::string> preloaded;  // stdin bytes already read while sniffing
   std::mutex mu;
   std::condition_variable cv;
   bool header_ready = false, done = false;
@@ -96,7 +102,7 @@ void Parse(Job& job, const FormatDescriptor* forced, const IngestOptions& opts, 
     job.header_ready = true;
     job.cv.notify_all();
   };
-  auto loaded = Source::FromFile(job.path);
+  auto loaded = job.preloaded ? Result<Source>(Source::FromString(*job.preloaded, "<stdin>")) : Source::FromFile(job.path);
   if (!loaded.ok()) return finish(loaded.error());
   Source src = std::move(loaded.value());
   const FormatDescriptor* fmt = forced;
@@ -263,6 +269,139 @@ void PrintTextSummary(const std::vector<FileResult>& results, double secs, uint6
                results.size() == 1 ? "" : "s", failed, skipped, static_cast<double>(bytes) / 1e6, secs);
 }
 
+// Reads standard input until `limit` bytes or the first line break.
+std::string ReadStdinHead(size_t limit) {
+  std::string head;
+  char c;
+  while (head.size() < limit && ::read(STDIN_FILENO, &c, 1) == 1) {
+    head.push_back(c);
+    if (c == '\n') break;
+  }
+  return head;
+}
+
+std::string ReadAllStdin(std::string head) {
+  char buf[1 << 16];
+  ssize_t n;
+  while ((n = ::read(STDIN_FILENO, buf, sizeof buf)) > 0) head.append(buf, static_cast<size_t>(n));
+  return head;
+}
+
+// Falco events on stdin (`tail -f events.log | findex ingest -`): lines are collapsed as they
+// arrive and stored every `flush_seconds` (and at end of input), one transaction per batch.
+int StreamEvents(const IngestFlags& fl, const Globals& g, const FormatDescriptor& fmt, std::string pending) {
+  auto store = Store::Open(g.DbPath());
+  if (!store.ok()) {
+    spdlog::error("{}", store.error().ToString());
+    return kExitError;
+  }
+  const AsffContext ctx = g.Context();
+  FalcoCollapser collapser;
+  CollectingSink rejects;
+  uint64_t offset = 0, batch_bytes = 0;
+  uint32_t line_no = 0;
+  bool failed = false;
+  RunCounts total;
+  auto store_batch = [&]() -> bool {
+    CollectingSink out;
+    if (Status st = collapser.Flush(out); !st.ok()) {
+      spdlog::error("<stdin>: {}", st.error().ToString());
+      return false;
+    }
+    if (out.findings.empty() && rejects.rejects.empty()) return true;
+    const std::string now = Now();
+    RunInfo info{"<stdin>", std::string(fmt.name), std::string(fmt.scanner), fl.scope, Hash64(now + std::to_string(offset)),
+                 batch_bytes, now, true};
+    Status st = (*store)->BeginRun(info);
+    for (auto& f : out.findings) {
+      if (!st.ok()) break;
+      Finalize(f, ctx, fl.scope, now);
+      st = (*store)->Put(std::move(f));
+    }
+    for (auto& r : rejects.rejects) {
+      if (!st.ok()) break;
+      st = (*store)->PutReject(StoredReject{r.offset, r.line, r.where, r.reason});
+    }
+    rejects.rejects.clear();
+    batch_bytes = 0;
+    if (!st.ok()) {
+      (*store)->AbortRun();
+      spdlog::error("<stdin>: {}", st.error().ToString());
+      return false;
+    }
+    auto counts = (*store)->CommitRun();
+    if (!counts.ok()) {
+      spdlog::error("<stdin>: {}", counts.error().ToString());
+      return false;
+    }
+    total.records += counts->records;
+    total.new_ += counts->new_;
+    total.updated += counts->updated + counts->unchanged;
+    total.rejects += counts->rejects;
+    if (fl.summary == "json") {
+      FileResult r;
+      r.file = "<stdin>";
+      r.format = std::string(fmt.name);
+      r.counts = *counts;
+      PrintJsonSummary(r);
+    }
+    return true;
+  };
+  auto feed = [&](bool eof) {
+    size_t start = 0;
+    for (;;) {
+      size_t nl = pending.find('\n', start);
+      if (nl == std::string::npos) break;
+      ++line_no;
+      Status st = collapser.AddLine(std::string_view(pending).substr(start, nl - start), offset + start, line_no, rejects);
+      if (!st.ok()) failed = true;
+      start = nl + 1;
+    }
+    if (eof && start < pending.size()) {  // a last line without a line break (maybe truncated)
+      ++line_no;
+      if (!collapser.AddLine(std::string_view(pending).substr(start), offset + start, line_no, rejects).ok()) failed = true;
+      start = pending.size();
+    }
+    offset += start;
+    pending.erase(0, start);
+  };
+  auto last_flush = std::chrono::steady_clock::now();
+  const auto interval = std::chrono::milliseconds(static_cast<int64_t>(std::max(0.05, fl.flush_seconds) * 1000));
+  feed(false);
+  for (;;) {
+    pollfd pfd{STDIN_FILENO, POLLIN, 0};
+    auto left = interval - (std::chrono::steady_clock::now() - last_flush);
+    int timeout = static_cast<int>(std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(left).count()));
+    int pr = ::poll(&pfd, 1, timeout);
+    bool eof = false;
+    if (pr > 0) {
+      char buf[1 << 16];
+      ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+      if (n <= 0) {
+        eof = true;
+      } else {
+        pending.append(buf, static_cast<size_t>(n));
+        batch_bytes += static_cast<uint64_t>(n);
+      }
+      feed(eof);
+    } else if (pr < 0 && errno != EINTR) {
+      eof = true;
+    }
+    if (eof || std::chrono::steady_clock::now() - last_flush >= interval) {
+      if (!store_batch()) failed = true;
+      last_flush = std::chrono::steady_clock::now();
+    }
+    if (eof) break;
+  }
+  if (fl.summary == "text" && !g.quiet) {
+    std::printf("<stdin> (%.*s stream): %llu lines, %llu findings stored, %llu new, %llu rejects\n",
+                static_cast<int>(fmt.name.size()), fmt.name.data(), static_cast<unsigned long long>(line_no),
+                static_cast<unsigned long long>(total.records), static_cast<unsigned long long>(total.new_),
+                static_cast<unsigned long long>(total.rejects));
+  }
+  return failed ? kExitError : kExitOk;
+}
+
 int RunIngest(const IngestFlags& fl, const Globals& g) {
   SetupLogging(g);
   const FormatDescriptor* forced = nullptr;
@@ -291,6 +430,18 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
     spdlog::error("no input files");
     return kExitError;
   }
+  std::optional<std::string> stdin_bytes;
+  if (files.size() == 1 && files[0] == "-") {
+    // Event formats on stdin are streamed: `tail -f` never ends, so batches are stored as they come.
+    std::string head = ReadStdinHead(64 * 1024);
+    const FormatDescriptor* fmt = forced;
+    if (!fmt) {
+      auto detected = DetectFormat(head);
+      if (detected.ok()) fmt = *detected;
+    }
+    if (fmt && IsEventFormat(*fmt)) return StreamEvents(fl, g, *fmt, std::move(head));
+    stdin_bytes = ReadAllStdin(std::move(head));
+  }
   std::vector<std::unique_ptr<Job>> jobs;
   std::vector<FileResult> results(files.size());
   bool any_failed = false;
@@ -298,6 +449,7 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
     auto job = std::make_unique<Job>();
     job->path = files[i];
     job->scope = fl.scope;
+    if (files[i] == "-" && stdin_bytes) job->preloaded = std::move(*stdin_bytes);
     results[i].file = files[i] == "-" ? "<stdin>" : files[i];
     if (!fl.scope_from_path.empty() && files[i] != "-" && !ScopeFromPath(fl.scope_from_path, files[i], &job->scope)) {
       job->status = MakeError(ErrorCode::kInvalidArgument, "path does not match --scope-from-path " + fl.scope_from_path, files[i]);
@@ -366,7 +518,8 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
         job.cancel = true;
         job.cv.notify_all();
       } else {
-        RunInfo info{res.file, res.format, std::string(job.format->scanner), job.scope, job.hash, job.bytes, now};
+        RunInfo info{res.file, res.format, std::string(job.format->scanner), job.scope, job.hash, job.bytes, now,
+                     IsEventFormat(*job.format)};
         failure = (*store)->BeginRun(info);
         started = failure.ok();
       }
@@ -499,6 +652,8 @@ void AddIngest(CLI::App& app, Globals& g, int* exit_code) {
   cmd->add_option("--exclude", fl->excludes, "Skip files whose name or path matches this glob (repeatable)");
   cmd->add_option("--param", fl->params, "Format setting KEY=VALUE, e.g. cfn-nag.mode=aggregate (repeatable)");
   cmd->add_option("-j,--jobs", fl->jobs, "Parser threads (default: cores - 1, at least 1)");
+  cmd->add_option("--flush-seconds", fl->flush_seconds,
+                  "Event streams on stdin (Falco): store a batch this often (default 5)");
   cmd->callback([fl, &g, exit_code] { *exit_code = RunIngest(*fl, g); });
 }
 

@@ -64,7 +64,7 @@ std::string ShortLocation(const Finding& f) {
 std::vector<std::string> FlatHeader() {
   return {"id", "scope", "scanner", "severity", "normalized", "original_severity", "state", "workflow", "title",
           "rule", "location", "resource", "vuln_id", "package", "version", "fixed_in", "cwes",
-          "first_observed_at", "last_observed_at", "fingerprint"};
+          "first_observed_at", "last_observed_at", "occurrences", "sources", "fingerprint"};
 }
 
 namespace {
@@ -109,6 +109,8 @@ std::vector<std::string> FlatRow(const FindingRow& row) {
           x.cwes,
           f.first_observed_at,
           f.last_observed_at,
+          std::to_string(f.occurrences),
+          row.sources,
           f.fingerprint.Hex()};
 }
 
@@ -118,6 +120,7 @@ void WriteFlatJson(JsonWriter& w, const FindingRow& row) {
   w.BeginObject();
   for (size_t i = 0; i < h.size(); ++i) {
     if (h[i] == "normalized") w.Key(h[i]).Int(row.finding.severity.normalized);
+    else if (h[i] == "occurrences") w.Key(h[i]).UInt(row.finding.occurrences);
     else w.Field(h[i], v[i]);
   }
   w.EndObject();

@@ -134,6 +134,7 @@ Status ReadAsff(element obj, Finding* out) {
   f.location.end_line = std::atoi(Take(pf, kPfEndLine).c_str());
   f.location.url = Take(pf, kPfUrl);
   std::string count = Take(pf, kPfResourceCount);
+  f.occurrences = std::strtoull(Take(pf, kPfOccurrences).c_str(), nullptr, 10);
 
   simdjson::dom::array arr;
   if (obj["Resources"].get_array().get(arr) == simdjson::SUCCESS) {

@@ -39,15 +39,20 @@ void FieldMap(JsonWriter& w, std::string_view key, const std::map<std::string, s
   if (n == 0) return;
   w.Key(key).BeginObject();
   size_t written = 0;
-  for (const auto& [k, v] : m) {
-    if (!HasText(k) || !HasText(v)) continue;
-    if (limits && written == kMaxProductFields) break;
-    if (limits) {
-      w.Key(TruncateUtf8(k, kMaxFieldKey)).String(TruncateUtf8(v, kMaxFieldValue));
-    } else {
-      w.Key(k).String(v);
+  // When the 50-field limit bites, findex's own fields go first: they carry the identity.
+  const bool findex_first = limits && n > kMaxProductFields;
+  for (int pass = findex_first ? 0 : 1; pass < 2; ++pass) {
+    for (const auto& [k, v] : m) {
+      if (!HasText(k) || !HasText(v)) continue;
+      if (findex_first && StartsWith(k, "findex/") != (pass == 0)) continue;
+      if (limits && written == kMaxProductFields) break;
+      if (limits) {
+        w.Key(TruncateUtf8(k, kMaxFieldKey)).String(TruncateUtf8(v, kMaxFieldValue));
+      } else {
+        w.Key(k).String(v);
+      }
+      ++written;
     }
-    ++written;
   }
   w.EndObject();
 }
@@ -107,6 +112,7 @@ void WriteAsff(const Finding& f, JsonWriter& w, const AsffWriteOptions& opts) {
   if (f.resource_count > f.resources.size() || (lim && f.resources.size() > kMaxResources)) {
     pf[std::string(kPfResourceCount)] = std::to_string(std::max<uint64_t>(f.resource_count, f.resources.size()));
   }
+  if (f.occurrences > 0) pf[std::string(kPfOccurrences)] = std::to_string(f.occurrences);
   FieldMap(w, "ProductFields", pf, lim);
   FieldMap(w, "UserDefinedFields", f.user_defined_fields, lim);
 

@@ -29,5 +29,7 @@ inline constexpr std::string_view kPfStartLine = "findex/StartLine";
 inline constexpr std::string_view kPfEndLine = "findex/EndLine";
 inline constexpr std::string_view kPfUrl = "findex/Url";
 inline constexpr std::string_view kPfResourceCount = "findex/ResourceCount";
+inline constexpr std::string_view kPfOccurrences = "findex/Occurrences";
+inline constexpr std::string_view kPfSources = "findex/Sources";
 
 }  // namespace findex

@@ -101,6 +101,7 @@ struct Finding {
   std::string product_name, company_name;  // e.g. "OWASP ZAP", "OWASP"
   std::vector<Resource> resources;         // first 32 kept on export
   uint64_t resource_count = 0;             // full count when the report had more
+  uint64_t occurrences = 0;                // events collapsed into this finding (Falco); 0: not an event
   std::vector<Vulnerability> vulnerabilities;
   std::vector<std::string> cwes;           // "CWE-79"
   Location location;

@@ -101,7 +101,21 @@ PackageId ParsePurl(std::string_view purl) {
   std::string_view rest = purl.substr(4);
   while (!rest.empty() && rest[0] == '/') rest.remove_prefix(1);
   if (size_t hash = rest.find('#'); hash != std::string_view::npos) rest = rest.substr(0, hash);
-  if (size_t q = rest.find('?'); q != std::string_view::npos) rest = rest.substr(0, q);
+  std::string epoch;
+  if (size_t q = rest.find('?'); q != std::string_view::npos) {
+    // deb/rpm purls carry the epoch as a qualifier; scanners that print versions write it
+    // as "epoch:version", which is the form identities use.
+    std::string_view quals = rest.substr(q + 1);
+    size_t start = 0;
+    while (start <= quals.size()) {
+      size_t amp = quals.find('&', start);
+      if (amp == std::string_view::npos) amp = quals.size();
+      std::string_view kv = quals.substr(start, amp - start);
+      if (StartsWith(kv, "epoch=")) epoch = PercentDecode(kv.substr(6));
+      start = amp + 1;
+    }
+    rest = rest.substr(0, q);
+  }
   size_t slash = rest.find('/');
   if (slash == std::string_view::npos) return id;
   id.ecosystem = ToLower(rest.substr(0, slash));
@@ -124,6 +138,7 @@ PackageId ParsePurl(std::string_view purl) {
     id.name = ns.empty() ? name : ns + "/" + name;
   }
   if (CaseInsensitive(id.ecosystem)) id.name = ToLower(id.name);
+  if (!epoch.empty() && epoch != "0" && id.version.find(':') == std::string::npos) id.version = epoch + ":" + id.version;
   return id;
 }
 

@@ -53,6 +53,8 @@ CREATE TABLE findings(
   last_observed_at TEXT NOT NULL,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL,
+  occurrences INTEGER NOT NULL DEFAULT 0,  -- events collapsed into this finding (Falco)
+  sources TEXT NOT NULL,          -- every scanner that reported it: scanner US label US original RS ...
   content_hash INTEGER NOT NULL,  -- of doc; tells "unchanged" from "updated"
   doc TEXT NOT NULL,              -- the finding as untruncated ASFF JSON
   UNIQUE(scope, fingerprint)
@@ -89,7 +91,9 @@ SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator
        f.severity AS severity_rank, f.normalized, f.workflow, f.record_state AS state,
        f.resource_id AS resource, f.location, f.vuln_id, f.package,
        f.first_observed_at, f.last_observed_at, f.created_at, f.updated_at,
-       f.first_seen_run, f.last_seen_run, lower(hex(f.fingerprint)) AS fingerprint, f.doc AS asff
+       f.first_seen_run, f.last_seen_run, f.occurrences,
+       replace(replace(f.sources, char(31), ':'), char(30), ';') AS sources,
+       lower(hex(f.fingerprint)) AS fingerprint, f.doc AS asff
 FROM findings f;
 )sql",
 };

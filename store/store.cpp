@@ -34,6 +34,48 @@ std::string ColText(sqlite3_stmt* st, int i) {
            : std::string();
 }
 
+// Sources: records "scanner US label US original" joined by RS (ASCII unit/record separators,
+// which no scanner name or severity word contains).
+struct Source1 {
+  std::string scanner;
+  int label = 0;
+  std::string original;
+};
+
+std::vector<Source1> ParseSources(std::string_view s) {
+  std::vector<Source1> out;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t end = s.find('\x1e', start);
+    if (end == std::string_view::npos) end = s.size();
+    std::string_view rec = s.substr(start, end - start);
+    size_t a = rec.find('\x1f'), b = a == std::string_view::npos ? a : rec.find('\x1f', a + 1);
+    if (b != std::string_view::npos) {
+      Source1 src;
+      src.scanner = std::string(rec.substr(0, a));
+      auto l = ParseSeverityLabel(rec.substr(a + 1, b - a - 1));
+      src.label = l ? static_cast<int>(*l) : 0;
+      src.original = std::string(rec.substr(b + 1));
+      out.push_back(std::move(src));
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string FormatSources(const std::vector<Source1>& v) {
+  std::string s;
+  for (const auto& x : v) {
+    if (!s.empty()) s.push_back('\x1e');
+    s += x.scanner;
+    s.push_back('\x1f');
+    s += ToString(static_cast<SeverityLabel>(x.label));
+    s.push_back('\x1f');
+    s += x.original;
+  }
+  return s;
+}
+
 std::string LocationOf(const Finding& f) {
   if (!f.location.file_path.empty()) {
     return f.location.start_line > 0 ? f.location.file_path + ":" + std::to_string(f.location.start_line)
@@ -110,24 +152,27 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool read_on
 Status Store::PrepareIngestStatements() {
   if (st_lookup_) return Status::Ok();
   FINDEX_RETURN_IF_ERROR(Prepare(
-      "SELECT id, record_state, workflow, content_hash, last_seen_run, severity, scanner FROM findings"
+      "SELECT id, record_state, workflow, content_hash, last_seen_run, severity, scanner, sources, occurrences,"
+      " normalized FROM findings"
       " WHERE scope=?1 AND fingerprint=?2",
       &st_lookup_));
   FINDEX_RETURN_IF_ERROR(Prepare(
       "INSERT INTO findings(scope, fingerprint, asff_id, scanner, format, generator_id, title, severity,"
       " normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run,"
-      " last_seen_run, first_observed_at, last_observed_at, created_at, updated_at, content_hash, doc)"
-      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'ACTIVE',?11,?12,?13,?14,?15,?15,?16,?17,?18,?18,?19,?20)",
+      " last_seen_run, first_observed_at, last_observed_at, created_at, updated_at, content_hash, doc,"
+      " occurrences, sources)"
+      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'ACTIVE',?11,?12,?13,?14,?15,?15,?16,?17,?18,?18,?19,?20,?21,?22)",
       &st_insert_));
   FINDEX_RETURN_IF_ERROR(Prepare(
-      "UPDATE findings SET last_seen_run=?1, last_observed_at=max(last_observed_at, ?2), updated_at=?3"
-      " WHERE id=?4",
+      "UPDATE findings SET last_seen_run=?1, last_observed_at=max(last_observed_at, ?2), updated_at=?3,"
+      " first_observed_at=min(first_observed_at, ?5), occurrences=?6 WHERE id=?4",
       &st_touch_));
   FINDEX_RETURN_IF_ERROR(Prepare(
       "UPDATE findings SET asff_id=?1, scanner=?2, format=?3, generator_id=?4, title=?5, severity=?6,"
       " normalized=?7, workflow=?8, record_state='ACTIVE', resource_id=?9, location=?10, vuln_id=?11,"
       " package=?12, last_seen_run=?13, first_observed_at=min(first_observed_at, ?14),"
-      " last_observed_at=max(last_observed_at, ?15), updated_at=?16, content_hash=?17, doc=?18 WHERE id=?19",
+      " last_observed_at=max(last_observed_at, ?15), updated_at=?16, content_hash=?17, doc=?18,"
+      " occurrences=?20, sources=?21 WHERE id=?19",
       &st_update_));
   FINDEX_RETURN_IF_ERROR(Prepare("INSERT OR IGNORE INTO observations(run_id, finding_id) VALUES(?1, ?2)", &st_observe_));
   FINDEX_RETURN_IF_ERROR(Prepare(
@@ -207,6 +252,8 @@ Status Store::Put(Finding&& f) {
   std::string first_obs = f.first_observed_at.empty() ? run_.now : f.first_observed_at;
   std::string last_obs = f.last_observed_at.empty() ? run_.now : f.last_observed_at;
   WorkflowStatus reported_workflow = f.workflow;
+  const uint64_t occurrences = f.occurrences;
+  f.occurrences = 0;  // a column: counts that grow must not make the content look changed
   // The document holds what the report said; lifecycle fields live in columns.
   f.created_at.clear();
   f.updated_at.clear();
@@ -233,6 +280,7 @@ Status Store::Put(Finding&& f) {
   int rc = sqlite3_step(st_lookup_);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError("finding lookup failed");
   int64_t rowid = 0;
+  int64_t last_seen = 0;
   if (rc == SQLITE_DONE) {
     sqlite3_stmt* s = st_insert_;
     sqlite3_reset(s);
@@ -257,6 +305,8 @@ Status Store::Put(Finding&& f) {
     BindText(s, 18, run_.now);
     sqlite3_bind_int64(s, 19, static_cast<int64_t>(content_hash));
     BindText(s, 20, doc_buf_);
+    sqlite3_bind_int64(s, 21, static_cast<int64_t>(occurrences));
+    BindText(s, 22, FormatSources({Source1{f.scanner, static_cast<int>(f.severity.label), f.severity.original}}));
     if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot insert finding");
     rowid = sqlite3_last_insert_rowid(db_);
     ++counts_.new_;
@@ -265,21 +315,37 @@ Status Store::Put(Finding&& f) {
     std::string state = ColText(st_lookup_, 1);
     std::string workflow = ColText(st_lookup_, 2);
     uint64_t old_hash = static_cast<uint64_t>(sqlite3_column_int64(st_lookup_, 3));
-    int64_t last_seen = sqlite3_column_int64(st_lookup_, 4);
+    last_seen = sqlite3_column_int64(st_lookup_, 4);
     int old_severity = sqlite3_column_int(st_lookup_, 5);
     std::string old_scanner = ColText(st_lookup_, 6);
-    if (last_seen == counts_.run_id) {
+    std::string old_sources = ColText(st_lookup_, 7);
+    uint64_t old_occurrences = static_cast<uint64_t>(sqlite3_column_int64(st_lookup_, 8));
+    int old_normalized = sqlite3_column_int(st_lookup_, 9);
+    if (last_seen == counts_.run_id && !run_.events) {
       ++counts_.duplicates;  // the same finding twice in one report: stored once
       return Status::Ok();
     }
+    uint64_t new_occurrences = run_.events ? old_occurrences + occurrences : occurrences;
+    // Every scanner keeps its own verdict; the finding carries the highest.
+    std::vector<Source1> sources = ParseSources(old_sources);
+    Source1 mine{f.scanner, static_cast<int>(f.severity.label), f.severity.original};
+    auto it = std::find_if(sources.begin(), sources.end(), [&](const Source1& x) { return x.scanner == f.scanner; });
+    bool sources_changed = it == sources.end() || it->label != mine.label || it->original != mine.original;
+    if (it == sources.end()) sources.push_back(mine);
+    else *it = mine;
+    std::sort(sources.begin(), sources.end(), [](const Source1& a, const Source1& b) { return a.scanner < b.scanner; });
+    int max_label = 0;
+    for (const auto& x : sources) max_label = std::max(max_label, x.label);
     bool reopen = state == "ARCHIVED";
-    if (!reopen && old_hash == content_hash) {
+    if (!reopen && old_hash == content_hash && !sources_changed) {
       sqlite3_stmt* s = st_touch_;
       sqlite3_reset(s);
       sqlite3_bind_int64(s, 1, counts_.run_id);
       BindText(s, 2, last_obs);
       BindText(s, 3, run_.now);
       sqlite3_bind_int64(s, 4, rowid);
+      BindText(s, 5, first_obs);
+      sqlite3_bind_int64(s, 6, static_cast<int64_t>(new_occurrences));
       if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot update finding");
       ++counts_.unchanged;
     } else {
@@ -288,13 +354,10 @@ Status Store::Put(Finding&& f) {
       std::string new_workflow = workflow;
       if (reported_workflow == WorkflowStatus::kSuppressed) new_workflow = "SUPPRESSED";
       else if (workflow == "RESOLVED") new_workflow = "NEW";
-      // Another scanner reporting the same problem: the highest severity wins.
-      int severity = static_cast<int>(f.severity.label);
-      int normalized = f.severity.normalized;
-      if (old_scanner != f.scanner && old_severity > severity) {
-        severity = old_severity;
-        normalized = DefaultNormalized(static_cast<SeverityLabel>(old_severity));
-      }
+      int severity = max_label;
+      int normalized = severity == static_cast<int>(f.severity.label) ? f.severity.normalized
+                       : severity == old_severity                     ? old_normalized
+                                                   : DefaultNormalized(static_cast<SeverityLabel>(severity));
       sqlite3_stmt* s = st_update_;
       sqlite3_reset(s);
       BindText(s, 1, f.id);
@@ -316,11 +379,14 @@ Status Store::Put(Finding&& f) {
       sqlite3_bind_int64(s, 17, static_cast<int64_t>(content_hash));
       BindText(s, 18, doc_buf_);
       sqlite3_bind_int64(s, 19, rowid);
+      sqlite3_bind_int64(s, 20, static_cast<int64_t>(new_occurrences));
+      BindText(s, 21, FormatSources(sources));
       if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot update finding");
       if (reopen) ++counts_.reopened;
       else ++counts_.updated;
     }
   }
+  if (last_seen == counts_.run_id) return Status::Ok();  // an event finding seen again in this run
   sqlite3_reset(st_observe_);
   sqlite3_bind_int64(st_observe_, 1, counts_.run_id);
   sqlite3_bind_int64(st_observe_, 2, rowid);
@@ -347,7 +413,7 @@ Result<RunCounts> Store::CommitRun() {
   if (!in_run_) return MakeError(ErrorCode::kInternal, "no run to commit");
   sqlite3_stmt* st = nullptr;
   Status status = Status::Ok();
-  if (prev_run_ > 0) {
+  if (prev_run_ > 0 && !run_.events) {
     // Resolve what this scanner reported last time and not now, unless the latest run of
     // another scanner in the scope still reports it.
     status = Prepare(
@@ -429,7 +495,8 @@ Status Store::ForEach(const FindingFilter& filter, const std::function<bool(Find
   if (!where.ok()) return where.error();
   std::string sql =
       "SELECT id, first_seen_run, last_seen_run, asff_id, workflow, record_state, first_observed_at,"
-      " last_observed_at, created_at, updated_at, severity, normalized, doc, scope FROM findings " +
+      " last_observed_at, created_at, updated_at, severity, normalized, doc, scope, occurrences, sources"
+      " FROM findings " +
       where->clause + OrderClause(filter.order_by);
   if (filter.limit >= 0) sql += " LIMIT " + std::to_string(filter.limit);
   sqlite3_stmt* st = nullptr;
@@ -465,6 +532,12 @@ Status Store::ForEach(const FindingFilter& filter, const std::function<bool(Find
     f.severity.label = static_cast<SeverityLabel>(std::clamp(sqlite3_column_int(st, 10), 0, 4));
     f.severity.normalized = sqlite3_column_int(st, 11);
     f.scope = ColText(st, 13);
+    f.occurrences = static_cast<uint64_t>(sqlite3_column_int64(st, 14));
+    for (const auto& src : ParseSources(ColText(st, 15))) {
+      if (!row.sources.empty()) row.sources += ";";
+      row.sources += src.scanner + ":" + std::string(ToString(static_cast<SeverityLabel>(src.label)));
+      if (!src.original.empty()) row.sources += "(" + src.original + ")";
+    }
     if (!fn(std::move(row))) break;
   }
   sqlite3_finalize(st);

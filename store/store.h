@@ -31,6 +31,9 @@ struct RunInfo {
   uint64_t content_hash = 0;
   uint64_t bytes = 0;
   std::string now;  // RFC 3339; injected for deterministic tests
+  // False for event sources (Falco): absence from a later log is not a fix, and occurrences
+  // of a finding add up across runs instead of being replaced.
+  bool events = false;
 };
 
 struct RunCounts {
@@ -50,6 +53,8 @@ struct FindingRow {
   int64_t rowid = 0;
   int64_t first_seen_run = 0, last_seen_run = 0;
   Finding finding;  // mutable fields (Id, Workflow, RecordState, timestamps) from the row
+  // Every scanner that reported the finding, e.g. "grype:HIGH(High);trivy:CRITICAL(CRITICAL)".
+  std::string sources;
 };
 
 struct GateQuery {

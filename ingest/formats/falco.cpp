@@ -10,7 +10,7 @@
 // line of a log being written) is one reject with its offset and line, never the file.
 //
 // Identity: runtime events repeat, so events of the same rule on the same workload are one
-// finding with an occurrence count ("falco/Occurrences"), FirstObservedAt / LastObservedAt the
+// finding with an occurrence count (Finding::occurrences, ProductFields "findex/Occurrences"), FirstObservedAt / LastObservedAt the
 // earliest / latest event `time` (kept as written when it is valid RFC 3339). The fingerprint is
 //   FingerprintOf({"falco", rule, hostname, container, container.image.repository,
 //                  k8s.ns.name, k8s.pod.name, proc.name})
@@ -373,7 +373,7 @@ Status FalcoCollapser::Flush(FindingSink& sink) {
   index_.clear();
   for (auto& e : entries) {
     Finding& f = e.finding;
-    f.product_fields["falco/Occurrences"] = std::to_string(e.count);
+    f.occurrences = e.count;  // written as ProductFields findex/Occurrences; the store adds them up
     f.first_observed_at = e.first_text;
     f.last_observed_at = e.last_text;
     FINDEX_RETURN_IF_ERROR(sink.Accept(std::move(f)));

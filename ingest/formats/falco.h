@@ -28,7 +28,7 @@ class FalcoCollapser {
   Status AddLine(std::string_view line, uint64_t offset, uint32_t line_no, FindingSink& sink_for_rejects,
                  size_t readable = 0);
 
-  // Hands every collapsed finding to `sink` in first-seen order with "falco/Occurrences",
+  // Hands every collapsed finding to `sink` in first-seen order with Finding::occurrences,
   // FirstObservedAt and LastObservedAt set, then forgets them: a later event of the same
   // identity starts a new count (the store merges findings by fingerprint).
   Status Flush(FindingSink& sink);

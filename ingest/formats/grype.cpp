@@ -125,28 +125,6 @@ std::string CvssVersion(std::string_view vector, std::string_view fallback) {
   return std::string(fallback);
 }
 
-// Purl identity with an "epoch" qualifier folded into the version (rpm "1:1.0.2k-24").
-PackageId PackageFromPurl(std::string_view purl) {
-  PackageId id = ParsePurl(purl);
-  if (id.empty() || id.version.empty() || id.version.find(':') != std::string::npos) return id;
-  size_t q = purl.find('?');
-  if (q == std::string_view::npos) return id;
-  std::string_view quals = purl.substr(q + 1);
-  if (size_t h = quals.find('#'); h != std::string_view::npos) quals = quals.substr(0, h);
-  while (!quals.empty()) {
-    size_t amp = quals.find('&');
-    std::string_view kv = quals.substr(0, amp);
-    if (StartsWith(kv, "epoch=")) {
-      std::string_view epoch = kv.substr(6);
-      if (!epoch.empty() && epoch != "0") id.version = std::string(epoch) + ":" + id.version;
-      break;
-    }
-    if (amp == std::string_view::npos) break;
-    quals = quals.substr(amp + 1);
-  }
-  return id;
-}
-
 // ---------------------------------------------------------------------------------------------
 
 struct RawMatch {
@@ -435,7 +413,7 @@ Status Emit(const Context& c, const RawMatch& m, FindingSink& sink) {
   f.company_name = "Anchore";
 
   PackageId pkg;
-  if (!m.purl.empty()) pkg = PackageFromPurl(m.purl);
+  if (!m.purl.empty()) pkg = ParsePurl(m.purl);
   bool from_purl = !pkg.empty();
   if (!from_purl) {
     // Without a purl the rpm epoch is only in the metadata; write it the way purls and Trivy do.

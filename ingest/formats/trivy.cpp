@@ -162,28 +162,6 @@ std::string CvssVersion(std::string_view vector, std::string_view fallback) {
   return std::string(fallback);
 }
 
-// Purl identity with an "epoch" qualifier folded into the version (deb/rpm "1:2.3-1").
-PackageId PackageFromPurl(std::string_view purl) {
-  PackageId id = ParsePurl(purl);
-  if (id.empty() || id.version.empty() || id.version.find(':') != std::string::npos) return id;
-  size_t q = purl.find('?');
-  if (q == std::string_view::npos) return id;
-  std::string_view quals = purl.substr(q + 1);
-  if (size_t h = quals.find('#'); h != std::string_view::npos) quals = quals.substr(0, h);
-  while (!quals.empty()) {
-    size_t amp = quals.find('&');
-    std::string_view kv = quals.substr(0, amp);
-    if (StartsWith(kv, "epoch=")) {
-      std::string_view epoch = kv.substr(6);
-      if (!epoch.empty() && epoch != "0") id.version = std::string(epoch) + ":" + id.version;
-      break;
-    }
-    if (amp == std::string_view::npos) break;
-    quals = quals.substr(amp + 1);
-  }
-  return id;
-}
-
 // Trivy's severity words; see the header comment for the source.
 void SetSeverity(Finding& f, const std::string& word) {
   std::string w = ToUpper(Trim(word));
@@ -597,7 +575,7 @@ void AddResources(const Context& c, const RawResult& r, const std::string& path,
 Status EmitVuln(Context& c, const RawResult& r, const RawVuln& v, FindingSink& sink) {
   Finding f = Base(c, r);
   PackageId pkg;
-  if (!v.purl.empty()) pkg = PackageFromPurl(v.purl);
+  if (!v.purl.empty()) pkg = ParsePurl(v.purl);
   if (pkg.empty()) pkg = PackageId{CanonicalEcosystem(r.type), v.pkg_name, v.installed};
   if (pkg.version.empty()) pkg.version = v.installed;
   f.fingerprint = VulnFingerprint(v.id, pkg);

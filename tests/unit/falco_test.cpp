@@ -70,10 +70,10 @@ TEST(FalcoCollapser, CollapsesEventsFedIncrementally) {
   const Finding* a = ByContainer(sink.findings, "aaa");
   const Finding* b = ByContainer(sink.findings, "bbb");
   ASSERT_TRUE(a && b);
-  EXPECT_EQ(a->product_fields.at("falco/Occurrences"), "3");
+  EXPECT_EQ(a->occurrences, 3u);
   EXPECT_EQ(a->first_observed_at, "2024-05-01T09:59:59.123456789Z");
   EXPECT_EQ(a->last_observed_at, "2024-05-01T10:00:05.5Z");
-  EXPECT_EQ(b->product_fields.at("falco/Occurrences"), "1");
+  EXPECT_EQ(b->occurrences, 1u);
   EXPECT_EQ(b->first_observed_at, "2024-05-01T10:00:01.000000001Z");
   EXPECT_EQ(b->last_observed_at, b->first_observed_at);
   EXPECT_NE(a->fingerprint, b->fingerprint);
@@ -93,8 +93,8 @@ TEST(FalcoCollapser, FlushStartsANewCountWithTheSameIdentity) {
   ASSERT_TRUE(c.Flush(sink).ok());
   ASSERT_EQ(sink.findings.size(), 2u);
   EXPECT_EQ(sink.findings[0].fingerprint, sink.findings[1].fingerprint);  // pids do not matter
-  EXPECT_EQ(sink.findings[0].product_fields.at("falco/Occurrences"), "1");
-  EXPECT_EQ(sink.findings[1].product_fields.at("falco/Occurrences"), "2");
+  EXPECT_EQ(sink.findings[0].occurrences, 1u);
+  EXPECT_EQ(sink.findings[1].occurrences, 2u);
   EXPECT_EQ(sink.findings[1].first_observed_at, "2024-05-01T11:00:00Z");
   EXPECT_EQ(sink.findings[1].last_observed_at, "2024-05-01T12:00:00Z");
   EXPECT_EQ(sink.findings[0].resources[0].type, "Other");
@@ -148,7 +148,7 @@ TEST(FalcoFormat, TruncatedLastLineOfAFileIsOneReject) {
   ASSERT_EQ(sink.rejects.size(), 1u);
   EXPECT_EQ(sink.rejects[0].line, 3u);
   EXPECT_EQ(sink.rejects[0].offset, 2 * (a.size() + 1));
-  EXPECT_EQ(sink.findings[0].product_fields.at("falco/Occurrences"), "2");
+  EXPECT_EQ(sink.findings[0].occurrences, 2u);
   EXPECT_EQ(sink.findings[0].severity.label, SeverityLabel::kHigh);
 }
 
