@@ -201,6 +201,53 @@ class Cli(unittest.TestCase):
         r = self.run_findex("query", "--state", "bogus")
         self.assertEqual(r.returncode, 2)
 
+    # --- issue 3: one finding per real problem, event streams ---
+    def test_same_cve_from_trivy_and_grype_is_one_finding_with_both_sources(self):
+        trivy = {"SchemaVersion": 2, "ArtifactName": "app", "ArtifactType": "filesystem", "Results": [
+            {"Target": "package-lock.json", "Class": "lang-pkgs", "Type": "npm", "Vulnerabilities": [
+                {"VulnerabilityID": "CVE-2021-23337", "PkgName": "lodash", "InstalledVersion": "4.17.20",
+                 "FixedVersion": "4.17.21", "Severity": "HIGH", "Title": "command injection"}]}]}
+        grype = {"matches": [{"vulnerability": {"id": "CVE-2021-23337", "severity": "Critical",
+                                                "fix": {"versions": ["4.17.21"], "state": "fixed"}},
+                              "artifact": {"name": "lodash", "version": "4.17.20", "type": "npm",
+                                           "purl": "pkg:npm/lodash@4.17.20",
+                                           "locations": [{"path": "/app/package-lock.json"}]}}],
+                 "source": {"type": "directory", "target": "/app"}, "descriptor": {"name": "grype", "version": "0.74.0"}}
+        tp, gp = os.path.join(self.tmp, "trivy.json"), os.path.join(self.tmp, "grype.json")
+        json.dump(trivy, open(tp, "w"))
+        json.dump(grype, open(gp, "w"))
+        r, out = self.ingest_json("--scope", "app", tp, gp)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([o["format"] for o in out], ["trivy", "grype"])
+        self.assertEqual(out[1]["new"], 0)
+        rows = json.loads(self.run_findex("query", "--vuln", "cve-2021-23337", "--format", "json").stdout)
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(rows[0]["severity"], "CRITICAL")  # the highest of the two
+        self.assertEqual(rows[0]["sources"], "grype:CRITICAL(Critical);trivy:HIGH(HIGH)")
+        rows = json.loads(self.run_findex("query", "--package", "LODASH", "--format", "json").stdout)
+        self.assertEqual(len(rows), 1)
+        # Trivy no longer reports it, Grype still does: still active.
+        trivy["Results"][0]["Vulnerabilities"] = []
+        json.dump(trivy, open(tp, "w"))
+        r, out = self.ingest_json("--scope", "app", tp)
+        self.assertEqual(out[0]["resolved"], 0)
+
+    def test_falco_stream_on_stdin(self):
+        falco = os.path.join(SRC, "samples", "falco", "falco_repo_cat_write_2021_source_tags.jsonl")
+        data = open(falco, "rb").read() + b'{"output": "cut'
+        r = self.run_findex("ingest", "--summary", "json", "-", stdin=data)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = [json.loads(l) for l in r.stdout.decode().splitlines()]
+        self.assertEqual(out[-1]["format"], "falco")
+        self.assertEqual(sum(o["rejects"] for o in out), 1)  # the truncated last line
+        rows = json.loads(self.run_findex("query", "--format", "json").stdout)
+        self.assertEqual([x["occurrences"] for x in rows], [8])
+        # The same events again add up; runtime alerts are never resolved by absence.
+        self.run_findex("ingest", "-", stdin=open(falco, "rb").read())
+        rows = json.loads(self.run_findex("query", "--format", "json").stdout)
+        self.assertEqual([x["occurrences"] for x in rows], [16])
+        self.assertEqual(rows[0]["state"], "ACTIVE")
+
     def test_formats_lists_every_sample_folder(self):
         r = self.run_findex("formats")
         self.assertEqual(r.returncode, 0)
