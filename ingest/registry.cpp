@@ -72,6 +72,16 @@ Result<const FormatDescriptor*> DetectFormat(std::string_view head) {
     }
   }
   if (!best) {
+    std::string compact;
+    for (char c : head.substr(0, 64)) {
+      if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '\xEF' && c != '\xBB' && c != '\xBF') compact.push_back(c);
+    }
+    if (compact.empty() || compact == "null" || compact == "[]" || compact == "{}") {
+      return MakeError(ErrorCode::kUnknownFormat,
+                       "empty report (" + (compact.empty() ? std::string("no content") : compact) +
+                           "): nothing in it names its scanner; pass --format NAME to record it as that "
+                           "scanner's empty result (which resolves its open findings in the scope)");
+    }
     return MakeError(ErrorCode::kUnknownFormat,
                      "not a report format findex knows (see `findex formats`; use --format to force one)");
   }

@@ -10,15 +10,16 @@ echo "== findex ingest samples/  (store: $DB)"
 # samples/ also holds golden files and deliberately broken reports (truncated, mislabeled):
 # each of those is reported on stderr as one line naming the file and the reason (exit 2).
 set +e
-./build/cli/findex --db "$DB" ingest --scope samples --exclude '*.expected.json' --exclude '*.tsv' \
-  --exclude '*.md' samples/
+# Each sample report is its own project: its scope is "<folder>:<file>".
+./build/cli/findex --db "$DB" ingest --scope-from-path 'samples/{format}/{report}' \
+  --exclude '*.expected.json' --exclude '*.tsv' --exclude '*.md' samples/
 ingest_rc=$?
 echo
 echo "== findex query --group-by severity"
 ./build/cli/findex --db "$DB" query --state ACTIVE --group-by severity
 echo
 echo "== findex gate --fail-on CRITICAL"
-./build/cli/findex --db "$DB" gate --scope samples --fail-on CRITICAL --show 5
+./build/cli/findex --db "$DB" gate --fail-on CRITICAL --show 5
 gate_rc=$?
 set -e
 echo
