@@ -202,7 +202,6 @@ Status Store::BeginRun(const RunInfo& info) {
   in_run_ = true;
   run_ = info;
   counts_ = RunCounts{};
-  seen_this_run_.clear();
   prev_run_ = 0;
   sqlite3_stmt* st = nullptr;
   Status status = Prepare("SELECT max(id) FROM runs WHERE scope=?1 AND scanner=?2", &st);

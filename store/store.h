@@ -16,7 +16,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "normalize/finding.h"
@@ -111,7 +110,6 @@ class Store {
   RunCounts counts_;
   int64_t prev_run_ = 0;  // latest earlier run of (scope, scanner)
   int64_t batch_id_ = 0;  // first run id of this process's ingest batch
-  std::unordered_set<int64_t> seen_this_run_;
   std::string doc_buf_;
   sqlite3_stmt* st_lookup_ = nullptr;
   sqlite3_stmt* st_insert_ = nullptr;
