@@ -1,0 +1,253 @@
+// Bandit `-f json` (https://bandit.readthedocs.io/en/latest/formatters/json.html):
+//   {"errors": [{"filename", "reason"}], "generated_at": "...",
+//    "metrics": {"_totals": {...}, "<file>": {...}},
+//    "results": [{"code", "col_offset"?, "end_col_offset"?, "filename", "issue_confidence",
+//                 "issue_cwe"?: {"id", "link"}, "issue_severity", "issue_text", "line_number",
+//                 "line_range", "more_info", "test_id", "test_name"}]}
+// Bandit sorts keys, so "results" comes after "metrics", which holds one entry per scanned file
+// and often pushes "results" past the first 64 KiB: the sniffer keys on "generated_at" +
+// "metrics" + the metric names instead.
+//
+// Severity: issue_severity HIGH / MEDIUM / LOW as Bandit rates it; UNDEFINED (Bandit's
+// constants.RANKING starts with UNDEFINED) is INFORMATIONAL.
+// Confidence: issue_confidence HIGH / MEDIUM / LOW -> 90 / 60 / 30 (Bandit's three-level
+// confidence mapped onto the ASFF 0-100 scale; UNDEFINED leaves Confidence absent).
+//
+// Identity: CodeFingerprint("bandit", test_id, filename, anchor) where the anchor is the flagged
+// source: the lines of "code" that fall inside line_range, with Bandit's leading line numbers
+// stripped, through NormalizeSnippet (all of "code" when no line is in the range). Line numbers
+// and the surrounding context lines are left out, so a finding that only moved keeps its
+// identity. With no code, the anchor is the ordinal of (test_id, filename, issue_text). When the
+// same test flags the same source twice in a file (Bandit reports one result per AST node),
+// later ones get "#<n>" appended. generated_at and metrics are not part of identity.
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "ingest/json_util.h"
+#include "normalize/fingerprint.h"
+#include "normalize/text.h"
+
+namespace findex {
+namespace {
+
+constexpr std::string_view kExt[] = {".json"};
+
+SniffConfidence Sniff(std::string_view head) {
+  std::string_view h = JsonHead(head);
+  if (h.empty() || h[0] != '{') return SniffConfidence::kNo;
+  if (HeadHas(h, "\"issue_severity\"") && HeadHas(h, "\"test_id\"") && HeadHas(h, "\"issue_confidence\"")) {
+    return SniffConfidence::kCertain;
+  }
+  if (HeadHas(h, "\"generated_at\"") && HeadHas(h, "\"metrics\"") &&
+      (HeadHas(h, "\"_totals\"") || HeadHas(h, "\"SEVERITY.HIGH\"") || HeadHas(h, "\"CONFIDENCE.HIGH\""))) {
+    return SniffConfidence::kCertain;
+  }
+  return SniffConfidence::kNo;
+}
+
+struct Result {
+  std::string code, filename, confidence, severity, text, more_info, test_id, test_name;
+  std::string cwe_id, cwe_link;
+  int64_t line = 0;
+  std::vector<int64_t> range;
+};
+
+// "12 import os" -> (12, "import os"); lines without a number give (-1, line).
+std::pair<int64_t, std::string_view> SplitNumberedLine(std::string_view line) {
+  size_t i = 0;
+  while (i < line.size() && line[i] >= '0' && line[i] <= '9') ++i;
+  if (i == 0 || i > 12) return {-1, line};
+  int64_t n = 0;
+  for (size_t k = 0; k < i; ++k) n = n * 10 + (line[k] - '0');
+  std::string_view rest = line.substr(i);
+  if (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);
+  return {n, rest};
+}
+
+// The flagged source lines of "code" (those inside [lo, hi]), numbers stripped.
+std::string FlaggedSource(std::string_view code, int64_t lo, int64_t hi) {
+  std::string in_range, all;
+  size_t pos = 0;
+  while (pos <= code.size()) {
+    size_t nl = code.find('\n', pos);
+    std::string_view line = code.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    auto [n, text] = SplitNumberedLine(line);
+    all.append(text).push_back('\n');
+    if (n >= lo && n <= hi) in_range.append(text).push_back('\n');
+    if (nl == std::string_view::npos) break;
+    pos = nl + 1;
+  }
+  std::string anchor = NormalizeSnippet(in_range);
+  return anchor.empty() ? NormalizeSnippet(all) : anchor;
+}
+
+// Bandit's documented levels; UNDEFINED and anything unknown are INFORMATIONAL.
+SeverityLabel SeverityOf(std::string_view s) {
+  if (EqualsIgnoreCase(s, "HIGH")) return SeverityLabel::kHigh;
+  if (EqualsIgnoreCase(s, "MEDIUM")) return SeverityLabel::kMedium;
+  if (EqualsIgnoreCase(s, "LOW")) return SeverityLabel::kLow;
+  return SeverityLabel::kInformational;
+}
+
+int ConfidenceOf(std::string_view s) {
+  if (EqualsIgnoreCase(s, "HIGH")) return 90;
+  if (EqualsIgnoreCase(s, "MEDIUM")) return 60;
+  if (EqualsIgnoreCase(s, "LOW")) return 30;
+  return -1;
+}
+
+bool ReadIntArray(od::value v, std::vector<int64_t>* out) {
+  od::array arr;
+  if (v.get_array().get(arr)) return false;
+  for (auto e : arr) {
+    od::value ev;
+    int64_t n = 0;
+    if (e.get(ev) || !ReadInt(ev, &n)) return false;
+    out->push_back(n);
+  }
+  return true;
+}
+
+Status ReadResult(JsonReport& rep, od::value rv, size_t index, std::map<std::string, int>& ordinals,
+                  size_t* accepted, FindingSink& sink) {
+  std::string where = "results[" + std::to_string(index) + "]";
+  od::object obj;
+  if (rv.get_object().get(obj)) {
+    sink.AddReject(rep.MakeReject(rv, where, "result is not an object"));
+    return Status::Ok();
+  }
+  Result r;
+  std::string bad;
+  for (auto field : obj) {
+    std::string_view key;
+    if (auto ec = field.unescaped_key().get(key)) return rep.Malformed("bad key", ec);
+    od::value v;
+    if (auto ec = field.value().get(v)) return rep.Malformed("bad value", ec);
+    bool ok = true;
+    if (key == "code") ok = ReadString(v, &r.code);
+    else if (key == "filename") ok = ReadString(v, &r.filename);
+    else if (key == "issue_confidence") ok = ReadString(v, &r.confidence);
+    else if (key == "issue_severity") ok = ReadString(v, &r.severity);
+    else if (key == "issue_text") ok = ReadString(v, &r.text);
+    else if (key == "more_info") ok = ReadString(v, &r.more_info);
+    else if (key == "test_id") ok = ReadString(v, &r.test_id);
+    else if (key == "test_name") ok = ReadString(v, &r.test_name);
+    else if (key == "line_number") ok = ReadInt(v, &r.line);
+    else if (key == "line_range") ok = ReadIntArray(v, &r.range);
+    else if (key == "issue_cwe") {
+      od::object cwe;
+      if (v.get_object().get(cwe) == simdjson::SUCCESS) {
+        for (auto cf : cwe) {
+          std::string_view ck;
+          od::value cv;
+          if (cf.unescaped_key().get(ck) || cf.value().get(cv)) return rep.Malformed("bad issue_cwe", simdjson::TAPE_ERROR);
+          if (ck == "id") ReadString(cv, &r.cwe_id);
+          else if (ck == "link") ReadString(cv, &r.cwe_link);
+        }
+      }
+    }
+    if (!ok && bad.empty()) bad = "\"" + std::string(key) + "\" has the wrong type";
+  }
+  if (!bad.empty()) {
+    sink.AddReject(rep.MakeReject(rv, where, bad));
+    return Status::Ok();
+  }
+  if (Trim(r.test_id).empty() || Trim(r.filename).empty()) {
+    sink.AddReject(rep.MakeReject(rv, where, "result has no test_id or filename"));
+    return Status::Ok();
+  }
+
+  Finding f;
+  f.scanner = "bandit";
+  f.format = "bandit";
+  f.product_name = "Bandit";
+  f.company_name = "PyCQA";
+  SeverityLabel label = SeverityOf(r.severity);
+  f.severity.label = label;
+  f.severity.normalized = DefaultNormalized(label);
+  f.severity.original = r.severity;
+  f.confidence = ConfidenceOf(r.confidence);
+
+  int64_t lo = r.line, hi = r.line;
+  if (!r.range.empty()) {
+    lo = *std::min_element(r.range.begin(), r.range.end());
+    hi = *std::max_element(r.range.begin(), r.range.end());
+  }
+  std::string anchor = Trim(r.code).empty() ? std::string() : FlaggedSource(r.code, lo, hi);
+  if (anchor.empty()) {
+    anchor = "ordinal:" + std::to_string(ordinals["text\x1f" + r.test_id + '\x1f' + r.filename + '\x1f' + r.text]++);
+  } else {
+    int n = ordinals["code\x1f" + r.test_id + '\x1f' + r.filename + '\x1f' + anchor]++;
+    if (n > 0) anchor += "#" + std::to_string(n);
+  }
+  f.fingerprint = CodeFingerprint("bandit", r.test_id, r.filename, anchor);
+  f.generator_id = "bandit/" + r.test_id;
+  std::string text = CollapseWhitespace(r.text);
+  f.title = text.empty() ? r.test_id + " " + r.test_name : text;
+  f.description = r.text.empty() ? f.title : r.text;
+  f.description += "\n\nTest: " + r.test_id + (r.test_name.empty() ? "" : " " + r.test_name);
+  f.description += "\nLocation: " + r.filename + (r.line > 0 ? ":" + std::to_string(r.line) : "");
+  if (!Trim(r.code).empty()) f.description += "\n\nCode:\n" + r.code;
+  f.remediation_url = r.more_info;
+  if (!r.more_info.empty()) f.remediation_text = "See the Bandit documentation for " + r.test_id + ".";
+  if (!r.cwe_id.empty() && r.cwe_id != "0") f.cwes.push_back("CWE-" + r.cwe_id);
+  f.location.file_path = r.filename;
+  f.location.start_line = static_cast<int>(lo > 0 ? lo : 0);
+  f.location.end_line = static_cast<int>(hi > lo ? hi : 0);
+  Resource res;
+  res.id = r.filename;
+  if (r.line > 0) res.details_other["Line"] = std::to_string(r.line);
+  f.resources.push_back(std::move(res));
+  f.product_fields["bandit/TestId"] = r.test_id;
+  if (!r.test_name.empty()) f.product_fields["bandit/TestName"] = r.test_name;
+  if (!r.confidence.empty()) f.product_fields["bandit/Confidence"] = r.confidence;
+  if (!r.cwe_link.empty()) f.product_fields["bandit/CweLink"] = r.cwe_link;
+  ++*accepted;
+  return sink.Accept(std::move(f));
+}
+
+Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
+  JsonReport rep;
+  FINDEX_RETURN_IF_ERROR(rep.Open(src));
+  od::object root;
+  if (auto ec = rep.doc().get_object().get(root)) return rep.Malformed("expected a Bandit JSON object", ec);
+  bool saw_meta = false, saw_results = false;
+  size_t results_seen = 0, accepted = 0;
+  std::map<std::string, int> ordinals;
+  for (auto field : root) {
+    std::string_view key;
+    if (auto ec = field.unescaped_key().get(key)) return rep.Malformed("bad key", ec);
+    if (key == "errors" || key == "generated_at" || key == "metrics") {
+      saw_meta |= key != "errors";  // scan errors and statistics carry no findings
+      continue;
+    }
+    if (key != "results") continue;
+    saw_results = true;
+    od::array results;
+    if (auto ec = field.value().get_array().get(results)) return rep.Malformed("\"results\" is not an array", ec);
+    for (auto e : results) {
+      od::value rv;
+      if (auto ec = e.get(rv)) return rep.Malformed("bad result", ec);
+      FINDEX_RETURN_IF_ERROR(ReadResult(rep, rv, results_seen++, ordinals, &accepted, sink));
+    }
+  }
+  FINDEX_RETURN_IF_ERROR(rep.Finish());
+  // Semgrep and others also write {"errors", "results"}: without Bandit's own keys, at least one
+  // result must read as a Bandit result.
+  if (!saw_meta && !(saw_results && (results_seen == 0 || accepted > 0))) {
+    return MakeError(ErrorCode::kSchema,
+                     "not a Bandit report: no \"generated_at\" / \"metrics\" and no result with test_id and filename",
+                     src.path());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const FormatDescriptor& BanditFormat() {
+  static const FormatDescriptor kDesc{"bandit", "bandit", "Bandit -f json (Python SAST)", kExt, Sniff, Ingest};
+  return kDesc;
+}
+
+}  // namespace findex
