@@ -87,9 +87,13 @@ Status JsonReport::Finish() {
 }
 
 Reject JsonReport::MakeReject(od::value& v, std::string where, std::string reason) {
+  return RejectAt(OffsetOf(v), std::move(where), std::move(reason));
+}
+
+Reject JsonReport::RejectAt(uint64_t offset, std::string where, std::string reason) const {
   Reject r;
-  r.offset = OffsetOf(v);
-  if (r.offset) r.line = LineOf(src_->text(), r.offset - src_->text_offset());
+  r.offset = offset;
+  if (offset) r.line = LineOf(src_->text(), offset - src_->text_offset());
   r.where = std::move(where);
   r.reason = std::move(reason);
   return r;

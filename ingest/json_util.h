@@ -48,6 +48,8 @@ class JsonReport {
   // The file-level error for malformed JSON / unexpected shape, with the offset reached.
   Error Malformed(std::string_view what, simdjson::error_code ec = simdjson::SUCCESS);
   Reject MakeReject(od::value& v, std::string where, std::string reason);
+  // A reject at a byte offset in the file (as from OffsetOf); line is left 0 when offset is 0.
+  Reject RejectAt(uint64_t offset, std::string where, std::string reason) const;
   // Call after the root value was walked completely: fails when anything but whitespace
   // follows it (two documents, garbage after the report).
   Status Finish();

@@ -348,16 +348,6 @@ error_code ReadDependency(JsonReport& rep, od::value dv, dc::Dependency* d) {
   });
 }
 
-Reject MakeReject(const JsonReport& rep, uint64_t offset, std::string where, std::string reason) {
-  Reject r;
-  r.offset = offset;
-  const Source& src = rep.source();
-  if (offset >= src.text_offset()) r.line = LineOf(src.text(), offset - src.text_offset());
-  r.where = std::move(where);
-  r.reason = std::move(reason);
-  return r;
-}
-
 // Rejects the vulnerabilities that fail CheckVuln and removes them from `list`.
 void FilterVulns(const JsonReport& rep, size_t dep_index, std::string_view what, std::vector<dc::Vuln>* list,
                  FindingSink& sink) {
@@ -367,7 +357,7 @@ void FilterVulns(const JsonReport& rep, size_t dep_index, std::string_view what,
     std::string reason = dc::CheckVuln(v);
     if (!reason.empty()) {
       std::string where = "dependencies[" + std::to_string(dep_index) + "]." + std::string(what) + "[" + std::to_string(j) + "]";
-      sink.AddReject(MakeReject(rep, v.offset, std::move(where), std::move(reason)));
+      sink.AddReject(rep.RejectAt(v.offset, std::move(where), std::move(reason)));
       continue;
     }
     if (keep != j) (*list)[keep] = std::move(v);
@@ -395,7 +385,7 @@ Status ReadDependencies(JsonReport& rep, od::value v, const dc::ReportInfo& info
     uint64_t offset = rep.OffsetOf(dv);
     if (auto ec = ReadDependency(rep, dv, &dep)) return rep.Malformed("bad dependency", ec);
     if (!dep.bad.empty()) {
-      sink.AddReject(MakeReject(rep, offset, "dependencies[" + std::to_string(i) + "]", dep.bad));
+      sink.AddReject(rep.RejectAt(offset, "dependencies[" + std::to_string(i) + "]", dep.bad));
       ++i;
       continue;
     }

@@ -52,15 +52,6 @@ SniffConfidence Sniff(std::string_view head) {
   return SniffConfidence::kNo;
 }
 
-Reject RejectAt(const JsonReport& rep, uint64_t offset, std::string where, std::string reason) {
-  Reject r;
-  r.offset = offset;
-  if (offset) r.line = LineOf(rep.source().text(), offset - rep.source().text_offset());
-  r.where = std::move(where);
-  r.reason = std::move(reason);
-  return r;
-}
-
 bool IsNull(od::value& v) {
   od::json_type t;
   return v.type().get(t) == simdjson::SUCCESS && t == od::json_type::null;
@@ -580,7 +571,7 @@ Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
       m.where = "matches[" + std::to_string(i) + "]";
       FINDEX_RETURN_IF_ERROR(ReadMatch(rep, ev, &m));
       if (!m.reason.empty()) {
-        sink.AddReject(RejectAt(rep, m.offset, m.where, m.reason));
+        sink.AddReject(rep.RejectAt(m.offset, m.where, m.reason));
         return Status::Ok();
       }
       return Emit(c, m, sink);

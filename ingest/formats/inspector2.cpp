@@ -743,12 +743,7 @@ Status ReadRecord(JsonReport& rep, od::value v, const std::string& where, Collec
   std::vector<Finding> built;
   std::string reason = Build(raw, &built);
   if (!reason.empty()) {
-    Reject r;
-    r.offset = offset;
-    if (offset) r.line = LineOf(rep.source().text(), offset - rep.source().text_offset());
-    r.where = where;
-    r.reason = std::move(reason);
-    sink.AddReject(std::move(r));
+    sink.AddReject(rep.RejectAt(offset, where, std::move(reason)));
     return Status::Ok();
   }
   for (auto& f : built) out.Add(std::move(f));

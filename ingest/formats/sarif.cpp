@@ -998,12 +998,7 @@ std::string SarifReader::ResolveBase(const Run& run, const std::string& id, int 
 Status SarifReader::Emit(Run& run, ResultData& r, size_t run_index, size_t result_index, uint64_t offset) {
   std::string where = "runs[" + std::to_string(run_index) + "].results[" + std::to_string(result_index) + "]";
   auto reject = [&](std::string reason) {
-    Reject rj;
-    rj.offset = offset;
-    if (offset) rj.line = LineOf(src_.text(), offset - src_.text_offset());
-    rj.where = where;
-    rj.reason = std::move(reason);
-    sink_.AddReject(std::move(rj));
+    sink_.AddReject(rep_.RejectAt(offset, where, std::move(reason)));
     return Status::Ok();
   };
 

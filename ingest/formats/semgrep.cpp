@@ -231,12 +231,8 @@ Status SemgrepReader::ReadMatch(od::value v, size_t index) {
   if (fatal_) return rep_.Malformed("malformed result", fatal_);
   m.check_id = Trim(m.check_id);
   if (bad_type || m.check_id.empty() || Trim(m.path).empty()) {
-    Reject r;
-    r.offset = offset;
-    if (offset) r.line = LineOf(src_.text(), offset - src_.text_offset());
-    r.where = where;
-    r.reason = bad_type ? "check_id or path is not a string" : "result has no check_id or no path";
-    sink_.AddReject(std::move(r));
+    sink_.AddReject(rep_.RejectAt(offset, where,
+                                  bad_type ? "check_id or path is not a string" : "result has no check_id or no path"));
     return Status::Ok();
   }
   return Emit(m);

@@ -84,15 +84,6 @@ SniffConfidence Sniff(std::string_view head) {
 // ---------------------------------------------------------------------------------------------
 // Small readers
 
-Reject RejectAt(const JsonReport& rep, uint64_t offset, std::string where, std::string reason) {
-  Reject r;
-  r.offset = offset;
-  if (offset) r.line = LineOf(rep.source().text(), offset - rep.source().text_offset());
-  r.where = std::move(where);
-  r.reason = std::move(reason);
-  return r;
-}
-
 // Non-empty strings of an array; null gives none. False when `v` is neither an array nor null.
 bool ReadStrings(od::value v, std::vector<std::string>* out) {
   od::json_type t;
@@ -426,7 +417,7 @@ Status ReadList(JsonReport& rep, od::value v, const std::string& where, std::vec
   uint64_t offset = rep.OffsetOf(v);
   od::array arr;
   if (v.get_array().get(arr)) {
-    sink.AddReject(RejectAt(rep, offset, where, "not an array"));
+    sink.AddReject(rep.RejectAt(offset, where, "not an array"));
     return Status::Ok();
   }
   size_t i = 0;
@@ -440,7 +431,7 @@ Status ReadList(JsonReport& rep, od::value v, const std::string& where, std::vec
     if (reason.empty()) {
       out->push_back(std::move(raw));
     } else {
-      sink.AddReject(RejectAt(rep, eoff, where + "[" + std::to_string(i) + "]", reason));
+      sink.AddReject(rep.RejectAt(eoff, where + "[" + std::to_string(i) + "]", reason));
     }
     ++i;
   }
@@ -455,7 +446,7 @@ Status ReadResult(JsonReport& rep, od::value v, const std::string& where, RawRes
   uint64_t offset = rep.OffsetOf(v);
   od::object obj;
   if (v.get_object().get(obj)) {
-    sink.AddReject(RejectAt(rep, offset, where, "result is not an object"));
+    sink.AddReject(rep.RejectAt(offset, where, "result is not an object"));
     return Status::Ok();
   }
   *is_result = true;
@@ -466,7 +457,7 @@ Status ReadResult(JsonReport& rep, od::value v, const std::string& where, RawRes
     if (auto ec = field.value().get(fv)) return rep.Malformed("bad value", ec);
     if (key == "Target") {
       *has_target = true;
-      if (!ReadString(fv, &out->target)) sink.AddReject(RejectAt(rep, offset, where, "\"Target\" is not a string"));
+      if (!ReadString(fv, &out->target)) sink.AddReject(rep.RejectAt(offset, where, "\"Target\" is not a string"));
     } else if (key == "Class") {
       ReadString(fv, &out->cls);
     } else if (key == "Type") {
@@ -751,7 +742,7 @@ Status ReadWorkload(JsonReport& rep, od::value v, const std::string& where, Cont
   uint64_t offset = rep.OffsetOf(v);
   od::object obj;
   if (v.get_object().get(obj)) {
-    sink.AddReject(RejectAt(rep, offset, where, "resource is not an object"));
+    sink.AddReject(rep.RejectAt(offset, where, "resource is not an object"));
     return Status::Ok();
   }
   c.ns.clear();
@@ -773,12 +764,12 @@ Status ReadWorkload(JsonReport& rep, od::value v, const std::string& where, Cont
   }
   if (!Trim(error).empty()) {
     std::string first_line = Trim(error.substr(0, error.find('\n')));
-    sink.AddReject(RejectAt(rep, offset, where,
+    sink.AddReject(rep.RejectAt(offset, where,
                             "Trivy could not scan " + WorkloadId(c) + ": " + TruncateUtf8(first_line, 200)));
   }
   if (results.empty()) return Status::Ok();
   if (c.kind.empty() && c.name.empty()) {
-    sink.AddReject(RejectAt(rep, offset, where, "resource has no Kind or Name"));
+    sink.AddReject(rep.RejectAt(offset, where, "resource has no Kind or Name"));
     return Status::Ok();
   }
   for (const auto& r : results) {

@@ -106,12 +106,7 @@ Status Reader::Emit(const Alert& a, const Site& site) {
   Finding f;
   std::string reason = zap::MakeFinding(a, site, info_, &f);
   if (!reason.empty()) {
-    Reject r;
-    r.offset = a.offset;
-    if (r.offset) r.line = LineOf(rep_.source().text(), r.offset - rep_.source().text_offset());
-    r.where = zap::AlertWhere(a.site_index, a.alert_index);
-    r.reason = std::move(reason);
-    sink_.AddReject(std::move(r));
+    sink_.AddReject(rep_.RejectAt(a.offset, zap::AlertWhere(a.site_index, a.alert_index), std::move(reason)));
     return Status::Ok();
   }
   return sink_.Accept(std::move(f));
