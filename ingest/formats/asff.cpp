@@ -43,6 +43,7 @@
 #include "normalize/asff_writer.h"
 #include "normalize/fingerprint.h"
 #include "normalize/text.h"
+#include "normalize/timestamp.h"
 
 namespace findex {
 namespace {
@@ -66,51 +67,11 @@ SniffConfidence Sniff(std::string_view head) {
 
 // ---------- validity helpers ----------
 
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
 // True when `t` is an RFC 3339 date-time (what ASFF requires of its timestamps).
 bool IsRfc3339(std::string_view t) {
-  auto digits = [&](size_t pos, size_t n, int* out) {
-    if (pos + n > t.size()) return false;
-    int v = 0;
-    for (size_t i = 0; i < n; ++i) {
-      char c = t[pos + i];
-      if (c < '0' || c > '9') return false;
-      v = v * 10 + (c - '0');
-    }
-    *out = v;
-    return true;
-  };
-  int Y, M, D, h, m, s;
-  if (t.size() < 20 || !digits(0, 4, &Y) || t[4] != '-' || !digits(5, 2, &M) || t[7] != '-' || !digits(8, 2, &D) ||
-      (t[10] != 'T' && t[10] != 't') || !digits(11, 2, &h) || t[13] != ':' || !digits(14, 2, &m) || t[16] != ':' ||
-      !digits(17, 2, &s))
-    return false;
-  if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || s > 60) return false;
-  if (DaysFromCivil(Y, static_cast<unsigned>(M), static_cast<unsigned>(D)) < -719468) return false;
-  size_t i = 19;
-  if (t[i] == '.') {
-    size_t start = ++i;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
-    if (i == start) return false;
-  }
-  if (i >= t.size()) return false;
-  if (t[i] == 'Z' || t[i] == 'z') return i + 1 == t.size();
-  if (t[i] != '+' && t[i] != '-') return false;
-  int oh, om;
-  size_t p = i + 1;
-  if (!digits(p, 2, &oh)) return false;
-  p += 2;
-  if (p < t.size() && t[p] == ':') ++p;
-  if (!digits(p, 2, &om)) return false;
-  return p + 2 == t.size() && oh < 24 && om < 60;
+  Rfc3339Time r;
+  return ParseRfc3339(t, &r) && r.offset_hours < 24 && r.offset_minutes < 60 &&
+         DaysFromCivil(r.year, static_cast<unsigned>(r.month), static_cast<unsigned>(r.day)) >= -719468;
 }
 
 bool ValidPartition(std::string_view p) {

@@ -39,6 +39,7 @@
 #include "ingest/json_util.h"
 #include "normalize/fingerprint.h"
 #include "normalize/text.h"
+#include "normalize/timestamp.h"
 
 namespace findex {
 namespace {
@@ -89,76 +90,6 @@ std::string_view TypeForTag(std::string_view tag) {
     if (tag == m.tag) return m.type;
   }
   return {};
-}
-
-// RFC 3339 date-time -> seconds since the epoch (UTC) and nanoseconds; false when invalid.
-struct Instant {
-  int64_t s = 0;
-  int32_t ns = 0;
-};
-
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-bool ParseRfc3339(std::string_view t, Instant* out) {
-  auto digits = [&](size_t pos, size_t n, int* out) {
-    if (pos + n > t.size()) return false;
-    int v = 0;
-    for (size_t i = 0; i < n; ++i) {
-      char c = t[pos + i];
-      if (c < '0' || c > '9') return false;
-      v = v * 10 + (c - '0');
-    }
-    *out = v;
-    return true;
-  };
-  int Y, M, D, h, m, s;
-  if (!digits(0, 4, &Y) || t.size() < 19 || t[4] != '-' || !digits(5, 2, &M) || t[7] != '-' ||
-      !digits(8, 2, &D) || (t[10] != 'T' && t[10] != 't') || !digits(11, 2, &h) || t[13] != ':' ||
-      !digits(14, 2, &m) || t[16] != ':' || !digits(17, 2, &s))
-    return false;
-  if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || s > 60) return false;
-  size_t i = 19;
-  int32_t ns = 0;
-  if (i < t.size() && t[i] == '.') {
-    ++i;
-    size_t start = i;
-    int64_t frac = 0;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
-      if (i - start < 9) frac = frac * 10 + (t[i] - '0');
-      ++i;
-    }
-    size_t n = i - start;
-    if (n == 0) return false;
-    for (size_t k = std::min<size_t>(n, 9); k < 9; ++k) frac *= 10;
-    ns = static_cast<int32_t>(frac);
-  }
-  if (i >= t.size()) return false;
-  int64_t offset = 0;
-  if (t[i] == 'Z' || t[i] == 'z') {
-    ++i;
-  } else if (t[i] == '+' || t[i] == '-') {
-    int oh, om;
-    size_t p = i + 1;
-    if (!digits(p, 2, &oh)) return false;
-    p += 2;
-    if (p < t.size() && t[p] == ':') ++p;
-    if (!digits(p, 2, &om)) return false;
-    offset = (oh * 60 + om) * 60 * (t[i] == '-' ? -1 : 1);
-    i = p + 2;
-  } else {
-    return false;
-  }
-  if (i != t.size()) return false;
-  out->s = DaysFromCivil(Y, static_cast<unsigned>(M), static_cast<unsigned>(D)) * 86400 + h * 3600 + m * 60 + s - offset;
-  out->ns = ns;
-  return true;
 }
 
 bool Before(int64_t s1, int32_t ns1, int64_t s2, int32_t ns2) { return s1 < s2 || (s1 == s2 && ns1 < ns2); }
@@ -280,9 +211,9 @@ Status FalcoCollapser::AddLine(std::string_view line, uint64_t offset, uint32_t 
   Fingerprint fp = FingerprintOf({"falco", rule, host, container, image_repo, k8s_ns, k8s_pod, proc_name});
   std::string key(reinterpret_cast<const char*>(fp.bytes.data()), fp.bytes.size());
 
-  Instant at;
+  Rfc3339Time at;
   const bool timed = !time.empty() && ParseRfc3339(time, &at);
-  const Instant* when = timed ? &at : nullptr;
+  const Rfc3339Time* when = timed ? &at : nullptr;
   ++events_;
   auto it = index_.find(key);
   if (it != index_.end()) {
@@ -294,11 +225,11 @@ Status FalcoCollapser::AddLine(std::string_view line, uint64_t offset, uint32_t 
       e.finding.severity.original = std::string(priority);
     }
     if (when) {
-      if (e.first_text.empty() || Before(when->s, when->ns, e.first_s, e.first_ns)) {
-        e.first_s = when->s, e.first_ns = when->ns, e.first_text = std::string(time);
+      if (e.first_text.empty() || Before(when->epoch_seconds, when->nanos, e.first_s, e.first_ns)) {
+        e.first_s = when->epoch_seconds, e.first_ns = when->nanos, e.first_text = std::string(time);
       }
-      if (e.last_text.empty() || Before(e.last_s, e.last_ns, when->s, when->ns)) {
-        e.last_s = when->s, e.last_ns = when->ns, e.last_text = std::string(time);
+      if (e.last_text.empty() || Before(e.last_s, e.last_ns, when->epoch_seconds, when->nanos)) {
+        e.last_s = when->epoch_seconds, e.last_ns = when->nanos, e.last_text = std::string(time);
       }
     }
     return Status::Ok();
@@ -307,8 +238,8 @@ Status FalcoCollapser::AddLine(std::string_view line, uint64_t offset, uint32_t 
   Entry e;
   e.count = 1;
   if (when) {
-    e.first_s = e.last_s = when->s;
-    e.first_ns = e.last_ns = when->ns;
+    e.first_s = e.last_s = when->epoch_seconds;
+    e.first_ns = e.last_ns = when->nanos;
     e.first_text = e.last_text = std::string(time);
   }
   Finding& f = e.finding;
