@@ -174,4 +174,24 @@ bool ReadRaw(od::value v, std::string* out) {
   return true;
 }
 
+bool IsNull(od::value v) {
+  od::json_type t;
+  return v.type().get(t) == simdjson::SUCCESS && t == od::json_type::null;
+}
+
+bool ReadStrings(od::value v, std::vector<std::string>* out) {
+  od::json_type t;
+  if (v.type().get(t)) return false;
+  if (t == od::json_type::null) return true;
+  od::array arr;
+  if (v.get_array().get(arr)) return false;
+  for (auto e : arr) {
+    od::value ev;
+    if (e.get(ev)) return false;
+    std::string s;
+    if (ReadString(ev, &s) && !Trim(s).empty()) out->push_back(std::move(s));
+  }
+  return true;
+}
+
 }  // namespace findex

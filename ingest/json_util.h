@@ -18,6 +18,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ingest/ingester.h"
 #include "ingest/source.h"
@@ -70,5 +71,11 @@ bool ReadInt(od::value v, int64_t* out);      // number or numeric string
 bool ReadDouble(od::value v, double* out);    // number or numeric string
 // Raw JSON text of any value (for ProductFields or nested data kept verbatim).
 bool ReadRaw(od::value v, std::string* out);
+// True when `v` is JSON null (false on an error); does not consume the value.
+bool IsNull(od::value v);
+// Non-empty (after trimming) strings of an array, kept as written; non-string scalars give their
+// JSON text, other elements are skipped; null gives none. False when `v` is neither an array nor
+// null, or on an error.
+bool ReadStrings(od::value v, std::vector<std::string>* out);
 
 }  // namespace findex

@@ -83,11 +83,6 @@ void Scalar(od::value v, std::string_view* out, std::string_view what, std::stri
   if (!ReadView(v, out)) SetBad(bad, std::string(what) + " is not a string");
 }
 
-bool IsNull(od::value v) {
-  od::json_type t;
-  return v.type().get(t) == SUCCESS && t == od::json_type::null;
-}
-
 template <typename Fn>
 error_code ForEachField(od::object obj, Fn&& fn) {
   for (auto field : obj) {

@@ -52,25 +52,6 @@ SniffConfidence Sniff(std::string_view head) {
   return SniffConfidence::kNo;
 }
 
-bool IsNull(od::value& v) {
-  od::json_type t;
-  return v.type().get(t) == simdjson::SUCCESS && t == od::json_type::null;
-}
-
-// Non-empty strings of an array; null gives none. False when `v` is neither an array nor null.
-bool ReadStrings(od::value v, std::vector<std::string>* out) {
-  if (IsNull(v)) return true;
-  od::array arr;
-  if (v.get_array().get(arr)) return false;
-  for (auto e : arr) {
-    od::value ev;
-    if (e.get(ev)) return false;
-    std::string s;
-    if (ReadString(ev, &s) && !Trim(s).empty()) out->push_back(std::move(s));
-  }
-  return true;
-}
-
 // Object iteration with the error checks every reader repeats. `fn(key, value)` returns Status.
 template <typename Fn>
 Status ForEachMember(JsonReport& rep, od::value v, bool* is_object, Fn fn) {

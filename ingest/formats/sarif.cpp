@@ -509,10 +509,6 @@ class SarifReader {
     int64_t n = 0;
     return ReadInt(v, &n) ? n : 0;
   }
-  bool IsNull(od::value v) {
-    od::json_type t;
-    return v.type().get(t) == simdjson::SUCCESS && t == od::json_type::null;
-  }
   // A string, or a message / multiformatMessageString object ({"text", "markdown"}).
   std::string Text(od::value v) {
     od::json_type t;

@@ -84,22 +84,6 @@ SniffConfidence Sniff(std::string_view head) {
 // ---------------------------------------------------------------------------------------------
 // Small readers
 
-// Non-empty strings of an array; null gives none. False when `v` is neither an array nor null.
-bool ReadStrings(od::value v, std::vector<std::string>* out) {
-  od::json_type t;
-  if (v.type().get(t)) return false;
-  if (t == od::json_type::null) return true;
-  od::array arr;
-  if (v.get_array().get(arr)) return false;
-  for (auto e : arr) {
-    od::value ev;
-    if (e.get(ev)) return false;
-    std::string s;
-    if (ReadString(ev, &s) && !Trim(s).empty()) out->push_back(std::move(s));
-  }
-  return true;
-}
-
 struct Member {
   std::string_view key;
   std::string* out;
