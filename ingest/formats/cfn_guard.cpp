@@ -722,6 +722,11 @@ Status Ingest(Source& src, const IngestOptions& opts, FindingSink& sink) {
       auto doc = doc_result;
       od::document_reference ref;
       if (auto ec = std::move(doc).get(ref)) return ctx.Malformed("cannot parse JSON", ec);
+      od::json_type t;
+      if (auto ec = ref.type().get(t)) return ctx.Malformed("cannot parse JSON", ec);
+      if (t != od::json_type::object && t != od::json_type::array) {
+        return ctx.Malformed("unexpected content after the end of a cfn-guard report (not a JSON object)");
+      }
       od::value root;
       if (auto ec = ref.get_value().get(root)) return ctx.Malformed("cannot parse JSON", ec);
       FINDEX_RETURN_IF_ERROR(ReadRoot(ctx, root));

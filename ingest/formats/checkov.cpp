@@ -285,7 +285,7 @@ Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
     if (empty) known = true;  // `[]`: no framework ran
   } else {
     od::object obj;
-    if (auto ec = rep.doc().get_object().get(obj)) return rep.Malformed("expected a Checkov JSON object or array", ec);
+    if (auto ec = rep.doc().get_object().get(obj)) return rep.Malformed("cannot read a Checkov JSON object or array", ec);
     FINDEX_RETURN_IF_ERROR(ReadReport(rep, obj, "", ordinals, &known, sink));
   }
   FINDEX_RETURN_IF_ERROR(rep.Finish());
