@@ -27,6 +27,7 @@
 // Identity: CodeFingerprint("cfn-guard", rule name, data file, logical id) ("" for the template;
 // the 2.x tree does not name the data file). A repeat in one report gets "#<n>" appended.
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <vector>
 
@@ -79,7 +80,8 @@ struct RuleGroup {
 // Per file: reject and error helpers that work for one document or a stream of them.
 struct Ctx {
   Source* src = nullptr;
-  JsonReport* rep = nullptr;  // single-document mode: precise error locations
+  JsonReport* offsets = nullptr;  // opened on the file in both modes: reject offsets
+  JsonReport* rep = nullptr;      // single-document mode: precise error locations
   size_t doc_index = 0;
   SeverityLabel severity = SeverityLabel::kMedium;
   std::string severity_original;
@@ -93,16 +95,7 @@ struct Ctx {
     return MakeError(ErrorCode::kParse, what + " (document " + std::to_string(doc_index + 1) + ")", src->path());
   }
   void Reject(od::value& v, std::string where, std::string reason) {
-    findex::Reject r;
-    const char* base = src->text().data();
-    const char* p = v.raw_json_token().data();
-    if (p >= base && p <= base + src->text().size()) {
-      r.offset = static_cast<uint64_t>(p - base) + src->text_offset();
-      r.line = LineOf(src->text(), static_cast<size_t>(p - base));
-    }
-    r.where = std::move(where);
-    r.reason = std::move(reason);
-    sink->AddReject(std::move(r));
+    sink->AddReject(offsets->MakeReject(v, std::move(where), std::move(reason)));
   }
 };
 
@@ -707,6 +700,7 @@ Status Ingest(Source& src, const IngestOptions& opts, FindingSink& sink) {
   FINDEX_RETURN_IF_ERROR(Configure(opts, ctx));
   JsonReport rep;
   FINDEX_RETURN_IF_ERROR(rep.Open(src));
+  ctx.offsets = &rep;
   std::string_view h = JsonHead(src.head());
   if (!h.empty() && h[0] == '{' && HeadHas(h, "\"data_from\"")) {
     // The summary writes one JSON object per data file / rules file pair: a document stream.

@@ -58,7 +58,6 @@ struct Violation {
   std::string id, name, type, message;
   std::vector<std::string> logical_ids, element_types;
   std::vector<int64_t> lines;
-  bool ids_null = true;
 };
 
 struct Aggregate {
@@ -68,13 +67,13 @@ struct Aggregate {
   int64_t failures = 0, warnings = 0, templates = 0;
 };
 
-bool ReadStrings(od::value v, std::vector<std::string>* out, bool* was_null) {
+// Keeps every element (positions run parallel to line_numbers / element_types).
+bool ReadParallelStrings(od::value v, std::vector<std::string>* out) {
   od::json_type t;
   if (v.type().get(t)) return false;
   if (t == od::json_type::null) return true;
   od::array arr;
   if (v.get_array().get(arr)) return false;
-  if (was_null) *was_null = false;
   for (auto e : arr) {
     od::value ev;
     std::string s;
@@ -177,9 +176,9 @@ Status ReadViolation(JsonReport& rep, od::value vv, const std::string& where, co
     else if (key == "name") ok = ReadString(fv, &v.name);
     else if (key == "type") ok = ReadString(fv, &v.type);
     else if (key == "message") ok = ReadString(fv, &v.message);
-    else if (key == "logical_resource_ids") ok = ReadStrings(fv, &v.logical_ids, &v.ids_null);
+    else if (key == "logical_resource_ids") ok = ReadParallelStrings(fv, &v.logical_ids);
     else if (key == "line_numbers") ok = ReadInts(fv, &v.lines);
-    else if (key == "element_types") ok = ReadStrings(fv, &v.element_types, nullptr);
+    else if (key == "element_types") ok = ReadParallelStrings(fv, &v.element_types);
     if (!ok && bad.empty()) bad = "\"" + std::string(key) + "\" has the wrong type";
   }
   if (bad.empty() && (Trim(v.id).empty() || Trim(v.type).empty())) bad = "violation has no id or type";

@@ -50,22 +50,6 @@ struct Check {
   std::vector<int64_t> line_range;
 };
 
-bool ReadStringArray(od::value v, std::vector<std::string>* out) {
-  od::json_type t;
-  if (v.type().get(t)) return false;
-  if (t == od::json_type::null) return true;
-  od::array arr;
-  if (v.get_array().get(arr)) return false;
-  for (auto e : arr) {
-    od::value ev;
-    std::string s;
-    if (e.get(ev)) return false;
-    if (!ReadString(ev, &s)) continue;  // details may hold objects: keep the strings
-    if (!Trim(s).empty()) out->push_back(std::move(s));
-  }
-  return true;
-}
-
 bool ReadIntArray(od::value v, std::vector<int64_t>* out) {
   od::json_type t;
   if (v.type().get(t)) return false;
@@ -90,7 +74,7 @@ bool ReadCheckResult(od::value v, Check* c) {
     if (field.unescaped_key().get(key) || field.value().get(fv)) return false;
     if (key == "result") ReadString(fv, &c->result);
     else if (key == "suppress_comment") ReadString(fv, &c->suppress_comment);
-    else if (key == "evaluated_keys") ReadStringArray(fv, &c->evaluated_keys);
+    else if (key == "evaluated_keys") ReadStrings(fv, &c->evaluated_keys);
   }
   return true;
 }
@@ -135,7 +119,7 @@ Status ReadCheck(JsonReport& rep, od::value cv, const std::string& where, const 
     else if (key == "guideline") ok = ReadString(v, &c.guideline);
     else if (key == "description") ok = ReadString(v, &c.description);
     else if (key == "short_description") ok = ReadString(v, &c.short_description);
-    else if (key == "details") ok = ReadStringArray(v, &c.details);
+    else if (key == "details") ok = ReadStrings(v, &c.details);
     else if (key == "check_class") ok = ReadString(v, &c.check_class);
     else if (key == "bc_category") ok = ReadString(v, &c.bc_category);
     else if (key == "caller_file_path") ok = ReadString(v, &c.caller_file_path);

@@ -77,14 +77,9 @@ bool ReadTags(od::value v, std::vector<std::string>* out) {
   od::json_type t;
   if (v.type().get(t)) return false;
   if (t == od::json_type::array) {
-    od::array arr;
-    if (v.get_array().get(arr)) return false;
-    for (auto e : arr) {
-      od::value ev;
-      std::string s;
-      if (e.get(ev) || !ReadString(ev, &s)) return false;
-      if (!Trim(s).empty()) out->push_back(Trim(s));
-    }
+    std::vector<std::string> tags;
+    if (!ReadStrings(v, &tags)) return false;
+    for (const auto& tag : tags) out->push_back(Trim(tag));
     return true;
   }
   std::string s;
