@@ -495,9 +495,15 @@ Status Store::ForEach(const FindingFilter& filter, const std::function<bool(Find
   std::string sql =
       "SELECT id, first_seen_run, last_seen_run, asff_id, workflow, record_state, first_observed_at,"
       " last_observed_at, created_at, updated_at, severity, normalized, doc, scope, occurrences, sources"
-      " FROM findings " +
-      where->clause + OrderClause(filter.order_by);
-  if (filter.limit >= 0) sql += " LIMIT " + std::to_string(filter.limit);
+      " FROM findings ";
+  if (filter.limit >= 0) {
+    // Pick the rows from the indexed columns first, so that documents are read only for the
+    // rows returned (the gate lists 20 of maybe thousands).
+    sql += "WHERE id IN (SELECT id FROM findings " + where->clause + OrderClause(filter.order_by) + " LIMIT " +
+           std::to_string(filter.limit) + ")" + OrderClause(filter.order_by);
+  } else {
+    sql += where->clause + OrderClause(filter.order_by);
+  }
   sqlite3_stmt* st = nullptr;
   FINDEX_RETURN_IF_ERROR(Prepare(sql.c_str(), &st));
   for (size_t i = 0; i < where->params.size(); ++i) BindText(st, static_cast<int>(i + 1), where->params[i]);
@@ -597,14 +603,12 @@ Result<GateRows> Store::Gate(const GateQuery& q) {
   FindingFilter f;
   f.min_severity = q.fail_on;
   if (!q.scope.empty()) f.scopes = {q.scope};
-  f.states = {"ACTIVE"};
+  f.states = {"ACTIVE", "NEW", "NOTIFIED", "RESOLVED"};  // every workflow but SUPPRESSED
   f.new_in_latest_run = q.new_only;
-  f.limit = -1;
-  size_t listed = 0;
+  f.limit = static_cast<int64_t>(q.cap);
   Status s = ForEach(f, [&](FindingRow&& row) {
-    if (row.finding.workflow == WorkflowStatus::kSuppressed) return true;
     out.worst.push_back(std::move(row));
-    return ++listed < q.cap;
+    return true;
   });
   if (!s.ok()) return s.error();
   return out;
