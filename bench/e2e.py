@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -118,6 +119,11 @@ def main():
     ap.add_argument("--gate-findings", type=int, default=1000000, help="0: skip the large gate store")
     ap.add_argument("--gate-formats", default="sarif,zap-json,trivy",
                     help="formats whose namespaced copies fill the large store")
+    ap.add_argument("--gate-scopes", choices=["per-report", "one"], default="per-report",
+                    help="large store: each report in its own scope (all findings stay active; default) or all in"
+                         " scope 'bench' (each report of a scanner resolves the previous one)")
+    ap.add_argument("--gate-store", help="large store to use: built there when missing, reused and kept otherwise")
+    ap.add_argument("--keep-gate-reports", action="store_true", help="keep the namespaced reports of the large store")
     ap.add_argument("--json", help="also write all measurements to this file")
     args = ap.parse_args()
 
@@ -150,8 +156,8 @@ def main():
         def add(kind, runs, n_records, note=""):
             walls = [x["wall"] for x in runs]
             w = med(walls)
-            rows.append([fmt, kind, f"{size / 1e6:.0f}", n_records, f"{w:.2f}", f"{size / 1e6 / w:.1f}",
-                         f"{n_records / w:,.0f}", f"{max(x['rss'] for x in runs):.0f}", note])
+            rows.append([fmt, kind, f"{size / 1e6:.0f}", n_records, f"{w:.2f}", f"{med([x['cpu'] for x in runs]):.2f}",
+                         f"{size / 1e6 / w:.1f}", f"{n_records / w:,.0f}", f"{max(x['rss'] for x in runs):.0f}", note])
             r[kind] = {"wall_s": walls, "rss_mib": [x["rss"] for x in runs], "cpu_s": [x["cpu"] for x in runs],
                        "counts": runs[-1]["summaries"]}
 
@@ -185,7 +191,7 @@ def main():
             copy_db(snap, db)
         g = gate_times(findex, db, ["--scope", "bench", "--fail-on", "CRITICAL"], args.gate_runs)
         r["gate"] = g
-        rows.append([fmt, "gate CRITICAL", "", distinct, f"{g['median_ms'] / 1000:.3f}", "", "", "",
+        rows.append([fmt, "gate CRITICAL", "", distinct, f"{g['median_ms'] / 1000:.3f}", "", "", "", "",
                      f"median {g['median_ms']:.1f} ms (min {g['min_ms']:.1f}, p90 {g['p90_ms']:.1f}), exit {g['rc']}"])
         rm_db(snap)
         rm_db(db)
@@ -193,39 +199,64 @@ def main():
         print(f"done {fmt}", file=sys.stderr)
 
     if args.gate_findings > 0:
-        db = os.path.join(work, "gate-1m.db")
-        rm_db(db)
+        db = args.gate_store or os.path.join(work, "gate-1m.db")
+        reuse = bool(args.gate_store) and os.path.exists(db)
+        if not reuse:
+            rm_db(db)
         have = 0
         ns = 1
-        ingested = []
         big = {"files": [], "ingest": []}
         gfmts = [f for f in args.gate_formats.split(",") if f]
+        if reuse:
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+            have = con.execute("SELECT count(*) FROM findings").fetchone()[0]
+            con.close()
+            big["reused"] = True
         while have < args.gate_findings:
             fmt = gfmts[(ns - 1) % len(gfmts)]
             p = ensure_reports(fmt, args.size_mb, args.data, ["base"], namespace=ns)["base"]
-            res = ingest(findex, db, [p])
+            scope = "bench" if args.gate_scopes == "one" else f"repo-{ns}"
+            res = ingest(findex, db, [p], scope=scope)
             have += total(res["summaries"], "new")
             big["files"].append(os.path.basename(p))
             big["ingest"].append({"file": os.path.basename(p), "bytes": os.path.getsize(p), "wall_s": res["wall"],
                                   "rss_mib": res["rss"], "new": total(res["summaries"], "new"), "total": have})
             print(f"large store: {have} findings after {os.path.basename(p)} ({res['wall']:.1f} s)", file=sys.stderr)
-            ingested.append(p)
+            if not args.keep_gate_reports:
+                os.remove(p)
+                os.remove(p.rsplit(".", 1)[0] + ".meta.json")
             ns += 1
         big["findings"] = have
+        tb = sum(x["bytes"] for x in big["ingest"]) if big["ingest"] else 0
+        tw = sum(x["wall_s"] for x in big["ingest"])
+        if big["ingest"]:
+            rows.append([f"store {have:,}", f"{len(big['ingest'])} files, scopes: {args.gate_scopes}", f"{tb / 1e6:.0f}", have,
+                         f"{tw:.1f}", "", f"{tb / 1e6 / tw:.1f}", f"{have / tw:,.0f}",
+                         f"{max(x['rss_mib'] for x in big['ingest']):.0f}", "sum of per-file ingests, store growing"])
         big["store_mb"] = sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s)) / 1e6
-        for label, gargs in [("gate CRITICAL --scope", ["--scope", "bench", "--fail-on", "CRITICAL"]),
-                             ("gate CRITICAL", ["--fail-on", "CRITICAL"]),
-                             ("gate CRITICAL --new-only", ["--scope", "bench", "--fail-on", "CRITICAL", "--new-only"]),
-                             ("gate HIGH --scope", ["--scope", "bench", "--fail-on", "HIGH"]),
-                             ("gate LOW --scope", ["--scope", "bench", "--fail-on", "LOW"])]:
+        # A scope that holds CRITICAL findings (Trivy's) when each report has its own scope.
+        one = "bench" if args.gate_scopes == "one" else f"repo-{1 + gfmts.index('trivy')}" if "trivy" in gfmts else "repo-1"
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        active = con.execute("SELECT count(*) FROM findings WHERE record_state='ACTIVE'").fetchone()[0]
+        crit = con.execute("SELECT count(*) FROM findings WHERE record_state='ACTIVE' AND severity=4").fetchone()[0]
+        con.close()
+        big["active"], big["active_critical"] = active, crit
+        rows.append([f"store {have:,}", f"{active:,} active, {crit:,} active CRITICAL", "", "", "", "", "", "", "",
+                     f"{big.get('store_mb', 0):,.0f} MB store, scopes: {args.gate_scopes}"])
+        for label, gargs in [(f"gate CRITICAL --scope {one}", ["--scope", one, "--fail-on", "CRITICAL"]),
+                             ("gate CRITICAL (all scopes)", ["--fail-on", "CRITICAL"]),
+                             (f"gate CRITICAL --scope {one} --new-only", ["--scope", one, "--fail-on", "CRITICAL", "--new-only"]),
+                             ("gate HIGH (all scopes)", ["--fail-on", "HIGH"]),
+                             ("gate LOW (all scopes)", ["--fail-on", "LOW"])]:
             g = gate_times(findex, db, gargs, args.gate_runs)
             big[label] = g
-            rows.append([f"store {have:,}", label, "", have, f"{g['median_ms'] / 1000:.3f}", "", "", "",
+            rows.append([f"store {have:,}", label, "", have, f"{g['median_ms'] / 1000:.3f}", "", "", "", "",
                          f"median {g['median_ms']:.1f} ms (min {g['min_ms']:.1f}, p90 {g['p90_ms']:.1f}), exit {g['rc']}"])
         results["large_store"] = big
-        rm_db(db)
+        if not args.gate_store:
+            rm_db(db)
 
-    head = ["report", "run", "MB", "findings", "wall s", "MB/s", "findings/s", "RSS MiB", "notes"]
+    head = ["report", "run", "MB", "findings", "wall s", "CPU s", "MB/s", "findings/s", "RSS MiB", "notes"]
     widths = [max(len(str(x[i])) for x in rows + [head]) for i in range(len(head))]
     print(fmt_row(head, widths))
     for row in rows:
