@@ -9,8 +9,9 @@ For each format (reports from gen_reports.py, generated when missing):
   changed    from the store after `fresh`: 10% of the findings gone, as many new, 5% modified
   rescan     (Dependency-Check) a new <reportDate>, which findex stores in every finding
   gate       `findex gate --scope bench --fail-on CRITICAL` on that store
-Then one store of >= --gate-findings findings (namespaced copies of the reports in one scope)
-and the gate on it.
+Then one store of >= --gate-findings findings (namespaced 200 MB copies of the reports, each in
+its own scope so that all stay active, or with --gate-scopes one all in scope "bench") and the
+gate on it; --gate-store PATH keeps that store and reuses it on the next run.
 
 Wall time and peak RSS come from wait4() on the findex process (no /usr/bin/time needed);
 MB/s = report bytes / wall s; findings/s = records read / wall s. Page cache warm (the report
