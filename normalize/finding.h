@@ -118,6 +118,18 @@ struct Finding {
   std::string created_at, updated_at, first_observed_at, last_observed_at;
 };
 
+// What a policy (rules/policy.h) decided for one finding; the store records it and the gate
+// re-evaluates it. Empty optionals leave the finding as the scanner and lifecycle made it.
+struct PolicyDecision {
+  std::optional<SeverityLabel> severity;
+  std::optional<WorkflowStatus> workflow;
+  std::optional<Note> note;
+  std::map<std::string, std::string> user_defined_fields;
+  std::vector<std::string> applied;  // every rule that touched it: "override:NAME", "suppress:NAME", "rule:NAME"
+  std::vector<std::string> expired;  // suppressions that matched but had expired: "NAME (expired 2026-10-01)"
+  bool empty() const { return applied.empty() && expired.empty(); }
+};
+
 // Deployment settings that ASFF needs but reports do not carry.
 struct AsffContext {
   std::string aws_account_id = "000000000000";

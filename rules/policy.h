@@ -1,0 +1,140 @@
+// Policy as code: severity overrides, suppressions that expire, automation rules and named
+// gates, read from findex.yml (and from .codeguru-ignore.yml / .trivyignore files teams
+// already have). Applied in this order: overrides, suppressions, automation rules.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "normalize/finding.h"
+#include "normalize/result.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace findex {
+
+struct SourcePos {
+  std::string file;
+  int line = 0;    // 1-based; 0: unknown
+  int column = 0;  // 1-based
+};
+
+// A policy error or warning, printed as "file:line:col: error P003: message".
+struct Diagnostic {
+  enum class Level { kError, kWarning };
+  Level level = Level::kError;
+  SourcePos pos;
+  std::string code;  // stable, e.g. "P001"; documented in README
+  std::string message;
+  std::string ToString() const;
+};
+
+// All conditions that are set must hold; a list means "any of". Empty matcher: matches all.
+struct Matcher {
+  std::vector<std::string> ids;       // ASFF Id, or fingerprint hex prefix (8+ chars)
+  std::vector<std::string> scanners;  // "zap", "trivy", ... (case-insensitive)
+  std::vector<std::string> rules;     // GeneratorId / rule id; glob (* ?)
+  std::vector<std::string> vulns;     // CVE-/GHSA-/scanner ids of Vulnerabilities (case-insensitive)
+  std::vector<std::string> cwes;      // "CWE-79" or "79"
+  std::vector<std::string> packages;  // "name" or "name@version" (name case-insensitive)
+  std::vector<std::string> paths;     // glob over the file path (and package file paths): * ? **
+  std::vector<std::string> url_prefixes;
+  std::vector<std::string> resources;  // glob over any resource id
+  std::vector<std::string> scopes;     // glob over the scope
+  std::vector<std::string> tags;       // CodeGuru tags / ASFF Types substrings (case-insensitive)
+  std::shared_ptr<const re2::RE2> title_regex;
+  std::string title_regex_text;
+  std::optional<SeverityLabel> severity_at_least, severity_at_most;
+
+  bool Matches(const Finding& f) const;
+  bool empty() const;
+};
+
+struct SeverityOverride {
+  std::string name;
+  Matcher match;
+  SeverityLabel label = SeverityLabel::kInformational;
+  SourcePos pos;
+};
+
+struct Suppression {
+  std::string name;
+  Matcher match;
+  std::string reason;  // required in findex.yml
+  std::string owner;
+  std::string expires;     // as written (YYYY-MM-DD or RFC 3339); empty: never
+  int64_t expires_ms = -1; // first instant at which it no longer applies; < 0: never
+  SourcePos pos;
+};
+
+struct AutomationRule {
+  std::string name;
+  Matcher match;
+  bool terminal = false;  // no later rule applies to a finding this one matched
+  std::optional<SeverityLabel> severity;
+  std::optional<WorkflowStatus> workflow;
+  std::optional<std::string> note;
+  std::map<std::string, std::string> user_defined_fields;
+  SourcePos pos;
+};
+
+struct GateDef {
+  std::string name;
+  std::map<SeverityLabel, int64_t> max;  // at most this many findings of exactly this label
+  bool new_only = false;    // first seen in the latest ingest of the scope, or absent from `baseline`
+  std::string baseline;     // scope whose active findings count as existing, e.g. "repo:main"
+  bool fixable_only = false;  // only findings with a fixed version / fix available
+  Matcher match;            // which findings the gate looks at (scanner, path, ...)
+  SourcePos pos;
+};
+
+struct Policy {
+  std::vector<std::string> files;  // every file read, in order
+  std::vector<SeverityOverride> overrides;
+  std::vector<Suppression> suppressions;
+  std::vector<AutomationRule> rules;
+  std::vector<GateDef> gates;
+  // Stable hash of everything that changes what ingest stores (gates excluded): a
+  // byte-identical report re-ingested under another policy is not a no-op.
+  uint64_t Hash() const;
+  bool empty() const { return overrides.empty() && suppressions.empty() && rules.empty() && gates.empty(); }
+};
+
+// Reads one policy file into `policy`, choosing the reader by name: *.trivyignore.yaml /
+// *.trivyignore.yml, *.trivyignore, *.codeguru-ignore.yml, anything else is findex.yml syntax.
+// Appends every diagnostic; returns an error (kInvalidArgument) when any error was found.
+Status LoadPolicyFile(const std::string& path, Policy* policy, std::vector<Diagnostic>* diags);
+// findex.yml syntax from memory (`file` names it in diagnostics).
+Status LoadPolicyText(const std::string& text, const std::string& file, Policy* policy,
+                      std::vector<Diagnostic>* diags);
+// The files of the working directory read when no --policy is given: findex.yml,
+// .codeguru-ignore.yml, .trivyignore, .trivyignore.yaml (those that exist).
+std::vector<std::string> DiscoverPolicyFiles(const std::string& dir);
+
+// Readers for the files teams already have (rules/ignore_files.cpp).
+Status LoadCodeGuruIgnore(const std::string& text, const std::string& file, Policy* policy,
+                          std::vector<Diagnostic>* diags);
+Status LoadTrivyIgnore(const std::string& text, const std::string& file, Policy* policy,
+                       std::vector<Diagnostic>* diags);
+Status LoadTrivyIgnoreYaml(const std::string& text, const std::string& file, Policy* policy,
+                           std::vector<Diagnostic>* diags);
+
+// Applies overrides, suppressions and automation rules to `f` as the scanner and lifecycle left
+// it (f.severity.label: scanner label; f.workflow: lifecycle status), at time `now_ms`.
+// Deterministic: same policy, finding and time give the same decision.
+PolicyDecision Evaluate(const Policy& policy, const Finding& f, int64_t now_ms);
+
+// Glob over '/'-separated paths: '*' and '?' stay inside a segment, "**" spans segments.
+bool GlobMatch(std::string_view pattern, std::string_view text);
+
+// "2026-12-31" (end of that day, UTC: valid through it) or RFC 3339 -> the first instant at
+// which an expiry no longer holds, in Unix ms.
+std::optional<int64_t> ParseExpiry(std::string_view s);
+
+}  // namespace findex

@@ -1,0 +1,64 @@
+// Reports for CI systems and people, written from a gate result or a plain export:
+// JUnit XML (CodeBuild report groups, Jenkins), SARIF 2.1.0 (GitHub code scanning), Markdown
+// (pull-request comment), Bitbucket Code Insights (report + annotations) and a JSON verdict.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "normalize/finding.h"
+
+namespace findex {
+
+// One named gate's outcome.
+struct GateResult {
+  std::string name;
+  bool passed = true;
+  std::map<SeverityLabel, int64_t> max;        // thresholds (absent label: unlimited)
+  std::map<SeverityLabel, uint64_t> counts;    // findings the gate looked at, per label
+  std::vector<std::string> violated;           // e.g. "CRITICAL: 3 > 0"
+  bool new_only = false;
+  std::string baseline;                        // scope, or "" (new = first seen in the latest ingest)
+  bool fixable_only = false;
+  std::string description;                     // what it looks at, one line, e.g. "new, scanner trivy"
+};
+
+enum class ItemStatus {
+  kViolation,   // counted by a gate whose threshold it breaks
+  kOpen,        // active, not suppressed, within every threshold
+  kSuppressed,  // Workflow SUPPRESSED (policy, report or triage)
+};
+
+struct ReportItem {
+  Finding finding;                    // effective severity and workflow (policy applied)
+  ItemStatus status = ItemStatus::kOpen;
+  bool is_new = false;                // new for the gate run (latest ingest or baseline)
+  std::vector<std::string> gates;     // names of the gates it violates
+  std::vector<std::string> policy;    // rules that touched it ("suppress:legacy-xss", ...)
+  std::string suppression_reason;     // for kSuppressed: the reason/note, when known
+};
+
+struct GateReport {
+  std::string tool_version;           // findex version
+  std::string generated_at;           // RFC 3339, injected clock in tests
+  std::string scope;                  // "" = all scopes
+  std::string baseline;
+  bool has_verdict = false;           // false for `findex export` (no gate ran)
+  bool passed = true;
+  std::vector<GateResult> gates;
+  std::vector<ReportItem> items;      // most severe first; violations before open before suppressed
+  std::vector<std::string> notices;   // e.g. "suppression 'legacy-xss' expired on 2026-10-01 (owner alice)"
+};
+
+// Each returns the whole document. Deterministic for a given input (no clock reads).
+std::string WriteJUnitReport(const GateReport& r);
+// At most `max_results` results per run (GitHub accepts 25,000); `*truncated` tells how many
+// were left out so the caller can warn.
+std::string WriteSarifReport(const GateReport& r, size_t max_results, uint64_t* truncated);
+std::string WriteMarkdownReport(const GateReport& r, size_t top = 10);
+std::string WriteCodeInsightsReport(const GateReport& r);
+std::string WriteVerdictJson(const GateReport& r);
+
+}  // namespace findex
