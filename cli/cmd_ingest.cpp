@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/policy_util.h"
 #include "cli/output.h"
 #include "ingest/driver.h"
 #include "ingest/formats/falco.h"
@@ -41,7 +42,21 @@ struct IngestFlags {
   std::vector<std::string> params;
   int jobs = 0;
   double flush_seconds = 5.0;
+  PolicyFlags policy;
 };
+
+// The policy as the store calls it, at the ingest's clock.
+std::function<PolicyDecision(const Finding&)> PolicyHook(const std::shared_ptr<const Policy>& p, const std::string& now) {
+  if (!p) return nullptr;
+  const int64_t now_ms = ToUnixMs(now);
+  return [p, now_ms](const Finding& f) { return Evaluate(*p, f, now_ms); };
+}
+
+// A run's content identity: the report's bytes and, when there is one, what the policy does now.
+uint64_t RunIdentity(uint64_t content_hash, const std::shared_ptr<const Policy>& p, const std::string& now) {
+  if (!p) return content_hash;
+  return Hash64(Hex64(content_hash) + Hex64(PolicyIdentity(*p, ToUnixMs(now))));
+}
 
 struct Chunk {
   std::vector<Finding> findings;
@@ -217,7 +232,14 @@ void PrintJsonSummary(const FileResult& r) {
       .Key("reopened").UInt(r.counts.reopened)
       .Key("resolved").UInt(r.counts.resolved)
       .Key("rejects").UInt(r.counts.rejects)
+      .Key("suppressed").UInt(r.counts.suppressed)
+      .Key("unsuppressed").UInt(r.counts.unsuppressed)
       .Field("status", r.status);
+  if (!r.counts.expired.empty()) {
+    w.Key("expired_suppressions").BeginArray();
+    for (const auto& e : r.counts.expired) w.String(e);
+    w.EndArray();
+  }
   if (!r.error.empty()) w.Field("error", r.error);
   w.EndObject();
   std::fprintf(stdout, "%s\n", out.c_str());
@@ -244,6 +266,11 @@ void PrintTextSummary(const std::vector<FileResult>& results, double secs, uint6
       x->reopened += r.counts.reopened;
       x->resolved += r.counts.resolved;
       x->rejects += r.counts.rejects;
+      x->suppressed += r.counts.suppressed;
+      x->unsuppressed += r.counts.unsuppressed;
+    }
+    for (const auto& e : r.counts.expired) {
+      if (std::find(t.expired.begin(), t.expired.end(), e) == t.expired.end()) t.expired.push_back(e);
     }
   }
   auto row = [](const std::string& name, const std::string& files, const RunCounts& c) {
@@ -267,6 +294,11 @@ void PrintTextSummary(const std::vector<FileResult>& results, double secs, uint6
   table.Print(stdout, 70);
   std::fprintf(stdout, "%zu file%s, %zu failed, %zu identical to the last ingest; %.1f MB in %.2f s\n", results.size(),
                results.size() == 1 ? "" : "s", failed, skipped, static_cast<double>(bytes) / 1e6, secs);
+  if (t.suppressed || t.unsuppressed) {
+    std::fprintf(stdout, "policy: %llu newly suppressed, %llu no longer suppressed\n",
+                 static_cast<unsigned long long>(t.suppressed), static_cast<unsigned long long>(t.unsuppressed));
+  }
+  for (const auto& e : t.expired) std::fprintf(stdout, "policy: suppression %s no longer applies\n", e.c_str());
 }
 
 // Reads standard input until `limit` bytes or the first line break.
@@ -289,7 +321,8 @@ std::string ReadAllStdin(std::string head) {
 
 // Falco events on stdin (`tail -f events.log | findex ingest -`): lines are collapsed as they
 // arrive and stored every `flush_seconds` (and at end of input), one transaction per batch.
-int StreamEvents(const IngestFlags& fl, const Globals& g, const FormatDescriptor& fmt, std::string pending) {
+int StreamEvents(const IngestFlags& fl, const Globals& g, const FormatDescriptor& fmt, std::string pending,
+                 const std::shared_ptr<const Policy>& policy) {
   auto store = Store::Open(g.DbPath());
   if (!store.ok()) {
     spdlog::error("{}", store.error().ToString());
@@ -311,7 +344,7 @@ int StreamEvents(const IngestFlags& fl, const Globals& g, const FormatDescriptor
     if (out.findings.empty() && rejects.rejects.empty()) return true;
     const std::string now = Now();
     RunInfo info{"<stdin>", std::string(fmt.name), std::string(fmt.scanner), fl.scope, Hash64(now + std::to_string(offset)),
-                 batch_bytes, now, true};
+                 batch_bytes, now, true, PolicyHook(policy, now)};
     Status st = (*store)->BeginRun(info);
     for (auto& f : out.findings) {
       if (!st.ok()) break;
@@ -412,6 +445,12 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
       return kExitError;
     }
   }
+  auto loaded = LoadPolicy(fl.policy, g.quiet);
+  if (!loaded.ok()) {
+    spdlog::error("{}", loaded.error().ToString());
+    return kExitError;
+  }
+  const std::shared_ptr<const Policy> policy = *loaded;
   IngestOptions opts;
   for (const auto& p : fl.params) {
     size_t eq = p.find('=');
@@ -439,7 +478,7 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
       auto detected = DetectFormat(head);
       if (detected.ok()) fmt = *detected;
     }
-    if (fmt && IsEventFormat(*fmt)) return StreamEvents(fl, g, *fmt, std::move(head));
+    if (fmt && IsEventFormat(*fmt)) return StreamEvents(fl, g, *fmt, std::move(head), policy);
     stdin_bytes = ReadAllStdin(std::move(head));
   }
   std::vector<std::unique_ptr<Job>> jobs;
@@ -510,7 +549,8 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
     Status failure;
     if (job.format) res.format = std::string(job.format->name);
     if (job.format && !(job.done && !job.status.ok())) {
-      auto same = (*store)->IsLatestContent(job.scope, std::string(job.format->scanner), job.hash);
+      const uint64_t identity = RunIdentity(job.hash, policy, now);
+      auto same = (*store)->IsLatestContent(job.scope, std::string(job.format->scanner), identity);
       if (!same.ok()) {
         failure = same.error();
       } else if (*same) {
@@ -518,8 +558,8 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
         job.cancel = true;
         job.cv.notify_all();
       } else {
-        RunInfo info{res.file, res.format, std::string(job.format->scanner), job.scope, job.hash, job.bytes, now,
-                     IsEventFormat(*job.format)};
+        RunInfo info{res.file, res.format, std::string(job.format->scanner), job.scope, identity, job.bytes, now,
+                     IsEventFormat(*job.format), PolicyHook(policy, now)};
         failure = (*store)->BeginRun(info);
         started = failure.ok();
       }
@@ -651,6 +691,7 @@ void AddIngest(CLI::App& app, Globals& g, int* exit_code) {
       ->check(CLI::IsMember({"auto", "always", "never"}));
   cmd->add_option("--exclude", fl->excludes, "Skip files whose name or path matches this glob (repeatable)");
   cmd->add_option("--param", fl->params, "Format setting KEY=VALUE, e.g. cfn-nag.mode=aggregate (repeatable)");
+  fl->policy.Add(cmd);
   cmd->add_option("-j,--jobs", fl->jobs, "Parser threads (default: cores - 1, at least 1)");
   cmd->add_option("--flush-seconds", fl->flush_seconds,
                   "Event streams on stdin (Falco): store a batch this often (default 5)");

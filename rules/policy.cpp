@@ -129,8 +129,11 @@ bool MatchesAt(const Matcher& m, const Finding& f, SeverityLabel label) {
       return false;
   }
   if (!m.url_prefixes.empty()) {
-    if (f.location.url.empty() ||
-        !AnyOf(m.url_prefixes, [&](const std::string& s) { return StartsWith(f.location.url, s); }))
+    // DAST findings carry the site in location.url and each affected URL as a resource.
+    if (!AnyOf(m.url_prefixes, [&](const std::string& s) {
+          return (!f.location.url.empty() && StartsWith(f.location.url, s)) ||
+                 std::any_of(f.resources.begin(), f.resources.end(), [&](const Resource& r) { return StartsWith(r.id, s); });
+        }))
       return false;
   }
   if (!m.resources.empty()) {
@@ -214,8 +217,9 @@ PolicyDecision Evaluate(const Policy& policy, const Finding& f, int64_t now_ms) 
     }
     d.workflow = WorkflowStatus::kSuppressed;
     std::string text = "Suppressed by policy '" + s.name + "': " + s.reason;
-    if (!s.expires.empty()) text += " (until " + s.expires + ")";
-    d.note = Note{text, s.owner.empty() ? std::string("findex-policy") : s.owner, ""};
+    if (!s.owner.empty()) text += " (owner " + s.owner + (s.expires.empty() ? ")" : ", until " + s.expires + ")");
+    else if (!s.expires.empty()) text += " (until " + s.expires + ")";
+    d.note = Note{text, "findex-policy", ""};
     d.applied.push_back("suppress:" + s.name);
     break;
   }

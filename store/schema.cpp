@@ -96,6 +96,53 @@ SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator
        lower(hex(f.fingerprint)) AS fingerprint, f.doc AS asff
 FROM findings f;
 )sql",
+    // 1 -> 2: policy decisions, triage and history (issue 4)
+    R"sql(
+-- workflow stays the effective status: triage, else the policy's, else the lifecycle's.
+ALTER TABLE findings ADD COLUMN lifecycle TEXT;        -- NEW / RESOLVED from scans; SUPPRESSED when a report said so
+UPDATE findings SET lifecycle = workflow;
+ALTER TABLE findings ADD COLUMN triage TEXT;           -- status set by a person (findex triage); wins
+ALTER TABLE findings ADD COLUMN policy_workflow TEXT;  -- status set by the policy at the latest ingest
+ALTER TABLE findings ADD COLUMN base_severity INTEGER; -- highest scanner label, before policy overrides
+UPDATE findings SET base_severity = severity;
+ALTER TABLE findings ADD COLUMN policy TEXT;           -- rules that touched it: "override:x;suppress:y;rule:z"
+ALTER TABLE findings ADD COLUMN note TEXT;
+ALTER TABLE findings ADD COLUMN note_by TEXT;
+ALTER TABLE findings ADD COLUMN note_at TEXT;
+ALTER TABLE findings ADD COLUMN udf TEXT;              -- user-defined fields set by policy, as a JSON object
+
+-- Like Security Hub finding history: who changed what, when.
+CREATE TABLE history(
+  id INTEGER PRIMARY KEY,
+  finding_id INTEGER NOT NULL,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,     -- a person (--by), "policy", or "ingest run N"
+  action TEXT NOT NULL,    -- triage, note, policy, reopened, resolved
+  field TEXT,              -- workflow, severity, note
+  old TEXT,
+  new TEXT,
+  note TEXT
+);
+CREATE INDEX history_finding ON history(finding_id, id);
+
+DROP VIEW v_findings;
+CREATE VIEW v_findings AS
+SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator_id AS rule,
+       f.title,
+       CASE f.severity WHEN 0 THEN 'INFORMATIONAL' WHEN 1 THEN 'LOW' WHEN 2 THEN 'MEDIUM'
+                       WHEN 3 THEN 'HIGH' ELSE 'CRITICAL' END AS severity,
+       f.severity AS severity_rank, f.normalized, f.workflow, f.record_state AS state,
+       f.resource_id AS resource, f.location, f.vuln_id, f.package,
+       f.first_observed_at, f.last_observed_at, f.created_at, f.updated_at,
+       f.first_seen_run, f.last_seen_run, f.occurrences,
+       replace(replace(f.sources, char(31), ':'), char(30), ';') AS sources,
+       lower(hex(f.fingerprint)) AS fingerprint,
+       CASE f.base_severity WHEN 0 THEN 'INFORMATIONAL' WHEN 1 THEN 'LOW' WHEN 2 THEN 'MEDIUM'
+                            WHEN 3 THEN 'HIGH' ELSE 'CRITICAL' END AS scanner_severity,
+       f.lifecycle, f.triage, f.policy_workflow, f.policy, f.note, f.note_by, f.note_at,
+       f.doc AS asff
+FROM findings f;
+)sql",
 };
 
 }  // namespace

@@ -88,7 +88,7 @@ std::string LocationOf(const Finding& f) {
 
 Store::~Store() {
   if (in_run_) AbortRun();
-  for (sqlite3_stmt* st : {st_lookup_, st_insert_, st_touch_, st_update_, st_observe_, st_reject_}) {
+  for (sqlite3_stmt* st : {st_lookup_, st_insert_, st_touch_, st_update_, st_observe_, st_reject_, st_policy_, st_history_}) {
     sqlite3_finalize(st);
   }
   if (db_) sqlite3_close(db_);
@@ -141,6 +141,15 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool read_on
       version = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     if (version == 0) return MakeError(ErrorCode::kStore, "not a findex store (no schema)", path);
+    if (version < kSchemaVersion) {
+      // An older store: migrate it once (queries need the new columns), then read as asked.
+      sqlite3_close(s->db_);
+      s->db_ = nullptr;
+      auto rw = Open(path, false);
+      if (!rw.ok()) return rw.error();
+      rw->reset();
+      return Open(path, true);
+    }
     if (version > kSchemaVersion) return MakeError(ErrorCode::kStore, "store schema is newer than this findex", path);
   } else {
     Status st = MigrateSchema(s->db_);
@@ -153,15 +162,16 @@ Status Store::PrepareIngestStatements() {
   if (st_lookup_) return Status::Ok();
   FINDEX_RETURN_IF_ERROR(Prepare(
       "SELECT id, record_state, workflow, content_hash, last_seen_run, severity, scanner, sources, occurrences,"
-      " normalized FROM findings"
+      " normalized, lifecycle, triage, policy, note, note_by, note_at, udf, policy_workflow FROM findings"
       " WHERE scope=?1 AND fingerprint=?2",
       &st_lookup_));
   FINDEX_RETURN_IF_ERROR(Prepare(
       "INSERT INTO findings(scope, fingerprint, asff_id, scanner, format, generator_id, title, severity,"
       " normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run,"
       " last_seen_run, first_observed_at, last_observed_at, created_at, updated_at, content_hash, doc,"
-      " occurrences, sources)"
-      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'ACTIVE',?11,?12,?13,?14,?15,?15,?16,?17,?18,?18,?19,?20,?21,?22)",
+      " occurrences, sources, lifecycle, policy_workflow, base_severity, policy, note, note_by, note_at, udf)"
+      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'ACTIVE',?11,?12,?13,?14,?15,?15,?16,?17,?18,?18,?19,?20,?21,?22,"
+      "?23,?24,?25,?26,?27,?28,?29,?30)",
       &st_insert_));
   FINDEX_RETURN_IF_ERROR(Prepare(
       "UPDATE findings SET last_seen_run=?1, last_observed_at=max(last_observed_at, ?2), updated_at=?3,"
@@ -172,7 +182,8 @@ Status Store::PrepareIngestStatements() {
       " normalized=?7, workflow=?8, record_state='ACTIVE', resource_id=?9, location=?10, vuln_id=?11,"
       " package=?12, last_seen_run=?13, first_observed_at=min(first_observed_at, ?14),"
       " last_observed_at=max(last_observed_at, ?15), updated_at=?16, content_hash=?17, doc=?18,"
-      " occurrences=?20, sources=?21 WHERE id=?19",
+      " occurrences=?20, sources=?21, lifecycle=?22, policy_workflow=?23, base_severity=?24, policy=?25, note=?26,"
+      " note_by=?27, note_at=?28, udf=?29, triage=?30 WHERE id=?19",
       &st_update_));
   FINDEX_RETURN_IF_ERROR(Prepare("INSERT OR IGNORE INTO observations(run_id, finding_id) VALUES(?1, ?2)", &st_observe_));
   FINDEX_RETURN_IF_ERROR(Prepare(
@@ -202,6 +213,7 @@ Status Store::BeginRun(const RunInfo& info) {
   in_run_ = true;
   run_ = info;
   counts_ = RunCounts{};
+  expired_seen_.clear();
   prev_run_ = 0;
   sqlite3_stmt* st = nullptr;
   Status status = Prepare("SELECT max(id) FROM runs WHERE scope=?1 AND scanner=?2", &st);
@@ -253,7 +265,7 @@ Status Store::Put(Finding&& f) {
   WorkflowStatus reported_workflow = f.workflow;
   const uint64_t occurrences = f.occurrences;
   f.occurrences = 0;  // a column: counts that grow must not make the content look changed
-  // The document holds what the report said; lifecycle fields live in columns.
+  // The document holds what the report said; lifecycle and policy fields live in columns.
   f.created_at.clear();
   f.updated_at.clear();
   f.first_observed_at.clear();
@@ -278,9 +290,105 @@ Status Store::Put(Finding&& f) {
   sqlite3_bind_blob(st_lookup_, 2, f.fingerprint.bytes.data(), 16, SQLITE_TRANSIENT);
   int rc = sqlite3_step(st_lookup_);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError("finding lookup failed");
-  int64_t rowid = 0;
-  int64_t last_seen = 0;
-  if (rc == SQLITE_DONE) {
+  const bool is_new = rc == SQLITE_DONE;
+
+  // What the row holds now (defaults for a new finding).
+  int64_t rowid = 0, last_seen = 0;
+  std::string state = "ACTIVE", old_workflow, old_lifecycle, old_policy, old_note, old_note_by, old_note_at, old_udf,
+              old_policy_workflow;
+  std::optional<std::string> triage;
+  uint64_t old_hash = 0, old_occurrences = 0;
+  int old_severity = -1, old_normalized = 0;
+  std::vector<Source1> sources;
+  if (!is_new) {
+    rowid = sqlite3_column_int64(st_lookup_, 0);
+    state = ColText(st_lookup_, 1);
+    old_workflow = ColText(st_lookup_, 2);
+    old_hash = static_cast<uint64_t>(sqlite3_column_int64(st_lookup_, 3));
+    last_seen = sqlite3_column_int64(st_lookup_, 4);
+    old_severity = sqlite3_column_int(st_lookup_, 5);
+    sources = ParseSources(ColText(st_lookup_, 7));
+    old_occurrences = static_cast<uint64_t>(sqlite3_column_int64(st_lookup_, 8));
+    old_normalized = sqlite3_column_int(st_lookup_, 9);
+    old_lifecycle = ColText(st_lookup_, 10);
+    if (sqlite3_column_type(st_lookup_, 11) != SQLITE_NULL) triage = ColText(st_lookup_, 11);
+    old_policy = ColText(st_lookup_, 12);
+    old_note = ColText(st_lookup_, 13);
+    old_note_by = ColText(st_lookup_, 14);
+    old_note_at = ColText(st_lookup_, 15);
+    old_udf = ColText(st_lookup_, 16);
+    old_policy_workflow = ColText(st_lookup_, 17);
+    if (last_seen == counts_.run_id && !run_.events) {
+      ++counts_.duplicates;  // the same finding twice in one report: stored once
+      return Status::Ok();
+    }
+  }
+  const uint64_t new_occurrences = run_.events ? old_occurrences + occurrences : occurrences;
+
+  // Every scanner keeps its own verdict; the finding carries the highest.
+  Source1 mine{f.scanner, static_cast<int>(f.severity.label), f.severity.original};
+  auto it = std::find_if(sources.begin(), sources.end(), [&](const Source1& x) { return x.scanner == f.scanner; });
+  const bool sources_changed = it == sources.end() || it->label != mine.label || it->original != mine.original;
+  if (it == sources.end()) sources.push_back(mine);
+  else *it = mine;
+  std::sort(sources.begin(), sources.end(), [](const Source1& a, const Source1& b) { return a.scanner < b.scanner; });
+  int base = 0;
+  for (const auto& x : sources) base = std::max(base, x.label);
+
+  // Lifecycle: a report can suppress; a finding seen again after RESOLVED is NEW (reopened).
+  const bool reopen = !is_new && state == "ARCHIVED";
+  std::string lifecycle = is_new ? "NEW" : old_lifecycle;
+  if (reported_workflow == WorkflowStatus::kSuppressed) lifecycle = "SUPPRESSED";
+  else if (lifecycle == "RESOLVED" || lifecycle.empty()) lifecycle = "NEW";
+  // A person's RESOLVED does not survive a scan that still reports the finding; SUPPRESSED and
+  // NOTIFIED do.
+  bool triage_reopened = false;
+  if (triage && *triage == "RESOLVED") {
+    triage.reset();
+    triage_reopened = true;
+  }
+
+  // Policy, on the finding as scanners and lifecycle left it.
+  PolicyDecision decision;
+  if (run_.policy) {
+    const SeverityLabel reported = f.severity.label;
+    f.severity.label = static_cast<SeverityLabel>(base);
+    f.workflow = ParseWorkflowStatus(lifecycle).value_or(WorkflowStatus::kNew);
+    decision = run_.policy(f);
+    f.severity.label = reported;
+    for (const auto& e : decision.expired) {
+      if (expired_seen_.insert(e).second) counts_.expired.push_back(e);
+    }
+  }
+  const int severity = decision.severity ? static_cast<int>(*decision.severity) : base;
+  const int normalized = decision.severity                               ? DefaultNormalized(*decision.severity)
+                         : severity == static_cast<int>(f.severity.label) ? f.severity.normalized
+                         : severity == old_severity                       ? old_normalized
+                                                      : DefaultNormalized(static_cast<SeverityLabel>(severity));
+  const std::string policy_workflow = decision.workflow ? std::string(ToString(*decision.workflow)) : std::string();
+  const std::string workflow = triage ? *triage : !policy_workflow.empty() ? policy_workflow : lifecycle;
+  std::string policy;
+  for (const auto& a : decision.applied) policy += (policy.empty() ? "" : ";") + a;
+  std::string udf;
+  for (const auto& [k, v] : decision.user_defined_fields) {
+    if (!udf.empty()) udf.push_back('\x1e');
+    udf += k + '\x1f' + v;
+  }
+  // A person's note wins over the policy's; the policy's note follows the policy.
+  std::string note = old_note, note_by = old_note_by, note_at = old_note_at;
+  const bool person_note = !old_note_by.empty() && old_note_by != kPolicyActor;
+  if (!person_note) {
+    std::string want = decision.note ? decision.note->text : std::string();
+    if (want != old_note) {
+      note = want;
+      note_by = want.empty() ? std::string() : std::string(kPolicyActor);
+      note_at = want.empty() ? std::string() : run_.now;
+    }
+  }
+  if (policy_workflow == "SUPPRESSED" && (is_new || old_policy_workflow != "SUPPRESSED")) ++counts_.suppressed;
+  if (!is_new && old_policy_workflow == "SUPPRESSED" && policy_workflow != "SUPPRESSED") ++counts_.unsuppressed;
+
+  if (is_new) {
     sqlite3_stmt* s = st_insert_;
     sqlite3_reset(s);
     BindText(s, 1, run_.scope);
@@ -290,10 +398,9 @@ Status Store::Put(Finding&& f) {
     BindText(s, 5, f.format);
     BindText(s, 6, f.generator_id);
     BindText(s, 7, f.title);
-    sqlite3_bind_int(s, 8, static_cast<int>(f.severity.label));
-    sqlite3_bind_int(s, 9, f.severity.normalized);
-    BindText(s, 10, ToString(reported_workflow == WorkflowStatus::kSuppressed ? WorkflowStatus::kSuppressed
-                                                                                : WorkflowStatus::kNew));
+    sqlite3_bind_int(s, 8, severity);
+    sqlite3_bind_int(s, 9, normalized);
+    BindText(s, 10, workflow);
     BindOptText(s, 11, resource);
     BindOptText(s, 12, location);
     BindOptText(s, 13, vuln_id);
@@ -304,85 +411,93 @@ Status Store::Put(Finding&& f) {
     BindText(s, 18, run_.now);
     sqlite3_bind_int64(s, 19, static_cast<int64_t>(content_hash));
     BindText(s, 20, doc_buf_);
-    sqlite3_bind_int64(s, 21, static_cast<int64_t>(occurrences));
-    BindText(s, 22, FormatSources({Source1{f.scanner, static_cast<int>(f.severity.label), f.severity.original}}));
+    sqlite3_bind_int64(s, 21, static_cast<int64_t>(new_occurrences));
+    BindText(s, 22, FormatSources(sources));
+    BindText(s, 23, lifecycle);
+    BindOptText(s, 24, policy_workflow);
+    sqlite3_bind_int(s, 25, base);
+    BindOptText(s, 26, policy);
+    BindOptText(s, 27, note);
+    BindOptText(s, 28, note_by);
+    BindOptText(s, 29, note_at);
+    BindOptText(s, 30, udf);
     if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot insert finding");
     rowid = sqlite3_last_insert_rowid(db_);
     ++counts_.new_;
+  } else if (!reopen && !triage_reopened && old_hash == content_hash && !sources_changed && severity == old_severity &&
+             workflow == old_workflow && policy == old_policy && note == old_note && udf == old_udf &&
+             policy_workflow == old_policy_workflow && lifecycle == old_lifecycle) {
+    sqlite3_stmt* s = st_touch_;
+    sqlite3_reset(s);
+    sqlite3_bind_int64(s, 1, counts_.run_id);
+    BindText(s, 2, last_obs);
+    BindText(s, 3, run_.now);
+    sqlite3_bind_int64(s, 4, rowid);
+    BindText(s, 5, first_obs);
+    sqlite3_bind_int64(s, 6, static_cast<int64_t>(new_occurrences));
+    if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot update finding");
+    ++counts_.unchanged;
   } else {
-    rowid = sqlite3_column_int64(st_lookup_, 0);
-    std::string state = ColText(st_lookup_, 1);
-    std::string workflow = ColText(st_lookup_, 2);
-    uint64_t old_hash = static_cast<uint64_t>(sqlite3_column_int64(st_lookup_, 3));
-    last_seen = sqlite3_column_int64(st_lookup_, 4);
-    int old_severity = sqlite3_column_int(st_lookup_, 5);
-    std::string old_scanner = ColText(st_lookup_, 6);
-    std::string old_sources = ColText(st_lookup_, 7);
-    uint64_t old_occurrences = static_cast<uint64_t>(sqlite3_column_int64(st_lookup_, 8));
-    int old_normalized = sqlite3_column_int(st_lookup_, 9);
-    if (last_seen == counts_.run_id && !run_.events) {
-      ++counts_.duplicates;  // the same finding twice in one report: stored once
-      return Status::Ok();
+    sqlite3_stmt* s = st_update_;
+    sqlite3_reset(s);
+    BindText(s, 1, f.id);
+    BindText(s, 2, f.scanner);
+    BindText(s, 3, f.format);
+    BindText(s, 4, f.generator_id);
+    BindText(s, 5, f.title);
+    sqlite3_bind_int(s, 6, severity);
+    sqlite3_bind_int(s, 7, normalized);
+    BindText(s, 8, workflow);
+    BindOptText(s, 9, resource);
+    BindOptText(s, 10, location);
+    BindOptText(s, 11, vuln_id);
+    BindOptText(s, 12, package);
+    sqlite3_bind_int64(s, 13, counts_.run_id);
+    BindText(s, 14, first_obs);
+    BindText(s, 15, last_obs);
+    BindText(s, 16, run_.now);
+    sqlite3_bind_int64(s, 17, static_cast<int64_t>(content_hash));
+    BindText(s, 18, doc_buf_);
+    sqlite3_bind_int64(s, 19, rowid);
+    sqlite3_bind_int64(s, 20, static_cast<int64_t>(new_occurrences));
+    BindText(s, 21, FormatSources(sources));
+    BindText(s, 22, lifecycle);
+    BindOptText(s, 23, policy_workflow);
+    sqlite3_bind_int(s, 24, base);
+    BindOptText(s, 25, policy);
+    BindOptText(s, 26, note);
+    BindOptText(s, 27, note_by);
+    BindOptText(s, 28, note_at);
+    BindOptText(s, 29, udf);
+    if (triage) BindText(s, 30, *triage);
+    else sqlite3_bind_null(s, 30);
+    if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot update finding");
+    if (reopen || triage_reopened) ++counts_.reopened;
+    else ++counts_.updated;
+    // History: what changed the effective status or severity, and why.
+    const std::string run_actor = "ingest run " + std::to_string(counts_.run_id);
+    if (workflow != old_workflow) {
+      std::string why;
+      const char* action = "ingest";
+      const std::string* actor = &run_actor;
+      static const std::string policy_actor = "policy";
+      if (reopen || triage_reopened) {
+        action = "reopened";
+        why = "reported again by " + run_.file;
+      } else if (policy_workflow != old_policy_workflow) {
+        action = "policy";
+        actor = &policy_actor;
+        why = policy.empty() ? std::string("no policy rule applies any more") : policy;
+        for (const auto& e : decision.expired) why += (why.empty() ? "" : "; ") + std::string("expired: ") + e;
+      }
+      FINDEX_RETURN_IF_ERROR(AddHistory(rowid, *actor, action, "workflow", old_workflow, workflow, why));
     }
-    uint64_t new_occurrences = run_.events ? old_occurrences + occurrences : occurrences;
-    // Every scanner keeps its own verdict; the finding carries the highest.
-    std::vector<Source1> sources = ParseSources(old_sources);
-    Source1 mine{f.scanner, static_cast<int>(f.severity.label), f.severity.original};
-    auto it = std::find_if(sources.begin(), sources.end(), [&](const Source1& x) { return x.scanner == f.scanner; });
-    bool sources_changed = it == sources.end() || it->label != mine.label || it->original != mine.original;
-    if (it == sources.end()) sources.push_back(mine);
-    else *it = mine;
-    std::sort(sources.begin(), sources.end(), [](const Source1& a, const Source1& b) { return a.scanner < b.scanner; });
-    int max_label = 0;
-    for (const auto& x : sources) max_label = std::max(max_label, x.label);
-    bool reopen = state == "ARCHIVED";
-    if (!reopen && old_hash == content_hash && !sources_changed) {
-      sqlite3_stmt* s = st_touch_;
-      sqlite3_reset(s);
-      sqlite3_bind_int64(s, 1, counts_.run_id);
-      BindText(s, 2, last_obs);
-      BindText(s, 3, run_.now);
-      sqlite3_bind_int64(s, 4, rowid);
-      BindText(s, 5, first_obs);
-      sqlite3_bind_int64(s, 6, static_cast<int64_t>(new_occurrences));
-      if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot update finding");
-      ++counts_.unchanged;
-    } else {
-      // Workflow: a report can suppress; reopening turns RESOLVED into NEW; a SUPPRESSED or
-      // NOTIFIED finding keeps its triage status.
-      std::string new_workflow = workflow;
-      if (reported_workflow == WorkflowStatus::kSuppressed) new_workflow = "SUPPRESSED";
-      else if (workflow == "RESOLVED") new_workflow = "NEW";
-      int severity = max_label;
-      int normalized = severity == static_cast<int>(f.severity.label) ? f.severity.normalized
-                       : severity == old_severity                     ? old_normalized
-                                                   : DefaultNormalized(static_cast<SeverityLabel>(severity));
-      sqlite3_stmt* s = st_update_;
-      sqlite3_reset(s);
-      BindText(s, 1, f.id);
-      BindText(s, 2, f.scanner);
-      BindText(s, 3, f.format);
-      BindText(s, 4, f.generator_id);
-      BindText(s, 5, f.title);
-      sqlite3_bind_int(s, 6, severity);
-      sqlite3_bind_int(s, 7, normalized);
-      BindText(s, 8, new_workflow);
-      BindOptText(s, 9, resource);
-      BindOptText(s, 10, location);
-      BindOptText(s, 11, vuln_id);
-      BindOptText(s, 12, package);
-      sqlite3_bind_int64(s, 13, counts_.run_id);
-      BindText(s, 14, first_obs);
-      BindText(s, 15, last_obs);
-      BindText(s, 16, run_.now);
-      sqlite3_bind_int64(s, 17, static_cast<int64_t>(content_hash));
-      BindText(s, 18, doc_buf_);
-      sqlite3_bind_int64(s, 19, rowid);
-      sqlite3_bind_int64(s, 20, static_cast<int64_t>(new_occurrences));
-      BindText(s, 21, FormatSources(sources));
-      if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot update finding");
-      if (reopen) ++counts_.reopened;
-      else ++counts_.updated;
+    if (severity != old_severity) {
+      const bool by_policy = decision.severity.has_value() || old_policy.find("override:") != std::string::npos ||
+                             old_policy.find("rule:") != std::string::npos;
+      FINDEX_RETURN_IF_ERROR(AddHistory(rowid, by_policy ? "policy" : run_actor, by_policy ? "policy" : "ingest",
+                                        "severity", ToString(static_cast<SeverityLabel>(std::clamp(old_severity, 0, 4))),
+                                        ToString(static_cast<SeverityLabel>(severity)), by_policy ? policy : run_.file));
     }
   }
   if (last_seen == counts_.run_id) return Status::Ok();  // an event finding seen again in this run
@@ -390,6 +505,27 @@ Status Store::Put(Finding&& f) {
   sqlite3_bind_int64(st_observe_, 1, counts_.run_id);
   sqlite3_bind_int64(st_observe_, 2, rowid);
   if (sqlite3_step(st_observe_) != SQLITE_DONE) return SqlError("cannot record observation");
+  return Status::Ok();
+}
+
+Status Store::AddHistory(int64_t rowid, const std::string& actor, const char* action, const char* field,
+                         std::string_view old_value, std::string_view new_value, std::string_view note) {
+  if (!st_history_) {
+    FINDEX_RETURN_IF_ERROR(Prepare(
+        "INSERT INTO history(finding_id, at, actor, action, field, old, new, note) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+        &st_history_));
+  }
+  sqlite3_stmt* s = st_history_;
+  sqlite3_reset(s);
+  sqlite3_bind_int64(s, 1, rowid);
+  BindText(s, 2, in_run_ ? run_.now : history_now_);
+  BindText(s, 3, actor);
+  BindText(s, 4, action);
+  BindOptText(s, 5, field ? field : "");
+  BindOptText(s, 6, old_value);
+  BindOptText(s, 7, new_value);
+  BindOptText(s, 8, note);
+  if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot record history");
   return Status::Ok();
 }
 
@@ -414,15 +550,36 @@ Result<RunCounts> Store::CommitRun() {
   Status status = Status::Ok();
   if (prev_run_ > 0 && !run_.events) {
     // Resolve what this scanner reported last time and not now, unless the latest run of
-    // another scanner in the scope still reports it.
-    status = Prepare(
-        "UPDATE findings SET workflow = CASE WHEN workflow='SUPPRESSED' THEN workflow ELSE 'RESOLVED' END,"
-        " record_state='ARCHIVED', updated_at=?1"
+    // another scanner in the scope still reports it. Suppressions (report, policy or person)
+    // stay; a person's NOTIFIED or RESOLVED gives way to the scan's RESOLVED.
+    const char* kGone =
         " WHERE id IN (SELECT finding_id FROM observations WHERE run_id=?2)"
         "   AND record_state='ACTIVE' AND last_seen_run != ?3"
         "   AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.finding_id = findings.id AND o.run_id IN"
-        "       (SELECT max(id) FROM runs WHERE scope=?4 AND scanner != ?5 GROUP BY scanner))",
-        &st);
+        "       (SELECT max(id) FROM runs WHERE scope=?4 AND scanner != ?5 GROUP BY scanner))";
+    const char* kResolvedWorkflow =
+        "CASE WHEN triage='SUPPRESSED' OR policy_workflow='SUPPRESSED' OR lifecycle='SUPPRESSED'"
+        " THEN 'SUPPRESSED' ELSE 'RESOLVED' END";
+    std::string sql = std::string("INSERT INTO history(finding_id, at, actor, action, field, old, new, note)"
+                                  " SELECT id, ?1, 'ingest run ' || ?3, 'resolved', 'workflow', workflow, ") +
+                      kResolvedWorkflow + ", 'absent from ' || ?6 FROM findings" + kGone + " AND workflow != " +
+                      kResolvedWorkflow;
+    status = Prepare(sql.c_str(), &st);
+    if (status.ok()) {
+      BindText(st, 1, run_.now);
+      sqlite3_bind_int64(st, 2, prev_run_);
+      sqlite3_bind_int64(st, 3, counts_.run_id);
+      BindText(st, 4, run_.scope);
+      BindText(st, 5, run_.scanner);
+      BindText(st, 6, run_.file);
+      if (sqlite3_step(st) != SQLITE_DONE) status = SqlError("cannot record resolution history");
+      sqlite3_finalize(st);
+    }
+    sql = std::string("UPDATE findings SET workflow = ") + kResolvedWorkflow +
+          ", lifecycle = CASE WHEN lifecycle='SUPPRESSED' THEN lifecycle ELSE 'RESOLVED' END,"
+          " triage = CASE WHEN triage='SUPPRESSED' THEN triage ELSE NULL END,"
+          " record_state='ARCHIVED', updated_at=?1" + kGone;
+    if (status.ok()) status = Prepare(sql.c_str(), &st);
     if (status.ok()) {
       BindText(st, 1, run_.now);
       sqlite3_bind_int64(st, 2, prev_run_);
@@ -494,7 +651,8 @@ Status Store::ForEach(const FindingFilter& filter, const std::function<bool(Find
   if (!where.ok()) return where.error();
   std::string sql =
       "SELECT id, first_seen_run, last_seen_run, asff_id, workflow, record_state, first_observed_at,"
-      " last_observed_at, created_at, updated_at, severity, normalized, doc, scope, occurrences, sources"
+      " last_observed_at, created_at, updated_at, severity, normalized, doc, scope, occurrences, sources,"
+      " base_severity, lifecycle, triage, policy, note, note_by, note_at, udf"
       " FROM findings ";
   if (filter.limit >= 0) {
     // Pick the rows from the indexed columns first, so that documents are read only for the
@@ -542,6 +700,23 @@ Status Store::ForEach(const FindingFilter& filter, const std::function<bool(Find
       if (!row.sources.empty()) row.sources += ";";
       row.sources += src.scanner + ":" + std::string(ToString(static_cast<SeverityLabel>(src.label)));
       if (!src.original.empty()) row.sources += "(" + src.original + ")";
+    }
+    row.base_severity = sqlite3_column_type(st, 16) == SQLITE_NULL
+                            ? f.severity.label
+                            : static_cast<SeverityLabel>(std::clamp(sqlite3_column_int(st, 16), 0, 4));
+    row.lifecycle = ParseWorkflowStatus(ColText(st, 17)).value_or(f.workflow);
+    if (sqlite3_column_type(st, 18) != SQLITE_NULL) row.triage = ParseWorkflowStatus(ColText(st, 18));
+    row.policy = ColText(st, 19);
+    if (!row.policy.empty()) f.product_fields["findex/Policy"] = row.policy;
+    if (sqlite3_column_type(st, 20) != SQLITE_NULL) f.note = Note{ColText(st, 20), ColText(st, 21), ColText(st, 22)};
+    std::string udf = ColText(st, 23);
+    for (size_t start = 0; start < udf.size();) {
+      size_t end = udf.find('\x1e', start);
+      if (end == std::string::npos) end = udf.size();
+      std::string_view rec = std::string_view(udf).substr(start, end - start);
+      size_t us = rec.find('\x1f');
+      if (us != std::string_view::npos) f.user_defined_fields[std::string(rec.substr(0, us))] = std::string(rec.substr(us + 1));
+      start = end + 1;
     }
     if (!fn(std::move(row))) break;
   }
@@ -611,6 +786,132 @@ Result<GateRows> Store::Gate(const GateQuery& q) {
     return true;
   });
   if (!s.ok()) return s.error();
+  return out;
+}
+
+Result<std::vector<int64_t>> Store::LatestBatchRuns(const std::string& scope) {
+  sqlite3_stmt* st = nullptr;
+  FINDEX_RETURN_IF_ERROR(Prepare(
+      scope.empty() ? "SELECT id FROM runs WHERE batch = (SELECT max(batch) FROM runs)"
+                    : "SELECT id FROM runs WHERE scope=?1 AND batch = (SELECT max(batch) FROM runs WHERE scope=?1)",
+      &st));
+  if (!scope.empty()) BindText(st, 1, scope);
+  std::vector<int64_t> out;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) out.push_back(sqlite3_column_int64(st, 0));
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return SqlError("run query failed");
+  return out;
+}
+
+Result<std::vector<std::string>> Store::ActiveFingerprints(const std::string& scope) {
+  sqlite3_stmt* st = nullptr;
+  FINDEX_RETURN_IF_ERROR(
+      Prepare("SELECT lower(hex(fingerprint)) FROM findings WHERE scope=?1 AND record_state='ACTIVE'", &st));
+  BindText(st, 1, scope);
+  std::vector<std::string> out;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) out.push_back(ColText(st, 0));
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return SqlError("baseline query failed");
+  return out;
+}
+
+Result<int64_t> Store::Resolve(const std::string& id) {
+  std::string key = Trim(id);
+  if (key.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty finding id");
+  sqlite3_stmt* st = nullptr;
+  bool hex = key.size() >= 8 && key.size() <= 32 &&
+             std::all_of(key.begin(), key.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  bool digits = std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+  std::string sql = "SELECT id FROM findings WHERE asff_id=?1";
+  if (hex) sql += " OR substr(lower(hex(fingerprint)), 1, length(?2)) = lower(?2)";
+  if (digits && !hex) sql += " OR id=CAST(?2 AS INTEGER)";
+  sql += " LIMIT 2";
+  FINDEX_RETURN_IF_ERROR(Prepare(sql.c_str(), &st));
+  BindText(st, 1, key);
+  if (hex || digits) BindText(st, 2, key);
+  std::vector<int64_t> ids;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) ids.push_back(sqlite3_column_int64(st, 0));
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return SqlError("finding lookup failed");
+  if (ids.empty()) return MakeError(ErrorCode::kNotFound, "no finding with id '" + key + "'");
+  if (ids.size() > 1) {
+    return MakeError(ErrorCode::kInvalidArgument, "'" + key + "' names several findings; give more of the fingerprint or the full Id");
+  }
+  return ids[0];
+}
+
+Status Store::Triage(int64_t rowid, const TriageChange& change) {
+  if (read_only_) return MakeError(ErrorCode::kStore, "store opened read-only");
+  if (change.by.empty()) return MakeError(ErrorCode::kInvalidArgument, "who made the change is required (--by)");
+  FINDEX_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  history_now_ = change.now;
+  auto fail = [&](Status s) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return s;
+  };
+  sqlite3_stmt* st = nullptr;
+  Status s = Prepare("SELECT workflow, note FROM findings WHERE id=?1", &st);
+  if (!s.ok()) return fail(s);
+  sqlite3_bind_int64(st, 1, rowid);
+  if (sqlite3_step(st) != SQLITE_ROW) {
+    sqlite3_finalize(st);
+    return fail(MakeError(ErrorCode::kNotFound, "no finding " + std::to_string(rowid)));
+  }
+  std::string old_workflow = ColText(st, 0), old_note = ColText(st, 1);
+  sqlite3_finalize(st);
+  if (change.status) {
+    const std::string w(ToString(*change.status));
+    s = Prepare("UPDATE findings SET triage=?1, workflow=?1, updated_at=?2 WHERE id=?3", &st);
+    if (!s.ok()) return fail(s);
+    BindText(st, 1, w);
+    BindText(st, 2, change.now);
+    sqlite3_bind_int64(st, 3, rowid);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return fail(SqlError("cannot triage finding"));
+    s = AddHistory(rowid, change.by, "triage", "workflow", old_workflow, w, change.note);
+    if (!s.ok()) return fail(s);
+  }
+  if (!change.note.empty()) {
+    s = Prepare("UPDATE findings SET note=?1, note_by=?2, note_at=?3, updated_at=?3 WHERE id=?4", &st);
+    if (!s.ok()) return fail(s);
+    BindText(st, 1, change.note);
+    BindText(st, 2, change.by);
+    BindText(st, 3, change.now);
+    sqlite3_bind_int64(st, 4, rowid);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return fail(SqlError("cannot record note"));
+    if (!change.status) {
+      s = AddHistory(rowid, change.by, "note", "note", old_note, change.note, "");
+      if (!s.ok()) return fail(s);
+    }
+  }
+  return Exec("COMMIT");
+}
+
+Result<std::vector<HistoryEntry>> Store::History(int64_t rowid) {
+  sqlite3_stmt* st = nullptr;
+  // First sight comes from the runs table, so that ingest does not write a history row per finding.
+  FINDEX_RETURN_IF_ERROR(Prepare(
+      "SELECT f.created_at, 'ingest run ' || f.first_seen_run, 'created', 'workflow', NULL, 'NEW',"
+      "       'first seen in ' || coalesce(r.file, '?'), 0 AS k"
+      " FROM findings f LEFT JOIN runs r ON r.id = f.first_seen_run WHERE f.id=?1"
+      " UNION ALL SELECT at, actor, action, field, old, new, note, id FROM history WHERE finding_id=?1"
+      " ORDER BY k",
+      &st));
+  sqlite3_bind_int64(st, 1, rowid);
+  std::vector<HistoryEntry> out;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    out.push_back(HistoryEntry{ColText(st, 0), ColText(st, 1), ColText(st, 2), ColText(st, 3), ColText(st, 4),
+                               ColText(st, 5), ColText(st, 6)});
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return SqlError("history query failed");
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@
 
 namespace findex {
 
+// Who the policy's notes and history entries are from.
+inline constexpr const char* kPolicyActor = "findex-policy";
+
 struct RunInfo {
   std::string file, format, scanner, scope;
   uint64_t content_hash = 0;
@@ -33,12 +37,31 @@ struct RunInfo {
   // False for event sources (Falco): absence from a later log is not a fix, and occurrences
   // of a finding add up across runs instead of being replaced.
   bool events = false;
+  // The policy (rules/policy.h) as a function of the finding as scanners and lifecycle left it;
+  // empty: no policy. The caller mixes the policy's hash into content_hash.
+  std::function<PolicyDecision(const Finding&)> policy;
 };
 
 struct RunCounts {
   int64_t run_id = 0;
   uint64_t records = 0, new_ = 0, updated = 0, unchanged = 0, reopened = 0, resolved = 0, rejects = 0,
            duplicates = 0;
+  uint64_t suppressed = 0;  // findings the policy suppressed in this run
+  uint64_t unsuppressed = 0;  // findings whose policy suppression ended (expired or removed)
+  std::vector<std::string> expired;  // suppressions that matched but had expired, once each
+};
+
+// One entry of a finding's history (`findex history`).
+struct HistoryEntry {
+  std::string at, actor, action, field, old_value, new_value, note;
+};
+
+// What `findex triage` / `findex note` change.
+struct TriageChange {
+  std::optional<WorkflowStatus> status;
+  std::string note;  // empty: none
+  std::string by;    // who; required
+  std::string now;   // RFC 3339
 };
 
 struct StoredReject {
@@ -54,6 +77,11 @@ struct FindingRow {
   Finding finding;  // mutable fields (Id, Workflow, RecordState, timestamps) from the row
   // Every scanner that reported the finding, e.g. "grype:HIGH(High);trivy:CRITICAL(CRITICAL)".
   std::string sources;
+  // What the policy and people decided; `finding` carries the effective severity and workflow.
+  SeverityLabel base_severity = SeverityLabel::kInformational;  // highest scanner label
+  WorkflowStatus lifecycle = WorkflowStatus::kNew;              // from scans alone
+  std::optional<WorkflowStatus> triage;                         // set by a person
+  std::string policy;                                           // "override:x;suppress:y"
 };
 
 struct GateQuery {
@@ -93,6 +121,16 @@ class Store {
   Status Sql(const std::string& sql, const std::function<void(const std::vector<std::string>& cols,
                                                              const std::vector<std::optional<std::string>>& vals)>& fn);
   Result<int64_t> LatestRunId(const std::string& scope);
+  // Run ids of the latest ingest batch of the scope (all scopes when empty): "new" findings.
+  Result<std::vector<int64_t>> LatestBatchRuns(const std::string& scope);
+  // Fingerprints (hex) of the active findings of a scope: a gate's baseline.
+  Result<std::vector<std::string>> ActiveFingerprints(const std::string& scope);
+
+  // --- triage ---
+  // Finds findings by ASFF Id, fingerprint prefix (8+ hex) or row id; error when none or ambiguous.
+  Result<int64_t> Resolve(const std::string& id);
+  Status Triage(int64_t rowid, const TriageChange& change);
+  Result<std::vector<HistoryEntry>> History(int64_t rowid);
 
   sqlite3* db() { return db_; }
 
@@ -117,6 +155,12 @@ class Store {
   sqlite3_stmt* st_update_ = nullptr;
   sqlite3_stmt* st_observe_ = nullptr;
   sqlite3_stmt* st_reject_ = nullptr;
+  sqlite3_stmt* st_policy_ = nullptr;
+  sqlite3_stmt* st_history_ = nullptr;
+  std::set<std::string> expired_seen_;
+  std::string history_now_;  // time of a triage change (outside runs)
+  Status AddHistory(int64_t rowid, const std::string& actor, const char* action, const char* field,
+                    std::string_view old_value, std::string_view new_value, std::string_view note);
 };
 
 }  // namespace findex

@@ -47,7 +47,7 @@ class StoreTest : public ::testing::Test {
 
   RunCounts Run(const std::vector<Finding>& findings, const std::string& scanner = "zap", uint64_t hash = 0,
                 const std::string& now = "2026-01-02T00:00:00.000Z") {
-    RunInfo info{"file", scanner, scanner, "s", hash ? hash : ++hash_, 1, now};
+    RunInfo info{"file", scanner, scanner, "s", hash ? hash : ++hash_, 1, now, false, policy_};
     EXPECT_TRUE(store_->BeginRun(info).ok());
     for (Finding f : findings) EXPECT_TRUE(store_->Put(std::move(f)).ok());
     auto c = store_->CommitRun();
@@ -66,6 +66,7 @@ class StoreTest : public ::testing::Test {
   std::string path_;
   std::unique_ptr<Store> store_;
   uint64_t hash_ = 100;
+  std::function<PolicyDecision(const Finding&)> policy_;
 };
 
 TEST_F(StoreTest, FirstSightThenUnchangedThenResolvedThenReopened) {
@@ -109,7 +110,7 @@ TEST_F(StoreTest, ChangedContentCountsAsUpdated) {
 
 TEST_F(StoreTest, AbortedRunLeavesStoreUnchanged) {
   Run({Make("a")});
-  RunInfo info{"file", "zap", "zap", "s", 999, 1, "2026-01-03T00:00:00.000Z"};
+  RunInfo info{"file", "zap", "zap", "s", 999, 1, "2026-01-03T00:00:00.000Z", false, nullptr};
   ASSERT_TRUE(store_->BeginRun(info).ok());
   ASSERT_TRUE(store_->Put(Make("b")).ok());
   ASSERT_TRUE(store_->PutReject(StoredReject{10, 2, "x", "bad"}).ok());

@@ -1,0 +1,60 @@
+#include "cli/policy_util.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "normalize/fingerprint.h"
+#include "normalize/timestamp.h"
+
+namespace findex::cli {
+
+void PolicyFlags::Add(CLI::App* cmd) {
+  cmd->add_option("--policy", files,
+                  "Policy file (repeatable): findex.yml syntax, .codeguru-ignore.yml, .trivyignore or .trivyignore.yaml"
+                  " (default: those found in the working directory)");
+  cmd->add_flag("--no-policy", none, "Apply no policy, even if findex.yml exists here");
+}
+
+Result<std::shared_ptr<const Policy>> LoadPolicy(const PolicyFlags& flags, bool quiet) {
+  if (flags.none) return std::shared_ptr<const Policy>();
+  std::vector<std::string> files = flags.files;
+  const bool discovered = files.empty();
+  if (discovered) files = DiscoverPolicyFiles(".");
+  if (files.empty()) return std::shared_ptr<const Policy>();
+  auto policy = std::make_shared<Policy>();
+  std::vector<Diagnostic> diags;
+  bool failed = false;
+  for (const auto& f : files) {
+    // A file another one already included is read once.
+    std::string norm = std::filesystem::path(f).lexically_normal().string();
+    bool seen = false;
+    for (const auto& done : policy->files) seen = seen || std::filesystem::path(done).lexically_normal().string() == norm;
+    if (seen) continue;
+    if (!LoadPolicyFile(f, policy.get(), &diags).ok()) failed = true;
+  }
+  for (const auto& d : diags) {
+    if (d.level == Diagnostic::Level::kError || !quiet) std::fprintf(stderr, "%s\n", d.ToString().c_str());
+  }
+  if (failed) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "policy has errors (" + std::string(discovered ? "found in the working directory" : "--policy") + ")");
+  }
+  spdlog::debug("policy: {} file(s), {} overrides, {} suppressions, {} rules, {} gates", policy->files.size(),
+                policy->overrides.size(), policy->suppressions.size(), policy->rules.size(), policy->gates.size());
+  return std::shared_ptr<const Policy>(std::move(policy));
+}
+
+int64_t ToUnixMs(const std::string& rfc3339) {
+  Rfc3339Time t;
+  if (!ParseRfc3339(rfc3339, &t)) return 0;
+  return t.epoch_seconds * 1000 + t.nanos / 1000000;
+}
+
+uint64_t PolicyIdentity(const Policy& policy, int64_t now_ms) {
+  std::string s = Hex64(policy.Hash());
+  for (const auto& x : policy.suppressions) s.push_back(x.expires_ms >= 0 && now_ms >= x.expires_ms ? '1' : '0');
+  return Hash64(s);
+}
+
+}  // namespace findex::cli

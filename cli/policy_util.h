@@ -1,0 +1,33 @@
+// Policy loading shared by ingest, gate and `policy check`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "normalize/result.h"
+#include "rules/policy.h"
+
+namespace findex::cli {
+
+struct PolicyFlags {
+  std::vector<std::string> files;  // --policy (repeatable); none: discover in the working directory
+  bool none = false;               // --no-policy
+  void Add(CLI::App* cmd);
+};
+
+// Reads --policy files, or findex.yml / .codeguru-ignore.yml / .trivyignore(.yaml) found in the
+// working directory. Diagnostics go to stderr (warnings unless quiet). nullptr: no policy.
+Result<std::shared_ptr<const Policy>> LoadPolicy(const PolicyFlags& flags, bool quiet);
+
+// Unix ms of an RFC 3339 time (Now()); 0 when unparsable.
+int64_t ToUnixMs(const std::string& rfc3339);
+
+// Identity of what the policy does at `now_ms`: its hash and which suppressions have expired.
+// Mixed into a run's content hash, so that re-ingesting the same bytes under a changed policy
+// (or after an expiry) re-applies it instead of being skipped as identical.
+uint64_t PolicyIdentity(const Policy& policy, int64_t now_ms);
+
+}  // namespace findex::cli
