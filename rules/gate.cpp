@@ -1,6 +1,7 @@
 #include "rules/gate.h"
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -39,6 +40,133 @@ std::string FormatVerdict(const GateSpec& spec, const GateVerdict& v) {
                        h.is_new ? "[new] " : "", h.title.substr(0, 120), h.location.empty() ? "-" : h.location, h.id);
   }
   if (v.worst.size() < v.violations) out += fmt::format("  ... and {} more\n", v.violations - v.worst.size());
+  return out;
+}
+
+}  // namespace findex
+
+namespace findex {
+
+bool IsFixable(const Finding& f) {
+  for (const auto& v : f.vulnerabilities) {
+    if (v.fix_available == "YES" || v.fix_available == "PARTIAL") return true;
+    for (const auto& p : v.vulnerable_packages) {
+      if (!p.fixed_in_version.empty()) return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
+std::string Describe(const GateDef& g) {
+  std::vector<std::string> parts;
+  if (g.new_only) parts.push_back(g.baseline.empty() ? "new in the latest ingest" : "not in baseline " + g.baseline);
+  if (g.fixable_only) parts.push_back("fixable");
+  if (!g.match.scanners.empty()) {
+    std::string s = "scanner ";
+    for (size_t i = 0; i < g.match.scanners.size(); ++i) s += (i ? "/" : "") + g.match.scanners[i];
+    parts.push_back(s);
+  }
+  if (!g.match.paths.empty()) parts.push_back("path " + g.match.paths.front() + (g.match.paths.size() > 1 ? ", ..." : ""));
+  if (!g.match.scopes.empty()) parts.push_back("scope " + g.match.scopes.front());
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+  return out.empty() ? "all active findings" : out;
+}
+
+int StatusRank(ItemStatus s) { return s == ItemStatus::kViolation ? 0 : s == ItemStatus::kOpen ? 1 : 2; }
+
+}  // namespace
+
+void EvaluateGates(const std::vector<GateDef>& gates, std::vector<ReportItem> items,
+                   const std::function<bool(const ReportItem&, const GateDef&)>& is_new, GateReport* report) {
+  report->has_verdict = true;
+  report->passed = true;
+  report->gates.clear();
+  for (auto& it : items) {
+    it.status = it.finding.workflow == WorkflowStatus::kSuppressed ? ItemStatus::kSuppressed : ItemStatus::kOpen;
+    it.gates.clear();
+  }
+  for (const auto& g : gates) {
+    GateResult res;
+    res.name = g.name;
+    res.max = g.max;
+    res.new_only = g.new_only;
+    res.baseline = g.baseline;
+    res.fixable_only = g.fixable_only;
+    res.description = Describe(g);
+    std::vector<size_t> looked;
+    for (size_t i = 0; i < items.size(); ++i) {
+      const ReportItem& it = items[i];
+      if (it.status == ItemStatus::kSuppressed) continue;
+      if (!g.match.empty() && !g.match.Matches(it.finding)) continue;
+      if (g.fixable_only && !IsFixable(it.finding)) continue;
+      if (g.new_only && !is_new(it, g)) continue;
+      ++res.counts[it.finding.severity.label];
+      looked.push_back(i);
+    }
+    std::set<SeverityLabel> over;
+    for (auto l = static_cast<int>(SeverityLabel::kCritical); l >= 0; --l) {
+      auto label = static_cast<SeverityLabel>(l);
+      auto m = g.max.find(label);
+      uint64_t n = res.counts.count(label) ? res.counts.at(label) : 0;
+      if (m != g.max.end() && n > static_cast<uint64_t>(m->second)) {
+        over.insert(label);
+        res.violated.push_back(fmt::format("{}: {} > {}", ToString(label), n, m->second));
+      }
+    }
+    res.passed = over.empty();
+    if (!res.passed) {
+      report->passed = false;
+      for (size_t i : looked) {
+        if (!over.count(items[i].finding.severity.label)) continue;
+        items[i].status = ItemStatus::kViolation;
+        items[i].gates.push_back(g.name);
+      }
+    }
+    report->gates.push_back(std::move(res));
+  }
+  std::stable_sort(items.begin(), items.end(), [](const ReportItem& a, const ReportItem& b) {
+    if (StatusRank(a.status) != StatusRank(b.status)) return StatusRank(a.status) < StatusRank(b.status);
+    if (a.finding.severity.label != b.finding.severity.label) return a.finding.severity.label > b.finding.severity.label;
+    return a.is_new > b.is_new;
+  });
+  report->items = std::move(items);
+}
+
+std::string FormatGateReport(const GateReport& r, size_t show) {
+  std::string out;
+  uint64_t violations = 0, open = 0, suppressed = 0;
+  for (const auto& it : r.items) {
+    if (it.status == ItemStatus::kViolation) ++violations;
+    else if (it.status == ItemStatus::kOpen) ++open;
+    else ++suppressed;
+  }
+  if (r.passed) {
+    out = fmt::format("gate passed: {} gate{} ({} active finding{} checked, {} suppressed)\n", r.gates.size(),
+                      r.gates.size() == 1 ? "" : "s", violations + open, violations + open == 1 ? "" : "s", suppressed);
+  } else {
+    for (const auto& g : r.gates) {
+      if (g.passed) continue;
+      std::string v;
+      for (const auto& x : g.violated) v += (v.empty() ? "" : ", ") + x;
+      out += fmt::format("gate '{}' FAILED: {} ({})\n", g.name, v, g.description);
+    }
+    size_t shown = 0;
+    for (const auto& it : r.items) {
+      if (it.status != ItemStatus::kViolation || shown == show) continue;
+      ++shown;
+      const Finding& f = it.finding;
+      std::string loc = f.location.file_path.empty()
+                            ? (f.resources.empty() ? f.location.url : f.resources.front().id)
+                            : f.location.file_path + (f.location.start_line > 0 ? ":" + std::to_string(f.location.start_line) : "");
+      out += fmt::format("  {:<13} {:<16} {}{}\n      at {}  id {}\n", ToString(f.severity.label), f.scanner,
+                         it.is_new ? "[new] " : "", f.title.substr(0, 120), loc.empty() ? "-" : loc, f.id);
+    }
+    if (shown < violations) out += fmt::format("  ... and {} more\n", violations - shown);
+  }
+  for (const auto& n : r.notices) out += "note: " + n + "\n";
   return out;
 }
 

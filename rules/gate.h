@@ -2,11 +2,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "normalize/severity.h"
+#include "rules/policy.h"
+#include "rules/report.h"
 
 namespace findex {
 
@@ -34,5 +37,21 @@ struct GateVerdict {
 GateVerdict MakeVerdict(const GateSpec& spec, std::vector<GateHit> hits, uint64_t total_violations,
                         const std::vector<std::pair<SeverityLabel, uint64_t>>& by_label, size_t display_cap = 20);
 std::string FormatVerdict(const GateSpec& spec, const GateVerdict& v);
+
+// --- named gates (findex.yml `gates:` or --fail-on) over findings with the policy applied ---
+
+// True when a fix exists: FixAvailable YES/PARTIAL or a FixedInVersion on a vulnerable package.
+bool IsFixable(const Finding& f);
+
+// Counts, per gate, the active unsuppressed items it looks at (its match, new_only via
+// `is_new`, fixable_only) and fails a gate when a label's count exceeds its max. Marks violating
+// items, sorts items (violations, open, suppressed; most severe first) and fills report.gates,
+// report.items and report.passed.
+void EvaluateGates(const std::vector<GateDef>& gates, std::vector<ReportItem> items,
+                   const std::function<bool(const ReportItem&, const GateDef&)>& is_new, GateReport* report);
+
+// The stderr text of a gate run: failed gates with their thresholds, the worst violating findings
+// (at most `show`), notices; one line when everything passed.
+std::string FormatGateReport(const GateReport& r, size_t show);
 
 }  // namespace findex
