@@ -110,9 +110,11 @@ std::string TitleOf(const Finding& f) {
 }
 
 std::string RuleId(const Finding& f) {
+  // Ingesters usually qualify generator ids already ("zap/40012", "trivy/AWS-0143").
   std::string scanner = f.scanner.empty() ? "unknown" : f.scanner;
-  std::string rule = f.generator_id.empty() ? "unknown" : f.generator_id;
-  return scanner + "/" + rule;
+  if (f.generator_id.empty()) return scanner + "/unknown";
+  if (StartsWith(f.generator_id, scanner + "/")) return f.generator_id;
+  return scanner + "/" + f.generator_id;
 }
 
 // "[HIGH] SQL Injection (src/app.py:12)"
@@ -404,6 +406,9 @@ struct SarifRule {
   const Finding* first = nullptr;
   SeverityLabel worst = SeverityLabel::kInformational;
   std::set<std::string> cwes;
+  // A generator id can cover many issues (Dependency-Check's "OSSINDEX"): the first finding's
+  // texts describe the rule only when all its findings share them.
+  bool same_title = true, same_description = true, same_remediation = true;
 };
 
 // --- Markdown --------------------------------------------------------------------------------
@@ -549,6 +554,10 @@ std::string WriteSarifReport(const GateReport& r, size_t max_results, uint64_t* 
     }
     SarifRule& rule = rules[pos->second];
     if (static_cast<int>(f.severity.label) > static_cast<int>(rule.worst)) rule.worst = f.severity.label;
+    rule.same_title = rule.same_title && f.title == rule.first->title;
+    rule.same_description = rule.same_description && f.description == rule.first->description;
+    rule.same_remediation = rule.same_remediation && f.remediation_text == rule.first->remediation_text &&
+                            f.remediation_url == rule.first->remediation_url;
     for (const auto& c : f.cwes) rule.cwes.insert(CweTag(c));
     result_rule.push_back(pos->second);
   }
@@ -568,14 +577,17 @@ std::string WriteSarifReport(const GateReport& r, size_t max_results, uint64_t* 
     const Finding& f = *rule.first;
     w.BeginObject();
     w.Field("id", rule.id);
-    w.Key("shortDescription").BeginObject().Field("text", TitleOf(f)).EndObject();
-    std::string desc = Excerpt(f.description, 1000);
+    std::string short_desc = rule.same_title ? TitleOf(f) : fmt::format("{} rule {}", f.scanner, f.generator_id);
+    w.Key("shortDescription").BeginObject().Field("text", short_desc).EndObject();
+    std::string desc = rule.same_description ? Excerpt(f.description, 1000) : "";
     if (!desc.empty()) w.Key("fullDescription").BeginObject().Field("text", desc).EndObject();
-    std::string help = Excerpt(f.remediation_text, 2000);
-    if (!f.remediation_url.empty()) help += (help.empty() ? "" : "\n") + f.remediation_url;
-    if (!help.empty()) w.Key("help").BeginObject().Field("text", help).EndObject();
-    if (StartsWith(f.remediation_url, "https://") || StartsWith(f.remediation_url, "http://"))
-      w.Field("helpUri", f.remediation_url);
+    if (rule.same_remediation) {
+      std::string help = Excerpt(f.remediation_text, 2000);
+      if (!f.remediation_url.empty()) help += (help.empty() ? "" : "\n") + f.remediation_url;
+      if (!help.empty()) w.Key("help").BeginObject().Field("text", help).EndObject();
+      if (StartsWith(f.remediation_url, "https://") || StartsWith(f.remediation_url, "http://"))
+        w.Field("helpUri", f.remediation_url);
+    }
     w.Key("defaultConfiguration").BeginObject().Field("level", SarifLevel(rule.worst)).EndObject();
     w.Key("properties").BeginObject();
     w.Field("security-severity", SecuritySeverity(rule.worst));
@@ -623,9 +635,10 @@ std::string WriteSarifReport(const GateReport& r, size_t max_results, uint64_t* 
     } else if (const VulnerablePackage* p = PackageWithPath(f)) {
       art = FileUri(p->file_path);
     } else {
-      logical = !f.location.url.empty() ? f.location.url
-                : !f.resources.empty()  ? f.resources.front().id
-                                        : RuleId(f);
+      // The first resource is the most specific (ZAP: the instance URL; location.url is the site).
+      logical = !f.resources.empty()      ? f.resources.front().id
+                : !f.location.url.empty() ? f.location.url
+                                          : RuleId(f);
       art = {SanitizedResourcePath(logical), true};
     }
     w.Key("physicalLocation").BeginObject();

@@ -90,7 +90,11 @@ int main(int argc, char** argv) {
     ReportItem it;
     it.finding = findings[i];
     it.is_new = it.finding.scanner != "dependency-check";
-    if (i % 4 == 3) {
+    // Dependency-Check reports carry their own suppressions: those stay suppressed.
+    if (it.finding.workflow == WorkflowStatus::kSuppressed) {
+      it.status = ItemStatus::kSuppressed;
+      it.suppression_reason = "suppressed in the Dependency-Check report";
+    } else if (i % 4 == 3) {
       it.status = ItemStatus::kSuppressed;
       it.finding.workflow = WorkflowStatus::kSuppressed;
       it.suppression_reason = "accepted risk <legacy> & \"tracked\" in SEC-12";
