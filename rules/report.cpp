@@ -858,7 +858,7 @@ std::string WriteCodeInsightsReport(const GateReport& r) {
   if (r.has_verdict) {
     datum("Safe to merge?", "BOOLEAN", [&] { w.Bool(r.passed); });
     datum("Violations", "NUMBER", [&] { w.UInt(violations); });
-    datum("New findings", "NUMBER", [&] { w.UInt(fresh); });
+    datum("New (not suppressed)", "NUMBER", [&] { w.UInt(fresh); });
   } else {
     datum("Findings", "NUMBER", [&] { w.UInt(unsuppressed); });
   }
@@ -903,6 +903,10 @@ std::string WriteCodeInsightsReport(const GateReport& r) {
     } else if (const VulnerablePackage* p = PackageWithPath(f)) {
       path = p->file_path;
     }
+    // Bitbucket places annotations by repository-relative path; an absolute path or URI (a jar
+    // in ~/.m2, /var/lib/dpkg/status) names no file of the repository, so it stays in the summary.
+    ArtifactUri uri = FileUri(path);
+    if (!uri.relative) path.clear();
     std::replace(path.begin(), path.end(), '\\', '/');
     while (StartsWith(path, "./")) path.erase(0, 2);
 

@@ -479,6 +479,7 @@ TEST(MarkdownReport, TopNAndSizeLimit) {
 TEST(CodeInsightsReport, ReportAnnotationsAndLimits) {
   GateReport r = SampleGate();
   r.items[2].finding.title = std::string(1000, 't');
+  r.items[3].finding.location.file_path = "/build/src/file4.py";
   Finding info = MakeFinding(7, SeverityLabel::kInformational);
   info.location.start_line = 0;
   ReportItem info_item = Item(info, ItemStatus::kOpen);
@@ -510,6 +511,10 @@ TEST(CodeInsightsReport, ReportAnnotationsAndLimits) {
   EXPECT_EQ(int64_t(a0["line"]), 2);
   for (auto a : anns) EXPECT_LE(Utf8Length(std::string_view(a["summary"])), 450u);
   EXPECT_EQ(std::string_view(anns.at(2)["result"]), "PASSED");   // HIGH within limits
+  // An absolute path is no repository file: no path/line, the location stays in the summary.
+  EXPECT_TRUE(anns.at(3)["path"].error() == simdjson::NO_SUCH_FIELD);
+  EXPECT_TRUE(anns.at(3)["line"].error() == simdjson::NO_SUCH_FIELD);
+  EXPECT_NE(std::string_view(anns.at(3)["summary"]).find("(/build/src/file4.py:5)"), std::string_view::npos);
   EXPECT_EQ(std::string_view(anns.at(5)["result"]), "IGNORED");  // suppressed, last
   auto info_ann = anns.at(4);
   EXPECT_EQ(std::string_view(info_ann["severity"]), "LOW");  // INFORMATIONAL has no Bitbucket level
