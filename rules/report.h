@@ -36,6 +36,8 @@ struct ReportItem {
   ItemStatus status = ItemStatus::kOpen;
   bool is_new = false;                // new for the gate run (latest ingest or baseline)
   std::vector<std::string> gates;     // names of the gates it violates
+  std::vector<std::string> checked_by;  // names of the gates whose filter selected it, violated or not
+                                        // (its test cases in the JUnit report); `gates` counts too
   std::vector<std::string> policy;    // rules that touched it ("suppress:legacy-xss", ...)
   std::string suppression_reason;     // for kSuppressed: the reason/note, when known
 };
