@@ -14,6 +14,8 @@ void AddQuery(CLI::App& app, Globals& g, int* exit_code);
 void AddExport(CLI::App& app, Globals& g, int* exit_code);
 void AddGate(CLI::App& app, Globals& g, int* exit_code);
 void AddFormats(CLI::App& app, Globals& g, int* exit_code);
+void AddTriage(CLI::App& app, Globals& g, int* exit_code);  // triage, note, history
+void AddPolicy(CLI::App& app, Globals& g, int* exit_code);  // policy check
 
 // Maps "reports/{repo}/{branch}/*" over a path: captures joined by ':' ("repo:branch").
 // `*` matches one path segment, `**` any number; returns false when the path does not match.

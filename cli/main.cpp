@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   AddExport(app, g, &exit_code);
   AddGate(app, g, &exit_code);
   AddFormats(app, g, &exit_code);
+  AddTriage(app, g, &exit_code);
+  AddPolicy(app, g, &exit_code);
   app.fallthrough();  // global options are accepted after the subcommand too
   try {
     app.parse(argc, argv);

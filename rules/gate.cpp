@@ -87,6 +87,7 @@ void EvaluateGates(const std::vector<GateDef>& gates, std::vector<ReportItem> it
   for (auto& it : items) {
     it.status = it.finding.workflow == WorkflowStatus::kSuppressed ? ItemStatus::kSuppressed : ItemStatus::kOpen;
     it.gates.clear();
+    it.checked_by.clear();
   }
   for (const auto& g : gates) {
     GateResult res;
@@ -105,6 +106,7 @@ void EvaluateGates(const std::vector<GateDef>& gates, std::vector<ReportItem> it
       if (g.new_only && !is_new(it, g)) continue;
       ++res.counts[it.finding.severity.label];
       looked.push_back(i);
+      items[i].checked_by.push_back(g.name);
     }
     std::set<SeverityLabel> over;
     for (auto l = static_cast<int>(SeverityLabel::kCritical); l >= 0; --l) {

@@ -140,7 +140,8 @@ automation_rules:
   EXPECT_EQ(dec.user_defined_fields.at("team"), "web");
   ASSERT_TRUE(dec.note);
   EXPECT_NE(dec.note->text.find("accepted in review"), std::string::npos);
-  EXPECT_EQ(dec.note->updated_by, "alice");
+  EXPECT_EQ(dec.note->text, "Suppressed by policy 'low-semgrep': accepted in review (owner alice)");
+  EXPECT_EQ(dec.note->updated_by, "findex-policy");
   EXPECT_EQ(dec.applied, (std::vector<std::string>{"override:tests-are-low", "suppress:low-semgrep", "rule:tag-team"}));
 }
 

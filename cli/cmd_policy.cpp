@@ -1,0 +1,66 @@
+// findex policy check FILE...: validate policy files without a store.
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "cli/policy_util.h"
+
+namespace findex::cli {
+namespace {
+
+struct PolicyCheckFlags {
+  std::vector<std::string> files;
+};
+
+int RunPolicyCheck(const PolicyCheckFlags& fl, const Globals& g) {
+  SetupLogging(g);
+  std::vector<std::string> files = fl.files;
+  if (files.empty()) files = DiscoverPolicyFiles(".");
+  if (files.empty()) {
+    spdlog::error("no policy file given and none found here (findex.yml, .codeguru-ignore.yml, .trivyignore, .trivyignore.yaml)");
+    return kExitError;
+  }
+  Policy policy;
+  std::vector<Diagnostic> diags;
+  bool failed = false;
+  for (const auto& f : files) failed = !LoadPolicyFile(f, &policy, &diags).ok() || failed;
+  // Expired suppressions are no error (they just stop applying) but deserve a warning here.
+  const int64_t now_ms = ToUnixMs(Now());
+  for (const auto& s : policy.suppressions) {
+    if (s.expires_ms >= 0 && now_ms >= s.expires_ms) {
+      diags.push_back(Diagnostic{Diagnostic::Level::kWarning, s.pos, "P012",
+                                 "suppression '" + s.name + "' expired on " + s.expires + " and no longer applies"});
+    }
+  }
+  size_t errors = 0, warnings = 0;
+  for (const auto& d : diags) {
+    (d.level == Diagnostic::Level::kError ? errors : warnings)++;
+    std::fprintf(stderr, "%s\n", d.ToString().c_str());
+  }
+  if (failed || errors > 0) {
+    std::fprintf(stderr, "policy check failed: %zu error%s, %zu warning%s\n", errors, errors == 1 ? "" : "s", warnings,
+                 warnings == 1 ? "" : "s");
+    return kExitError;
+  }
+  if (!g.quiet) {
+    std::fprintf(stderr, "policy ok: %zu file%s, %zu severity override%s, %zu suppression%s, %zu automation rule%s, %zu gate%s, %zu warning%s\n",
+                 policy.files.size(), policy.files.size() == 1 ? "" : "s", policy.overrides.size(),
+                 policy.overrides.size() == 1 ? "" : "s", policy.suppressions.size(),
+                 policy.suppressions.size() == 1 ? "" : "s", policy.rules.size(), policy.rules.size() == 1 ? "" : "s",
+                 policy.gates.size(), policy.gates.size() == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddPolicy(CLI::App& app, Globals& g, int* exit_code) {
+  CLI::App* cmd = app.add_subcommand("policy", "Work with policy files (findex.yml)");
+  cmd->require_subcommand(1);
+  auto fl = std::make_shared<PolicyCheckFlags>();
+  CLI::App* check = cmd->add_subcommand(
+      "check", "Validate policy files without a store: errors and warnings as file:line:col (exit 2 on errors)");
+  check->add_option("files", fl->files, "Policy files (default: those found in the working directory)");
+  check->callback([fl, &g, exit_code] { *exit_code = RunPolicyCheck(*fl, g); });
+}
+
+}  // namespace findex::cli
