@@ -1,0 +1,638 @@
+#include "rules/policy.h"
+
+#include <re2/re2.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "normalize/fingerprint.h"
+#include "normalize/text.h"
+#include "normalize/timestamp.h"
+
+namespace findex {
+
+std::string Diagnostic::ToString() const {
+  std::string where = pos.file;
+  if (pos.line > 0) where += fmt::format(":{}:{}", pos.line, std::max(pos.column, 1));
+  return fmt::format("{}: {} {}: {}", where, level == Level::kError ? "error" : "warning", code, message);
+}
+
+namespace {
+
+bool IEquals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y)); });
+}
+
+// Wildcard match; when `segments`, '*' and '?' do not cross '/', and "**" does ("**/" also
+// matches no directory). Patterns are short, so plain recursion is fine.
+bool Wild(std::string_view p, std::string_view t, bool segments) {
+  while (!p.empty()) {
+    if (p.size() >= 2 && p[0] == '*' && p[1] == '*') {
+      std::string_view rest = p.substr(2);
+      if (!rest.empty() && rest[0] == '/' && Wild(rest.substr(1), t, segments)) return true;
+      for (size_t i = 0; i <= t.size(); ++i)
+        if (Wild(rest, t.substr(i), segments)) return true;
+      return false;
+    }
+    if (p[0] == '*') {
+      std::string_view rest = p.substr(1);
+      for (size_t i = 0; i <= t.size(); ++i) {
+        if (Wild(rest, t.substr(i), segments)) return true;
+        if (i < t.size() && segments && t[i] == '/') break;
+      }
+      return false;
+    }
+    if (t.empty()) return false;
+    if (p[0] == '?' ? (segments && t[0] == '/') : p[0] != t[0]) return false;
+    p.remove_prefix(1);
+    t.remove_prefix(1);
+  }
+  return t.empty();
+}
+
+std::string_view StripDotSlash(std::string_view s) {
+  while (s.size() >= 2 && s[0] == '.' && s[1] == '/') s.remove_prefix(2);
+  return s;
+}
+
+std::string NormalizeCwe(std::string_view s) {
+  std::string t = Trim(s);
+  if (t.size() > 4 && IEquals(t.substr(0, 4), "CWE-")) t = t.substr(4);
+  return "CWE-" + t;
+}
+
+bool AnyOf(const std::vector<std::string>& wanted, const std::function<bool(const std::string&)>& pred) {
+  return std::any_of(wanted.begin(), wanted.end(), pred);
+}
+
+bool MatchesAt(const Matcher& m, const Finding& f, SeverityLabel label) {
+  if (m.severity_at_least && label < *m.severity_at_least) return false;
+  if (m.severity_at_most && label > *m.severity_at_most) return false;
+  if (!m.scanners.empty() && !AnyOf(m.scanners, [&](const std::string& s) { return IEquals(s, f.scanner); })) return false;
+  if (!m.scopes.empty() && !AnyOf(m.scopes, [&](const std::string& s) { return Wild(s, f.scope, false); })) return false;
+  if (!m.rules.empty() && !AnyOf(m.rules, [&](const std::string& s) { return Wild(s, f.generator_id, false); })) return false;
+  if (!m.ids.empty()) {
+    const std::string fp = f.fingerprint.Hex();
+    if (!AnyOf(m.ids, [&](const std::string& s) {
+          return s == f.id || (s.size() >= 8 && s.size() <= fp.size() && IEquals(fp.substr(0, s.size()), s));
+        }))
+      return false;
+  }
+  if (!m.vulns.empty()) {
+    bool hit = false;
+    for (const auto& v : f.vulnerabilities) {
+      hit = hit || AnyOf(m.vulns, [&](const std::string& s) {
+              return IEquals(s, v.id) || std::any_of(v.related_vulnerabilities.begin(), v.related_vulnerabilities.end(),
+                                                     [&](const std::string& r) { return IEquals(s, r); });
+            });
+    }
+    if (!hit) return false;
+  }
+  if (!m.cwes.empty()) {
+    if (!AnyOf(m.cwes, [&](const std::string& s) {
+          std::string want = NormalizeCwe(s);
+          return std::any_of(f.cwes.begin(), f.cwes.end(), [&](const std::string& c) { return IEquals(NormalizeCwe(c), want); });
+        }))
+      return false;
+  }
+  if (!m.packages.empty()) {
+    bool hit = false;
+    for (const auto& v : f.vulnerabilities) {
+      for (const auto& p : v.vulnerable_packages) {
+        hit = hit || AnyOf(m.packages, [&](const std::string& s) {
+                size_t at = s.rfind('@');
+                if (at == std::string::npos || at == 0) return IEquals(s, p.name);
+                return IEquals(s.substr(0, at), p.name) && s.substr(at + 1) == p.version;
+              });
+      }
+    }
+    if (!hit) return false;
+  }
+  if (!m.paths.empty()) {
+    std::vector<std::string_view> paths;
+    if (!f.location.file_path.empty()) paths.push_back(StripDotSlash(f.location.file_path));
+    for (const auto& v : f.vulnerabilities)
+      for (const auto& p : v.vulnerable_packages)
+        if (!p.file_path.empty()) paths.push_back(StripDotSlash(p.file_path));
+    if (!AnyOf(m.paths, [&](const std::string& s) {
+          std::string_view pat = StripDotSlash(s);
+          return std::any_of(paths.begin(), paths.end(), [&](std::string_view p) { return Wild(pat, p, true); });
+        }))
+      return false;
+  }
+  if (!m.url_prefixes.empty()) {
+    if (f.location.url.empty() ||
+        !AnyOf(m.url_prefixes, [&](const std::string& s) { return StartsWith(f.location.url, s); }))
+      return false;
+  }
+  if (!m.resources.empty()) {
+    if (!AnyOf(m.resources, [&](const std::string& s) {
+          return std::any_of(f.resources.begin(), f.resources.end(), [&](const Resource& r) { return Wild(s, r.id, false); });
+        }))
+      return false;
+  }
+  if (!m.tags.empty()) {
+    std::vector<std::string> have;
+    for (const auto& t : f.types) {
+      size_t slash = t.rfind('/');
+      have.push_back(ToLower(slash == std::string::npos ? t : t.substr(slash + 1)));
+    }
+    for (const auto& [k, v] : f.product_fields) {
+      std::string key = ToLower(k);
+      if (key.size() >= 4 && key.compare(key.size() - 4, 4, "tags") == 0) {
+        std::string tok;
+        for (char c : v + ",") {
+          if (c == ',' || c == ' ' || c == ';') {
+            if (!tok.empty()) have.push_back(ToLower(tok));
+            tok.clear();
+          } else {
+            tok.push_back(c);
+          }
+        }
+      }
+    }
+    if (!AnyOf(m.tags, [&](const std::string& s) { return std::find(have.begin(), have.end(), ToLower(s)) != have.end(); }))
+      return false;
+  }
+  if (m.title_regex && !RE2::PartialMatch(f.title, *m.title_regex)) return false;
+  return true;
+}
+
+}  // namespace
+
+bool GlobMatch(std::string_view pattern, std::string_view text) { return Wild(pattern, text, true); }
+
+bool Matcher::Matches(const Finding& f) const { return MatchesAt(*this, f, f.severity.label); }
+
+bool Matcher::empty() const {
+  return ids.empty() && scanners.empty() && rules.empty() && vulns.empty() && cwes.empty() && packages.empty() &&
+         paths.empty() && url_prefixes.empty() && resources.empty() && scopes.empty() && tags.empty() && !title_regex &&
+         !severity_at_least && !severity_at_most;
+}
+
+std::optional<int64_t> ParseExpiry(std::string_view s) {
+  std::string t = Trim(s);
+  int y = 0, m = 0, d = 0;
+  if (t.size() == 10 && t[4] == '-' && t[7] == '-' &&
+      std::all_of(t.begin(), t.end(), [](char c) { return (c >= '0' && c <= '9') || c == '-'; })) {
+    y = std::stoi(t.substr(0, 4));
+    m = std::stoi(t.substr(5, 2));
+    d = std::stoi(t.substr(8, 2));
+    if (m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
+    // Valid through the whole named day (UTC), as Trivy's exp: and most expiry fields read.
+    return (DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)) + 1) * 86400000LL;
+  }
+  Rfc3339Time rt;
+  if (!ParseRfc3339(t, &rt)) return std::nullopt;
+  return rt.epoch_seconds * 1000 + rt.nanos / 1000000;
+}
+
+PolicyDecision Evaluate(const Policy& policy, const Finding& f, int64_t now_ms) {
+  PolicyDecision d;
+  SeverityLabel label = f.severity.label;
+  for (const auto& o : policy.overrides) {
+    if (!MatchesAt(o.match, f, label)) continue;
+    // First matching override wins: later ones would silently undo an earlier, more specific one.
+    if (o.label != label) d.severity = o.label;
+    label = o.label;
+    d.applied.push_back("override:" + o.name);
+    break;
+  }
+  for (const auto& s : policy.suppressions) {
+    if (!MatchesAt(s.match, f, label)) continue;
+    if (s.expires_ms >= 0 && now_ms >= s.expires_ms) {
+      d.expired.push_back(s.name + " (expired " + s.expires + ")");
+      continue;
+    }
+    d.workflow = WorkflowStatus::kSuppressed;
+    std::string text = "Suppressed by policy '" + s.name + "': " + s.reason;
+    if (!s.expires.empty()) text += " (until " + s.expires + ")";
+    d.note = Note{text, s.owner.empty() ? std::string("findex-policy") : s.owner, ""};
+    d.applied.push_back("suppress:" + s.name);
+    break;
+  }
+  for (const auto& r : policy.rules) {
+    if (!MatchesAt(r.match, f, label)) continue;
+    if (r.severity) {
+      d.severity = *r.severity;
+      label = *r.severity;
+    }
+    if (r.workflow) d.workflow = *r.workflow;
+    if (r.note) d.note = Note{*r.note, "findex-policy", ""};
+    for (const auto& [k, v] : r.user_defined_fields) d.user_defined_fields[k] = v;
+    d.applied.push_back("rule:" + r.name);
+    if (r.terminal) break;
+  }
+  if (d.severity && *d.severity == f.severity.label) d.severity.reset();
+  return d;
+}
+
+uint64_t Policy::Hash() const {
+  // Everything Evaluate reads, in order; gates do not change what ingest stores.
+  std::string s;
+  auto add_matcher = [&](const Matcher& m) {
+    for (const auto* v : {&m.ids, &m.scanners, &m.rules, &m.vulns, &m.cwes, &m.packages, &m.paths, &m.url_prefixes,
+                          &m.resources, &m.scopes, &m.tags}) {
+      for (const auto& x : *v) s += x + '\x1f';
+      s += '\x1e';
+    }
+    s += m.title_regex_text + '\x1e';
+    s += std::to_string(m.severity_at_least ? static_cast<int>(*m.severity_at_least) : -1) +
+         std::to_string(m.severity_at_most ? static_cast<int>(*m.severity_at_most) : -1) + '\x1d';
+  };
+  for (const auto& o : overrides) {
+    s += "O" + o.name + '\x1f' + std::string(ToString(o.label));
+    add_matcher(o.match);
+  }
+  for (const auto& x : suppressions) {
+    s += "S" + x.name + '\x1f' + x.reason + '\x1f' + x.owner + '\x1f' + x.expires;
+    add_matcher(x.match);
+  }
+  for (const auto& r : rules) {
+    s += "R" + r.name + (r.terminal ? "T" : "F") + (r.severity ? std::string(ToString(*r.severity)) : "") + '\x1f' +
+         (r.workflow ? std::string(ToString(*r.workflow)) : "") + '\x1f' + r.note.value_or("");
+    for (const auto& [k, v] : r.user_defined_fields) s += k + '=' + v + '\x1f';
+    add_matcher(r.match);
+  }
+  return Hash64(s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// findex.yml
+
+namespace {
+
+class Loader {
+ public:
+  Loader(const std::string& file, Policy* p, std::vector<Diagnostic>* diags) : file_(file), p_(p), diags_(diags) {}
+
+  void Error(const YAML::Node& n, const char* code, std::string msg) { Add(Diagnostic::Level::kError, n, code, std::move(msg)); }
+  void Warn(const YAML::Node& n, const char* code, std::string msg) { Add(Diagnostic::Level::kWarning, n, code, std::move(msg)); }
+  bool failed() const { return errors_ > 0; }
+
+  void Load(const std::string& text) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      Diagnostic d{Diagnostic::Level::kError, {file_, e.mark.line + 1, e.mark.column + 1}, "P001", "YAML syntax: " + e.msg};
+      diags_->push_back(std::move(d));
+      ++errors_;
+      return;
+    }
+    try {
+      Root(root);
+    } catch (const YAML::Exception& e) {
+      Diagnostic d{Diagnostic::Level::kError, {file_, e.mark.line + 1, e.mark.column + 1}, "P001", "YAML: " + e.msg};
+      diags_->push_back(std::move(d));
+      ++errors_;
+    }
+  }
+
+ private:
+  void Add(Diagnostic::Level level, const YAML::Node& n, const char* code, std::string msg) {
+    YAML::Mark m = n.Mark();
+    SourcePos pos{file_, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0};
+    diags_->push_back(Diagnostic{level, pos, code, std::move(msg)});
+    if (level == Diagnostic::Level::kError) ++errors_;
+  }
+  SourcePos Pos(const YAML::Node& n) const {
+    YAML::Mark m = n.Mark();
+    return SourcePos{file_, m.line + 1, m.column + 1};
+  }
+
+  // Keys of a map, warning about unknown ones (P002); false when `n` is not a map.
+  bool CheckMap(const YAML::Node& n, const char* what, std::initializer_list<const char*> known) {
+    if (!n.IsMap()) {
+      Error(n, "P003", fmt::format("{} must be a mapping", what));
+      return false;
+    }
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      std::string k = it->first.Scalar();
+      if (std::none_of(known.begin(), known.end(), [&](const char* x) { return k == x; })) {
+        std::string list;
+        for (const char* x : known) list += std::string(list.empty() ? "" : ", ") + x;
+        Warn(it->first, "P002", fmt::format("unknown key '{}' in {} (known: {})", k, what, list));
+      }
+    }
+    return true;
+  }
+
+  std::optional<std::string> Scalar(const YAML::Node& n, const std::string& what) {
+    if (!n.IsScalar()) {
+      Error(n, "P003", what + " must be a single value");
+      return std::nullopt;
+    }
+    return n.Scalar();
+  }
+
+  std::vector<std::string> Strings(const YAML::Node& n, const std::string& what) {
+    std::vector<std::string> out;
+    if (n.IsScalar()) {
+      out.push_back(n.Scalar());
+    } else if (n.IsSequence()) {
+      for (const auto& x : n) {
+        if (x.IsScalar()) out.push_back(x.Scalar());
+        else Error(x, "P003", what + ": each entry must be a single value");
+      }
+    } else {
+      Error(n, "P003", what + " must be a value or a list of values");
+    }
+    return out;
+  }
+
+  std::optional<bool> Bool(const YAML::Node& n, const std::string& what) {
+    auto s = Scalar(n, what);
+    if (!s) return std::nullopt;
+    std::string v = ToLower(*s);
+    if (v == "true" || v == "yes" || v == "on") return true;
+    if (v == "false" || v == "no" || v == "off") return false;
+    Error(n, "P003", what + " must be true or false, not '" + *s + "'");
+    return std::nullopt;
+  }
+
+  std::optional<SeverityLabel> Label(const YAML::Node& n, const std::string& what) {
+    auto s = Scalar(n, what);
+    if (!s) return std::nullopt;
+    auto l = ParseSeverityLabel(*s);
+    if (!l) Error(n, "P005", fmt::format("{}: unknown severity '{}' (INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL)", what, *s));
+    return l;
+  }
+
+  std::string Name(const YAML::Node& entry, const char* kind, size_t index, std::set<std::string>* seen) {
+    std::string name = fmt::format("{}#{}", kind, index + 1);
+    if (entry["name"]) {
+      if (auto s = Scalar(entry["name"], "name")) name = *s;
+    }
+    if (!seen->insert(name).second) Error(entry["name"] ? entry["name"] : entry, "P009", fmt::format("duplicate name '{}'", name));
+    return name;
+  }
+
+  Matcher Match(const YAML::Node& n) {
+    Matcher m;
+    if (!CheckMap(n, "match", {"id", "scanner", "rule", "vuln", "cve", "cwe", "package", "path", "url_prefix", "resource",
+                              "scope", "tag", "title_regex", "severity_at_least", "severity_at_most"}))
+      return m;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      std::string k = it->first.Scalar();
+      const YAML::Node& v = it->second;
+      if (k == "id") m.ids = Strings(v, k);
+      else if (k == "scanner") m.scanners = Strings(v, k);
+      else if (k == "rule") m.rules = Strings(v, k);
+      else if (k == "vuln" || k == "cve") {
+        auto x = Strings(v, k);
+        m.vulns.insert(m.vulns.end(), x.begin(), x.end());
+      } else if (k == "cwe") m.cwes = Strings(v, k);
+      else if (k == "package") m.packages = Strings(v, k);
+      else if (k == "path") m.paths = Strings(v, k);
+      else if (k == "url_prefix") m.url_prefixes = Strings(v, k);
+      else if (k == "resource") m.resources = Strings(v, k);
+      else if (k == "scope") m.scopes = Strings(v, k);
+      else if (k == "tag") m.tags = Strings(v, k);
+      else if (k == "title_regex") {
+        if (auto s = Scalar(v, k)) {
+          RE2::Options opts;
+          opts.set_log_errors(false);
+          auto re = std::make_shared<RE2>(*s, opts);
+          if (!re->ok()) {
+            Error(v, "P007", fmt::format("title_regex: {} (RE2 syntax)", re->error()));
+          } else {
+            m.title_regex = re;
+            m.title_regex_text = *s;
+          }
+        }
+      } else if (k == "severity_at_least") m.severity_at_least = Label(v, k);
+      else if (k == "severity_at_most") m.severity_at_most = Label(v, k);
+    }
+    if (m.severity_at_least && m.severity_at_most && *m.severity_at_least > *m.severity_at_most) {
+      Warn(n, "P013", "severity_at_least is above severity_at_most: this matches nothing");
+    }
+    return m;
+  }
+
+  // The `match` of an entry; a missing one matches every finding, which is rarely meant.
+  Matcher EntryMatch(const YAML::Node& entry, const char* what, bool must) {
+    if (!entry["match"]) {
+      if (must) Error(entry, "P004", fmt::format("{} needs a 'match' (an empty match would apply to every finding)", what));
+      return Matcher{};
+    }
+    const int errors_before = errors_;
+    Matcher m = Match(entry["match"]);
+    if (must && m.empty() && entry["match"].IsMap() && errors_ == errors_before) {
+      Warn(entry["match"], "P013", fmt::format("empty match: this {} applies to every finding", what));
+    }
+    return m;
+  }
+
+  template <typename F>
+  void Seq(const YAML::Node& n, const char* what, F&& each) {
+    if (!n || n.IsNull()) return;
+    if (!n.IsSequence()) {
+      Error(n, "P003", fmt::format("{} must be a list", what));
+      return;
+    }
+    size_t i = 0;
+    for (const auto& e : n) each(e, i++);
+  }
+
+  void Root(const YAML::Node& root) {
+    if (root.IsNull()) return;  // an empty file is an empty policy
+    if (!CheckMap(root, "the policy", {"version", "include", "severity_overrides", "suppressions", "automation_rules", "gates"}))
+      return;
+    if (root["version"]) {
+      auto v = Scalar(root["version"], "version");
+      if (v && *v != "1") Error(root["version"], "P010", fmt::format("unsupported policy version '{}' (this findex reads 1)", *v));
+    }
+    std::set<std::string> names;
+    Seq(root["severity_overrides"], "severity_overrides", [&](const YAML::Node& e, size_t i) {
+      if (!CheckMap(e, "a severity override", {"name", "match", "severity"})) return;
+      SeverityOverride o;
+      o.name = Name(e, "override", i, &names);
+      o.pos = Pos(e);
+      o.match = EntryMatch(e, "severity override", true);
+      if (!e["severity"]) Error(e, "P004", "severity override needs 'severity'");
+      else if (auto l = Label(e["severity"], "severity")) o.label = *l;
+      p_->overrides.push_back(std::move(o));
+    });
+    Seq(root["suppressions"], "suppressions", [&](const YAML::Node& e, size_t i) {
+      if (!CheckMap(e, "a suppression", {"name", "match", "reason", "owner", "expires"})) return;
+      Suppression s;
+      s.name = Name(e, "suppression", i, &names);
+      s.pos = Pos(e);
+      s.match = EntryMatch(e, "suppression", true);
+      if (!e["reason"]) Error(e, "P004", "suppression needs a 'reason' (why this risk is accepted)");
+      else if (auto r = Scalar(e["reason"], "reason")) {
+        s.reason = Trim(*r);
+        if (s.reason.empty()) Error(e["reason"], "P004", "suppression reason is empty");
+      }
+      if (e["owner"]) s.owner = Scalar(e["owner"], "owner").value_or("");
+      if (e["expires"]) {
+        if (auto x = Scalar(e["expires"], "expires")) {
+          auto ms = ParseExpiry(*x);
+          if (!ms) Error(e["expires"], "P006", fmt::format("expires: '{}' is not a date (YYYY-MM-DD) or RFC 3339 time", *x));
+          else {
+            s.expires = Trim(*x);
+            s.expires_ms = *ms;
+          }
+        }
+      }
+      p_->suppressions.push_back(std::move(s));
+    });
+    Seq(root["automation_rules"], "automation_rules", [&](const YAML::Node& e, size_t i) {
+      if (!CheckMap(e, "an automation rule", {"name", "match", "terminal", "actions"})) return;
+      AutomationRule r;
+      r.name = Name(e, "rule", i, &names);
+      r.pos = Pos(e);
+      r.match = EntryMatch(e, "automation rule", true);
+      if (e["terminal"]) r.terminal = Bool(e["terminal"], "terminal").value_or(false);
+      if (!e["actions"]) {
+        Error(e, "P004", "automation rule needs 'actions'");
+      } else if (CheckMap(e["actions"], "actions", {"severity", "workflow", "note", "user_defined_fields"})) {
+        const YAML::Node& a = e["actions"];
+        if (a["severity"]) r.severity = Label(a["severity"], "severity");
+        if (a["workflow"]) {
+          if (auto w = Scalar(a["workflow"], "workflow")) {
+            r.workflow = ParseWorkflowStatus(*w);
+            if (!r.workflow) Error(a["workflow"], "P008", fmt::format("unknown workflow status '{}' (NEW, NOTIFIED, RESOLVED, SUPPRESSED)", *w));
+          }
+        }
+        if (a["note"]) r.note = Scalar(a["note"], "note");
+        if (a["user_defined_fields"]) {
+          const YAML::Node& u = a["user_defined_fields"];
+          if (!u.IsMap()) Error(u, "P003", "user_defined_fields must be a mapping of names to values");
+          else
+            for (auto it = u.begin(); it != u.end(); ++it) {
+              if (auto v = Scalar(it->second, "user_defined_fields value")) r.user_defined_fields[it->first.Scalar()] = *v;
+            }
+        }
+        if (!r.severity && !r.workflow && !r.note && r.user_defined_fields.empty()) {
+          Warn(a, "P013", "automation rule has no action (severity, workflow, note, user_defined_fields)");
+        }
+      }
+      p_->rules.push_back(std::move(r));
+    });
+    std::set<std::string> gate_names;
+    Seq(root["gates"], "gates", [&](const YAML::Node& e, size_t i) {
+      if (!CheckMap(e, "a gate", {"name", "max", "new_only", "baseline", "fixable_only", "scanner", "match"})) return;
+      GateDef g;
+      g.name = Name(e, "gate", i, &gate_names);
+      g.pos = Pos(e);
+      if (!e["max"]) {
+        Error(e, "P004", "gate needs 'max' (e.g. max: {CRITICAL: 0, HIGH: 5})");
+      } else if (!e["max"].IsMap()) {
+        Error(e["max"], "P003", "max must be a mapping of severity to count, e.g. {CRITICAL: 0}");
+      } else {
+        for (auto it = e["max"].begin(); it != e["max"].end(); ++it) {
+          auto l = Label(it->first, "max");
+          auto n = Scalar(it->second, "max count");
+          if (!l || !n) continue;
+          char* end = nullptr;
+          long long v = std::strtoll(n->c_str(), &end, 10);
+          if (n->empty() || *end != '\0' || v < 0) {
+            Error(it->second, "P003", fmt::format("max {}: '{}' is not a count (0 or more)", ToString(*l), *n));
+            continue;
+          }
+          g.max[*l] = v;
+        }
+      }
+      if (e["new_only"]) g.new_only = Bool(e["new_only"], "new_only").value_or(false);
+      if (e["fixable_only"]) g.fixable_only = Bool(e["fixable_only"], "fixable_only").value_or(false);
+      if (e["baseline"]) {
+        g.baseline = Scalar(e["baseline"], "baseline").value_or("");
+        if (!g.new_only) Warn(e["baseline"], "P013", "baseline only matters with new_only: true");
+      }
+      if (e["match"]) g.match = Match(e["match"]);
+      if (e["scanner"]) {
+        auto s = Strings(e["scanner"], "scanner");
+        g.match.scanners.insert(g.match.scanners.end(), s.begin(), s.end());
+      }
+      p_->gates.push_back(std::move(g));
+    });
+    if (root["include"]) {
+      for (const auto& inc : Strings(root["include"], "include")) includes_.push_back(inc);
+    }
+  }
+
+ public:
+  std::vector<std::string> includes_;
+
+ private:
+  std::string file_;
+  Policy* p_;
+  std::vector<Diagnostic>* diags_;
+  int errors_ = 0;
+};
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+Status LoadPolicyFileDepth(const std::string& path, Policy* policy, std::vector<Diagnostic>* diags, int depth) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diags->push_back(Diagnostic{Diagnostic::Level::kError, {path, 0, 0}, "P011", "cannot read policy file"});
+    return MakeError(ErrorCode::kInvalidArgument, "cannot read policy file " + path);
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  policy->files.push_back(path);
+  const std::string name = std::filesystem::path(path).filename().string();
+  if (EndsWith(name, ".trivyignore.yaml") || EndsWith(name, ".trivyignore.yml")) {
+    return LoadTrivyIgnoreYaml(text, path, policy, diags);
+  }
+  if (EndsWith(name, ".trivyignore")) return LoadTrivyIgnore(text, path, policy, diags);
+  if (EndsWith(name, ".codeguru-ignore.yml") || EndsWith(name, ".codeguru-ignore.yaml")) {
+    return LoadCodeGuruIgnore(text, path, policy, diags);
+  }
+  Loader loader(path, policy, diags);
+  loader.Load(text);
+  bool failed = loader.failed();
+  for (const auto& inc : loader.includes_) {
+    std::filesystem::path p = std::filesystem::path(path).parent_path() / inc;
+    if (depth > 4) {
+      diags->push_back(Diagnostic{Diagnostic::Level::kError, {path, 0, 0}, "P011", "includes nested too deeply at " + inc});
+      failed = true;
+      continue;
+    }
+    if (!LoadPolicyFileDepth(p.lexically_normal().string(), policy, diags, depth + 1).ok()) failed = true;
+  }
+  if (failed) return MakeError(ErrorCode::kInvalidArgument, "invalid policy " + path);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status LoadPolicyText(const std::string& text, const std::string& file, Policy* policy, std::vector<Diagnostic>* diags) {
+  Loader loader(file, policy, diags);
+  loader.Load(text);
+  if (!loader.includes_.empty()) {
+    diags->push_back(Diagnostic{Diagnostic::Level::kWarning, {file, 0, 0}, "P011", "include is only read from policy files"});
+  }
+  if (loader.failed()) return MakeError(ErrorCode::kInvalidArgument, "invalid policy " + file);
+  return Status::Ok();
+}
+
+Status LoadPolicyFile(const std::string& path, Policy* policy, std::vector<Diagnostic>* diags) {
+  return LoadPolicyFileDepth(path, policy, diags, 0);
+}
+
+std::vector<std::string> DiscoverPolicyFiles(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const char* name : {"findex.yml", "findex.yaml", ".codeguru-ignore.yml", ".trivyignore", ".trivyignore.yaml"}) {
+    std::filesystem::path p = std::filesystem::path(dir) / name;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(p, ec)) out.push_back(p.string());
+  }
+  return out;
+}
+
+}  // namespace findex
