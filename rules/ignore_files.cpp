@@ -34,7 +34,6 @@
 namespace findex {
 namespace {
 
-constexpr int64_t kDayMs = 86'400'000;
 
 std::string BaseName(std::string_view path) {
   size_t slash = path.find_last_of("/\\");
@@ -206,7 +205,11 @@ void CodeGuruRecommendations(const YAML::Node& n, Reader& r) {
         locations = ReadList(kv.second, key, r, &ok);
         bad = bad || !ok;  // a detector suppressed everywhere is worse than not at all
       } else {
-        r.Warn(kv.first.Mark(), "I101", "unknown key '" + key + "' in ExcludeRecommendations (expected detectorId, Locations)");
+        // The CLI rejects unknown properties; applying the rest ("Location" for "Locations")
+        // would suppress the detector everywhere.
+        r.Warn(kv.first.Mark(), "I101",
+               "unknown key '" + key + "' in ExcludeRecommendations (expected detectorId, Locations); entry ignored");
+        bad = true;
       }
     }
     if (bad) continue;
@@ -546,9 +549,11 @@ void TrivyYamlEntry(const YAML::Node& entry, TrivyKind kind, const std::string& 
       else m.rules = {"trivy/vulnerability"};
       break;
     case TrivyKind::kMisconfiguration:
-      // Without an id: any check, i.e. "trivy/<PREFIX>-<digits>" (one segment, so neither
-      // "trivy/vulnerability" nor "trivy/secret/<rule>").
-      m.rules = {sid.empty() ? std::string("trivy/*-*") : "trivy/" + TrivyCheckId(sid)};
+      // Without an id: any misconfiguration. Rule globs cannot exclude "trivy/vulnerability" and
+      // "trivy/secret/..."; the finding type can: the Trivy ingester types misconfigurations
+      // exactly "Software and Configuration Checks" (vulnerabilities .../Vulnerabilities/CVE).
+      if (sid.empty()) m.tags = {"Software and Configuration Checks"};
+      else m.rules = {"trivy/" + TrivyCheckId(sid)};
       break;
     case TrivyKind::kSecret:
       m.rules = {"trivy/secret/" + (sid.empty() ? std::string("*") : sid)};

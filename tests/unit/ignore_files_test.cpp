@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "ingest/driver.h"
+#include "ingest/registry.h"
 #include "rules/policy.h"
 
 using namespace findex;
@@ -45,6 +47,41 @@ int CountLevel(const std::vector<Diagnostic>& ds, Diagnostic::Level l) {
 }
 
 using Strings = std::vector<std::string>;
+
+// Findings of a real report from samples/, the format detected as `findex ingest` does.
+std::vector<Finding> Ingest(const std::string& rel) {
+  auto src = Source::FromFile(std::string(FINDEX_SOURCE_DIR) + "/samples/" + rel);
+  EXPECT_TRUE(src.ok()) << rel;
+  if (!src.ok()) return {};
+  CollectingSink sink;
+  auto res = IngestSource(*src, nullptr, IngestOptions{}, sink);
+  EXPECT_TRUE(res.ok()) << rel << ": " << (res.ok() ? "" : res.error().ToString());
+  return std::move(sink.findings);
+}
+
+// The name of the suppression that applies to `f` at `now_ms`, "" when none does.
+std::string SuppressedBy(const Policy& p, const Finding& f, int64_t now_ms) {
+  PolicyDecision d = Evaluate(p, f, now_ms);
+  if (d.workflow != WorkflowStatus::kSuppressed) return "";
+  for (const auto& a : d.applied) {
+    if (a.rfind("suppress:", 0) == 0) return a.substr(9);
+  }
+  return "?";
+}
+
+const Finding* Find(const std::vector<Finding>& fs, std::string_view generator, std::string_view vuln = {},
+                    std::string_view pkg = {}, std::string_view path = {}) {
+  for (const auto& f : fs) {
+    if (f.generator_id != generator) continue;
+    if (!vuln.empty() && (f.vulnerabilities.empty() || f.vulnerabilities[0].id != vuln)) continue;
+    if (!pkg.empty() && (f.vulnerabilities.empty() || f.vulnerabilities[0].vulnerable_packages.empty() ||
+                         f.vulnerabilities[0].vulnerable_packages[0].name != pkg))
+      continue;
+    if (!path.empty() && f.location.file_path != path) continue;
+    return &f;
+  }
+  return nullptr;
+}
 
 // 2023-01-01T00:00:00Z and 2024-01-31T00:00:00Z in Unix ms.
 constexpr int64_t k20230101 = 1672531200000;
@@ -187,13 +224,14 @@ TEST(CodeGuruIgnore, WrongTypesUnknownKeysAndBadValuesArePositioned) {
 TEST(CodeGuruIgnore, SyntaxErrorIsOneDiagnosticWithItsPosition) {
   Policy p;
   std::vector<Diagnostic> diags;
-  Status st = LoadCodeGuruIgnore("version: 1.0\nExcludeFiles:\n  - 'tst/**\n", "cg.yml", &p, &diags);
+  Status st = LoadCodeGuruIgnore("version: 1.0\nExcludeFiles:\n  - ['tst/**', 'x'\n", "cg.yml", &p, &diags);
   ASSERT_FALSE(st.ok());
   ASSERT_EQ(diags.size(), 1u);
   EXPECT_EQ(diags[0].code, "I104");
   EXPECT_EQ(diags[0].level, Diagnostic::Level::kError);
-  EXPECT_EQ(diags[0].pos.line, 3);
+  EXPECT_EQ(diags[0].pos.line, 4);  // the unclosed list is noticed where the input ends
   EXPECT_GT(diags[0].pos.column, 0);
+  EXPECT_NE(diags[0].message.find("YAML syntax error"), std::string::npos);
   EXPECT_TRUE(p.suppressions.empty());
 }
 
@@ -371,7 +409,8 @@ TEST(TrivyIgnoreYaml, EntriesWithoutIdAreScopedToTheirKind) {
   EXPECT_EQ(p.suppressions[0].match.rules, Strings{"trivy/vulnerability"});
   EXPECT_EQ(p.suppressions[0].match.packages, Strings{"linux-libc-dev"});  // no version: any version
   EXPECT_TRUE(p.suppressions[0].match.vulns.empty());
-  EXPECT_EQ(p.suppressions[1].match.rules, Strings{"trivy/*-*"});
+  EXPECT_TRUE(p.suppressions[1].match.rules.empty());
+  EXPECT_EQ(p.suppressions[1].match.tags, Strings{"Software and Configuration Checks"});
   EXPECT_EQ(p.suppressions[1].match.paths, Strings{"test/fixtures/**"});
   EXPECT_EQ(p.suppressions[2].match.rules, Strings{"trivy/secret/*"});
   // A timestamp is an instant as written.
@@ -433,4 +472,156 @@ TEST(TrivyIgnoreYaml, SyntaxErrorAndEmptyFile) {
   ASSERT_TRUE(LoadTrivyIgnoreYaml("vulnerabilities:\nsecrets:\n", "t.yaml", &p, &diags).ok());
   EXPECT_TRUE(diags.empty());
   EXPECT_TRUE(p.suppressions.empty());
+}
+
+// ------------------------------------------------------------------------------------------------
+// Evaluate on findings ingested from real reports
+
+namespace {
+constexpr int64_t k20240601 = 1717200000000;  // 2024-06-01T00:00:00Z
+}
+
+TEST(IgnoreFilesEvaluate, CodeGuruIgnoreOnListRecommendationsResponse) {
+  std::vector<Finding> fs = Ingest("codeguru/hm_list_recommendations_response.json");
+  ASSERT_EQ(fs.size(), 5u);
+  Policy p;
+  std::vector<Diagnostic> diags;
+  ASSERT_TRUE(LoadCodeGuruIgnore(ReadFixture("codeguru-ignore.yml"), ".codeguru-ignore.yml", &p, &diags).ok());
+
+  // Medium, tagged cwe-755.
+  const Finding* trace = Find(fs, "java/throw-exception-with-trace@v1.0");
+  ASSERT_TRUE(trace);
+  EXPECT_EQ(SuppressedBy(p, *trace, k20240601), ".codeguru-ignore.yml:11 ExcludeTags cwe-755");
+  // Info, below LOW.
+  const Finding* info = Find(fs, "JavaBestPractices");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->severity.label, SeverityLabel::kInformational);
+  EXPECT_EQ(SuppressedBy(p, *info, k20240601), ".codeguru-ignore.yml:8 ExcludeBelowSeverity LOW");
+  PolicyDecision d = Evaluate(p, *info, k20240601);
+  ASSERT_TRUE(d.note.has_value());
+  EXPECT_NE(d.note->text.find("from .codeguru-ignore.yml (ExcludeBelowSeverity)"), std::string::npos);
+  // The region-enumeration detector is excluded only under adapter/: the HIGH one in Main.java stays.
+  for (const auto& f : fs) {
+    if (f.generator_id == "java/aws-region-enumeration@v1.0" && f.severity.label == SeverityLabel::kHigh) {
+      EXPECT_EQ(SuppressedBy(p, f, k20240601), "") << f.title;
+    }
+  }
+  const Finding* maint = Find(fs, "CodeMaintenanceIssues");
+  ASSERT_TRUE(maint);
+  EXPECT_EQ(SuppressedBy(p, *maint, k20240601), "");
+}
+
+TEST(IgnoreFilesEvaluate, CodeGuruRulesApplyToCodeGuruFindingsOnly) {
+  Policy p;
+  std::vector<Diagnostic> diags;
+  ASSERT_TRUE(LoadCodeGuruIgnore("version: 1.0\nExcludeFiles:\n  - '**'\nExcludeRecommendations:\n"
+                                 "  - detectorId: java/aws-region-enumeration@v1.0\n"
+                                 "    Locations: ['src/main/java/**/Main.java']\n",
+                                 "cg.yml", &p, &diags)
+                  .ok());
+  for (const auto& f : Ingest("codeguru/awscli_codeguru_reviewer_recommendations.json")) {
+    EXPECT_EQ(SuppressedBy(p, f, k20240601), "cg.yml:3 ExcludeFiles **") << f.title;
+  }
+  for (const auto& f : Ingest("trivy/dd_trivy_misconfig_secrets.json")) {
+    EXPECT_EQ(SuppressedBy(p, f, k20240601), "") << f.title;
+  }
+  // Without ExcludeFiles, the detector entry catches both region findings in Main.java only.
+  Policy q;
+  q.suppressions.push_back(p.suppressions[1]);
+  int hits = 0;
+  for (const auto& f : Ingest("codeguru/awscli_codeguru_reviewer_recommendations.json")) {
+    bool region = f.generator_id == "java/aws-region-enumeration@v1.0";
+    EXPECT_EQ(SuppressedBy(q, f, k20240601), region ? "cg.yml:5 ExcludeRecommendations java/aws-region-enumeration@v1.0" : "")
+        << f.title;
+    hits += region;
+  }
+  EXPECT_EQ(hits, 2);
+}
+
+TEST(IgnoreFilesEvaluate, TrivyIgnoreOnMisconfigSecretsReport) {
+  std::vector<Finding> fs = Ingest("trivy/dd_trivy_misconfig_secrets.json");
+  ASSERT_EQ(fs.size(), 5u);
+  Policy p;
+  std::vector<Diagnostic> diags;
+  ASSERT_TRUE(LoadTrivyIgnore(ReadFixture("trivyignore"), ".trivyignore", &p, &diags).ok());
+
+  const Finding* accepted = Find(fs, "trivy/vulnerability", "CVE-2021-33503");
+  const Finding* dated = Find(fs, "trivy/vulnerability", "CVE-2021-28363");
+  const Finding* root = Find(fs, "trivy/DS-0002");  // reported as ID "DS002"
+  ASSERT_TRUE(accepted && dated && root);
+  EXPECT_EQ(SuppressedBy(p, *accepted, k20240601), ".trivyignore:2 CVE-2021-33503");
+  EXPECT_EQ(SuppressedBy(p, *root, k20240601), ".trivyignore:7 AVD-DS-0002");
+  for (const auto& f : fs) {
+    if (f.generator_id == "trivy/secret/github-pat") {
+      EXPECT_EQ(SuppressedBy(p, f, k20240601), "");
+    }
+  }
+
+  // exp:2023-01-01: applies through 2022-12-31, gone from midnight UTC on the 1st (as in Trivy),
+  // and the decision says which suppression expired.
+  EXPECT_EQ(SuppressedBy(p, *dated, k20230101 - 1), ".trivyignore:5 CVE-2021-28363");
+  PolicyDecision d = Evaluate(p, *dated, k20230101);
+  EXPECT_FALSE(d.workflow.has_value());
+  EXPECT_EQ(d.expired, Strings{".trivyignore:5 CVE-2021-28363 (expired 2023-01-01)"});
+}
+
+TEST(IgnoreFilesEvaluate, TrivyIgnoreYamlPathsPurlsAndExpiry) {
+  Policy p;
+  std::vector<Diagnostic> diags;
+  ASSERT_TRUE(LoadTrivyIgnoreYaml(ReadFixture("trivyignore.yaml"), ".trivyignore.yaml", &p, &diags).ok());
+
+  std::vector<Finding> fs = Ingest("trivy/dd_trivy_misconfig_secrets.json");
+  ASSERT_EQ(fs.size(), 5u);
+  EXPECT_EQ(SuppressedBy(p, *Find(fs, "trivy/vulnerability", "CVE-2021-33503"), k20240601),
+            ".trivyignore.yaml:8 CVE-2021-33503");
+  EXPECT_EQ(SuppressedBy(p, *Find(fs, "trivy/vulnerability", "CVE-2021-28363"), k20240601), "");
+  EXPECT_EQ(SuppressedBy(p, *Find(fs, "trivy/DS-0002"), k20240601), ".trivyignore.yaml:13 AVD-DS-0002");
+  // The secret entry is narrowed to secret.txt: the same rule in the Dockerfile stays.
+  const Finding* in_file = Find(fs, "trivy/secret/github-pat", {}, {}, "secret.txt");
+  const Finding* in_docker = Find(fs, "trivy/secret/github-pat", {}, {}, "Dockerfile");
+  ASSERT_TRUE(in_file && in_docker);
+  EXPECT_EQ(SuppressedBy(p, *in_file, k20240601), ".trivyignore.yaml:19 github-pat");
+  EXPECT_EQ(SuppressedBy(p, *in_docker, k20240601), "");
+
+  std::vector<Finding> alpine = Ingest("trivy/upstream_golden_alpine310.json");
+  ASSERT_EQ(alpine.size(), 4u);
+  // purl pkg:apk/alpine/libssl1.1@1.1.1c-r0: libssl1.1 only, not libcrypto1.1 with the same CVE.
+  const Finding* ssl = Find(alpine, "trivy/vulnerability", "CVE-2019-1549", "libssl1.1");
+  const Finding* crypto = Find(alpine, "trivy/vulnerability", "CVE-2019-1549", "libcrypto1.1");
+  ASSERT_TRUE(ssl && crypto);
+  EXPECT_EQ(SuppressedBy(p, *ssl, k20240601), ".trivyignore.yaml:2 CVE-2019-1549");
+  PolicyDecision d = Evaluate(p, *ssl, k20240601);
+  ASSERT_TRUE(d.note.has_value());
+  EXPECT_NE(d.note->text.find("libssl is not reachable from the entrypoint"), std::string::npos);
+  EXPECT_EQ(SuppressedBy(p, *crypto, k20240601), "");
+  // expired_at: 2024-01-31 on both packages of CVE-2019-1551.
+  int n = 0;
+  for (const auto& f : alpine) {
+    if (f.vulnerabilities[0].id != "CVE-2019-1551") continue;
+    ++n;
+    EXPECT_EQ(SuppressedBy(p, f, k20240131 - 1), ".trivyignore.yaml:6 CVE-2019-1551");
+    EXPECT_EQ(SuppressedBy(p, f, k20240131), "");
+    EXPECT_EQ(Evaluate(p, f, k20240131).expired, Strings{".trivyignore.yaml:6 CVE-2019-1551 (expired 2024-01-31)"});
+  }
+  EXPECT_EQ(n, 2);
+}
+
+TEST(IgnoreFilesEvaluate, TrivyYamlEntriesWithoutIdStayWithinTheirKind) {
+  std::vector<Finding> fs = Ingest("trivy/dd_trivy_misconfig_secrets.json");
+  ASSERT_EQ(fs.size(), 5u);
+  struct Case {
+    const char* list;
+    std::string only;  // generator id prefix of the findings it must suppress
+  } cases[] = {{"vulnerabilities", "trivy/vulnerability"}, {"misconfigurations", "trivy/DS-"},
+               {"secrets", "trivy/secret/"}};
+  for (const auto& c : cases) {
+    Policy p;
+    std::vector<Diagnostic> diags;
+    ASSERT_TRUE(LoadTrivyIgnoreYaml(std::string(c.list) + ":\n  - paths: ['**']\n", "t.yaml", &p, &diags).ok());
+    for (const auto& f : fs) {
+      bool want = f.generator_id.rfind(c.only, 0) == 0;
+      EXPECT_EQ(SuppressedBy(p, f, k20240601), want ? "t.yaml:2 " + std::string(c.list) : "")
+          << c.list << " / " << f.generator_id;
+    }
+  }
 }
