@@ -82,7 +82,10 @@ bool MatchesAt(const Matcher& m, const Finding& f, SeverityLabel label) {
   if (!m.ids.empty()) {
     const std::string fp = f.fingerprint.Hex();
     if (!AnyOf(m.ids, [&](const std::string& s) {
-          return s == f.id || (s.size() >= 8 && s.size() <= fp.size() && IEquals(fp.substr(0, s.size()), s));
+          // CodeGuru's ExcludeById names recommendation ids, which the ingester keeps as a product field.
+          auto rec = f.product_fields.find("codeguru/RecommendationId");
+          return s == f.id || (rec != f.product_fields.end() && s == rec->second) ||
+                 (s.size() >= 8 && s.size() <= fp.size() && IEquals(fp.substr(0, s.size()), s));
         }))
       return false;
   }
@@ -190,7 +193,8 @@ std::optional<int64_t> ParseExpiry(std::string_view s) {
     m = std::stoi(t.substr(5, 2));
     d = std::stoi(t.substr(8, 2));
     if (m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
-    // Valid through the whole named day (UTC), as Trivy's exp: and most expiry fields read.
+    // findex.yml: valid through the whole named day (UTC). (Trivy's dates end at the start of the
+    // day; its reader passes "DATE T00:00:00Z".)
     return (DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)) + 1) * 86400000LL;
   }
   Rfc3339Time rt;

@@ -509,6 +509,16 @@ TEST(IgnoreFilesEvaluate, CodeGuruIgnoreOnListRecommendationsResponse) {
   const Finding* maint = Find(fs, "CodeMaintenanceIssues");
   ASSERT_TRUE(maint);
   EXPECT_EQ(SuppressedBy(p, *maint, k20240601), "");
+  // ExcludeById names the LOW region-enumeration recommendation.
+  bool by_id = false;
+  for (const auto& f : fs) {
+    if (f.generator_id == "java/aws-region-enumeration@v1.0" && f.severity.label == SeverityLabel::kLow) {
+      EXPECT_EQ(SuppressedBy(p, f, k20240601),
+                ".codeguru-ignore.yml:5 ExcludeById 5ea0fef84e3623ae3c98ee10e25ab39899f1bfbe1a99e7ec374c31ae58d21cfe");
+      by_id = true;
+    }
+  }
+  EXPECT_TRUE(by_id);
 }
 
 TEST(IgnoreFilesEvaluate, CodeGuruRulesApplyToCodeGuruFindingsOnly) {
