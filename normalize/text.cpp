@@ -197,4 +197,23 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 bool StartsWith(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
+// "KSV001", "AVD-KSV-0001", "KSV-0001" -> "KSV-0001"; other ids unchanged.
+std::string CanonicalCheckId(std::string_view raw) {
+  std::string trimmed = Trim(raw);
+  std::string s = ToUpper(trimmed);
+  if (StartsWith(s, "AVD-")) s = s.substr(4);
+  size_t i = 0;
+  while (i < s.size() && s[i] >= 'A' && s[i] <= 'Z') ++i;
+  size_t j = i < s.size() && s[i] == '-' ? i + 1 : i;
+  if (i == 0 || j == s.size()) return trimmed;
+  for (size_t k = j; k < s.size(); ++k) {
+    if (s[k] < '0' || s[k] > '9') return trimmed;
+  }
+  std::string digits = s.substr(j);
+  size_t nz = digits.find_first_not_of('0');
+  digits = nz == std::string::npos ? "0" : digits.substr(nz);
+  if (digits.size() < 4) digits.insert(0, 4 - digits.size(), '0');
+  return s.substr(0, i) + "-" + digits;
+}
+
 }  // namespace findex

@@ -25,4 +25,8 @@ std::string ToUpper(std::string_view s);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 bool StartsWith(std::string_view s, std::string_view prefix);
 
+// Trivy/AVD check ids: "KSV001", "AVD-KSV-0001", "KSV-0001" -> "KSV-0001"; other ids unchanged.
+// Shared by the Trivy ingester and the .trivyignore reader, which must agree.
+std::string CanonicalCheckId(std::string_view raw);
+
 }  // namespace findex

@@ -313,27 +313,6 @@ Status LoadCodeGuruIgnore(const std::string& text, const std::string& file, Poli
 
 namespace {
 
-// Same canonical form as the Trivy ingester's GeneratorId "trivy/<check>" (ingest/formats/trivy.cpp):
-// "AVD-DS-0002" and "DS002" both become "DS-0002", which is how Trivy matches an ignored
-// misconfiguration by either its ID or its AVDID.
-std::string TrivyCheckId(std::string_view raw) {
-  std::string trimmed = Trim(raw);
-  std::string s = ToUpper(trimmed);
-  if (StartsWith(s, "AVD-")) s = s.substr(4);
-  size_t i = 0;
-  while (i < s.size() && s[i] >= 'A' && s[i] <= 'Z') ++i;
-  size_t j = i < s.size() && s[i] == '-' ? i + 1 : i;
-  if (i == 0 || j == s.size()) return trimmed;
-  for (size_t k = j; k < s.size(); ++k) {
-    if (s[k] < '0' || s[k] > '9') return trimmed;
-  }
-  std::string digits = s.substr(j);
-  size_t nz = digits.find_first_not_of('0');
-  digits = nz == std::string::npos ? "0" : digits.substr(nz);
-  if (digits.size() < 4) digits.insert(0, 4 - digits.size(), '0');
-  return s.substr(0, i) + "-" + digits;
-}
-
 bool IsDigits(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
@@ -455,7 +434,7 @@ Status LoadTrivyIgnore(const std::string& text, const std::string& file, Policy*
     r.Suppress(std::move(vm), line_no, id.col, sid, reason, expires, expires_ms);
     if (!IsVulnId(sid)) {
       Matcher rm = TrivyMatch();
-      rm.rules = {"trivy/" + TrivyCheckId(sid), "trivy/secret/" + sid};
+      rm.rules = {"trivy/" + CanonicalCheckId(sid), "trivy/secret/" + sid};
       r.Suppress(std::move(rm), line_no, id.col, sid, reason, expires, expires_ms);
     }
   }
@@ -553,7 +532,7 @@ void TrivyYamlEntry(const YAML::Node& entry, TrivyKind kind, const std::string& 
       // "trivy/secret/..."; the finding type can: the Trivy ingester types misconfigurations
       // exactly "Software and Configuration Checks" (vulnerabilities .../Vulnerabilities/CVE).
       if (sid.empty()) m.tags = {"Software and Configuration Checks"};
-      else m.rules = {"trivy/" + TrivyCheckId(sid)};
+      else m.rules = {"trivy/" + CanonicalCheckId(sid)};
       break;
     case TrivyKind::kSecret:
       m.rules = {"trivy/secret/" + (sid.empty() ? std::string("*") : sid)};

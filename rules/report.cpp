@@ -532,6 +532,19 @@ std::string WriteJUnitReport(const GateReport& r) {
   return out;
 }
 
+// Where a finding stands in this report: shared by the SARIF result properties and the verdict JSON.
+static void WriteItemState(JsonWriter& w, const ReportItem& it) {
+  const Finding& f = it.finding;
+  w.Field("scope", f.scope);
+  w.Field("workflow", ToString(f.workflow));
+  w.Field("status", StatusName(it.status));
+  w.Key("is_new").Bool(it.is_new);
+  w.Key("gates");
+  WriteStringArray(w, it.gates);
+  w.Key("policy");
+  WriteStringArray(w, it.policy);
+}
+
 std::string WriteSarifReport(const GateReport& r, size_t max_results, uint64_t* truncated) {
   std::vector<size_t> order = ItemOrder(r);
   if (order.size() > max_results) order.resize(max_results);
@@ -671,14 +684,7 @@ std::string WriteSarifReport(const GateReport& r, size_t max_results, uint64_t* 
     w.Field("findex-id", f.id);
     w.Field("severity", ToString(f.severity.label));
     if (!f.severity.original.empty()) w.Field("scanner-severity", f.severity.original);
-    w.Field("scope", f.scope);
-    w.Field("workflow", ToString(f.workflow));
-    w.Field("status", StatusName(it.status));
-    w.Key("is_new").Bool(it.is_new);
-    w.Key("gates");
-    WriteStringArray(w, it.gates);
-    w.Key("policy");
-    WriteStringArray(w, it.policy);
+    WriteItemState(w, it);
     w.EndObject();
     w.EndObject();
   }
@@ -1008,14 +1014,7 @@ std::string WriteVerdictJson(const GateReport& r) {
     w.Field("rule", f.generator_id);
     w.Field("title", f.title);
     w.Field("location", LocationText(f));
-    w.Field("scope", f.scope);
-    w.Field("workflow", ToString(f.workflow));
-    w.Field("status", StatusName(it.status));
-    w.Key("is_new").Bool(it.is_new);
-    w.Key("gates");
-    WriteStringArray(w, it.gates);
-    w.Key("policy");
-    WriteStringArray(w, it.policy);
+    WriteItemState(w, it);
     if (it.status == ItemStatus::kSuppressed) w.Field("suppression_reason", it.suppression_reason);
     w.EndObject();
   }
