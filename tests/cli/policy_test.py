@@ -326,6 +326,27 @@ bogus: 1
                          ("policy", "SUPPRESSED", "NEW", "2026-02-04T00:00:00Z"))
         self.assertEqual(h[1]["note"], "no policy rule applies any more")
 
+    def test_ingest_reads_discovered_trivyignore(self):
+        # The MEDIUM tough-cookie CVE until Trivy's expiry date, and one of the 12 LOW ones.
+        self.write(".trivyignore", "# tough-cookie upgrade blocked by the SDK\nCVE-2023-26136 exp:2026-03-01\n"
+                                   "CVE-2011-3374 # apt: not reachable\n")
+        s = self.ingest_ok("--scope", "t", TRIVY)
+        self.assertEqual((s["records"], s["new"], s["suppressed"]), (13, 13, 2))
+        got = {r["vuln_id"]: r for r in self.rows("SELECT * FROM v_findings WHERE policy IS NOT NULL")}
+        self.assertEqual(sorted(got), ["CVE-2011-3374", "CVE-2023-26136"])
+        tc = got["CVE-2023-26136"]
+        self.assertEqual((tc["workflow"], tc["policy"]), ("SUPPRESSED", "suppress:.trivyignore:2 CVE-2023-26136"))
+        self.assertEqual(tc["note"], "Suppressed by policy '.trivyignore:2 CVE-2023-26136': from .trivyignore: "
+                                     "tough-cookie upgrade blocked by the SDK (until 2026-03-01)")
+        self.assertIn("apt: not reachable", got["CVE-2011-3374"]["note"])
+        # Trivy's exp: ends at the start of the named day (UTC).
+        g = self.run_findex("gate", "--scope", "t", "--fail-on", "MEDIUM", now="2026-02-28T23:59:59Z")
+        self.assertEqual(g.returncode, 0, g.stderr)
+        g = self.run_findex("gate", "--scope", "t", "--fail-on", "MEDIUM", now="2026-03-01T00:00:00Z")
+        self.assertEqual(g.returncode, 1)
+        self.assertIn("note: suppression '.trivyignore:2 CVE-2023-26136' expired on 2026-03-01: 1 finding is no longer "
+                      "suppressed (./.trivyignore:2)", self.err(g).splitlines())
+
     # ============================================================================================
     # 3. Expiry with the injected clock
     # ============================================================================================
