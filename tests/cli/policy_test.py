@@ -149,6 +149,16 @@ gates:
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("policy ok: 1 file, 1 severity override", self.err(r))
         self.assertFalse(os.path.exists(self.db))
+        # include: a file next to the including one; both counted.
+        self.write("findex.yml", "include: shared/more.yml\ngates:\n  - name: g\n    max: {HIGH: 10}\n")
+        self.write("shared/more.yml", XSS_SUPPRESSION)
+        r = self.run_findex("policy", "check")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.err(r).splitlines(), [
+            "policy ok: 2 files, 0 severity overrides, 1 suppression, 0 automation rules, 1 gate, 0 warnings"])
+        # -q: nothing on success.
+        r = self.run_findex("-q", "policy", "check")
+        self.assertEqual((r.returncode, r.stderr), (0, b""))
 
     def test_policy_check_errors_with_positions_and_codes(self):
         path = self.write("bad.yml", """\
@@ -439,6 +449,12 @@ gates:
         self.assertEqual(g.returncode, 1)
         self.assertEqual([(x["name"], x["passed"]) for x in v["gates"]],
                          [("new-stuff", False), ("exact-budget", True), ("tight", False)])
+        # -q: a passing gate prints nothing; a failing one still explains itself.
+        g = self.run_findex("-q", "gate", "--scope", "b", "--gate", "exact-budget")
+        self.assertEqual((g.returncode, g.stderr), (0, b""))
+        g = self.run_findex("-q", "gate", "--scope", "b", "--gate", "tight")
+        self.assertEqual(g.returncode, 1)
+        self.assertIn("gate 'tight' FAILED", self.err(g))
         # Repeatable --gate.
         g, v = self.gate_json("--scope", "b", "--gate", "exact-budget", "--gate", "tight")
         self.assertEqual([x["name"] for x in v["gates"]], ["exact-budget", "tight"])
@@ -740,6 +756,12 @@ gates:
         r = self.run_findex("triage", sqli, "findex/nope", "--status", "NOTIFIED", "--by", "x")
         self.assertEqual(r.returncode, 2)
         self.assertEqual(self.finding("zap/40026")["workflow"], "NEW")
+        # Several ids at once.
+        r = self.run_findex("triage", sqli, rowid, "--status", "NOTIFIED", "--by", "erin")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.err(r).strip(), "set NOTIFIED on 2 findings")
+        self.assertEqual(self.finding("zap/40018")["workflow"], "NOTIFIED")
+        self.assertEqual(self.history(sqli)[-1]["actor"], "erin")
         # $FINDEX_USER names the actor when --by is absent.
         env = dict(self.env, FINDEX_USER="dora")
         r = subprocess.run([FINDEX, "--db", self.db, "triage", sqli, "--status", "NOTIFIED"], capture_output=True,
