@@ -149,6 +149,11 @@ int RunGate(const GateFlags& fl, const Globals& g) {
     spdlog::error("{}", store.error().ToString());
     return kExitError;
   }
+  if (!fl.scope.empty()) {
+    // A mistyped scope would pass every gate: say so (still exit 0: an empty scope is clean).
+    auto runs = (*store)->LatestBatchRuns(fl.scope);
+    if (runs.ok() && runs->empty()) spdlog::warn("scope '{}' has never been ingested into {}", fl.scope, g.DbPath());
+  }
   if (fail_on && !policy && fl.report.empty() && fl.baseline.empty()) return FastGate(fl, g, **store, *fail_on);
 
   const std::string now = Now();

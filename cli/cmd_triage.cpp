@@ -136,11 +136,15 @@ void AddTriage(CLI::App& app, Globals& g, int* exit_code) {
   cmd->callback([fl, &g, exit_code] { *exit_code = RunTriage(*fl, g, false); });
 
   auto nf = std::make_shared<TriageFlags>();
+  auto note_id = std::make_shared<std::string>();
   CLI::App* note = app.add_subcommand("note", "Set the note of a finding (recorded in its history)");
-  note->add_option("id", nf->ids, "Finding Id (ASFF Id, fingerprint prefix or row id)")->required()->expected(1);
+  note->add_option("id", *note_id, "Finding Id (ASFF Id, fingerprint prefix or row id)")->required();
   note->add_option("text", nf->note, "The note")->required();
   note->add_option("--by", nf->by, "Who writes it (default: $FINDEX_USER, else $USER)");
-  note->callback([nf, &g, exit_code] { *exit_code = RunTriage(*nf, g, true); });
+  note->callback([nf, note_id, &g, exit_code] {
+    nf->ids = {*note_id};
+    *exit_code = RunTriage(*nf, g, true);
+  });
 
   auto hf = std::make_shared<HistoryFlags>();
   CLI::App* hist = app.add_subcommand("history", "Show what happened to a finding: first sight, scans, policy, people");

@@ -100,10 +100,13 @@ void EvaluateGates(const std::vector<GateDef>& gates, std::vector<ReportItem> it
     std::vector<size_t> looked;
     for (size_t i = 0; i < items.size(); ++i) {
       const ReportItem& it = items[i];
-      if (it.status == ItemStatus::kSuppressed) continue;
       if (!g.match.empty() && !g.match.Matches(it.finding)) continue;
       if (g.fixable_only && !IsFixable(it.finding)) continue;
       if (g.new_only && !is_new(it, g)) continue;
+      if (it.status == ItemStatus::kSuppressed) {
+        items[i].checked_by.push_back(g.name);  // listed (JUnit: skipped), never counted
+        continue;
+      }
       ++res.counts[it.finding.severity.label];
       looked.push_back(i);
       items[i].checked_by.push_back(g.name);

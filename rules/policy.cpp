@@ -503,7 +503,8 @@ class Loader {
       if (e["terminal"]) r.terminal = Bool(e["terminal"], "terminal").value_or(false);
       if (!e["actions"]) {
         Error(e, "P004", "automation rule needs 'actions'");
-      } else if (CheckMap(e["actions"], "actions", {"severity", "workflow", "note", "user_defined_fields"})) {
+      } else if (const int errors_before = errors_;
+                 CheckMap(e["actions"], "actions", {"severity", "workflow", "note", "user_defined_fields"})) {
         const YAML::Node& a = e["actions"];
         if (a["severity"]) r.severity = Label(a["severity"], "severity");
         if (a["workflow"]) {
@@ -521,7 +522,7 @@ class Loader {
               if (auto v = Scalar(it->second, "user_defined_fields value")) r.user_defined_fields[it->first.Scalar()] = *v;
             }
         }
-        if (!r.severity && !r.workflow && !r.note && r.user_defined_fields.empty()) {
+        if (!r.severity && !r.workflow && !r.note && r.user_defined_fields.empty() && errors_ == errors_before) {
           Warn(a, "P013", "automation rule has no action (severity, workflow, note, user_defined_fields)");
         }
       }

@@ -560,10 +560,14 @@ Result<RunCounts> Store::CommitRun() {
     const char* kResolvedWorkflow =
         "CASE WHEN triage='SUPPRESSED' OR policy_workflow='SUPPRESSED' OR lifecycle='SUPPRESSED'"
         " THEN 'SUPPRESSED' ELSE 'RESOLVED' END";
-    std::string sql = std::string("INSERT INTO history(finding_id, at, actor, action, field, old, new, note)"
-                                  " SELECT id, ?1, 'ingest run ' || ?3, 'resolved', 'workflow', workflow, ") +
-                      kResolvedWorkflow + ", 'absent from ' || ?6 FROM findings" + kGone + " AND workflow != " +
-                      kResolvedWorkflow;
+    // A suppressed finding keeps its status; its history still says that it went away.
+    const std::string resolved = kResolvedWorkflow;
+    std::string sql = "INSERT INTO history(finding_id, at, actor, action, field, old, new, note)"
+                      " SELECT id, ?1, 'ingest run ' || ?3, CASE WHEN workflow != " + resolved +
+                      " THEN 'resolved' ELSE 'archived' END, CASE WHEN workflow != " + resolved +
+                      " THEN 'workflow' ELSE 'state' END, CASE WHEN workflow != " + resolved +
+                      " THEN workflow ELSE 'ACTIVE' END, CASE WHEN workflow != " + resolved + " THEN " + resolved +
+                      " ELSE 'ARCHIVED' END, 'absent from ' || ?6 FROM findings" + kGone;
     status = Prepare(sql.c_str(), &st);
     if (status.ok()) {
       BindText(st, 1, run_.now);

@@ -701,12 +701,7 @@ gates:
         self.assertEqual(v["counts"]["suppressed"], 2)
         self.assertEqual(self.load(os.path.join(self.tmp, "report.codeinsights"))["report"]["result"], "PASSED")
 
-    # BUG: suppressed findings never appear as <skipped> in a gate's JUnit report. EvaluateGates
-    # (rules/gate.cpp) skips suppressed items before adding the gate to `checked_by`, so the
-    # JUnit writer's IsSuppressed branch for gate suites is never reached; the issue asks for
-    # "suppressed ones as skipped". Repro: suppress CWE-79, ingest ZAP scan2, `findex gate --report
-    # junit` with a gate `max: {HIGH: 0}`: testsuite skipped="0" and no XSS test case.
-    @unittest.expectedFailure
+    # Suppressed findings a gate looks at are skipped test cases in its JUnit suite.
     def test_junit_suppressed_findings_are_skipped(self):
         self.write("findex.yml", self.REPORT_POLICY)
         self.ingest_ok("--scope", "b", SCAN2)
@@ -790,6 +785,11 @@ gates:
         self.assertEqual((q["workflow"], q["triage"], q["state"]), ("NEW", None, "ACTIVE"))
         p = self.finding("zap/10062")
         self.assertEqual((p["workflow"], p["state"]), ("SUPPRESSED", "ARCHIVED"))
+        # Its history still says it went away, without touching the person's decision.
+        ph = self.history(pii)
+        self.assertEqual([e["action"] for e in ph], ["created", "triage", "archived"])
+        self.assertEqual((ph[2]["field"], ph[2]["old"], ph[2]["new"], ph[2]["actor"]),
+                         ("state", "ACTIVE", "ARCHIVED", "ingest run %d" % self.rows("SELECT max(id) AS id FROM runs")[0]["id"]))
         h = self.history(sqli)
         self.assertEqual([e["action"] for e in h], ["created", "triage", "reopened"])
         self.assertEqual((h[1]["actor"], h[1]["old"], h[1]["new"], h[1]["note"], h[1]["at"]),
@@ -821,10 +821,6 @@ gates:
         g = self.run_findex("gate", "--no-policy", "--scope", "b", "--fail-on", "HIGH")
         self.assertEqual(self.err(g).splitlines()[0], "gate FAILED: 3 findings at or above HIGH (3 HIGH)")
 
-    # BUG: `findex note ID TEXT` always fails: CLI11 gives both positionals to `id` and exits 2
-    # with "id: At Most 1 required but received 2" (cli/cmd_triage.cpp: `id` is a vector option
-    # with expected(1)). Repro: ingest any report, `findex note 1 "ticket SEC-12" --by carol`.
-    @unittest.expectedFailure
     def test_note_command(self):
         self.ingest_ok("--no-policy", "--scope", "b", SCAN1)
         sqli = self.finding("zap/40018")
