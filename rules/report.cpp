@@ -89,7 +89,13 @@ std::string LocationText(const Finding& f) {
     if (l.start_line > 0) return fmt::format("{}:{}", l.file_path, l.start_line);
     return l.file_path;
   }
-  if (!l.url.empty()) return l.url;
+  if (!l.url.empty()) {
+    // DAST: location.url is the site; the first affected URL under it says more.
+    if (!f.resources.empty() && f.resources.front().id.size() > l.url.size() &&
+        f.resources.front().id.compare(0, l.url.size(), l.url) == 0)
+      return f.resources.front().id;
+    return l.url;
+  }
   if (const VulnerablePackage* p = PackageWithPath(f)) return p->file_path;
   if (const VulnerablePackage* p = FirstPackage(f)) {
     return p->version.empty() ? p->name : p->name + "@" + p->version;
