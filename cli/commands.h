@@ -14,6 +14,12 @@ void AddQuery(CLI::App& app, Globals& g, int* exit_code);
 void AddExport(CLI::App& app, Globals& g, int* exit_code);
 void AddGate(CLI::App& app, Globals& g, int* exit_code);
 void AddFormats(CLI::App& app, Globals& g, int* exit_code);
+void AddSql(CLI::App& app, Globals& g, int* exit_code);
+
+// Flag filters plus a filter-language expression (words joined by spaces), checked up front.
+Result<FindingFilter> FilterWithExpression(const FilterFlags& flags, const std::vector<std::string>& words);
+// Help text for the expression language (query and export footers).
+std::string ExpressionHelp();
 
 // Maps "reports/{repo}/{branch}/*" over a path: captures joined by ':' ("repo:branch").
 // `*` matches one path segment, `**` any number; returns false when the path does not match.

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   AddExport(app, g, &exit_code);
   AddGate(app, g, &exit_code);
   AddFormats(app, g, &exit_code);
+  AddSql(app, g, &exit_code);
   app.fallthrough();  // global options are accepted after the subcommand too
   try {
     app.parse(argc, argv);
