@@ -169,13 +169,12 @@ void AddExport(CLI::App& app, Globals& g, int* exit_code) {
   auto e = std::make_shared<ExportFlags>();
   CLI::App* cmd = app.add_subcommand("export", "Export findings: asff (JSON array), json or csv");
   e->filter.Add(cmd);
-  cmd->add_option("expression", e->expression, "Filter expression, as for `findex query` (ANDed with the flags)");
+  AddExpressionOption(cmd, &e->expression);
   cmd->add_option("--format", e->format, "asff (default), json or csv")->check(CLI::IsMember({"asff", "json", "csv"}));
   cmd->add_option("-o,--output", e->output, "Write to this file instead of stdout");
   cmd->add_option("--batch-dir", e->batch_dir,
                   "Write ASFF batches for Security Hub BatchImportFindings to this directory: batch-0001.json, ... "
                   "(at most 100 findings and 6 MB each); nothing on stdout unless -o is given");
-  cmd->footer(ExpressionHelp());
   cmd->callback([e, &g, exit_code] { *exit_code = RunExport(*e, g); });
 }
 

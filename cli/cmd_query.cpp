@@ -19,6 +19,17 @@ Result<FindingFilter> FilterWithExpression(const FilterFlags& flags, const std::
   return filter;
 }
 
+void AddExpressionOption(CLI::App* cmd, std::vector<std::string>* words) {
+  // Repeatable flags must take one value each, or `--scanner zap 'severity>=HIGH'` would read
+  // the expression as a second scanner.
+  for (const char* name : {"--scanner", "--scope", "--state"}) {
+    if (CLI::Option* opt = cmd->get_option_no_throw(name)) opt->allow_extra_args(false);
+  }
+  cmd->add_option("expression", *words,
+                  "Filter expression, e.g. 'severity>=HIGH and scanner=zap and path~\"src/**\"' (ANDed with the flags)");
+  cmd->footer(ExpressionHelp());
+}
+
 std::string ExpressionHelp() {
   std::string fields;
   for (const auto& f : ExpressionFields()) fields += (fields.empty() ? "" : ", ") + f;
@@ -126,12 +137,10 @@ void AddQuery(CLI::App& app, Globals& g, int* exit_code) {
   auto q = std::make_shared<QueryFlags>();
   CLI::App* cmd = app.add_subcommand("query", "List or count findings with filters");
   q->filter.Add(cmd);
-  cmd->add_option("expression", q->expression,
-                  "Filter expression, e.g. 'severity>=HIGH and scanner=zap and path~\"src/**\"' (ANDed with the flags)");
+  AddExpressionOption(cmd, &q->expression);
   cmd->add_option("--group-by", q->group_by,
                   "Count by severity, scanner, scope, state, workflow, rule, resource, path, url, location, vuln, "
                   "package, format or title");
-  cmd->footer(ExpressionHelp());
   cmd->add_option("--format", q->format, "table (default), json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
   cmd->callback([q, &g, exit_code] { *exit_code = RunQuery(*q, g); });
 }
