@@ -34,8 +34,9 @@ std::string ExpressionHelp() {
   std::string fields;
   for (const auto& f : ExpressionFields()) fields += (fields.empty() ? "" : ", ") + f;
   return "Expression: comparisons FIELD OP VALUE joined by and/or/not (also && || !) and parentheses.\n"
-         "  OP: = != < <= > >= ~ (glob: * within a path segment, ** across, ? one character) !~,\n"
-         "  or FIELD [not] in (V1, V2). Values: bare words or \"double quoted\" (\\\" escapes).\n"
+         "  OP: = != < <= > >= ~ (glob) !~ (not glob), or FIELD [not] in (V1, V2).\n"
+         "  Glob: * any run, ? one character, ** any run; in path, location, url and resource, * and ?\n"
+         "  stop at '/' and **/ spans whole directories. Values: bare words or \"double quoted\" (\\\" escapes).\n"
          "  Fields: " + fields + ".\n"
          "  Example: findex query 'severity>=HIGH and scanner=zap and path~\"src/**\" and state=ACTIVE'";
 }
