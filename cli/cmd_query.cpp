@@ -1,4 +1,5 @@
-// findex query: filters, group-by counts; table, JSON or CSV on stdout.
+// findex query: filters (flags and/or a filter-language expression), group-by counts; table,
+// JSON or CSV on stdout.
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
@@ -7,17 +8,51 @@
 #include "store/store.h"
 
 namespace findex::cli {
+
+Result<FindingFilter> FilterWithExpression(const FilterFlags& flags, const std::vector<std::string>& words) {
+  auto filter = flags.ToFilter();
+  if (!filter.ok()) return filter;
+  for (const auto& w : words) filter->expression += (filter->expression.empty() ? "" : " ") + w;
+  // Checked before any output, so that a typo is one clean error line and exit 2.
+  auto compiled = CompileExpression(filter->expression);
+  if (!compiled.ok()) return compiled.error();
+  return filter;
+}
+
+void AddExpressionOption(CLI::App* cmd, std::vector<std::string>* words) {
+  // Repeatable flags must take one value each, or `--scanner zap 'severity>=HIGH'` would read
+  // the expression as a second scanner.
+  for (const char* name : {"--scanner", "--scope", "--state"}) {
+    if (CLI::Option* opt = cmd->get_option_no_throw(name)) opt->allow_extra_args(false);
+  }
+  cmd->add_option("expression", *words,
+                  "Filter expression, e.g. 'severity>=HIGH and scanner=zap and path~\"src/**\"' (ANDed with the flags)");
+  cmd->footer(ExpressionHelp());
+}
+
+std::string ExpressionHelp() {
+  std::string fields;
+  for (const auto& f : ExpressionFields()) fields += (fields.empty() ? "" : ", ") + f;
+  return "Expression: comparisons FIELD OP VALUE joined by and/or/not (also && || !) and parentheses.\n"
+         "  OP: = != < <= > >= ~ (glob) !~ (not glob), or FIELD [not] in (V1, V2).\n"
+         "  Glob: * any run, ? one character, ** any run; in path, location, url and resource, * and ?\n"
+         "  stop at '/' and **/ spans whole directories. Values: bare words or \"double quoted\" (\\\" escapes).\n"
+         "  Fields: " + fields + ".\n"
+         "  Example: findex query 'severity>=HIGH and scanner=zap and path~\"src/**\" and state=ACTIVE'";
+}
+
 namespace {
 
 struct QueryFlags {
   FilterFlags filter;
+  std::vector<std::string> expression;  // words joined by spaces: quoting the whole is optional
   std::string group_by;
   std::string format = "table";
 };
 
 int RunQuery(const QueryFlags& q, const Globals& g) {
   SetupLogging(g);
-  auto filter = q.filter.ToFilter();
+  auto filter = FilterWithExpression(q.filter, q.expression);
   if (!filter.ok()) {
     spdlog::error("{}", filter.error().ToString());
     return kExitError;
@@ -103,8 +138,10 @@ void AddQuery(CLI::App& app, Globals& g, int* exit_code) {
   auto q = std::make_shared<QueryFlags>();
   CLI::App* cmd = app.add_subcommand("query", "List or count findings with filters");
   q->filter.Add(cmd);
+  AddExpressionOption(cmd, &q->expression);
   cmd->add_option("--group-by", q->group_by,
-                  "Count by severity, scanner, scope, state, workflow, rule, resource, vuln, package, format or title");
+                  "Count by severity, scanner, scope, state, workflow, rule, resource, path, url, location, vuln, "
+                  "package, format or title");
   cmd->add_option("--format", q->format, "table (default), json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
   cmd->callback([q, &g, exit_code] { *exit_code = RunQuery(*q, g); });
 }

@@ -16,6 +16,14 @@ void AddGate(CLI::App& app, Globals& g, int* exit_code);
 void AddFormats(CLI::App& app, Globals& g, int* exit_code);
 void AddTriage(CLI::App& app, Globals& g, int* exit_code);  // triage, note, history
 void AddPolicy(CLI::App& app, Globals& g, int* exit_code);  // policy check
+void AddSql(CLI::App& app, Globals& g, int* exit_code);
+
+// Flag filters plus a filter-language expression (words joined by spaces), checked up front.
+Result<FindingFilter> FilterWithExpression(const FilterFlags& flags, const std::vector<std::string>& words);
+// Help text for the expression language (query and export footers).
+std::string ExpressionHelp();
+// The positional expression (words) and its help footer; call after FilterFlags::Add.
+void AddExpressionOption(CLI::App* cmd, std::vector<std::string>* words);
 
 // Maps "reports/{repo}/{branch}/*" over a path: captures joined by ':' ("repo:branch").
 // `*` matches one path segment, `**` any number; returns false when the path does not match.

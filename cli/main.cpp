@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   AddFormats(app, g, &exit_code);
   AddTriage(app, g, &exit_code);
   AddPolicy(app, g, &exit_code);
+  AddSql(app, g, &exit_code);
   app.fallthrough();  // global options are accepted after the subcommand too
   try {
     app.parse(argc, argv);

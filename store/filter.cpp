@@ -1,5 +1,11 @@
 #include "store/filter.h"
 
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
 #include "normalize/text.h"
 
 namespace findex {
@@ -65,12 +71,627 @@ Result<SqlWhere> CompileFilter(const FindingFilter& f) {
     c += " AND first_seen_run IN (SELECT r.id FROM runs r WHERE r.scope = findings.scope AND r.batch ="
          " (SELECT max(r2.batch) FROM runs r2 WHERE r2.scope = findings.scope))";
   }
+  if (!f.expression.empty()) {
+    auto e = CompileExpression(f.expression);
+    if (!e.ok()) return e.error();
+    if (!e->clause.empty()) {
+      c += " AND " + e->clause;
+      w.params.insert(w.params.end(), e->params.begin(), e->params.end());
+    }
+  }
   w.clause = "WHERE " + c;
   return w;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The filter language (see filter.h).
+
+namespace {
+
+enum class Kind { kSeverity, kText, kState, kWorkflow, kInt, kTime, kId };
+
+struct FieldDef {
+  const char* name;
+  Kind kind;
+  const char* sql;  // expression over the findings table
+  bool nullable;    // absent values are stored as NULL
+  bool nocase;      // =, in and ~ ignore ASCII case
+  bool segments;    // ~: '/' separates segments (* stays inside one); else '/' is ordinary
+};
+
+// path: the file part of location ("src/a.py:12" -> "src/a.py"); url: location when it is a URL.
+// The store writes location as file_path[:start_line] or the URL (store.cpp LocationOf).
+constexpr const char* kPathSql =
+    "(CASE WHEN location IS NULL OR instr(location, '://') > 0 THEN NULL"
+    " WHEN rtrim(location, '0123456789') != location AND rtrim(location, '0123456789') GLOB '?*:'"
+    " THEN substr(location, 1, length(rtrim(location, '0123456789')) - 1) ELSE location END)";
+constexpr const char* kUrlSql = "(CASE WHEN instr(location, '://') > 0 THEN location END)";
+
+constexpr FieldDef kFields[] = {
+    {"severity", Kind::kSeverity, "severity", false, false, false},
+    {"scanner", Kind::kText, "scanner", false, true, false},
+    {"format", Kind::kText, "format", false, true, false},
+    {"rule", Kind::kText, "generator_id", false, false, false},
+    {"title", Kind::kText, "title", false, true, false},
+    {"state", Kind::kState, "record_state", false, false, false},
+    {"workflow", Kind::kWorkflow, "workflow", false, false, false},
+    {"scope", Kind::kText, "scope", false, false, false},
+    {"resource", Kind::kText, "resource_id", true, false, true},
+    {"location", Kind::kText, "location", true, false, true},
+    {"path", Kind::kText, kPathSql, true, false, true},
+    {"url", Kind::kText, kUrlSql, true, false, true},
+    {"vuln", Kind::kText, "vuln_id", true, true, false},
+    {"package", Kind::kText, "package", true, true, false},
+    {"id", Kind::kId, "asff_id", false, false, false},
+    {"first_seen", Kind::kTime, "first_observed_at", false, false, false},
+    {"last_seen", Kind::kTime, "last_observed_at", false, false, false},
+    {"updated", Kind::kTime, "updated_at", false, false, false},
+    {"occurrences", Kind::kInt, "occurrences", false, false, false},
+    {"normalized", Kind::kInt, "normalized", false, false, false},
+    // Policy and triage (schema 2): who decided what.
+    {"triage", Kind::kWorkflow, "triage", true, false, false},
+    {"lifecycle", Kind::kWorkflow, "lifecycle", true, false, false},
+    {"policy", Kind::kText, "policy", true, false, false},
+    {"note", Kind::kText, "note", true, true, false},
+};
+
+constexpr std::pair<const char*, const char*> kAliases[] = {
+    {"cve", "vuln"}, {"generator", "rule"}, {"first-seen", "first_seen"}, {"last-seen", "last_seen"},
+};
+
+const FieldDef* FindField(std::string_view name) {
+  std::string n = ToLower(name);
+  for (const auto& [alias, target] : kAliases) {
+    if (n == alias) n = target;
+  }
+  for (const auto& f : kFields) {
+    if (n == f.name) return &f;
+  }
+  return nullptr;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string Suggest(std::string_view name) {
+  std::string n = ToLower(name), best;
+  size_t best_d = 3;  // suggest only close names
+  for (const auto& f : kFields) {
+    size_t d = EditDistance(n, f.name);
+    if (d < best_d && d < n.size()) {
+      best_d = d;
+      best = f.name;
+    }
+  }
+  return best;
+}
+
+enum class Tok { kWord, kString, kOp, kLParen, kRParen, kComma, kAnd, kOr, kBang, kEnd };
+
+struct Token {
+  Tok type = Tok::kEnd;
+  std::string text;  // word, unescaped string or operator
+  size_t pos = 0;    // byte offset in the expression
+};
+
+bool WordChar(char c) {
+  return !std::isspace(static_cast<unsigned char>(c)) && std::strchr("()=!<>~,\"'&|", c) == nullptr;
+}
+
+class Compiler {
+ public:
+  explicit Compiler(std::string_view src) : src_(src) {}
+
+  Result<SqlWhere> Run() {
+    if (Status st = Lex(); !st.ok()) return st.error();
+    SqlWhere out;
+    if (toks_.size() == 1) return out;  // blank: no condition
+    std::string sql;
+    if (Status st = Or(&sql, 0); !st.ok()) return st.error();
+    if (Peek().type != Tok::kEnd) {
+      return Err(Peek().pos, "unexpected " + Describe(Peek()) + " (missing 'and' or 'or'?)");
+    }
+    out.clause = std::move(sql);
+    out.params = std::move(params_);
+    return out;
+  }
+
+ private:
+  Error Err(size_t pos, std::string msg) const {
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < pos && i < src_.size(); ++i) {
+      if (src_[i] == '\n') {
+        ++line;
+        col = 1;
+      } else if ((static_cast<unsigned char>(src_[i]) & 0xC0) != 0x80) {
+        ++col;  // count characters, not UTF-8 continuation bytes
+      }
+    }
+    return MakeError(ErrorCode::kInvalidArgument, std::move(msg),
+                     "query: " + std::to_string(line) + ":" + std::to_string(col));
+  }
+
+  static std::string Describe(const Token& t) {
+    switch (t.type) {
+      case Tok::kEnd: return "end of expression";
+      case Tok::kString: return "\"" + t.text + "\"";
+      default: return "'" + t.text + "'";
+    }
+  }
+
+  Status Lex() {
+    size_t i = 0;
+    const size_t n = src_.size();
+    while (true) {
+      while (i < n && std::isspace(static_cast<unsigned char>(src_[i]))) ++i;
+      Token t;
+      t.pos = i;
+      if (i >= n) {
+        toks_.push_back(t);
+        return Status::Ok();
+      }
+      char c = src_[i];
+      auto two = [&](char next) { return i + 1 < n && src_[i + 1] == next; };
+      if (c == '(' || c == ')' || c == ',') {
+        t.type = c == '(' ? Tok::kLParen : c == ')' ? Tok::kRParen : Tok::kComma;
+        t.text = std::string(1, c);
+        ++i;
+      } else if (c == '"') {
+        t.type = Tok::kString;
+        ++i;
+        bool closed = false;
+        while (i < n) {
+          if (src_[i] == '"') {
+            closed = true;
+            ++i;
+            break;
+          }
+          // \" and \\ are escapes; any other backslash stays for the glob (\* is a literal star).
+          if (src_[i] == '\\' && i + 1 < n && (src_[i + 1] == '"' || src_[i + 1] == '\\')) {
+            t.text.push_back(src_[i + 1]);
+            i += 2;
+            continue;
+          }
+          t.text.push_back(src_[i++]);
+        }
+        if (!closed) return Err(t.pos, "unterminated string");
+      } else if (c == '\'') {
+        return Err(i, "strings use double quotes");
+      } else if (c == '&' || c == '|') {
+        if (!two(c)) return Err(i, std::string("unexpected '") + c + "' (use '" + c + c + "' or '" +
+                                       (c == '&' ? "and" : "or") + "')");
+        t.type = c == '&' ? Tok::kAnd : Tok::kOr;
+        t.text = std::string(2, c);
+        i += 2;
+      } else if (c == '!') {
+        if (two('=') || two('~')) {
+          t.type = Tok::kOp;
+          t.text = std::string(src_.substr(i, 2));
+          i += 2;
+        } else {
+          t.type = Tok::kBang;
+          t.text = "!";
+          ++i;
+        }
+      } else if (c == '=' || c == '<' || c == '>' || c == '~') {
+        t.type = Tok::kOp;
+        t.text = std::string(1, c);
+        ++i;
+        if ((c == '<' || c == '>' || c == '=') && i < n && src_[i] == '=') {
+          t.text.push_back('=');
+          ++i;
+        }
+        if (t.text == "==") t.text = "=";
+      } else {
+        t.type = Tok::kWord;
+        while (i < n && WordChar(src_[i])) t.text.push_back(src_[i++]);
+      }
+      toks_.push_back(std::move(t));
+    }
+  }
+
+  const Token& Peek() const { return toks_[at_]; }
+  const Token& Next() { return toks_[at_ < toks_.size() - 1 ? at_++ : at_]; }
+  bool IsKeyword(const Token& t, const char* kw) const { return t.type == Tok::kWord && ToLower(t.text) == kw; }
+
+  static constexpr int kMaxDepth = 64;  // nesting; bounds the recursion
+
+  Status Or(std::string* sql, int depth) {
+    std::string lhs;
+    FINDEX_RETURN_IF_ERROR(And(&lhs, depth));
+    std::vector<std::string> terms{std::move(lhs)};
+    while (Peek().type == Tok::kOr || IsKeyword(Peek(), "or")) {
+      Next();
+      std::string rhs;
+      FINDEX_RETURN_IF_ERROR(And(&rhs, depth));
+      terms.push_back(std::move(rhs));
+    }
+    *sql = Join(terms, " OR ");
+    return Status::Ok();
+  }
+
+  Status And(std::string* sql, int depth) {
+    std::string lhs;
+    FINDEX_RETURN_IF_ERROR(Unary(&lhs, depth));
+    std::vector<std::string> terms{std::move(lhs)};
+    while (Peek().type == Tok::kAnd || IsKeyword(Peek(), "and")) {
+      Next();
+      std::string rhs;
+      FINDEX_RETURN_IF_ERROR(Unary(&rhs, depth));
+      terms.push_back(std::move(rhs));
+    }
+    *sql = Join(terms, " AND ");
+    return Status::Ok();
+  }
+
+  static std::string Join(const std::vector<std::string>& terms, const char* op) {
+    if (terms.size() == 1) return terms[0];
+    std::string s = "(";
+    for (size_t i = 0; i < terms.size(); ++i) s += (i ? op : "") + terms[i];
+    return s + ")";
+  }
+
+  Status Unary(std::string* sql, int depth) {
+    if (depth > kMaxDepth) return Err(Peek().pos, "expression nested too deeply");
+    if (Peek().type == Tok::kBang || IsKeyword(Peek(), "not")) {
+      Next();
+      std::string inner;
+      FINDEX_RETURN_IF_ERROR(Unary(&inner, depth + 1));
+      *sql = "(NOT " + inner + ")";
+      return Status::Ok();
+    }
+    if (Peek().type == Tok::kLParen) {
+      Token open = Next();
+      std::string inner;
+      FINDEX_RETURN_IF_ERROR(Or(&inner, depth + 1));
+      if (Peek().type != Tok::kRParen) {
+        return Err(Peek().pos, "expected ')' to close '(' at column " + std::to_string(open.pos + 1) + ", got " +
+                                   Describe(Peek()));
+      }
+      Next();
+      *sql = std::move(inner);
+      return Status::Ok();
+    }
+    return Comparison(sql);
+  }
+
+  struct Value {
+    std::string text;
+    size_t pos = 0;
+  };
+
+  Result<Value> ParseValue(const std::string& after) {
+    const Token& t = Peek();
+    if (t.type != Tok::kWord && t.type != Tok::kString) {
+      return Err(t.pos, "expected a value after " + after + ", got " + Describe(t));
+    }
+    Next();
+    return Value{t.text, t.pos};
+  }
+
+  Status Comparison(std::string* sql) {
+    const Token field_tok = Peek();
+    if (field_tok.type != Tok::kWord) return Err(field_tok.pos, "expected a field name, got " + Describe(field_tok));
+    const FieldDef* field = FindField(field_tok.text);
+    if (!field) {
+      std::string hint = Suggest(field_tok.text);
+      std::string all;
+      for (const auto& f : kFields) all += std::string(all.empty() ? "" : ", ") + f.name;
+      return Err(field_tok.pos, "unknown field '" + field_tok.text + "'" +
+                                    (hint.empty() ? " (fields: " + all + ")" : " (did you mean " + hint + "?)"));
+    }
+    Next();
+    const Token op_tok = Peek();
+    bool negate = false;
+    std::string op;
+    std::vector<Value> values;
+    if (IsKeyword(op_tok, "in") || (IsKeyword(op_tok, "not") && IsKeyword(toks_[at_ + 1], "in"))) {
+      if (IsKeyword(op_tok, "not")) {
+        negate = true;
+        Next();
+      }
+      Next();
+      op = "in";
+      if (Peek().type != Tok::kLParen) return Err(Peek().pos, "expected '(' after 'in', got " + Describe(Peek()));
+      Next();
+      while (true) {
+        auto v = ParseValue(values.empty() ? "'in ('" : "','");
+        if (!v.ok()) return v.error();
+        values.push_back(std::move(*v));
+        if (Peek().type == Tok::kComma) {
+          Next();
+          continue;
+        }
+        if (Peek().type == Tok::kRParen) {
+          Next();
+          break;
+        }
+        return Err(Peek().pos, "expected ',' or ')' in the 'in' list, got " + Describe(Peek()));
+      }
+    } else if (op_tok.type == Tok::kOp) {
+      Next();
+      op = op_tok.text;
+      auto v = ParseValue("'" + op + "'");
+      if (!v.ok()) return v.error();
+      values.push_back(std::move(*v));
+    } else {
+      return Err(op_tok.pos, "expected an operator (=, !=, <, <=, >, >=, ~, !~, in) after '" + field_tok.text +
+                                 "', got " + Describe(op_tok));
+    }
+    auto cond = Condition(*field, op, op_tok.pos, values);
+    if (!cond.ok()) return cond.error();
+    *sql = negate ? "(NOT " + *cond + ")" : *cond;
+    return Status::Ok();
+  }
+
+  // Normalizes one value for the field: severity -> rank, state/workflow -> upper case, numbers checked.
+  Result<std::string> Normalize(const FieldDef& f, const Value& v) const {
+    switch (f.kind) {
+      case Kind::kSeverity: {
+        auto l = ParseSeverityLabel(v.text);
+        if (!l) {
+          return Err(v.pos, "unknown severity '" + v.text + "' (INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL)");
+        }
+        return std::to_string(static_cast<int>(*l));
+      }
+      case Kind::kState:
+        if (ParseRecordState(v.text)) return ToUpper(v.text);
+        return Err(v.pos, "unknown state '" + v.text + "' (ACTIVE, ARCHIVED" +
+                              (ParseWorkflowStatus(v.text) ? "; " + ToUpper(v.text) + " is a workflow status)" : ")"));
+      case Kind::kWorkflow:
+        if (ParseWorkflowStatus(v.text)) return ToUpper(v.text);
+        if (f.nullable && v.text.empty()) return std::string();  // triage="" : no person decided
+        return Err(v.pos, "unknown workflow '" + v.text + "' (NEW, NOTIFIED, RESOLVED, SUPPRESSED" +
+                              (ParseRecordState(v.text) ? "; " + ToUpper(v.text) + " is a state)" : ")"));
+      case Kind::kInt: {
+        bool digits = !v.text.empty() && v.text.size() <= 18 &&
+                      std::all_of(v.text.begin(), v.text.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (!digits) return Err(v.pos, std::string(f.name) + " takes a whole number, got '" + v.text + "'");
+        return v.text;
+      }
+      default:
+        return v.text;
+    }
+  }
+
+  std::string Bind(std::string value) {
+    params_.push_back(std::move(value));
+    return "?";
+  }
+
+  static bool IsHex(std::string_view s) {
+    return !s.empty() && s.size() <= 32 && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  }
+
+  // `field = value` as a condition that is never NULL, so that NOT is a plain complement.
+  std::string Equals(const FieldDef& f, const std::string& v) {
+    if (f.kind == Kind::kId) {
+      std::string c = "(asff_id = " + Bind(v);
+      if (IsHex(v)) c += " OR substr(lower(hex(fingerprint)), 1, " + std::to_string(v.size()) + ") = " + Bind(ToLower(v));
+      return c + ")";
+    }
+    if (f.kind == Kind::kSeverity || f.kind == Kind::kInt) return std::string(f.sql) + " = CAST(" + Bind(v) + " AS INTEGER)";
+    if (f.nullable && v.empty()) return std::string(f.sql) + " IS NULL";  // field="" : absent
+    std::string c = std::string(f.sql) + (f.nocase ? " COLLATE NOCASE" : "") + " = " + Bind(v);
+    return f.nullable ? "(" + std::string(f.sql) + " IS NOT NULL AND " + c + ")" : c;
+  }
+
+  Result<std::string> Condition(const FieldDef& f, const std::string& op, size_t op_pos,
+                                const std::vector<Value>& values) {
+    const bool ordered = op == "<" || op == "<=" || op == ">" || op == ">=";
+    const bool glob = op == "~" || op == "!~";
+    const bool orderable = f.kind == Kind::kSeverity || f.kind == Kind::kInt || f.kind == Kind::kTime;
+    const bool globbable = f.kind == Kind::kText || f.kind == Kind::kTime || f.kind == Kind::kId;
+    if ((ordered && !orderable) || (glob && !globbable)) {
+      std::string ops = orderable ? "=, !=, <, <=, >, >=, in" : globbable ? "=, !=, ~, !~, in" : "=, !=, in";
+      if (orderable && globbable) ops = "=, !=, <, <=, >, >=, ~, !~, in";
+      return Err(op_pos, "operator '" + op + "' does not apply to " + f.name + " (use " + ops + ")");
+    }
+    std::vector<std::string> norm;
+    for (const auto& v : values) {
+      auto n = glob ? Result<std::string>(v.text) : Normalize(f, v);
+      if (!n.ok()) return n.error();
+      norm.push_back(std::move(*n));
+    }
+    const std::string col = f.sql;
+    if (op == "=") return Equals(f, norm[0]);
+    if (op == "!=") return "(NOT " + Equals(f, norm[0]) + ")";
+    if (glob) {
+      std::string c = "findex_glob(" + Bind(f.nocase ? ToLower(norm[0]) : norm[0]) + ", " +
+                      (f.nocase ? "lower(" + col + ")" : col) + ", " + (f.segments ? "1" : "0") + ")";
+      return op == "~" ? c : "(NOT " + c + ")";
+    }
+    if (ordered) {
+      std::string rhs = f.kind == Kind::kTime ? Bind(norm[0]) : "CAST(" + Bind(norm[0]) + " AS INTEGER)";
+      return col + " " + op + " " + rhs;
+    }
+    // in: one IN list where possible (indexable), equality terms for ids and absent values.
+    if (f.kind == Kind::kId) {
+      std::vector<std::string> terms;
+      for (const auto& v : norm) terms.push_back(Equals(f, v));
+      return Join(terms, " OR ");
+    }
+    std::string list;
+    bool absent = false;
+    for (const auto& v : norm) {
+      if (f.nullable && v.empty()) {
+        absent = true;
+        continue;
+      }
+      std::string p = Bind(v);
+      if (f.kind == Kind::kSeverity || f.kind == Kind::kInt) p = "CAST(" + p + " AS INTEGER)";
+      list += (list.empty() ? "" : ", ") + p;
+    }
+    std::string c;
+    if (!list.empty()) {
+      c = col + (f.nocase ? " COLLATE NOCASE" : "") + " IN (" + list + ")";
+      if (f.nullable) c = "(" + col + " IS NOT NULL AND " + c + ")";
+    }
+    if (absent) c = c.empty() ? col + " IS NULL" : "(" + col + " IS NULL OR " + c + ")";
+    return c;
+  }
+
+  std::string_view src_;
+  std::vector<Token> toks_;
+  size_t at_ = 0;
+  std::vector<std::string> params_;
+};
+
+}  // namespace
+
+Result<SqlWhere> CompileExpression(std::string_view expr) { return Compiler(expr).Run(); }
+
+std::vector<std::string> ExpressionFields() {
+  std::vector<std::string> out;
+  for (const auto& f : kFields) out.emplace_back(f.name);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Glob matching: the pattern becomes tokens; the text positions reachable after each token are
+// tracked as a set (O(pattern x text), no backtracking blow-up).
+
+namespace {
+
+enum class G { kLit, kOne, kChar, kStar, kAny, kDirs };  // c, ? in a segment, ? , *, **, **/
+
+// `segments` false: '/' is an ordinary character (* and ** alike match anything, ? any one).
+std::vector<std::pair<G, char>> GlobTokens(std::string_view p, bool segments) {
+  std::vector<std::pair<G, char>> out;
+  for (size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == '\\' && i + 1 < p.size()) {
+      out.emplace_back(G::kLit, p[++i]);
+    } else if (c == '?') {
+      out.emplace_back(segments ? G::kOne : G::kChar, 0);
+    } else if (c == '*' && !segments) {
+      while (i + 1 < p.size() && p[i + 1] == '*') ++i;
+      out.emplace_back(G::kAny, 0);
+    } else if (c == '*') {
+      if (i + 1 < p.size() && p[i + 1] == '*') {
+        while (i + 1 < p.size() && p[i + 1] == '*') ++i;
+        // `**/` at the start or after '/' spans whole directories, including none.
+        bool dirs = i + 1 < p.size() && p[i + 1] == '/' && (out.empty() || (out.back() == std::pair<G, char>{G::kLit, '/'}));
+        if (dirs) {
+          ++i;
+          out.emplace_back(G::kDirs, 0);
+        } else {
+          out.emplace_back(G::kAny, 0);
+        }
+      } else {
+        out.emplace_back(G::kStar, 0);
+      }
+    } else {
+      out.emplace_back(G::kLit, c);
+    }
+  }
+  return out;
+}
+
+bool GlobMatchTokens(const std::vector<std::pair<G, char>>& toks, std::string_view t) {
+  const size_t m = t.size();
+  std::vector<char> cur(m + 1, 0), next(m + 1, 0);
+  cur[0] = 1;
+  for (const auto& [g, c] : toks) {
+    std::fill(next.begin(), next.end(), 0);
+    bool any = false;
+    size_t first = m + 1;
+    for (size_t j = 0; j <= m; ++j) {
+      if (cur[j]) {
+        first = j;
+        break;
+      }
+    }
+    if (first > m) return false;
+    switch (g) {
+      case G::kLit:
+        for (size_t j = first; j < m; ++j) next[j + 1] = cur[j] && t[j] == c;
+        break;
+      case G::kOne:
+        for (size_t j = first; j < m; ++j) next[j + 1] = cur[j] && t[j] != '/';
+        break;
+      case G::kChar:
+        for (size_t j = first; j < m; ++j) next[j + 1] = cur[j];
+        break;
+      case G::kStar:
+        for (size_t j = first; j <= m; ++j) {
+          // reachable if reached before this token, or by extending a run without '/'
+          next[j] = cur[j] || (j > first && next[j - 1] && t[j - 1] != '/');
+        }
+        break;
+      case G::kAny:
+        for (size_t j = first; j <= m; ++j) next[j] = 1;
+        break;
+      case G::kDirs:
+        // stay, or move just past any '/' at or after a reachable position
+        for (size_t j = first; j <= m; ++j) {
+          next[j] = cur[j] || (any && t[j - 1] == '/');
+          any = any || cur[j];
+        }
+        break;
+    }
+    cur.swap(next);
+  }
+  return cur[m] != 0;
+}
+
+// findex_glob(pattern, text[, segments]): segments defaults to 1.
+void SqlGlob(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL || sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+    sqlite3_result_int(ctx, 0);
+    return;
+  }
+  // The tokenized pattern is cached per statement (the pattern is a bound constant).
+  using Tokens = std::vector<std::pair<G, char>>;
+  const auto* toks = static_cast<const Tokens*>(sqlite3_get_auxdata(ctx, 0));
+  Tokens local;
+  if (!toks) {
+    const char* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+    const bool segments = argc < 3 || sqlite3_value_int(argv[2]) != 0;
+    local = GlobTokens(std::string_view(p ? p : "", static_cast<size_t>(sqlite3_value_bytes(argv[0]))), segments);
+    // SQLite keeps the copy for later rows of this statement, or frees it at once.
+    sqlite3_set_auxdata(ctx, 0, new Tokens(local), [](void* v) { delete static_cast<Tokens*>(v); });
+    toks = &local;
+  }
+  const char* t = reinterpret_cast<const char*>(sqlite3_value_text(argv[1]));
+  std::string_view text(t ? t : "", static_cast<size_t>(sqlite3_value_bytes(argv[1])));
+  sqlite3_result_int(ctx, GlobMatchTokens(*toks, text) ? 1 : 0);
+}
+
+int AutoExtension(sqlite3* db, const char**, const sqlite3_api_routines*) { return RegisterFilterFunctions(db); }
+
+// Installed before main(): filter.o is always linked with the store (CompileFilter).
+const int kAutoExtensionInstalled = sqlite3_auto_extension(reinterpret_cast<void (*)()>(&AutoExtension));
+
+}  // namespace
+
+bool GlobMatch(std::string_view pattern, std::string_view text, bool segments) {
+  return GlobMatchTokens(GlobTokens(pattern, segments), text);
+}
+
+int RegisterFilterFunctions(sqlite3* db) {
+  (void)kAutoExtensionInstalled;
+  const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+  int rc = sqlite3_create_function_v2(db, "findex_glob", 2, flags, nullptr, &SqlGlob, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return rc;
+  return sqlite3_create_function_v2(db, "findex_glob", 3, flags, nullptr, &SqlGlob, nullptr, nullptr, nullptr);
+}
+
 std::vector<std::string> GroupByFields() {
-  return {"severity", "scanner", "scope", "state", "workflow", "rule", "resource", "vuln", "package", "format", "title"};
+  return {"severity", "scanner", "scope", "state", "workflow", "rule", "resource", "path", "url", "location",
+          "vuln", "package", "format", "title"};
 }
 
 Result<std::string> GroupByColumn(const std::string& field) {
@@ -90,6 +711,9 @@ Result<std::string> GroupByColumn(const std::string& field) {
   if (f == "package") return std::string("package");
   if (f == "format") return std::string("format");
   if (f == "title") return std::string("title");
+  if (f == "path") return std::string(kPathSql);
+  if (f == "url") return std::string(kUrlSql);
+  if (f == "location") return std::string("location");
   std::string all;
   for (const auto& g : GroupByFields()) all += (all.empty() ? "" : ", ") + g;
   return MakeError(ErrorCode::kInvalidArgument, "cannot group by '" + field + "' (one of: " + all + ")");

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "normalize/finding.h"
@@ -22,8 +23,10 @@ struct FindingFilter {
   std::string package;                    // package name, exact (case-insensitive)
   std::string id;                         // ASFF Id or fingerprint prefix
   bool new_in_latest_run = false;         // first seen in the latest run of its scope
-  std::string order_by = "severity";      // severity | updated | title | scanner
+  std::string order_by = "severity";      // severity | updated | title | scanner | first-seen
   int64_t limit = -1;
+  // Filter-language expression (CompileExpression), ANDed with the fields above; empty: none.
+  std::string expression;
 };
 
 struct GroupCount {
@@ -41,5 +44,33 @@ Result<SqlWhere> CompileFilter(const FindingFilter& f);
 // Column for --group-by; error for unknown fields.
 Result<std::string> GroupByColumn(const std::string& field);
 std::vector<std::string> GroupByFields();
+
+// The filter language of `findex query EXPR`:
+//   expr   := or ;  or := and (("or" | "||") and)* ;  and := unary (("and" | "&&") unary)*
+//   unary  := ("not" | "!") unary | "(" expr ")" | FIELD OP VALUE | FIELD ["not"] "in" "(" VALUE ("," VALUE)* ")"
+//   OP     := = | == | != | < | <= | > | >= | ~ (glob) | !~ (not glob)
+//   VALUE  := bare word | "double-quoted" (\" and \\ escapes)
+// Keywords are case-insensitive. Compiles to a parameterized condition over the findings table
+// (clause without "WHERE"; empty for a blank expression). Errors carry where = "query: LINE:COL".
+Result<SqlWhere> CompileExpression(std::string_view expr);
+// Field names of the language, for help text and "did you mean".
+std::vector<std::string> ExpressionFields();
+
+// Glob of the language (`field ~ "pattern"`): `*` any run of characters except '/', `**` any run
+// including '/', `**/` zero or more whole directories, `?` one character except '/', `\x` the
+// character x. The whole text must match. With `segments` false (fields that are not paths:
+// title, rule, ...) '/' is an ordinary character: `*` and `**` match any run, `?` any character.
+bool GlobMatch(std::string_view pattern, std::string_view text, bool segments = true);
+
+}  // namespace findex
+
+struct sqlite3;
+
+namespace findex {
+
+// Registers findex_glob(pattern, text[, segments]) (GlobMatch; NULL text -> 0) on a connection. filter.cpp
+// also installs it as an SQLite auto-extension at start-up, so every connection the process
+// opens has it (Store::Open needs no change) and `findex sql` users can call it too.
+int RegisterFilterFunctions(sqlite3* db);
 
 }  // namespace findex

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""CLI tests for `findex export --format asff --batch-dir DIR`: Security Hub BatchImportFindings
+batches (at most 100 findings and 6 MB per file, each finding under 240 KB), checked with
+../shared/asff/asff_check.py when it is present (the limits are asserted either way).
+Usage: export_test.py PATH_TO_FINDEX (run from the source tree)."""
+import json, os, re, shutil, subprocess, sys, tempfile, unittest
+
+FINDEX = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/cli/findex"
+SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+ASFF_CHECK = os.path.join(SRC, "..", "shared", "asff", "asff_check.py")
+SAMPLES = os.path.join(SRC, "samples")
+INPUTS = [
+    os.path.join(SAMPLES, "grype", "dd_grype_0.7.0_many_vulns3.json"),
+    os.path.join(SAMPLES, "trivy", "scb_trivy_image_juiceshop_v10.2.0.json"),
+    os.path.join(SAMPLES, "bandit", "dd_bandit_many_vulns.json"),
+    os.path.join(SAMPLES, "zap-xml", "dd_zap_2.10.0_bodgeit_scan1.xml"),
+]
+MAX_FINDINGS, MAX_FILE_BYTES, MAX_FINDING_BYTES = 100, 6000000, 240000
+
+
+def read_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def write_text(path, text):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+class Export(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="findex-export-")
+        cls.db = os.path.join(cls.tmp, "t.db")
+        cls.env = dict(os.environ, FINDEX_NOW="2026-02-03T04:05:06.000Z")
+        cls.env.pop("FINDEX_DB", None)
+        r = subprocess.run([FINDEX, "--db", cls.db, "ingest", "--scope", "x", *INPUTS], capture_output=True, env=cls.env)
+        assert r.returncode == 0, r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def run_findex(self, *args):
+        return subprocess.run([FINDEX, "--db", self.db, "--account-id", "123456789012", *args], capture_output=True,
+                              env=self.env, cwd=self.tmp)
+
+    def batch_files(self, d):
+        return sorted(f for f in os.listdir(d) if re.fullmatch(r"batch-\d{4,}\.json", f))
+
+    def check_batches(self, d):
+        """Asserts the limits on every batch file in d; returns all findings in order."""
+        names = self.batch_files(d)
+        self.assertEqual(names, ["batch-%04d.json" % (i + 1) for i in range(len(names))])
+        findings = []
+        for name in names:
+            path = os.path.join(d, name)
+            self.assertLessEqual(os.path.getsize(path), MAX_FILE_BYTES, name)
+            data = read_json(path)
+            self.assertIsInstance(data, list)
+            self.assertGreaterEqual(len(data), 1, name)
+            self.assertLessEqual(len(data), MAX_FINDINGS, name)
+            for f in data:
+                self.assertLess(len(json.dumps(f, separators=(",", ":"), ensure_ascii=False).encode()), MAX_FINDING_BYTES)
+            findings.extend(data)
+        if names and os.path.exists(ASFF_CHECK):
+            c = subprocess.run([sys.executable, ASFF_CHECK, *[os.path.join(d, n) for n in names]],
+                               capture_output=True, text=True)
+            self.assertEqual(c.returncode, 0, c.stdout[-3000:])
+        return findings
+
+    def test_batches_hold_the_same_findings_as_stdout(self):
+        r = self.run_findex("export")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        whole = json.loads(r.stdout)
+        self.assertGreater(len(whole), 700)  # needs several files
+        d = os.path.join(self.tmp, "batches")
+        r = self.run_findex("export", "--format", "asff", "--batch-dir", d)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, b"")  # the files are the output
+        findings = self.check_batches(d)
+        nfiles = len(self.batch_files(d))
+        self.assertEqual(nfiles, (len(whole) + MAX_FINDINGS - 1) // MAX_FINDINGS)
+        self.assertEqual([f["Id"] for f in findings], [f["Id"] for f in whole])
+        self.assertEqual(findings, whole)  # small findings: identical to the stdout array
+        self.assertTrue(all(f["AwsAccountId"] == "123456789012" for f in findings))
+        self.assertEqual(r.stderr.decode().strip(), "wrote %d findings in %d files to %s" % (len(whole), nfiles, d))
+
+    def test_stale_batches_are_replaced_and_other_files_kept(self):
+        d = os.path.join(self.tmp, "stale")
+        os.makedirs(d)
+        for name in ["batch-0001.json", "batch-0099.json", "notes.txt", "batch-1.json"]:
+            write_text(os.path.join(d, name), "old")
+        r = self.run_findex("export", "--batch-dir", d, "scanner=zap")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.batch_files(d), ["batch-0001.json"])
+        self.assertTrue(os.path.exists(os.path.join(d, "notes.txt")))
+        self.assertTrue(os.path.exists(os.path.join(d, "batch-1.json")))  # not our naming
+        findings = self.check_batches(d)
+        self.assertTrue(findings)
+        self.assertTrue(all(f["ProductFields"]["findex/Scanner"] == "zap" for f in findings))
+
+    def test_output_file_and_batches_together(self):
+        d = os.path.join(self.tmp, "both")
+        out = os.path.join(self.tmp, "all.json")
+        r = self.run_findex("export", "--batch-dir", d, "-o", out, "--severity", "HIGH")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        whole = read_json(out)
+        self.assertEqual(self.check_batches(d), whole)
+        self.assertTrue(all(f["Severity"]["Label"] in ("HIGH", "CRITICAL") for f in whole))
+
+    def test_empty_selection_writes_no_files(self):
+        d = os.path.join(self.tmp, "empty")
+        r = self.run_findex("export", "--batch-dir", d, "scanner=nothing")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.batch_files(d), [])
+        self.assertIn("wrote 0 findings in 0 files", r.stderr.decode())
+
+    def test_batch_dir_needs_asff_and_a_directory(self):
+        r = self.run_findex("export", "--format", "csv", "--batch-dir", os.path.join(self.tmp, "c"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--format asff", r.stderr.decode())
+        blocker = os.path.join(self.tmp, "afile")
+        write_text(blocker, "x")
+        r = self.run_findex("export", "--batch-dir", blocker)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("afile", r.stderr.decode())
+
+
+if __name__ == "__main__":
+    unittest.main()
