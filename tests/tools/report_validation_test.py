@@ -36,6 +36,28 @@ def expect_invalid(label, *args, message):
         print(f"rejected as expected ({label}): {p.stderr.strip().splitlines()[0]}")
 
 
+TOLERATED_JUNIT = """<?xml version="1.0" encoding="UTF-8"?>
+<testsuite name="scan" tests="4" failures="1" errors="1" skipped="1" time="1.5" timestamp="2024-05-01T10:00:00"
+           hostname="localhost" id="0" package="findex">
+  <properties>
+    <property name="scope" value="repo:main"/>
+    <property name="note">multi-line
+value</property>
+  </properties>
+  <testcase name="passes" classname="zap" time="0.25" assertions="2" file="src/app.py" line="12"/>
+  <testcase name="errs" classname="zap">
+    <error message="scanner crashed" type="RuntimeError">trace</error>
+    <system-err>stderr text</system-err>
+  </testcase>
+  <testsuite name="nested" tests="2" failures="1" skipped="1">
+    <testcase name="fails"><failure>no message or type</failure></testcase>
+    <testcase name="skips"><skipped/></testcase>
+  </testsuite>
+  <system-out>suite output</system-out>
+</testsuite>
+"""
+
+
 def main():
     fixture = sys.argv[1]
     with tempfile.TemporaryDirectory(prefix="findex-reports-") as d:
@@ -81,14 +103,52 @@ def main():
             json.dump(broken, f)
         expect_invalid("SARIF without partialFingerprints", "--sarif", j("no_fp.sarif"), message=r"partialFingerprints")
 
+        # JUnit: the schema (junit-findex.xsd) and junitparser's counts are two separate checks;
+        # the message says which one rejected the file.
         with open(j("report.junit.xml")) as f:
             junit = f.read()
-        with open(j("nameless.junit.xml"), "w") as f:
-            f.write(re.sub(r'<testcase classname="([^"]*)" name="[^"]*"', r'<testcase classname="\1"', junit, count=1))
-        expect_invalid("JUnit test case without name", "--junit", j("nameless.junit.xml"), message=r"name")
-        with open(j("miscounted.junit.xml"), "w") as f:
-            f.write(re.sub(r'failures="(\d+)"', lambda m: f'failures="{int(m.group(1)) + 1}"', junit, count=2))
-        expect_invalid("JUnit wrong failure count", "--junit", j("miscounted.junit.xml"), message=r"failures=")
+
+        def junit_variant(name, text):
+            if text == junit:
+                failures.append(f"{name}: the substitution did not change the report")
+            with open(j(name), "w") as f:
+                f.write(text)
+            return j(name)
+
+        nameless = junit_variant("nameless.junit.xml", re.sub(
+            r'<testcase classname="([^"]*)" name="[^"]*"', r'<testcase classname="\1"', junit, count=1))
+        expect_invalid("JUnit test case without name", "--junit", nameless, message=r"JUnit schema: .*'name' is required")
+        worded = junit_variant("worded_count.junit.xml", re.sub(
+            r'(<testsuite [^>]*?)tests="\d+"', r'\1tests="three"', junit, count=1))
+        expect_invalid("JUnit non-numeric tests count", "--junit", worded, message=r"JUnit schema: .*'tests'")
+        late_out = junit_variant("late_output.junit.xml", junit.replace(
+            "  </testsuite>\n", "    <system-out>gate log</system-out>\n    <testcase name=\"late\" time=\"0\"/>\n  </testsuite>\n", 1))
+        expect_invalid("JUnit test case after system-out", "--junit", late_out, message=r"JUnit schema: .*testcase")
+        two_results = junit_variant("two_results.junit.xml", re.sub(
+            r'(<failure [^>]*>.*?</failure>\n)', r'\1      <skipped message="also"/>\n', junit, count=1, flags=re.S))
+        expect_invalid("JUnit test case with two results", "--junit", two_results, message=r"JUnit schema: .*skipped")
+
+        # What the consumers also accept must pass both checks: a lone <testsuite> root with
+        # properties, an error, output, nested suites and the optional attributes.
+        with open(j("tolerated.junit.xml"), "w") as f:
+            f.write(TOLERATED_JUNIT)
+        expect_valid("--junit", j("tolerated.junit.xml"))
+
+        # Valid to the schema, caught only by junitparser's counts.
+        miscounted = junit_variant("miscounted.junit.xml", re.sub(
+            r'(<testsuites [^>]*?)failures="(\d+)"', lambda m: f'{m.group(1)}failures="{int(m.group(2)) + 1}"', junit, count=1))
+        expect_invalid("JUnit wrong total failure count", "--junit", miscounted,
+                       message=r"junitparser: testsuites: failures=\d+ but it reads \d+")
+        suite_only = junit_variant("suite_failures.junit.xml", re.sub(
+            r'(<testsuite [^>]*?)failures="(\d+)"', lambda m: f'{m.group(1)}failures="{int(m.group(2)) + 1}"', junit, count=1))
+        expect_invalid("JUnit one suite's failures attribute wrong", "--junit", suite_only,
+                       message=r"junitparser: suite .*: failures=\d+ but it reads \d+")
+        skip_count = junit_variant("skipped_count.junit.xml", re.sub(
+            r'(<testsuite [^>]*?)skipped="(\d+)"', lambda m: f'{m.group(1)}skipped="{int(m.group(2)) + 2}"', junit, count=1))
+        expect_invalid("JUnit skipped attribute wrong", "--junit", skip_count, message=r"junitparser: suite .*: skipped=")
+        errors_total = junit_variant("errors_total.junit.xml", re.sub(
+            r'(<testsuites [^>]*?)errors="0"', r'\1errors="1"', junit, count=1))
+        expect_invalid("JUnit testsuites errors total wrong", "--junit", errors_total, message=r"junitparser: testsuites: errors=1")
 
         with open(j("report.codeinsights.json")) as f:
             ci = json.load(f)

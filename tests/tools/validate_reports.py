@@ -7,13 +7,17 @@ Each option may be repeated. Checks, in the order given on the command line:
   --sarif         SARIF 2.1.0 JSON schema (tests/data/sarif-2.1.0.json, draft-07) plus what GitHub
                   code scanning needs: a location and partialFingerprints per result, ruleIndex
                   matching ruleId, security-severity a number in a string, at most 25,000 results.
-  --junit         `xmllint --schema tests/data/junit-10.xsd` (Jenkins xUnit JUnit schema), and the
-                  tests/failures/skipped counts match the test cases.
+  --junit         two independent readers: `xmllint --schema tests/data/junit-findex.xsd` (the format
+                  CodeBuild and Jenkins read, written for findex from their documentation), then
+                  junitparser (Debian python3-junitparser) loads the file and every suite's declared
+                  tests/failures/errors/skipped must equal the test cases and results it reads, and
+                  every test case must have a name.
   --codeinsights  Bitbucket Code Insights report + annotations: field names, enums and limits.
   --verdict       findex's JSON verdict: keys, types, counts consistent with the findings.
 Exits 0 when every file is valid, 1 at the first invalid file (message on stderr), 2 on usage
-errors or a missing tool. Needs jsonschema (Debian python3-jsonschema) for SARIF: re-runs itself
-under /usr/bin/python3 when the current interpreter lacks it.
+errors or a missing tool. Needs jsonschema (Debian python3-jsonschema) for SARIF and junitparser
+(Debian python3-junitparser) for JUnit: re-runs itself under /usr/bin/python3, where apt installs
+them, when the current interpreter lacks one.
 """
 import argparse
 import json
@@ -92,29 +96,75 @@ def check_junit(path, schema_dir):
     if not xmllint:
         print("validate_reports.py: xmllint not found (Debian package libxml2-utils)", file=sys.stderr)
         sys.exit(2)
-    xsd = os.path.join(schema_dir, "junit-10.xsd")
+    xsd = os.path.join(schema_dir, "junit-findex.xsd")
     p = subprocess.run([xmllint, "--noout", "--schema", xsd, path], capture_output=True, text=True)
     if p.returncode != 0:
         raise Invalid("JUnit schema: " + (p.stderr.strip() or p.stdout.strip() or f"xmllint exit {p.returncode}"))
-    root = ET.parse(path).getroot()
-    suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
-    total_tests = total_failures = 0
-    for s in suites:
-        cases = s.findall("testcase")
-        failures = sum(1 for c in cases if c.find("failure") is not None)
-        skipped = sum(1 for c in cases if c.find("skipped") is not None)
-        name = s.get("name")
-        need(int(s.get("tests")) == len(cases), f"suite {name!r}: tests={s.get('tests')} but {len(cases)} test cases")
-        need(int(s.get("failures")) == failures, f"suite {name!r}: failures={s.get('failures')} but {failures} failed")
-        need(int(s.get("skipped", "0")) == skipped, f"suite {name!r}: skipped={s.get('skipped')} but {skipped} skipped")
-        total_tests += len(cases)
-        total_failures += failures
-    if root.tag == "testsuites":
-        need(root.get("tests") is None or int(root.get("tests")) == total_tests,
-             f"testsuites: tests={root.get('tests')} but {total_tests} test cases")
-        need(root.get("failures") is None or int(root.get("failures")) == total_failures,
-             f"testsuites: failures={root.get('failures')} but {total_failures} failed")
-    return f"{len(suites)} suites, {total_tests} test cases, {total_failures} failures"
+    return check_junit_counts(path)
+
+
+COUNTS = ("tests", "failures", "errors", "skipped")
+
+
+def check_junit_counts(path):
+    """Second, independent reader: junitparser's view of the suites, cases and results."""
+    import junitparser
+
+    def declared(elem, key):
+        # A plain Attr reads the attribute as written; junitparser's IntAttr would fill a missing
+        # count in by recounting, which would hide a wrong declared one.
+        v = junitparser.Attr(key).__get__(elem, type(elem))
+        if v is None:
+            return None
+        try:
+            return int(v)
+        except ValueError:
+            raise Invalid(f"junitparser: {key}={v!r} is not a whole number")
+
+    def counted(suite):
+        # junitparser's own semantics: a suite's cases include those of nested suites.
+        n = dict.fromkeys(COUNTS, 0)
+        for case in suite:
+            need(case.name, f"junitparser: a test case in suite {suite.name!r} has no name")
+            n["tests"] += 1
+            for r in case.result:
+                if isinstance(r, junitparser.Failure):
+                    n["failures"] += 1
+                elif isinstance(r, junitparser.Error):
+                    n["errors"] += 1
+                elif isinstance(r, junitparser.Skipped):
+                    n["skipped"] += 1
+        return n
+
+    def check_suite(suite):
+        n = counted(suite)
+        need(declared(suite, "tests") is not None, f"junitparser: suite {suite.name!r} declares no tests count")
+        for key in COUNTS:
+            d = declared(suite, key)
+            need(d is None or d == n[key], f"junitparser: suite {suite.name!r}: {key}={d} but it reads {n[key]}")
+        for inner in suite.testsuites():
+            check_suite(inner)
+        return n
+
+    try:
+        doc = junitparser.JUnitXml.fromfile(path)
+    except junitparser.JUnitXmlError as e:
+        raise Invalid(f"junitparser: {e}")
+    if isinstance(doc, junitparser.TestSuite):
+        total = check_suite(doc)
+        suites = 1
+    else:
+        total = dict.fromkeys(COUNTS, 0)
+        suites = 0
+        for suite in doc:
+            suites += 1
+            for key, v in check_suite(suite).items():
+                total[key] += v
+        for key in COUNTS:
+            d = declared(doc, key)
+            need(d is None or d == total[key], f"junitparser: testsuites: {key}={d} but it reads {total[key]}")
+    return (f"{suites} suites, {total['tests']} test cases, {total['failures']} failures, "
+            f"{total['skipped']} skipped")
 
 
 # --- Bitbucket Code Insights ---------------------------------------------------------------------
@@ -249,13 +299,17 @@ def main(argv):
                 jobs.append((kind, a.split("=", 1)[1]))
     if not jobs:
         ap.error("nothing to validate: give --sarif, --junit, --codeinsights or --verdict")
-    if any(kind == "sarif" for kind, _ in jobs):
+    kinds = {kind for kind, _ in jobs}
+    for kind, module, package in (("sarif", "jsonschema", "python3-jsonschema"),
+                                  ("junit", "junitparser", "python3-junitparser")):
+        if kind not in kinds:
+            continue
         try:
-            import jsonschema  # noqa: F401
+            __import__(module)
         except ImportError:
             if os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3") and os.path.exists("/usr/bin/python3"):
                 os.execv("/usr/bin/python3", ["/usr/bin/python3", os.path.abspath(__file__)] + argv)
-            print("validate_reports.py: jsonschema is not installed (Debian package python3-jsonschema)", file=sys.stderr)
+            print(f"validate_reports.py: {module} is not installed (Debian package {package})", file=sys.stderr)
             return 2
     for kind, path in jobs:
         if not os.path.exists(path):
