@@ -2,6 +2,8 @@
 // with --batch-dir, ASFF batch files that Security Hub's BatchImportFindings accepts as they are.
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include <filesystem>
 #include <regex>
 
@@ -9,6 +11,7 @@
 #include "cli/output.h"
 #include "normalize/asff_batch.h"
 #include "normalize/asff_writer.h"
+#include "rules/report.h"
 #include "normalize/json_writer.h"
 #include "store/store.h"
 
@@ -21,6 +24,7 @@ struct ExportFlags {
   FilterFlags filter;
   std::vector<std::string> expression;
   std::string format = "asff";
+  size_t sarif_max = 25000;
   std::string output;
   std::string batch_dir;
 };
@@ -116,7 +120,51 @@ int RunExport(const ExportFlags& e, const Globals& g) {
   };
   Status st, batch_st;
   size_t n = 0;
-  if (e.format == "csv") {
+  if (e.format == "sarif" || e.format == "junit" || e.format == "markdown" || e.format == "codeinsights") {
+    // The report writers take every finding at once (rules, counts, ordering).
+    GateReport report;
+    report.tool_version = "0.1.0";
+    report.generated_at = Now();
+    report.scope = e.filter.scopes.size() == 1 ? e.filter.scopes.front() : "";
+    // "New" as the gate means it without a baseline: first seen in the latest ingest.
+    auto latest = (*store)->LatestBatchRuns(report.scope);
+    if (!latest.ok()) {
+      spdlog::error("{}", latest.error().ToString());
+      return kExitError;
+    }
+    const std::set<int64_t> latest_runs(latest->begin(), latest->end());
+    st = (*store)->ForEach(*filter, [&](FindingRow&& row) {
+      ReportItem it;
+      it.is_new = latest_runs.count(row.first_seen_run) > 0;
+      it.status = row.finding.workflow == WorkflowStatus::kSuppressed ? ItemStatus::kSuppressed : ItemStatus::kOpen;
+      if (it.status == ItemStatus::kSuppressed && row.finding.note) it.suppression_reason = row.finding.note->text;
+      for (size_t start = 0; start < row.policy.size();) {
+        size_t end = row.policy.find(';', start);
+        if (end == std::string::npos) end = row.policy.size();
+        it.policy.push_back(row.policy.substr(start, end - start));
+        start = end + 1;
+      }
+      it.finding = std::move(row.finding);
+      report.items.push_back(std::move(it));
+      ++n;
+      return true;
+    });
+    if (st.ok()) {
+      std::string doc;
+      if (e.format == "junit") doc = WriteJUnitReport(report);
+      else if (e.format == "markdown") doc = WriteMarkdownReport(report);
+      else if (e.format == "codeinsights") doc = WriteCodeInsightsReport(report);
+      else {
+        uint64_t truncated = 0;
+        doc = WriteSarifReport(report, e.sarif_max, &truncated);
+        if (truncated > 0) {
+          spdlog::warn("SARIF export truncated: {} of {} results left out (GitHub code scanning accepts {} per run)",
+                       truncated, report.items.size(), e.sarif_max);
+        }
+      }
+      std::fwrite(doc.data(), 1, doc.size(), out);
+    }
+  } else if (e.format == "csv") {
     PrintCsvRow(out, FlatHeader());
     st = (*store)->ForEach(*filter, [&](FindingRow&& row) {
       PrintCsvRow(out, FlatRow(row));
@@ -167,10 +215,14 @@ int RunExport(const ExportFlags& e, const Globals& g) {
 
 void AddExport(CLI::App& app, Globals& g, int* exit_code) {
   auto e = std::make_shared<ExportFlags>();
-  CLI::App* cmd = app.add_subcommand("export", "Export findings: asff (JSON array), json or csv");
+  CLI::App* cmd = app.add_subcommand("export", "Export findings: asff (JSON array or --batch-dir), json, csv, sarif, junit, markdown, codeinsights");
   e->filter.Add(cmd);
   AddExpressionOption(cmd, &e->expression);
-  cmd->add_option("--format", e->format, "asff (default), json or csv")->check(CLI::IsMember({"asff", "json", "csv"}));
+  cmd->add_option("--format", e->format,
+                  "asff (default), json, csv, sarif (GitHub code scanning), junit (CodeBuild, Jenkins), markdown or"
+                  " codeinsights (Bitbucket)")
+      ->check(CLI::IsMember({"asff", "json", "csv", "sarif", "junit", "markdown", "codeinsights"}));
+  cmd->add_option("--sarif-max-results", e->sarif_max, "Most results in a SARIF export (default 25000, GitHub's limit)");
   cmd->add_option("-o,--output", e->output, "Write to this file instead of stdout");
   cmd->add_option("--batch-dir", e->batch_dir,
                   "Write ASFF batches for Security Hub BatchImportFindings to this directory: batch-0001.json, ... "

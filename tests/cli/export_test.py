@@ -117,6 +117,36 @@ class Export(unittest.TestCase):
         self.assertEqual(self.batch_files(d), [])
         self.assertIn("wrote 0 findings in 0 files", r.stderr.decode())
 
+    def test_report_formats_are_valid_and_complete(self):
+        # The same findings as the JSON export, in SARIF, JUnit and Code Insights, each checked by
+        # tests/tools/validate_reports.py (SARIF 2.1.0 schema, JUnit schema + junitparser counts).
+        n = len(json.loads(self.run_findex("export", "--format", "json").stdout))
+        paths = {}
+        for fmt in ["sarif", "junit", "codeinsights", "markdown"]:
+            paths[fmt] = os.path.join(self.tmp, "all." + fmt)
+            r = self.run_findex("export", "--format", fmt, "-o", paths[fmt])
+            self.assertEqual(r.returncode, 0, r.stderr)
+        v = subprocess.run([sys.executable, os.path.join(SRC, "tests", "tools", "validate_reports.py"),
+                            "--sarif", paths["sarif"], "--junit", paths["junit"], "--codeinsights", paths["codeinsights"]],
+                           capture_output=True, text=True)
+        self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+        self.assertEqual(len(read_json(paths["sarif"])["runs"][0]["results"]), n)
+        self.assertIn("%d test cases" % n, v.stdout)
+        with open(paths["markdown"], encoding="utf-8") as f:
+            md = f.read()
+        self.assertTrue(md.startswith("## findex findings"), md[:80])
+        self.assertIn("| **Total** |", md)
+        # Every finding was ingested in the one (latest) ingest: all are new.
+        total = [l for l in md.splitlines() if l.startswith("| **Total** |")][0].split("|")
+        self.assertEqual(int(total[2]), n)
+
+    def test_sarif_export_truncates_with_a_warning(self):
+        out = os.path.join(self.tmp, "small.sarif")
+        r = self.run_findex("export", "--format", "sarif", "--sarif-max-results", "5", "-o", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(read_json(out)["runs"][0]["results"]), 5)
+        self.assertIn("SARIF export truncated", r.stderr.decode())
+
     def test_batch_dir_needs_asff_and_a_directory(self):
         r = self.run_findex("export", "--format", "csv", "--batch-dir", os.path.join(self.tmp, "c"))
         self.assertEqual(r.returncode, 2)
