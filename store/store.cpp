@@ -828,8 +828,14 @@ Result<int64_t> Store::Resolve(const std::string& id) {
   bool hex = key.size() >= 8 && key.size() <= 32 &&
              std::all_of(key.begin(), key.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
   bool digits = std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+  // The ASFF Id (or a prefix of it of 8+ hex digits, as `gate` and `query` print it), a
+  // fingerprint prefix, or a row id.
   std::string sql = "SELECT id FROM findings WHERE asff_id=?1";
-  if (hex) sql += " OR substr(lower(hex(fingerprint)), 1, length(?2)) = lower(?2)";
+  if (StartsWith(key, "findex/") && key.size() >= 15) sql += " OR substr(asff_id, 1, length(?1)) = ?1";
+  if (hex) {
+    sql += " OR substr(lower(hex(fingerprint)), 1, length(?2)) = lower(?2)"
+           " OR substr(asff_id, 1, 7 + length(?2)) = 'findex/' || lower(?2)";
+  }
   if (digits && !hex) sql += " OR id=CAST(?2 AS INTEGER)";
   sql += " LIMIT 2";
   FINDEX_RETURN_IF_ERROR(Prepare(sql.c_str(), &st));

@@ -741,6 +741,13 @@ gates:
                          ("SUPPRESSED", "SUPPRESSED", "accepted: WAF", "alice", NOW))
         self.assertEqual(self.finding("zap/10062")["workflow"], "NOTIFIED")
         self.assertEqual(self.finding("zap/40018")["workflow"], "RESOLVED")
+        # The Id as gate and query print it, shortened: "findex/<hash>" or just 8+ digits of the hash.
+        short = by_rule["zap/10020"]["id"]
+        self.assertTrue(short.startswith("findex/"))
+        for ident, status in [(short[:15], "NOTIFIED"), (short[7:15], "SUPPRESSED")]:
+            r = self.run_findex("triage", ident, "--status", status, "--note", "n", "--by", "dan")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(self.finding("zap/10020")["workflow"], status)
         # Unknown id, bad status: exit 2, and nothing changes when one id of several is unknown.
         r = self.run_findex("triage", "deadbeefdead", "--status", "NOTIFIED", "--by", "x")
         self.assertEqual(r.returncode, 2)
