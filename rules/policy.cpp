@@ -594,14 +594,13 @@ Status LoadPolicyFileDepth(const std::string& path, Policy* policy, std::vector<
   ss << in.rdbuf();
   const std::string text = ss.str();
   policy->files.push_back(path);
+  // The reader follows the file name, with or without the leading dot (copies are often renamed).
   const std::string name = std::filesystem::path(path).filename().string();
-  if (EndsWith(name, ".trivyignore.yaml") || EndsWith(name, ".trivyignore.yml")) {
-    return LoadTrivyIgnoreYaml(text, path, policy, diags);
+  if (name.find("trivyignore") != std::string::npos) {
+    if (EndsWith(name, ".yaml") || EndsWith(name, ".yml")) return LoadTrivyIgnoreYaml(text, path, policy, diags);
+    return LoadTrivyIgnore(text, path, policy, diags);
   }
-  if (EndsWith(name, ".trivyignore")) return LoadTrivyIgnore(text, path, policy, diags);
-  if (EndsWith(name, ".codeguru-ignore.yml") || EndsWith(name, ".codeguru-ignore.yaml")) {
-    return LoadCodeGuruIgnore(text, path, policy, diags);
-  }
+  if (name.find("codeguru-ignore") != std::string::npos) return LoadCodeGuruIgnore(text, path, policy, diags);
   Loader loader(path, policy, diags);
   loader.Load(text);
   bool failed = loader.failed();

@@ -106,8 +106,8 @@ struct Policy {
   bool empty() const { return overrides.empty() && suppressions.empty() && rules.empty() && gates.empty(); }
 };
 
-// Reads one policy file into `policy`, choosing the reader by name: *.trivyignore.yaml /
-// *.trivyignore.yml, *.trivyignore, *.codeguru-ignore.yml, anything else is findex.yml syntax.
+// Reads one policy file into `policy`, choosing the reader by name: "trivyignore" in the name
+// (.yaml/.yml: the YAML form), "codeguru-ignore" in the name, anything else is findex.yml syntax.
 // Appends every diagnostic; returns an error (kInvalidArgument) when any error was found.
 Status LoadPolicyFile(const std::string& path, Policy* policy, std::vector<Diagnostic>* diags);
 // findex.yml syntax from memory (`file` names it in diagnostics).
