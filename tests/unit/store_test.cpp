@@ -177,3 +177,104 @@ TEST_F(StoreTest, ReadOnlySqlRejectsWrites) {
 }
 
 }  // namespace
+
+// --- policy decisions and triage (schema 2) ---
+
+TEST_F(StoreTest, PolicySeverityAndSuppressionAreStoredWithTheScannersValueKept) {
+  policy_ = [](const Finding& f) {
+    PolicyDecision d;
+    // The hook sees the scanners' label and the lifecycle's workflow.
+    EXPECT_EQ(f.severity.label, SeverityLabel::kHigh);
+    EXPECT_EQ(f.workflow, WorkflowStatus::kNew);
+    if (f.title == "Finding a") {
+      d.severity = SeverityLabel::kLow;
+      d.applied = {"override:low"};
+    } else {
+      d.workflow = WorkflowStatus::kSuppressed;
+      d.note = Note{"Suppressed by policy 's'", kPolicyActor, ""};
+      d.applied = {"suppress:s"};
+    }
+    return d;
+  };
+  RunCounts c = Run({Make("a"), Make("b")}, "zap", 0, "2026-01-02T00:00:00.000Z");
+  EXPECT_EQ(c.suppressed, 1u);
+  auto rows = All();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].finding.severity.label, SeverityLabel::kLow);
+  EXPECT_EQ(rows[0].base_severity, SeverityLabel::kHigh);
+  EXPECT_EQ(rows[0].policy, "override:low");
+  EXPECT_EQ(rows[1].finding.workflow, WorkflowStatus::kSuppressed);
+  EXPECT_EQ(rows[1].lifecycle, WorkflowStatus::kNew);
+  ASSERT_TRUE(rows[1].finding.note);
+  EXPECT_EQ(rows[1].finding.note->updated_at, "2026-01-02T00:00:00.000Z");
+  // The policy goes away: the suppression ends, counted and in the history.
+  policy_ = nullptr;
+  c = Run({Make("a"), Make("b")}, "zap", 0, "2026-01-03T00:00:00.000Z");
+  EXPECT_EQ(c.unsuppressed, 1u);
+  EXPECT_EQ(c.updated, 2u);
+  rows = All();
+  EXPECT_EQ(rows[0].finding.severity.label, SeverityLabel::kHigh);
+  EXPECT_EQ(rows[1].finding.workflow, WorkflowStatus::kNew);
+  EXPECT_FALSE(rows[1].finding.note);
+  auto h = store_->History(rows[1].rowid);
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->size(), 2u);
+  EXPECT_EQ((*h)[1].action, "policy");
+  EXPECT_EQ((*h)[1].old_value, "SUPPRESSED");
+  EXPECT_EQ((*h)[1].new_value, "NEW");
+  // Nothing changes any more: unchanged, no new history.
+  c = Run({Make("a"), Make("b")}, "zap", 0, "2026-01-04T00:00:00.000Z");
+  EXPECT_EQ(c.unchanged, 2u);
+  EXPECT_EQ(store_->History(rows[1].rowid)->size(), 2u);
+}
+
+TEST_F(StoreTest, TriageWinsOverPolicyAndSurvivesRescans) {
+  Run({Make("a"), Make("b")});
+  auto rows = All();
+  ASSERT_TRUE(store_->Triage(rows[0].rowid, TriageChange{WorkflowStatus::kSuppressed, "accepted", "alice", "2026-01-02T01:00:00.000Z"}).ok());
+  ASSERT_TRUE(store_->Triage(rows[1].rowid, TriageChange{WorkflowStatus::kResolved, "fixed", "bob", "2026-01-02T02:00:00.000Z"}).ok());
+  // A policy that would mark everything NOTIFIED does not override a person.
+  policy_ = [](const Finding&) {
+    PolicyDecision d;
+    d.workflow = WorkflowStatus::kNotified;
+    d.applied = {"rule:notify"};
+    return d;
+  };
+  RunCounts c = Run({Make("a"), Make("b")}, "zap", 0, "2026-01-03T00:00:00.000Z");
+  // b was RESOLVED by a person but is still reported: reopened, then the policy applies.
+  EXPECT_EQ(c.reopened, 1u);
+  rows = All();
+  EXPECT_EQ(rows[0].finding.workflow, WorkflowStatus::kSuppressed);
+  EXPECT_EQ(rows[0].triage, WorkflowStatus::kSuppressed);
+  ASSERT_TRUE(rows[0].finding.note);
+  EXPECT_EQ(rows[0].finding.note->text, "accepted");  // a person's note is not replaced by the policy's
+  EXPECT_EQ(rows[1].finding.workflow, WorkflowStatus::kNotified);
+  EXPECT_FALSE(rows[1].triage);
+  auto h = store_->History(rows[1].rowid);
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->size(), 3u);
+  EXPECT_EQ((*h)[1].actor, "bob");
+  EXPECT_EQ((*h)[2].action, "reopened");
+  // Gone from the next scan: the suppressed one stays SUPPRESSED (archived), the other resolves.
+  policy_ = nullptr;
+  c = Run({}, "zap", 0, "2026-01-04T00:00:00.000Z");
+  EXPECT_EQ(c.resolved, 2u);
+  rows = All();
+  EXPECT_EQ(rows[0].finding.workflow, WorkflowStatus::kSuppressed);
+  EXPECT_EQ(rows[0].finding.record_state, RecordState::kArchived);
+  EXPECT_EQ(rows[1].finding.workflow, WorkflowStatus::kResolved);
+  EXPECT_EQ(store_->History(rows[0].rowid)->back().action, "archived");
+  EXPECT_EQ(store_->History(rows[1].rowid)->back().action, "resolved");
+}
+
+TEST_F(StoreTest, TriageNeedsAnActorAndAnExistingFinding) {
+  Run({Make("a")});
+  auto rows = All();
+  EXPECT_FALSE(store_->Triage(rows[0].rowid, TriageChange{WorkflowStatus::kNotified, "", "", "2026-01-02T00:00:00Z"}).ok());
+  EXPECT_FALSE(store_->Triage(999, TriageChange{WorkflowStatus::kNotified, "", "x", "2026-01-02T00:00:00Z"}).ok());
+  EXPECT_EQ(All()[0].finding.workflow, WorkflowStatus::kNew);
+  EXPECT_FALSE(store_->Resolve("nope").ok());
+  auto by_id = store_->Resolve(rows[0].finding.id);
+  ASSERT_TRUE(by_id.ok());
+  EXPECT_EQ(*by_id, rows[0].rowid);
+}
