@@ -5,6 +5,7 @@ the validation itself can fail).
 
     report_validation_test.py PATH_TO_REPORT_FIXTURE
 """
+import difflib
 import json
 import os
 import re
@@ -58,6 +59,36 @@ value</property>
 """
 
 
+GOLDEN = os.path.join(HERE, "..", "golden", "reports")
+
+
+def compare_golden(d):
+    """Every file the fixture writes must equal tests/golden/reports/<name> (checked by hand when
+    written); FINDEX_UPDATE_GOLDEN=1 rewrites them."""
+    update = os.environ.get("FINDEX_UPDATE_GOLDEN") == "1"
+    os.makedirs(GOLDEN, exist_ok=True)
+    names = sorted(os.listdir(d))
+    for name in names:
+        with open(os.path.join(d, name), encoding="utf-8") as f:
+            got = f.read()
+        path = os.path.join(GOLDEN, name)
+        if update:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(got)
+            continue
+        if not os.path.exists(path):
+            failures.append(f"no golden file {path} (FINDEX_UPDATE_GOLDEN=1 writes it; check it by hand)")
+            continue
+        with open(path, encoding="utf-8") as f:
+            want = f.read()
+        if got != want:
+            diff = difflib.unified_diff(want.splitlines(), got.splitlines(), "golden/" + name, "got/" + name, lineterm="")
+            failures.append("differs from its golden file:\n" + "\n".join(list(diff)[:40]))
+    for name in sorted(os.listdir(GOLDEN)):
+        if name not in names:
+            failures.append(f"golden file {name} is no longer written by report_fixture")
+
+
 def main():
     fixture = sys.argv[1]
     with tempfile.TemporaryDirectory(prefix="findex-reports-") as d:
@@ -67,6 +98,7 @@ def main():
             return 1
         print(p.stdout.strip())
         j = lambda name: os.path.join(d, name)
+        compare_golden(d)
         expect_valid("--sarif", j("report.sarif"), "--junit", j("report.junit.xml"),
                      "--codeinsights", j("report.codeinsights.json"), "--verdict", j("report.json"))
         expect_valid("--sarif", j("export.sarif"), "--junit", j("export.junit.xml"),
