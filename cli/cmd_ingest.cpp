@@ -554,9 +554,18 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
       if (!same.ok()) {
         failure = same.error();
       } else if (*same) {
+        // Not read again; recorded as a repeat, so that it is this scope's latest ingest.
         res.status = "unchanged";
         job.cancel = true;
         job.cv.notify_all();
+        RunInfo info{res.file, res.format, std::string(job.format->scanner), job.scope, identity, job.bytes, now,
+                     IsEventFormat(*job.format), nullptr};
+        failure = (*store)->BeginRun(info);
+        if (failure.ok()) {
+          auto repeat = (*store)->CommitRepeat();
+          if (repeat.ok()) res.counts = *repeat;
+          else failure = repeat.error();
+        }
       } else {
         RunInfo info{res.file, res.format, std::string(job.format->scanner), job.scope, identity, job.bytes, now,
                      IsEventFormat(*job.format), PolicyHook(policy, now)};

@@ -184,21 +184,33 @@ bool Matcher::empty() const {
          !severity_at_least && !severity_at_most;
 }
 
+namespace {
+
+int DaysInMonth(int y, int m) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
+}
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
 std::optional<int64_t> ParseExpiry(std::string_view s) {
   std::string t = Trim(s);
-  int y = 0, m = 0, d = 0;
-  if (t.size() == 10 && t[4] == '-' && t[7] == '-' &&
-      std::all_of(t.begin(), t.end(), [](char c) { return (c >= '0' && c <= '9') || c == '-'; })) {
-    y = std::stoi(t.substr(0, 4));
-    m = std::stoi(t.substr(5, 2));
-    d = std::stoi(t.substr(8, 2));
-    if (m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
+  if (t.size() == 10 && t[4] == '-' && t[7] == '-') {
+    std::string_view v(t);
+    if (!AllDigits(v.substr(0, 4)) || !AllDigits(v.substr(5, 2)) || !AllDigits(v.substr(8, 2))) return std::nullopt;
+    const int y = std::stoi(t.substr(0, 4)), m = std::stoi(t.substr(5, 2)), d = std::stoi(t.substr(8, 2));
+    if (m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m)) return std::nullopt;
     // findex.yml: valid through the whole named day (UTC). (Trivy's dates end at the start of the
     // day; its reader passes "DATE T00:00:00Z".)
     return (DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)) + 1) * 86400000LL;
   }
   Rfc3339Time rt;
-  if (!ParseRfc3339(t, &rt)) return std::nullopt;
+  if (!ParseRfc3339(t, &rt) || rt.day > DaysInMonth(rt.year, rt.month)) return std::nullopt;
   return rt.epoch_seconds * 1000 + rt.nanos / 1000000;
 }
 
@@ -233,8 +245,11 @@ PolicyDecision Evaluate(const Policy& policy, const Finding& f, int64_t now_ms) 
       d.severity = *r.severity;
       label = *r.severity;
     }
-    if (r.workflow) d.workflow = *r.workflow;
-    if (r.note) d.note = Note{*r.note, "findex-policy", ""};
+    // A rule may suppress, but never lifts a suppression (the policy's or the report's), and
+    // never replaces the reason an accepted risk was recorded with.
+    const bool suppressed = f.workflow == WorkflowStatus::kSuppressed || d.workflow == WorkflowStatus::kSuppressed;
+    if (r.workflow && (!suppressed || *r.workflow == WorkflowStatus::kSuppressed)) d.workflow = *r.workflow;
+    if (r.note && !suppressed) d.note = Note{*r.note, "findex-policy", ""};
     for (const auto& [k, v] : r.user_defined_fields) d.user_defined_fields[k] = v;
     d.applied.push_back("rule:" + r.name);
     if (r.terminal) break;
@@ -301,6 +316,10 @@ class Loader {
     } catch (const YAML::Exception& e) {
       Diagnostic d{Diagnostic::Level::kError, {file_, e.mark.line + 1, e.mark.column + 1}, "P001", "YAML: " + e.msg};
       diags_->push_back(std::move(d));
+      ++errors_;
+    } catch (const std::exception& e) {
+      // Nothing below should throw; if it does, it is a bad policy, never a crash.
+      diags_->push_back(Diagnostic{Diagnostic::Level::kError, {file_, 0, 0}, "P001", std::string("cannot read: ") + e.what()});
       ++errors_;
     }
   }
@@ -585,6 +604,17 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 }
 
 Status LoadPolicyFileDepth(const std::string& path, Policy* policy, std::vector<Diagnostic>* diags, int depth) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    diags->push_back(Diagnostic{Diagnostic::Level::kError, {path, 0, 0}, "P011", "is a directory, not a policy file"});
+    return MakeError(ErrorCode::kInvalidArgument, "policy " + path + " is a directory");
+  }
+  // A file included twice (a diamond, or itself) is read once.
+  const std::string canon = std::filesystem::weakly_canonical(path, ec).string();
+  for (const auto& done : policy->files) {
+    std::error_code ec2;
+    if (std::filesystem::weakly_canonical(done, ec2).string() == canon) return Status::Ok();
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diags->push_back(Diagnostic{Diagnostic::Level::kError, {path, 0, 0}, "P011", "cannot read policy file"});
@@ -596,11 +626,18 @@ Status LoadPolicyFileDepth(const std::string& path, Policy* policy, std::vector<
   policy->files.push_back(path);
   // The reader follows the file name, with or without the leading dot (copies are often renamed).
   const std::string name = std::filesystem::path(path).filename().string();
+  auto guarded = [&](Status (*reader)(const std::string&, const std::string&, Policy*, std::vector<Diagnostic>*)) {
+    try {
+      return reader(text, path, policy, diags);
+    } catch (const std::exception& e) {
+      diags->push_back(Diagnostic{Diagnostic::Level::kError, {path, 0, 0}, "I104", std::string("cannot read: ") + e.what()});
+      return Status(MakeError(ErrorCode::kInvalidArgument, "invalid policy " + path));
+    }
+  };
   if (name.find("trivyignore") != std::string::npos) {
-    if (EndsWith(name, ".yaml") || EndsWith(name, ".yml")) return LoadTrivyIgnoreYaml(text, path, policy, diags);
-    return LoadTrivyIgnore(text, path, policy, diags);
+    return guarded(EndsWith(name, ".yaml") || EndsWith(name, ".yml") ? &LoadTrivyIgnoreYaml : &LoadTrivyIgnore);
   }
-  if (name.find("codeguru-ignore") != std::string::npos) return LoadCodeGuruIgnore(text, path, policy, diags);
+  if (name.find("codeguru-ignore") != std::string::npos) return guarded(&LoadCodeGuruIgnore);
   Loader loader(path, policy, diags);
   loader.Load(text);
   bool failed = loader.failed();
@@ -635,7 +672,8 @@ Status LoadPolicyFile(const std::string& path, Policy* policy, std::vector<Diagn
 
 std::vector<std::string> DiscoverPolicyFiles(const std::string& dir) {
   std::vector<std::string> out;
-  for (const char* name : {"findex.yml", "findex.yaml", ".codeguru-ignore.yml", ".trivyignore", ".trivyignore.yaml"}) {
+  for (const char* name : {"findex.yml", "findex.yaml", ".codeguru-ignore.yml", ".codeguru-ignore.yaml", ".trivyignore",
+                           ".trivyignore.yaml", ".trivyignore.yml"}) {
     std::filesystem::path p = std::filesystem::path(dir) / name;
     std::error_code ec;
     if (std::filesystem::is_regular_file(p, ec)) out.push_back(p.string());

@@ -125,6 +125,11 @@ CREATE TABLE history(
 );
 CREATE INDEX history_finding ON history(finding_id, id);
 
+-- A report byte-identical to the latest run of its (scope, scanner), under the same policy, is
+-- not read again; its run row names the run it repeats, so that it counts as the latest ingest
+-- (gates' "new") without being the run that later resolutions compare against.
+ALTER TABLE runs ADD COLUMN same_as INTEGER;
+
 DROP VIEW v_findings;
 CREATE VIEW v_findings AS
 SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator_id AS rule,
@@ -147,29 +152,52 @@ FROM findings f;
 
 }  // namespace
 
-Status MigrateSchema(sqlite3* db) {
+namespace {
+
+Result<int> UserVersion(sqlite3* db) {
   sqlite3_stmt* st = nullptr;
   int version = 0;
-  if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-    version = sqlite3_column_int(st, 0);
+  if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr) != SQLITE_OK) {
+    return MakeError(ErrorCode::kStore, std::string("cannot read schema version: ") + sqlite3_errmsg(db));
   }
+  if (sqlite3_step(st) == SQLITE_ROW) version = sqlite3_column_int(st, 0);
   sqlite3_finalize(st);
+  return version;
+}
+
+}  // namespace
+
+Status MigrateSchema(sqlite3* db) {
   const int target = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
-  if (version > target) {
-    return MakeError(ErrorCode::kStore, "the store has schema version " + std::to_string(version) +
-                                            ", newer than this findex (" + std::to_string(target) + ")");
-  }
-  for (int v = version; v < target; ++v) {
-    std::string sql = "BEGIN IMMEDIATE;\n" + std::string(kMigrations[v]) + "\nPRAGMA user_version=" + std::to_string(v + 1) + ";\nCOMMIT;";
+  for (;;) {
+    auto before = UserVersion(db);
+    if (!before.ok()) return before.error();
+    if (*before > target) {
+      return MakeError(ErrorCode::kStore, "the store has schema version " + std::to_string(*before) +
+                                              ", newer than this findex (" + std::to_string(target) + ")");
+    }
+    if (*before == target) return Status::Ok();
+    // Read the version again inside the write lock: another findex may have migrated meanwhile.
     char* err = nullptr;
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errmsg(db);
+      sqlite3_free(err);
+      return MakeError(ErrorCode::kStore, "cannot migrate the store schema: " + msg);
+    }
+    auto v = UserVersion(db);
+    if (!v.ok() || *v >= target) {
+      sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+      if (!v.ok()) return v.error();
+      continue;
+    }
+    std::string sql = std::string(kMigrations[*v]) + "\nPRAGMA user_version=" + std::to_string(*v + 1) + ";\nCOMMIT;";
     if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
       std::string msg = err ? err : "unknown error";
       sqlite3_free(err);
       sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-      return MakeError(ErrorCode::kStore, "schema migration to version " + std::to_string(v + 1) + " failed: " + msg);
+      return MakeError(ErrorCode::kStore, "schema migration to version " + std::to_string(*v + 1) + " failed: " + msg);
     }
   }
-  return Status::Ok();
 }
 
 }  // namespace findex

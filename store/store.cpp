@@ -194,7 +194,7 @@ Status Store::PrepareIngestStatements() {
 Result<bool> Store::IsLatestContent(const std::string& scope, const std::string& scanner, uint64_t content_hash) {
   sqlite3_stmt* st = nullptr;
   FINDEX_RETURN_IF_ERROR(Prepare(
-      "SELECT content_hash FROM runs WHERE scope=?1 AND scanner=?2 ORDER BY id DESC LIMIT 1", &st));
+      "SELECT content_hash FROM runs WHERE scope=?1 AND scanner=?2 AND same_as IS NULL ORDER BY id DESC LIMIT 1", &st));
   BindText(st, 1, scope);
   BindText(st, 2, scanner);
   bool same = false;
@@ -216,7 +216,7 @@ Status Store::BeginRun(const RunInfo& info) {
   expired_seen_.clear();
   prev_run_ = 0;
   sqlite3_stmt* st = nullptr;
-  Status status = Prepare("SELECT max(id) FROM runs WHERE scope=?1 AND scanner=?2", &st);
+  Status status = Prepare("SELECT max(id) FROM runs WHERE scope=?1 AND scanner=?2 AND same_as IS NULL", &st);
   if (status.ok()) {
     BindText(st, 1, info.scope);
     BindText(st, 2, info.scanner);
@@ -551,14 +551,15 @@ Result<RunCounts> Store::CommitRun() {
   if (prev_run_ > 0 && !run_.events) {
     // Resolve what this scanner reported last time and not now, unless the latest run of
     // another scanner in the scope still reports it. Suppressions (report, policy or person)
-    // stay; a person's NOTIFIED or RESOLVED gives way to the scan's RESOLVED.
+    // stay. A person's RESOLVED is realized; their NEW or NOTIFIED is kept for when the finding
+    // returns (it may have overridden a policy suppression), the workflow shows RESOLVED meanwhile.
     const char* kGone =
         " WHERE id IN (SELECT finding_id FROM observations WHERE run_id=?2)"
         "   AND record_state='ACTIVE' AND last_seen_run != ?3"
         "   AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.finding_id = findings.id AND o.run_id IN"
-        "       (SELECT max(id) FROM runs WHERE scope=?4 AND scanner != ?5 GROUP BY scanner))";
+        "       (SELECT max(id) FROM runs WHERE scope=?4 AND scanner != ?5 AND same_as IS NULL GROUP BY scanner))";
     const char* kResolvedWorkflow =
-        "CASE WHEN triage='SUPPRESSED' OR policy_workflow='SUPPRESSED' OR lifecycle='SUPPRESSED'"
+        "CASE WHEN triage='SUPPRESSED' OR (triage IS NULL AND (policy_workflow='SUPPRESSED' OR lifecycle='SUPPRESSED'))"
         " THEN 'SUPPRESSED' ELSE 'RESOLVED' END";
     // A suppressed finding keeps its status; its history still says that it went away.
     const std::string resolved = kResolvedWorkflow;
@@ -581,7 +582,7 @@ Result<RunCounts> Store::CommitRun() {
     }
     sql = std::string("UPDATE findings SET workflow = ") + kResolvedWorkflow +
           ", lifecycle = CASE WHEN lifecycle='SUPPRESSED' THEN lifecycle ELSE 'RESOLVED' END,"
-          " triage = CASE WHEN triage='SUPPRESSED' THEN triage ELSE NULL END,"
+          " triage = CASE WHEN triage='RESOLVED' THEN NULL ELSE triage END,"
           " record_state='ARCHIVED', updated_at=?1" + kGone;
     if (status.ok()) status = Prepare(sql.c_str(), &st);
     if (status.ok()) {
@@ -612,6 +613,47 @@ Result<RunCounts> Store::CommitRun() {
       if (sqlite3_step(st) != SQLITE_DONE) status = SqlError("cannot update run");
       sqlite3_finalize(st);
     }
+  }
+  if (status.ok()) status = Exec("COMMIT");
+  if (!status.ok()) {
+    AbortRun();
+    return status.error();
+  }
+  in_run_ = false;
+  return counts_;
+}
+
+Result<RunCounts> Store::CommitRepeat() {
+  if (!in_run_) return MakeError(ErrorCode::kInternal, "no run to commit");
+  // The findings the repeated run observed are reported again: a person's RESOLVED among them
+  // is reopened, as a full ingest would.
+  const std::string observed = " FROM findings WHERE triage='RESOLVED' AND id IN"
+                               " (SELECT finding_id FROM observations WHERE run_id=?2)";
+  const std::string sqls[] = {
+      "INSERT INTO history(finding_id, at, actor, action, field, old, new, note)"
+      " SELECT id, ?1, 'ingest run ' || ?3, 'reopened', 'workflow', workflow, coalesce(policy_workflow, lifecycle),"
+      " 'reported again by ' || ?4" + observed,
+      "UPDATE findings SET triage=NULL, workflow=coalesce(policy_workflow, lifecycle), updated_at=?1"
+      " WHERE triage='RESOLVED' AND id IN (SELECT finding_id FROM observations WHERE run_id=?2)",
+      "UPDATE runs SET same_as=?2, reopened=?5 WHERE id=?3",
+  };
+  Status status = Status::Ok();
+  for (const auto& sql : sqls) {
+    sqlite3_stmt* st = nullptr;
+    status = Prepare(sql.c_str(), &st);
+    if (!status.ok()) break;
+    BindText(st, 1, run_.now);
+    sqlite3_bind_int64(st, 2, prev_run_);
+    sqlite3_bind_int64(st, 3, counts_.run_id);
+    BindText(st, 4, run_.file);
+    sqlite3_bind_int64(st, 5, static_cast<int64_t>(counts_.reopened));
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+      status = SqlError("cannot record a repeated run");
+      break;
+    }
+    if (sql.rfind("UPDATE findings", 0) == 0) counts_.reopened = static_cast<uint64_t>(sqlite3_changes(db_));
   }
   if (status.ok()) status = Exec("COMMIT");
   if (!status.ok()) {
@@ -760,7 +802,8 @@ Result<GateRows> Store::Gate(const GateQuery& q) {
   if (!q.scope.empty()) cond += " AND scope = ?1";
   if (q.new_only) {
     cond += q.scope.empty()
-                ? " AND first_seen_run IN (SELECT r.id FROM runs r WHERE r.batch = (SELECT max(batch) FROM runs))"
+                ? " AND first_seen_run IN (SELECT r.id FROM runs r WHERE r.batch ="
+                  " (SELECT max(batch) FROM runs r2 WHERE r2.scope = r.scope))"
                 : " AND first_seen_run IN (SELECT r.id FROM runs r WHERE r.scope = ?1 AND r.batch ="
                   " (SELECT max(batch) FROM runs WHERE scope = ?1))";
   }
@@ -796,7 +839,8 @@ Result<GateRows> Store::Gate(const GateQuery& q) {
 Result<std::vector<int64_t>> Store::LatestBatchRuns(const std::string& scope) {
   sqlite3_stmt* st = nullptr;
   FINDEX_RETURN_IF_ERROR(Prepare(
-      scope.empty() ? "SELECT id FROM runs WHERE batch = (SELECT max(batch) FROM runs)"
+      // Each scope's latest ingest, as query --new and the gate's listing read "new".
+      scope.empty() ? "SELECT id FROM runs r WHERE batch = (SELECT max(batch) FROM runs r2 WHERE r2.scope = r.scope)"
                     : "SELECT id FROM runs WHERE scope=?1 AND batch = (SELECT max(batch) FROM runs WHERE scope=?1)",
       &st));
   if (!scope.empty()) BindText(st, 1, scope);

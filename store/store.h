@@ -110,6 +110,10 @@ class Store {
   Status Put(Finding&& f);  // Finalize()d finding; deduplicated by (scope, fingerprint)
   Status PutReject(const StoredReject& r);
   Result<RunCounts> CommitRun();  // resolution + run row + COMMIT
+  // Instead of Put/CommitRun, for a report byte-identical to the latest run of its (scope,
+  // scanner) under the same policy: records the run as a repeat of that one (it is the latest
+  // ingest for gates' "new", findings stay as they are) and reopens a person's RESOLVED.
+  Result<RunCounts> CommitRepeat();
   void AbortRun();                // ROLLBACK: the store is as before BeginRun
   bool in_run() const { return in_run_; }
 

@@ -321,7 +321,7 @@ bogus: 1
         # Same bytes, same policy: skipped as identical.
         s = self.ingest_ok("--scope", "b", SCAN1)
         self.assertEqual(s["status"], "unchanged")
-        self.assertEqual(self.rows("SELECT count(*) AS n FROM runs")[0]["n"], 1)
+        self.assertEqual(self.rows("SELECT count(*) AS n FROM runs WHERE same_as IS NULL")[0]["n"], 1)
         # Same bytes, the suppression removed: applied again.
         self.write("findex.yml", "version: 1\n")
         s = self.ingest_ok("--scope", "b", SCAN1, now="2026-02-04T00:00:00Z")
@@ -778,14 +778,16 @@ gates:
         self.assertEqual(self.run_findex("triage", pii, "--status", "SUPPRESSED", "--note", "test data", "--by", "alice").returncode, 0)
         self.assertEqual(self.run_findex("triage", sqli, "--status", "RESOLVED", "--note", "fixed in 1.2", "--by", "bob",
                                          now="2026-02-03T05:00:00Z").returncode, 0)
-        # The same bytes again: skipped as identical, decisions kept.
-        s = self.ingest_ok("--no-policy", "--scope", "b", SCAN1)
-        self.assertEqual(s["status"], "unchanged")
+        # The same bytes again: not read again, decisions kept, but the scan still reports SQLi,
+        # so a person's RESOLVED is reopened (as a full ingest would).
+        s = self.ingest_ok("--no-policy", "--scope", "b", SCAN1, now="2026-02-03T06:00:00Z")
+        self.assertEqual((s["status"], s["reopened"]), ("unchanged", 1))
         self.assertEqual(self.finding("zap/40012")["workflow"], "SUPPRESSED")
-        # scan2 still reports XSS (stays SUPPRESSED) and SQLi (a person's RESOLVED is reopened);
-        # PII is absent: archived, but it stays SUPPRESSED.
+        self.assertEqual(self.finding("zap/40018")["workflow"], "NEW")
+        # scan2 still reports XSS (stays SUPPRESSED) and SQLi; PII is absent: archived, but it
+        # stays SUPPRESSED.
         s = self.ingest_ok("--no-policy", "--scope", "b", SCAN2, now="2026-02-04T00:00:00Z")
-        self.assertEqual((s["new"], s["reopened"], s["resolved"]), (4, 1, 1))
+        self.assertEqual((s["new"], s["reopened"], s["resolved"]), (4, 0, 1))
         x = self.finding("zap/40012")
         self.assertEqual((x["workflow"], x["triage"], x["state"], x["note"]), ("SUPPRESSED", "SUPPRESSED", "ACTIVE", "WAF"))
         q = self.finding("zap/40018")
@@ -802,8 +804,8 @@ gates:
         self.assertEqual((h[1]["actor"], h[1]["old"], h[1]["new"], h[1]["note"], h[1]["at"]),
                          ("bob", "NEW", "RESOLVED", "fixed in 1.2", "2026-02-03T05:00:00Z"))
         self.assertEqual((h[2]["actor"], h[2]["old"], h[2]["new"], h[2]["at"]),
-                         ("ingest run 2", "RESOLVED", "NEW", "2026-02-04T00:00:00Z"))
-        self.assertIn("reported again by " + SCAN2, h[2]["note"])
+                         ("ingest run 2", "RESOLVED", "NEW", "2026-02-03T06:00:00Z"))
+        self.assertIn("reported again by " + SCAN1, h[2]["note"])
         # A person's NOTIFIED survives a later scan too.
         self.assertEqual(self.run_findex("triage", sqli, "--status", "NOTIFIED", "--by", "bob").returncode, 0)
         self.ingest_ok("--no-policy", "--scope", "b", SCAN1, now="2026-02-05T00:00:00Z")

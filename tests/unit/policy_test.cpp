@@ -71,6 +71,11 @@ TEST(Expiry, DateIsValidThroughTheDay) {
   EXPECT_EQ(*end, kNow);  // 2026-11-21 is over at 2026-11-22T00:00Z
   EXPECT_EQ(*ParseExpiry("2026-11-22T00:00:00Z"), kNow);
   EXPECT_FALSE(ParseExpiry("2026-13-01"));
+  EXPECT_FALSE(ParseExpiry("2026-02-29"));  // not a leap year
+  EXPECT_TRUE(ParseExpiry("2028-02-29"));
+  EXPECT_FALSE(ParseExpiry("--26-01-01"));  // once a crash (std::stoi)
+  EXPECT_FALSE(ParseExpiry("2026-1--01"));
+  EXPECT_FALSE(ParseExpiry("2026-04-31T00:00:00Z"));
   EXPECT_FALSE(ParseExpiry("next week"));
 }
 
@@ -135,14 +140,41 @@ automation_rules:
   PolicyDecision dec = Evaluate(p, SastFinding(), kNow);
   ASSERT_TRUE(dec.severity);
   EXPECT_EQ(*dec.severity, SeverityLabel::kLow);  // first matching override wins
-  // The suppression saw the overridden label; the automation rule ran after it.
-  EXPECT_EQ(dec.workflow, WorkflowStatus::kNotified);
+  // The suppression saw the overridden label; the automation rule ran after it but cannot lift
+  // the suppression (its fields still apply).
+  EXPECT_EQ(dec.workflow, WorkflowStatus::kSuppressed);
   EXPECT_EQ(dec.user_defined_fields.at("team"), "web");
   ASSERT_TRUE(dec.note);
   EXPECT_NE(dec.note->text.find("accepted in review"), std::string::npos);
   EXPECT_EQ(dec.note->text, "Suppressed by policy 'low-semgrep': accepted in review (owner alice)");
   EXPECT_EQ(dec.note->updated_by, "findex-policy");
   EXPECT_EQ(dec.applied, (std::vector<std::string>{"override:tests-are-low", "suppress:low-semgrep", "rule:tag-team"}));
+}
+
+TEST(Evaluate, RulesSuppressButNeverLiftASuppression) {
+  std::vector<Diagnostic> d;
+  Policy p = Load(R"(
+automation_rules:
+  - name: notify-all
+    match: {scanner: semgrep}
+    actions: {workflow: NOTIFIED, note: routed}
+  - name: suppress-tests
+    match: {path: "src/**"}
+    actions: {workflow: SUPPRESSED, note: test code}
+)",
+                  &d);
+  PolicyDecision a = Evaluate(p, SastFinding(), kNow);
+  EXPECT_EQ(a.workflow, WorkflowStatus::kSuppressed);  // a later rule may suppress
+  ASSERT_TRUE(a.note);
+  EXPECT_EQ(a.note->text, "test code");
+  // A finding the report itself suppressed stays suppressed, and keeps no rule's note.
+  Finding f = SastFinding();
+  f.workflow = WorkflowStatus::kSuppressed;
+  f.location.file_path = "lib/x.py";
+  PolicyDecision b = Evaluate(p, f, kNow);
+  EXPECT_FALSE(b.workflow);
+  EXPECT_FALSE(b.note);
+  EXPECT_EQ(b.applied, std::vector<std::string>{"rule:notify-all"});
 }
 
 TEST(Evaluate, ExpiredSuppressionStopsApplyingAndIsReported) {
