@@ -121,7 +121,11 @@ int RunExport(const ExportFlags& e, const Globals& g) {
   Status st, batch_st;
   size_t n = 0;
   if (e.format == "sarif" || e.format == "junit" || e.format == "markdown" || e.format == "codeinsights") {
-    // The report writers take every finding at once (rules, counts, ordering).
+    // The report writers take every finding at once (rules, counts, ordering). They show what is
+    // open: fixed (ARCHIVED) findings are left out unless --state asks for them, or GitHub
+    // would reopen alerts for fixed code.
+    FindingFilter report_filter = *filter;
+    if (e.filter.states.empty()) report_filter.states = {"ACTIVE"};
     GateReport report;
     report.tool_version = "0.1.0";
     report.generated_at = Now();
@@ -133,7 +137,7 @@ int RunExport(const ExportFlags& e, const Globals& g) {
       return kExitError;
     }
     const std::set<int64_t> latest_runs(latest->begin(), latest->end());
-    st = (*store)->ForEach(*filter, [&](FindingRow&& row) {
+    st = (*store)->ForEach(report_filter, [&](FindingRow&& row) {
       ReportItem it;
       it.is_new = latest_runs.count(row.first_seen_run) > 0;
       it.status = row.finding.workflow == WorkflowStatus::kSuppressed ? ItemStatus::kSuppressed : ItemStatus::kOpen;

@@ -1,11 +1,13 @@
 // findex triage / note / history: decisions by people, kept with who and when, surviving re-scans.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "normalize/json_writer.h"
+#include "normalize/text.h"
 #include "store/store.h"
 
 namespace findex::cli {
@@ -41,6 +43,10 @@ int RunTriage(const TriageFlags& fl, const Globals& g, bool note_only) {
     }
   }
   change.note = fl.note;
+  if (note_only && Trim(fl.note).empty()) {
+    spdlog::error("the note is empty");
+    return kExitError;
+  }
   change.by = Actor(fl.by);
   if (change.by.empty()) {
     spdlog::error("who is this? give --by NAME (or set $FINDEX_USER)");
@@ -62,11 +68,12 @@ int RunTriage(const TriageFlags& fl, const Globals& g, bool note_only) {
     }
     rows.push_back(*r);
   }
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (Status s = (*store)->Triage(rows[i], change); !s.ok()) {
-      spdlog::error("{}: {}", fl.ids[i], s.error().ToString());
-      return kExitError;
-    }
+  // The same finding named twice (by Id and by fingerprint) changes once.
+  std::sort(rows.begin(), rows.end());
+  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+  if (Status s = (*store)->Triage(rows, change); !s.ok()) {
+    spdlog::error("{}", s.error().ToString());
+    return kExitError;
   }
   if (!g.quiet) {
     std::fprintf(stderr, "%s %zu finding%s\n", note_only ? "noted" : ("set " + fl.status + " on").c_str(), rows.size(),

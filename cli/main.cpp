@@ -3,6 +3,10 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "normalize/timestamp.h"
+
+#include <cstdio>
+#include <cstdlib>
 
 int main(int argc, char** argv) {
   using namespace findex::cli;
@@ -17,6 +21,14 @@ int main(int argc, char** argv) {
   app.add_flag("-v,--verbose", g.verbose, "Debug logging on stderr");
   app.add_flag("-q,--quiet", g.quiet, "Only errors on stderr; no text summary");
   int exit_code = kExitOk;
+  // A clock that cannot be read would silently disable every expiry.
+  if (const char* now = std::getenv("FINDEX_NOW"); now && *now) {
+    findex::Rfc3339Time t;
+    if (!findex::ParseRfc3339(now, &t)) {
+      std::fprintf(stderr, "findex: error: FINDEX_NOW='%s' is not an RFC 3339 time (e.g. 2026-11-22T10:00:00Z)\n", now);
+      return kExitError;
+    }
+  }
   AddIngest(app, g, &exit_code);
   AddQuery(app, g, &exit_code);
   AddExport(app, g, &exit_code);

@@ -123,6 +123,19 @@ std::string RuleId(const Finding& f) {
   return scanner + "/" + f.generator_id;
 }
 
+// SARIF rules: one per vulnerability id for SCA findings (a scanner's single "vulnerability"
+// rule would carry every CVE's CWE tags, past GitHub's 20 per rule, and GitHub takes a
+// result's severity from its rule), else the scanner's rule.
+std::string SarifRuleId(const Finding& f) {
+  if (!f.vulnerabilities.empty() && !f.vulnerabilities.front().id.empty()) {
+    return (f.scanner.empty() ? std::string("unknown") : f.scanner) + "/" + f.vulnerabilities.front().id;
+  }
+  return RuleId(f);
+}
+
+// GitHub code scanning rejects a rule with more than 20 tags.
+constexpr size_t kMaxSarifTags = 20;
+
 // "[HIGH] SQL Injection (src/app.py:12)"
 std::string CaseName(const Finding& f) {
   std::string loc = LocationText(f);
@@ -562,7 +575,7 @@ std::string WriteSarifReport(const GateReport& r, size_t max_results, uint64_t* 
   std::vector<size_t> result_rule;
   for (size_t i : order) {
     const Finding& f = r.items[i].finding;
-    std::string id = RuleId(f);
+    std::string id = SarifRuleId(f);
     auto [pos, inserted] = rule_index.emplace(id, rules.size());
     if (inserted) {
       SarifRule rule;
@@ -596,7 +609,9 @@ std::string WriteSarifReport(const GateReport& r, size_t max_results, uint64_t* 
     const Finding& f = *rule.first;
     w.BeginObject();
     w.Field("id", rule.id);
-    std::string short_desc = rule.same_title ? TitleOf(f) : fmt::format("{} rule {}", f.scanner, f.generator_id);
+    std::string short_desc = rule.same_title                ? TitleOf(f)
+                             : !f.vulnerabilities.empty()   ? fmt::format("{} {}", f.scanner, f.vulnerabilities.front().id)
+                                                            : fmt::format("{} rule {}", f.scanner, f.generator_id);
     w.Key("shortDescription").BeginObject().Field("text", short_desc).EndObject();
     std::string desc = rule.same_description ? Excerpt(f.description, 1000) : "";
     if (!desc.empty()) w.Key("fullDescription").BeginObject().Field("text", desc).EndObject();
@@ -611,7 +626,11 @@ std::string WriteSarifReport(const GateReport& r, size_t max_results, uint64_t* 
     w.Key("properties").BeginObject();
     w.Field("security-severity", SecuritySeverity(rule.worst));
     w.Key("tags").BeginArray().String("security");
-    for (const auto& t : rule.cwes) w.String(t);
+    size_t tags = 1;
+    for (const auto& t : rule.cwes) {
+      if (tags++ == kMaxSarifTags) break;
+      w.String(t);
+    }
     w.EndArray();
     w.Field("scanner", f.scanner);
     w.EndObject();

@@ -63,7 +63,8 @@ Result<SqlWhere> CompileFilter(const FindingFilter& f) {
     w.params.push_back(f.package);
   }
   if (!f.id.empty()) {
-    c += " AND (asff_id = ? OR lower(hex(fingerprint)) LIKE lower(?) || '%')";
+    // A prefix compare, not LIKE: '_' and '%' in the value are not wildcards.
+    c += " AND (asff_id = ? OR instr(lower(hex(fingerprint)), lower(?)) = 1)";
     w.params.push_back(f.id);
     w.params.push_back(f.id);
   }

@@ -146,7 +146,13 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool read_on
       sqlite3_close(s->db_);
       s->db_ = nullptr;
       auto rw = Open(path, false);
-      if (!rw.ok()) return rw.error();
+      if (!rw.ok()) {
+        return MakeError(ErrorCode::kStore,
+                         "the store has schema version " + std::to_string(version) + " and this findex needs " +
+                             std::to_string(kSchemaVersion) + "; it could not be upgraded (" + rw.error().message +
+                             "): run findex once with write access to it (e.g. findex ingest)",
+                         path);
+      }
       rw->reset();
       return Open(path, true);
     }
@@ -897,54 +903,55 @@ Result<int64_t> Store::Resolve(const std::string& id) {
   return ids[0];
 }
 
-Status Store::Triage(int64_t rowid, const TriageChange& change) {
+Status Store::Triage(const std::vector<int64_t>& rowids, const TriageChange& change) {
   if (read_only_) return MakeError(ErrorCode::kStore, "store opened read-only");
   if (change.by.empty()) return MakeError(ErrorCode::kInvalidArgument, "who made the change is required (--by)");
+  if (!change.status && change.note.empty()) return MakeError(ErrorCode::kInvalidArgument, "nothing to change: empty note");
+  // All the findings change, or none.
   FINDEX_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   history_now_ = change.now;
-  auto fail = [&](Status s) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    return s;
-  };
+  for (int64_t rowid : rowids) {
+    if (Status s = TriageOne(rowid, change); !s.ok()) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      return s;
+    }
+  }
+  return Exec("COMMIT");
+}
+
+Status Store::TriageOne(int64_t rowid, const TriageChange& change) {
   sqlite3_stmt* st = nullptr;
-  Status s = Prepare("SELECT workflow, note FROM findings WHERE id=?1", &st);
-  if (!s.ok()) return fail(s);
+  FINDEX_RETURN_IF_ERROR(Prepare("SELECT workflow, note FROM findings WHERE id=?1", &st));
   sqlite3_bind_int64(st, 1, rowid);
   if (sqlite3_step(st) != SQLITE_ROW) {
     sqlite3_finalize(st);
-    return fail(MakeError(ErrorCode::kNotFound, "no finding " + std::to_string(rowid)));
+    return MakeError(ErrorCode::kNotFound, "no finding " + std::to_string(rowid));
   }
   std::string old_workflow = ColText(st, 0), old_note = ColText(st, 1);
   sqlite3_finalize(st);
   if (change.status) {
     const std::string w(ToString(*change.status));
-    s = Prepare("UPDATE findings SET triage=?1, workflow=?1, updated_at=?2 WHERE id=?3", &st);
-    if (!s.ok()) return fail(s);
+    FINDEX_RETURN_IF_ERROR(Prepare("UPDATE findings SET triage=?1, workflow=?1, updated_at=?2 WHERE id=?3", &st));
     BindText(st, 1, w);
     BindText(st, 2, change.now);
     sqlite3_bind_int64(st, 3, rowid);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return fail(SqlError("cannot triage finding"));
-    s = AddHistory(rowid, change.by, "triage", "workflow", old_workflow, w, change.note);
-    if (!s.ok()) return fail(s);
+    if (rc != SQLITE_DONE) return SqlError("cannot triage finding");
+    FINDEX_RETURN_IF_ERROR(AddHistory(rowid, change.by, "triage", "workflow", old_workflow, w, change.note));
   }
   if (!change.note.empty()) {
-    s = Prepare("UPDATE findings SET note=?1, note_by=?2, note_at=?3, updated_at=?3 WHERE id=?4", &st);
-    if (!s.ok()) return fail(s);
+    FINDEX_RETURN_IF_ERROR(Prepare("UPDATE findings SET note=?1, note_by=?2, note_at=?3, updated_at=?3 WHERE id=?4", &st));
     BindText(st, 1, change.note);
     BindText(st, 2, change.by);
     BindText(st, 3, change.now);
     sqlite3_bind_int64(st, 4, rowid);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return fail(SqlError("cannot record note"));
-    if (!change.status) {
-      s = AddHistory(rowid, change.by, "note", "note", old_note, change.note, "");
-      if (!s.ok()) return fail(s);
-    }
+    if (rc != SQLITE_DONE) return SqlError("cannot record note");
+    if (!change.status) FINDEX_RETURN_IF_ERROR(AddHistory(rowid, change.by, "note", "note", old_note, change.note, ""));
   }
-  return Exec("COMMIT");
+  return Status::Ok();
 }
 
 Result<std::vector<HistoryEntry>> Store::History(int64_t rowid) {

@@ -133,7 +133,8 @@ class Store {
   // --- triage ---
   // Finds findings by ASFF Id, fingerprint prefix (8+ hex) or row id; error when none or ambiguous.
   Result<int64_t> Resolve(const std::string& id);
-  Status Triage(int64_t rowid, const TriageChange& change);
+  // One transaction for all the findings: a failure changes none.
+  Status Triage(const std::vector<int64_t>& rowids, const TriageChange& change);
   Result<std::vector<HistoryEntry>> History(int64_t rowid);
 
   sqlite3* db() { return db_; }
@@ -163,6 +164,7 @@ class Store {
   sqlite3_stmt* st_history_ = nullptr;
   std::set<std::string> expired_seen_;
   std::string history_now_;  // time of a triage change (outside runs)
+  Status TriageOne(int64_t rowid, const TriageChange& change);
   Status AddHistory(int64_t rowid, const std::string& actor, const char* action, const char* field,
                     std::string_view old_value, std::string_view new_value, std::string_view note);
 };

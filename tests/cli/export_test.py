@@ -140,6 +140,25 @@ class Export(unittest.TestCase):
         total = [l for l in md.splitlines() if l.startswith("| **Total** |")][0].split("|")
         self.assertEqual(int(total[2]), n)
 
+    def test_report_exports_leave_fixed_findings_out(self):
+        # bodgeit scan1 -> scan2 in one scope: one alert (10062) is gone, ARCHIVED. SARIF must not
+        # present it as open (GitHub would reopen the alert); --state ARCHIVED asks for it.
+        db = os.path.join(self.tmp, "fixed.db")
+        zap = os.path.join(SAMPLES, "zap-xml")
+        for scan in ["dd_zap_2.10.0_bodgeit_scan1.xml", "dd_zap_2.10.0_bodgeit_scan2.xml"]:
+            r = subprocess.run([FINDEX, "--db", db, "ingest", "--scope", "b", os.path.join(zap, scan)],
+                               capture_output=True, env=self.env, cwd=self.tmp)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        def sarif(*extra):
+            r = subprocess.run([FINDEX, "--db", db, "export", "--format", "sarif", *extra], capture_output=True,
+                               env=self.env, cwd=self.tmp)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return [x["ruleId"] for x in json.loads(r.stdout)["runs"][0]["results"]]
+        active = sarif()
+        self.assertEqual(len(active), 18)  # scan2's 18 alerts
+        self.assertNotIn("zap/10062", active)
+        self.assertEqual(sarif("--state", "ARCHIVED"), ["zap/10062"])
+
     def test_sarif_export_truncates_with_a_warning(self):
         out = os.path.join(self.tmp, "small.sarif")
         r = self.run_findex("export", "--format", "sarif", "--sarif-max-results", "5", "-o", out)

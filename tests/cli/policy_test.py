@@ -205,6 +205,31 @@ gates:
         self.assertEqual(r.returncode, 2)
         self.assertIn("missing.yml: error P011: cannot read policy file", self.err(r))
 
+    def test_bad_dates_clock_and_notes_are_clear_errors(self):
+        # Once a crash (exit 134): a date std::stoi could not read.
+        for bad in ['"--26-01-01"', '"2026-1--01"', "2026-02-30"]:
+            self.write("findex.yml", "suppressions:\n  - match: {cwe: 79}\n    reason: r\n    expires: %s\n" % bad)
+            r = self.run_findex("policy", "check")
+            self.assertEqual(r.returncode, 2, (bad, self.err(r)))
+            self.assertIn("findex.yml:4:14: error P006", self.err(r))
+            g = self.run_findex("gate", "--fail-on", "HIGH")
+            self.assertEqual(g.returncode, 2, self.err(g))
+        os.remove(os.path.join(self.tmp, "findex.yml"))
+        # A clock that cannot be read would disable every expiry.
+        r = self.run_findex("gate", "--fail-on", "HIGH", now="2027-01-01")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("FINDEX_NOW='2027-01-01' is not an RFC 3339 time", self.err(r))
+        # A directory is not a policy.
+        os.makedirs(os.path.join(self.tmp, "pdir"))
+        r = self.run_findex("policy", "check", "pdir")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("is a directory", self.err(r))
+        # An empty note changes nothing and says so.
+        self.ingest_ok("--no-policy", "--scope", "b", SCAN1)
+        r = self.run_findex("note", self.finding("zap/40012")["id"], " ", "--by", "x")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("the note is empty", self.err(r))
+
     def test_policy_check_unknown_keys_are_warnings(self):
         path = self.write("findex.yml", """\
 version: 1

@@ -98,3 +98,27 @@ TEST(Gates, PassingRunSaysSoOnOneLine) {
 
 }  // namespace
 }  // namespace findex
+
+namespace findex {
+namespace {
+
+TEST(SarifRules, OneRulePerVulnerabilityAndAtMostTwentyTags) {
+  GateReport r;
+  for (int i = 0; i < 2; ++i) {
+    ReportItem it = Item("v" + std::to_string(i), i == 0 ? SeverityLabel::kLow : SeverityLabel::kCritical, false, true);
+    for (int c = 0; c < 25; ++c) it.finding.cwes.push_back("CWE-" + std::to_string(100 + c));
+    it.finding.generator_id = "trivy/vulnerability";
+    r.items.push_back(std::move(it));
+  }
+  uint64_t truncated = 0;
+  std::string sarif = WriteSarifReport(r, 25000, &truncated);
+  // Each CVE is its own rule, so the LOW one is not shown with the CRITICAL one's severity.
+  EXPECT_NE(sarif.find("\"id\": \"trivy/CVE-v0\""), std::string::npos);
+  EXPECT_NE(sarif.find("\"id\": \"trivy/CVE-v1\""), std::string::npos);
+  EXPECT_NE(sarif.find("\"security-severity\": \"2.0\""), std::string::npos);
+  EXPECT_EQ(sarif.find("external/cwe/cwe-120"), std::string::npos);  // tag 21 and later left out
+  EXPECT_NE(sarif.find("external/cwe/cwe-118"), std::string::npos);  // tag 20
+}
+
+}  // namespace
+}  // namespace findex

@@ -231,8 +231,8 @@ TEST_F(StoreTest, PolicySeverityAndSuppressionAreStoredWithTheScannersValueKept)
 TEST_F(StoreTest, TriageWinsOverPolicyAndSurvivesRescans) {
   Run({Make("a"), Make("b")});
   auto rows = All();
-  ASSERT_TRUE(store_->Triage(rows[0].rowid, TriageChange{WorkflowStatus::kSuppressed, "accepted", "alice", "2026-01-02T01:00:00.000Z"}).ok());
-  ASSERT_TRUE(store_->Triage(rows[1].rowid, TriageChange{WorkflowStatus::kResolved, "fixed", "bob", "2026-01-02T02:00:00.000Z"}).ok());
+  ASSERT_TRUE(store_->Triage({rows[0].rowid}, TriageChange{WorkflowStatus::kSuppressed, "accepted", "alice", "2026-01-02T01:00:00.000Z"}).ok());
+  ASSERT_TRUE(store_->Triage({rows[1].rowid}, TriageChange{WorkflowStatus::kResolved, "fixed", "bob", "2026-01-02T02:00:00.000Z"}).ok());
   // A policy that would mark everything NOTIFIED does not override a person.
   policy_ = [](const Finding&) {
     PolicyDecision d;
@@ -270,8 +270,8 @@ TEST_F(StoreTest, TriageWinsOverPolicyAndSurvivesRescans) {
 TEST_F(StoreTest, TriageNeedsAnActorAndAnExistingFinding) {
   Run({Make("a")});
   auto rows = All();
-  EXPECT_FALSE(store_->Triage(rows[0].rowid, TriageChange{WorkflowStatus::kNotified, "", "", "2026-01-02T00:00:00Z"}).ok());
-  EXPECT_FALSE(store_->Triage(999, TriageChange{WorkflowStatus::kNotified, "", "x", "2026-01-02T00:00:00Z"}).ok());
+  EXPECT_FALSE(store_->Triage({rows[0].rowid}, TriageChange{WorkflowStatus::kNotified, "", "", "2026-01-02T00:00:00Z"}).ok());
+  EXPECT_FALSE(store_->Triage({rows[0].rowid, 999}, TriageChange{WorkflowStatus::kNotified, "", "x", "2026-01-02T00:00:00Z"}).ok());
   EXPECT_EQ(All()[0].finding.workflow, WorkflowStatus::kNew);
   EXPECT_FALSE(store_->Resolve("nope").ok());
   auto by_id = store_->Resolve(rows[0].finding.id);
