@@ -184,12 +184,13 @@ Status Store::PrepareIngestStatements() {
       " first_observed_at=min(first_observed_at, ?5), occurrences=?6 WHERE id=?4",
       &st_touch_));
   FINDEX_RETURN_IF_ERROR(Prepare(
-      "UPDATE findings SET asff_id=?1, scanner=?2, format=?3, generator_id=?4, title=?5, severity=?6,"
-      " normalized=?7, workflow=?8, record_state='ACTIVE', resource_id=?9, location=?10, vuln_id=?11,"
-      " package=?12, last_seen_run=?13, first_observed_at=min(first_observed_at, ?14),"
-      " last_observed_at=max(last_observed_at, ?15), updated_at=?16, content_hash=?17, doc=?18,"
-      " occurrences=?20, sources=?21, lifecycle=?22, policy_workflow=?23, base_severity=?24, policy=?25, note=?26,"
-      " note_by=?27, note_at=?28, udf=?29, triage=?30 WHERE id=?19",
+      // Same parameter numbers as the INSERT (one binding serves both); ?31 triage, ?32 row id.
+      "UPDATE findings SET asff_id=?3, scanner=?4, format=?5, generator_id=?6, title=?7, severity=?8,"
+      " normalized=?9, workflow=?10, record_state='ACTIVE', resource_id=?11, location=?12, vuln_id=?13,"
+      " package=?14, last_seen_run=?15, first_observed_at=min(first_observed_at, ?16),"
+      " last_observed_at=max(last_observed_at, ?17), updated_at=?18, content_hash=?19, doc=?20,"
+      " occurrences=?21, sources=?22, lifecycle=?23, policy_workflow=?24, base_severity=?25, policy=?26, note=?27,"
+      " note_by=?28, note_at=?29, udf=?30, triage=?31 WHERE id=?32",
       &st_update_));
   FINDEX_RETURN_IF_ERROR(Prepare("INSERT OR IGNORE INTO observations(run_id, finding_id) VALUES(?1, ?2)", &st_observe_));
   FINDEX_RETURN_IF_ERROR(Prepare(
@@ -394,8 +395,9 @@ Status Store::Put(Finding&& f) {
   if (policy_workflow == "SUPPRESSED" && (is_new || old_policy_workflow != "SUPPRESSED")) ++counts_.suppressed;
   if (!is_new && old_policy_workflow == "SUPPRESSED" && policy_workflow != "SUPPRESSED") ++counts_.unsuppressed;
 
-  if (is_new) {
-    sqlite3_stmt* s = st_insert_;
+  // Every column of the row, numbered as in st_insert_ / st_update_ (a statement ignores the
+  // numbers it does not use).
+  auto bind_row = [&](sqlite3_stmt* s) {
     sqlite3_reset(s);
     BindText(s, 1, run_.scope);
     sqlite3_bind_blob(s, 2, f.fingerprint.bytes.data(), 16, SQLITE_TRANSIENT);
@@ -427,6 +429,12 @@ Status Store::Put(Finding&& f) {
     BindOptText(s, 28, note_by);
     BindOptText(s, 29, note_at);
     BindOptText(s, 30, udf);
+    BindOptText(s, 31, triage ? *triage : std::string());
+    sqlite3_bind_int64(s, 32, rowid);
+  };
+  if (is_new) {
+    sqlite3_stmt* s = st_insert_;
+    bind_row(s);
     if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot insert finding");
     rowid = sqlite3_last_insert_rowid(db_);
     ++counts_.new_;
@@ -445,38 +453,7 @@ Status Store::Put(Finding&& f) {
     ++counts_.unchanged;
   } else {
     sqlite3_stmt* s = st_update_;
-    sqlite3_reset(s);
-    BindText(s, 1, f.id);
-    BindText(s, 2, f.scanner);
-    BindText(s, 3, f.format);
-    BindText(s, 4, f.generator_id);
-    BindText(s, 5, f.title);
-    sqlite3_bind_int(s, 6, severity);
-    sqlite3_bind_int(s, 7, normalized);
-    BindText(s, 8, workflow);
-    BindOptText(s, 9, resource);
-    BindOptText(s, 10, location);
-    BindOptText(s, 11, vuln_id);
-    BindOptText(s, 12, package);
-    sqlite3_bind_int64(s, 13, counts_.run_id);
-    BindText(s, 14, first_obs);
-    BindText(s, 15, last_obs);
-    BindText(s, 16, run_.now);
-    sqlite3_bind_int64(s, 17, static_cast<int64_t>(content_hash));
-    BindText(s, 18, doc_buf_);
-    sqlite3_bind_int64(s, 19, rowid);
-    sqlite3_bind_int64(s, 20, static_cast<int64_t>(new_occurrences));
-    BindText(s, 21, FormatSources(sources));
-    BindText(s, 22, lifecycle);
-    BindOptText(s, 23, policy_workflow);
-    sqlite3_bind_int(s, 24, base);
-    BindOptText(s, 25, policy);
-    BindOptText(s, 26, note);
-    BindOptText(s, 27, note_by);
-    BindOptText(s, 28, note_at);
-    BindOptText(s, 29, udf);
-    if (triage) BindText(s, 30, *triage);
-    else sqlite3_bind_null(s, 30);
+    bind_row(s);
     if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot update finding");
     if (reopen || triage_reopened) ++counts_.reopened;
     else ++counts_.updated;
