@@ -59,7 +59,7 @@ uint64_t RunIdentity(uint64_t content_hash, const std::shared_ptr<const Policy>&
 }
 
 struct Chunk {
-  std::vector<Finding> findings;
+  std::vector<PreparedFinding> findings;  // documents built on the parser thread
   std::vector<Reject> rejects;
 };
 
@@ -85,7 +85,7 @@ class ChunkSink : public FindingSink {
   ChunkSink(Job& job, const AsffContext& ctx, std::string now) : job_(job), ctx_(ctx), now_(std::move(now)) {}
   Status Accept(Finding&& f) override {
     Finalize(f, ctx_, job_.scope, now_);
-    cur_.findings.push_back(std::move(f));
+    cur_.findings.push_back(PrepareFinding(std::move(f)));
     if (cur_.findings.size() >= kChunkFindings) return Flush();
     return Status::Ok();
   }

@@ -54,7 +54,7 @@ Result<SqlWhere> CompileFilter(const FindingFilter& f) {
   }
   if (!f.vuln_id.empty()) {
     // The first vulnerability id is a column; related ids (GHSA <-> CVE) are in the document.
-    c += " AND (vuln_id = ? OR instr(doc, ?) > 0)";
+    c += " AND (vuln_id = ? OR instr((SELECT doc FROM finding_docs d WHERE d.id = findings.id), ?) > 0)";
     w.params.push_back(ToUpper(f.vuln_id));
     w.params.push_back("\"" + ToUpper(f.vuln_id) + "\"");
   }

@@ -148,6 +148,33 @@ SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator
        f.doc AS asff
 FROM findings f;
 )sql",
+    // 2 -> 3: documents apart from the findings rows (measured: a sighting rewrote the whole
+    // 2-4 KB row, document included, to move a timestamp)
+    R"sql(
+CREATE TABLE finding_docs(
+  id INTEGER PRIMARY KEY,  -- findings.id
+  doc TEXT NOT NULL        -- the finding as untruncated ASFF JSON
+);
+INSERT INTO finding_docs(id, doc) SELECT id, doc FROM findings;
+DROP VIEW v_findings;
+ALTER TABLE findings DROP COLUMN doc;
+CREATE VIEW v_findings AS
+SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator_id AS rule,
+       f.title,
+       CASE f.severity WHEN 0 THEN 'INFORMATIONAL' WHEN 1 THEN 'LOW' WHEN 2 THEN 'MEDIUM'
+                       WHEN 3 THEN 'HIGH' ELSE 'CRITICAL' END AS severity,
+       f.severity AS severity_rank, f.normalized, f.workflow, f.record_state AS state,
+       f.resource_id AS resource, f.location, f.vuln_id, f.package,
+       f.first_observed_at, f.last_observed_at, f.created_at, f.updated_at,
+       f.first_seen_run, f.last_seen_run, f.occurrences,
+       replace(replace(f.sources, char(31), ':'), char(30), ';') AS sources,
+       lower(hex(f.fingerprint)) AS fingerprint,
+       CASE f.base_severity WHEN 0 THEN 'INFORMATIONAL' WHEN 1 THEN 'LOW' WHEN 2 THEN 'MEDIUM'
+                            WHEN 3 THEN 'HIGH' ELSE 'CRITICAL' END AS scanner_severity,
+       f.lifecycle, f.triage, f.policy_workflow, f.policy, f.note, f.note_by, f.note_at,
+       d.doc AS asff
+FROM findings f JOIN finding_docs d ON d.id = f.id;
+)sql",
 };
 
 }  // namespace

@@ -88,7 +88,7 @@ std::string LocationOf(const Finding& f) {
 
 Store::~Store() {
   if (in_run_) AbortRun();
-  for (sqlite3_stmt* st : {st_lookup_, st_insert_, st_touch_, st_update_, st_observe_, st_reject_, st_policy_, st_history_}) {
+  for (sqlite3_stmt* st : {st_lookup_, st_insert_, st_touch_, st_update_, st_observe_, st_reject_, st_doc_, st_history_}) {
     sqlite3_finalize(st);
   }
   if (db_) sqlite3_close(db_);
@@ -174,9 +174,9 @@ Status Store::PrepareIngestStatements() {
   FINDEX_RETURN_IF_ERROR(Prepare(
       "INSERT INTO findings(scope, fingerprint, asff_id, scanner, format, generator_id, title, severity,"
       " normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run,"
-      " last_seen_run, first_observed_at, last_observed_at, created_at, updated_at, content_hash, doc,"
+      " last_seen_run, first_observed_at, last_observed_at, created_at, updated_at, content_hash,"
       " occurrences, sources, lifecycle, policy_workflow, base_severity, policy, note, note_by, note_at, udf)"
-      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'ACTIVE',?11,?12,?13,?14,?15,?15,?16,?17,?18,?18,?19,?20,?21,?22,"
+      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'ACTIVE',?11,?12,?13,?14,?15,?15,?16,?17,?18,?18,?19,?21,?22,"
       "?23,?24,?25,?26,?27,?28,?29,?30)",
       &st_insert_));
   FINDEX_RETURN_IF_ERROR(Prepare(
@@ -188,11 +188,12 @@ Status Store::PrepareIngestStatements() {
       "UPDATE findings SET asff_id=?3, scanner=?4, format=?5, generator_id=?6, title=?7, severity=?8,"
       " normalized=?9, workflow=?10, record_state='ACTIVE', resource_id=?11, location=?12, vuln_id=?13,"
       " package=?14, last_seen_run=?15, first_observed_at=min(first_observed_at, ?16),"
-      " last_observed_at=max(last_observed_at, ?17), updated_at=?18, content_hash=?19, doc=?20,"
+      " last_observed_at=max(last_observed_at, ?17), updated_at=?18, content_hash=?19,"
       " occurrences=?21, sources=?22, lifecycle=?23, policy_workflow=?24, base_severity=?25, policy=?26, note=?27,"
       " note_by=?28, note_at=?29, udf=?30, triage=?31 WHERE id=?32",
       &st_update_));
   FINDEX_RETURN_IF_ERROR(Prepare("INSERT OR IGNORE INTO observations(run_id, finding_id) VALUES(?1, ?2)", &st_observe_));
+  FINDEX_RETURN_IF_ERROR(Prepare("INSERT OR REPLACE INTO finding_docs(id, doc) VALUES(?1, ?2)", &st_doc_));
   FINDEX_RETURN_IF_ERROR(Prepare(
       "INSERT INTO rejects(run_id, file, offset, line, location, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &st_reject_));
   return Status::Ok();
@@ -263,14 +264,12 @@ Status Store::BeginRun(const RunInfo& info) {
   return Status::Ok();
 }
 
-Status Store::Put(Finding&& f) {
-  if (!in_run_) return MakeError(ErrorCode::kInternal, "Put outside a run");
-  ++counts_.records;
-  // Observation times an ingester took from the report (Falco, Inspector) win over the run time.
-  std::string first_obs = f.first_observed_at.empty() ? run_.now : f.first_observed_at;
-  std::string last_obs = f.last_observed_at.empty() ? run_.now : f.last_observed_at;
-  WorkflowStatus reported_workflow = f.workflow;
-  const uint64_t occurrences = f.occurrences;
+PreparedFinding PrepareFinding(Finding&& f) {
+  PreparedFinding p;
+  p.first_observed_at = std::move(f.first_observed_at);
+  p.last_observed_at = std::move(f.last_observed_at);
+  p.reported_workflow = f.workflow;
+  p.occurrences = f.occurrences;
   f.occurrences = 0;  // a column: counts that grow must not make the content look changed
   // The document holds what the report said; lifecycle and policy fields live in columns.
   f.created_at.clear();
@@ -278,12 +277,26 @@ Status Store::Put(Finding&& f) {
   f.first_observed_at.clear();
   f.last_observed_at.clear();
   f.record_state = RecordState::kActive;
-  doc_buf_.clear();
   {
-    JsonWriter w(&doc_buf_);
+    JsonWriter w(&p.doc);
     WriteAsff(f, w, AsffWriteOptions{false, -1});
   }
-  const uint64_t content_hash = Hash64(doc_buf_);
+  p.content_hash = Hash64(p.doc);
+  p.finding = std::move(f);
+  return p;
+}
+
+Status Store::Put(PreparedFinding&& prepared) {
+  if (!in_run_) return MakeError(ErrorCode::kInternal, "Put outside a run");
+  ++counts_.records;
+  Finding& f = prepared.finding;
+  // Observation times an ingester took from the report (Falco, Inspector) win over the run time.
+  const std::string& first_obs = prepared.first_observed_at.empty() ? run_.now : prepared.first_observed_at;
+  const std::string& last_obs = prepared.last_observed_at.empty() ? run_.now : prepared.last_observed_at;
+  const WorkflowStatus reported_workflow = prepared.reported_workflow;
+  const uint64_t occurrences = prepared.occurrences;
+  const uint64_t content_hash = prepared.content_hash;
+  doc_buf_ = std::move(prepared.doc);
   const std::string location = LocationOf(f);
   const std::string& resource = f.resources.empty() ? std::string() : f.resources.front().id;
   std::string vuln_id, package;
@@ -437,6 +450,7 @@ Status Store::Put(Finding&& f) {
     bind_row(s);
     if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot insert finding");
     rowid = sqlite3_last_insert_rowid(db_);
+    FINDEX_RETURN_IF_ERROR(PutDoc(rowid));
     ++counts_.new_;
   } else if (!reopen && !triage_reopened && old_hash == content_hash && !sources_changed && severity == old_severity &&
              workflow == old_workflow && policy == old_policy && note == old_note && udf == old_udf &&
@@ -455,6 +469,7 @@ Status Store::Put(Finding&& f) {
     sqlite3_stmt* s = st_update_;
     bind_row(s);
     if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot update finding");
+    if (old_hash != content_hash) FINDEX_RETURN_IF_ERROR(PutDoc(rowid));
     if (reopen || triage_reopened) ++counts_.reopened;
     else ++counts_.updated;
     // History: what changed the effective status or severity, and why.
@@ -488,6 +503,14 @@ Status Store::Put(Finding&& f) {
   sqlite3_bind_int64(st_observe_, 1, counts_.run_id);
   sqlite3_bind_int64(st_observe_, 2, rowid);
   if (sqlite3_step(st_observe_) != SQLITE_DONE) return SqlError("cannot record observation");
+  return Status::Ok();
+}
+
+Status Store::PutDoc(int64_t rowid) {
+  sqlite3_reset(st_doc_);
+  sqlite3_bind_int64(st_doc_, 1, rowid);
+  BindText(st_doc_, 2, doc_buf_);
+  if (sqlite3_step(st_doc_) != SQLITE_DONE) return SqlError("cannot store finding document");
   return Status::Ok();
 }
 
@@ -680,7 +703,8 @@ Status Store::ForEach(const FindingFilter& filter, const std::function<bool(Find
   if (!where.ok()) return where.error();
   std::string sql =
       "SELECT id, first_seen_run, last_seen_run, asff_id, workflow, record_state, first_observed_at,"
-      " last_observed_at, created_at, updated_at, severity, normalized, doc, scope, occurrences, sources,"
+      " last_observed_at, created_at, updated_at, severity, normalized,"
+      " (SELECT doc FROM finding_docs d WHERE d.id = findings.id), scope, occurrences, sources,"
       " base_severity, lifecycle, triage, policy, note, note_by, note_at, udf"
       " FROM findings ";
   if (filter.limit >= 0) {

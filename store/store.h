@@ -97,6 +97,18 @@ struct GateRows {
   std::vector<FindingRow> worst;
 };
 
+// The part of storing a finding that needs no database: the document of what the report said
+// and its hash. Built on parser threads so that the single writer thread only talks to SQLite.
+struct PreparedFinding {
+  Finding finding;  // lifecycle fields cleared (they live in columns)
+  std::string doc;  // untruncated ASFF
+  uint64_t content_hash = 0;
+  std::string first_observed_at, last_observed_at;  // from the report; empty: the run's time
+  WorkflowStatus reported_workflow = WorkflowStatus::kNew;
+  uint64_t occurrences = 0;
+};
+PreparedFinding PrepareFinding(Finding&& f);  // f: Finalize()d
+
 class Store {
  public:
   ~Store();
@@ -107,7 +119,8 @@ class Store {
   // True when the latest successful run of (scope, scanner) had this exact content.
   Result<bool> IsLatestContent(const std::string& scope, const std::string& scanner, uint64_t content_hash);
   Status BeginRun(const RunInfo& info);
-  Status Put(Finding&& f);  // Finalize()d finding; deduplicated by (scope, fingerprint)
+  Status Put(Finding&& f) { return Put(PrepareFinding(std::move(f))); }  // Finalize()d; deduplicated by (scope, fingerprint)
+  Status Put(PreparedFinding&& p);
   Status PutReject(const StoredReject& r);
   Result<RunCounts> CommitRun();  // resolution + run row + COMMIT
   // Instead of Put/CommitRun, for a report byte-identical to the latest run of its (scope,
@@ -160,11 +173,12 @@ class Store {
   sqlite3_stmt* st_update_ = nullptr;
   sqlite3_stmt* st_observe_ = nullptr;
   sqlite3_stmt* st_reject_ = nullptr;
-  sqlite3_stmt* st_policy_ = nullptr;
+  sqlite3_stmt* st_doc_ = nullptr;
   sqlite3_stmt* st_history_ = nullptr;
   std::set<std::string> expired_seen_;
   std::string history_now_;  // time of a triage change (outside runs)
   Status TriageOne(int64_t rowid, const TriageChange& change);
+  Status PutDoc(int64_t rowid);  // doc_buf_ as the row's document
   Status AddHistory(int64_t rowid, const std::string& actor, const char* action, const char* field,
                     std::string_view old_value, std::string_view new_value, std::string_view note);
 };
