@@ -9,9 +9,14 @@ For each format (reports from gen_reports.py, generated when missing):
   changed    from the store after `fresh`: 10% of the findings gone, as many new, 5% modified
   rescan     (Dependency-Check) a new <reportDate>, which findex stores in every finding
   gate       `findex gate --scope bench --fail-on CRITICAL` on that store
+--kinds limits the ingest runs to some of fresh,identical,unchanged,changed,rescan (fresh always runs).
+--policy FILE passes `--policy FILE` to every ingest (and to the policy gates below); without it,
+no policy file may be in the working directory (findex would discover it).
 Then one store of >= --gate-findings findings (namespaced 200 MB copies of the reports, each in
 its own scope so that all stay active, or with --gate-scopes one all in scope "bench") and the
-gate on it; --gate-store PATH keeps that store and reuses it on the next run.
+gate on it; --gate-store PATH keeps that store and reuses it on the next run. With --policy, the
+large store is also gated through the policy (the C++ re-evaluation of every active finding of the
+scope): the policy's gates, and --fail-on CRITICAL with the policy, --policy-gate-runs times each.
 
 Wall time and peak RSS come from wait4() on the findex process (no /usr/bin/time needed);
 MB/s = report bytes / wall s; findings/s = records read / wall s. Page cache warm (the report
@@ -61,8 +66,11 @@ def copy_db(src, dst):
             shutil.copyfile(src + s, dst + s)
 
 
+POLICY_ARGS = []  # ["--policy", FILE] when e2e.py --policy is given
+
+
 def ingest(findex, db, files, scope="bench", extra=()):
-    cmd = [findex, "--db", db, "-q", "ingest", "--scope", scope, "--summary", "json", *extra, *files]
+    cmd = [findex, "--db", db, "-q", "ingest", "--scope", scope, "--summary", "json", *POLICY_ARGS, *extra, *files]
     wall, rss, rc, out, err, cpu = run_rss(cmd)
     summaries = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
     if rc != 0 or any(s.get("status") == "error" for s in summaries):
@@ -126,15 +134,28 @@ def main():
     ap.add_argument("--gate-store", help="large store to use: built there when missing, reused and kept otherwise")
     ap.add_argument("--keep-gate-reports", action="store_true", help="keep the namespaced reports of the large store")
     ap.add_argument("--json", help="also write all measurements to this file")
+    ap.add_argument("--policy", help="policy file passed to every ingest with --policy, and to the policy gates")
+    ap.add_argument("--kinds", default="fresh,identical,unchanged,changed,rescan",
+                    help="ingest runs to do per format (fresh always runs)")
+    ap.add_argument("--policy-gate-runs", type=int, default=3, help="runs of each policy gate on the large store")
     args = ap.parse_args()
 
     findex = os.path.abspath(args.findex)
     if not os.access(findex, os.X_OK):
         raise SystemExit(f"no findex binary at {findex} (build: cmake --build build-bench --target findex)")
+    if args.policy:
+        POLICY_ARGS[:] = ["--policy", os.path.abspath(args.policy)]
+    else:
+        found = [n for n in ("findex.yml", "findex.yaml", ".codeguru-ignore.yml", ".trivyignore", ".trivyignore.yaml")
+                 if os.path.exists(n)]
+        if found:
+            raise SystemExit(f"policy files in the working directory ({', '.join(found)}): findex would apply them")
+    kinds = set(k for k in args.kinds.split(",") if k)
     work = args.work or os.path.join(args.data, "stores")
     os.makedirs(work, exist_ok=True)
     results = {"machine": os.uname().nodename, "nproc": os.cpu_count(), "load_before": os.getloadavg(),
-               "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "formats": {}}
+               "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "findex": findex,
+               "policy": os.path.abspath(args.policy) if args.policy else None, "formats": {}}
     rows = []
     variants = ["base", "touched", "changed", "rescan"]
     for fmt in [f for f in args.formats.split(",") if f]:
@@ -162,27 +183,31 @@ def main():
             r[kind] = {"wall_s": walls, "rss_mib": [x["rss"] for x in runs], "cpu_s": [x["cpu"] for x in runs],
                        "counts": runs[-1]["summaries"]}
 
-        add("fresh", fresh, records, f"{distinct} distinct")
+        supp = total(fresh[-1]["summaries"], "suppressed")
+        add("fresh", fresh, records, f"{distinct} distinct" + (f", {supp} suppressed by policy" if args.policy else ""))
         # identical bytes: no-op
-        ident = [ingest(findex, db, [paths["base"]]) for _ in range(args.runs)]
-        st = ident[-1]["summaries"][0].get("status")
-        add("identical", ident, records, f"status {st}")
+        if "identical" in kinds:
+            ident = [ingest(findex, db, [paths["base"]]) for _ in range(args.runs)]
+            st = ident[-1]["summaries"][0].get("status")
+            add("identical", ident, records, f"status {st}")
         # same findings, other bytes: alternate touched/base so that each run differs from the last
-        unch = []
-        for i in range(args.runs):
-            unch.append(ingest(findex, db, [paths["touched"] if i % 2 == 0 else paths["base"]]))
-        u = total(unch[-1]["summaries"], "unchanged")
-        upd = total(unch[-1]["summaries"], "updated")
-        add("unchanged", unch, records, f"{u} unchanged, {upd} updated")
+        if "unchanged" in kinds:
+            unch = []
+            for i in range(args.runs):
+                unch.append(ingest(findex, db, [paths["touched"] if i % 2 == 0 else paths["base"]]))
+            u = total(unch[-1]["summaries"], "unchanged")
+            upd = total(unch[-1]["summaries"], "updated")
+            add("unchanged", unch, records, f"{u} unchanged, {upd} updated")
         # changed: from the snapshot each time
-        chg = []
-        for _ in range(args.runs):
-            copy_db(snap, db)
-            chg.append(ingest(findex, db, [paths["changed"]]))
-        s = chg[-1]["summaries"][0]
-        add("changed", chg, s["records"],
-            f"{s['new']} new, {s['updated']} upd, {s['unchanged']} unch, {s['resolved']} resolved")
-        if "rescan" in paths:
+        if "changed" in kinds:
+            chg = []
+            for _ in range(args.runs):
+                copy_db(snap, db)
+                chg.append(ingest(findex, db, [paths["changed"]]))
+            s = chg[-1]["summaries"][0]
+            add("changed", chg, s["records"],
+                f"{s['new']} new, {s['updated']} upd, {s['unchanged']} unch, {s['resolved']} resolved")
+        if "rescan" in paths and "rescan" in kinds:
             rs = []
             for _ in range(args.runs):
                 copy_db(snap, db)
@@ -202,6 +227,7 @@ def main():
     if args.gate_findings > 0:
         db = args.gate_store or os.path.join(work, "gate-1m.db")
         reuse = bool(args.gate_store) and os.path.exists(db)
+        os.makedirs(os.path.dirname(os.path.abspath(db)), exist_ok=True)
         if not reuse:
             rm_db(db)
         have = 0
@@ -253,6 +279,17 @@ def main():
             big[label] = g
             rows.append([f"store {have:,}", label, "", have, f"{g['median_ms'] / 1000:.3f}", "", "", "", "",
                          f"median {g['median_ms']:.1f} ms (min {g['min_ms']:.1f}, p90 {g['p90_ms']:.1f}), exit {g['rc']}"])
+        if args.policy:
+            # The policy path: every active finding of the scope read and re-evaluated in C++.
+            for label, gargs in [(f"gate --policy (its gates) --scope {one}", [*POLICY_ARGS, "--scope", one]),
+                                 ("gate --policy (its gates, all scopes)", [*POLICY_ARGS]),
+                                 ("gate --policy --fail-on CRITICAL (all scopes)", [*POLICY_ARGS, "--fail-on", "CRITICAL"])]:
+                wall, rss, rc, _, _, cpu = run_rss([findex, "--db", db, "-q", "gate", *gargs])  # warm-up, RSS
+                g = gate_times(findex, db, gargs, args.policy_gate_runs)
+                g["rss_mib"], g["cpu_s_warmup"] = rss, cpu
+                big[label] = g
+                rows.append([f"store {have:,}", label, "", have, f"{g['median_ms'] / 1000:.3f}", f"{cpu:.2f}", "", "",
+                             f"{rss:.0f}", f"median of {g['n']} {g['median_ms']:.0f} ms (min {g['min_ms']:.0f}), exit {g['rc']}"])
         results["large_store"] = big
         if not args.gate_store:
             rm_db(db)
