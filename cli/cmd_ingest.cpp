@@ -77,8 +77,8 @@ struct Job {
   std::atomic<bool> cancel{false};
 };
 
-constexpr size_t kChunkFindings = 512;
-constexpr size_t kMaxChunksQueued = 8;
+constexpr size_t kChunkFindings = 256;
+constexpr size_t kMaxChunksQueued = 4;
 
 class ChunkSink : public FindingSink {
  public:
