@@ -8,6 +8,13 @@
 // and often pushes "results" past the first 64 KiB: the sniffer keys on "generated_at" +
 // "metrics" + the metric names instead.
 //
+// errors[] lists the files Bandit skipped ({"filename", "reason"}: "syntax error while parsing
+// AST from file", "exception while scanning file", an OS error such as "Permission denied"). Each
+// is an INFORMATIONAL finding "Bandit could not scan <file>: <reason>", generator
+// "bandit/scan-error", so a file that was never scanned stays visible. They are handed on only
+// once the report has proved to be Bandit's ("errors" sorts first, and Semgrep writes "errors"
+// too); an entry without a filename is a reject.
+//
 // Severity: issue_severity HIGH / MEDIUM / LOW as Bandit rates it; UNDEFINED (Bandit's
 // constants.RANKING starts with UNDEFINED) is INFORMATIONAL.
 // Confidence: issue_confidence HIGH / MEDIUM / LOW -> 90 / 60 / 30 (Bandit's three-level
@@ -20,8 +27,11 @@
 // identity. With no code, the anchor is the ordinal of (test_id, filename, issue_text). When the
 // same test flags the same source twice in a file (Bandit reports one result per AST node),
 // later ones get "#<n>" appended. generated_at and metrics are not part of identity.
+// A scan error: CodeFingerprint("bandit", "scan-error", filename, "") -- the file is the gap; the
+// reason is content (a new reason updates the finding). A repeated filename is dropped.
 #include <algorithm>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "ingest/json_util.h"
@@ -107,6 +117,78 @@ bool ReadIntArray(od::value v, std::vector<int64_t>* out) {
     out->push_back(n);
   }
   return true;
+}
+
+// errors[] entries, read before the report is known to be Bandit's; emitted at the end.
+struct ScanErrors {
+  std::vector<Finding> findings;
+  std::vector<Reject> rejects;
+  std::set<std::string> files;
+};
+
+Finding ScanErrorFinding(const std::string& filename, const std::string& reason) {
+  Finding f;
+  f.scanner = "bandit";
+  f.format = "bandit";
+  f.product_name = "Bandit";
+  f.company_name = "PyCQA";
+  f.severity.label = SeverityLabel::kInformational;
+  f.severity.normalized = DefaultNormalized(SeverityLabel::kInformational);
+  f.fingerprint = CodeFingerprint("bandit", "scan-error", filename, "");
+  f.generator_id = "bandit/scan-error";
+  // Not a vulnerability: the namespace alone, as for other non-security findings.
+  f.types = {"Software and Configuration Checks"};
+  std::string why = CollapseWhitespace(reason);
+  f.title = "Bandit could not scan " + filename + (why.empty() ? "" : ": " + why);
+  f.description = "Bandit could not scan " + filename + (why.empty() ? "" : " (" + why + ")") +
+                  ", so the file was not scanned: no test ran on it, and any issue in it is missing from this "
+                  "report.";
+  f.remediation_text = "Make the file readable and valid Python for the interpreter Bandit runs under, then scan it again.";
+  f.location.file_path = filename;
+  Resource res;
+  res.id = filename;
+  f.resources.push_back(std::move(res));
+  f.product_fields["bandit/ScanError"] = "true";
+  if (!why.empty()) f.product_fields["bandit/Reason"] = why;
+  return f;
+}
+
+Status ReadErrors(JsonReport& rep, od::value lv, ScanErrors* out) {
+  od::json_type t;
+  if (auto ec = lv.type().get(t)) return rep.Malformed("bad errors", ec);
+  if (t == od::json_type::null) return Status::Ok();
+  od::array errors;
+  if (auto ec = lv.get_array().get(errors)) return rep.Malformed("\"errors\" is not an array", ec);
+  size_t i = 0;
+  for (auto e : errors) {
+    od::value ev;
+    if (auto ec = e.get(ev)) return rep.Malformed("bad error entry", ec);
+    std::string where = "errors[" + std::to_string(i++) + "]";
+    od::object obj;
+    if (ev.get_object().get(obj)) {
+      out->rejects.push_back(rep.MakeReject(ev, where, "error entry is not an object"));
+      continue;
+    }
+    std::string filename, reason, bad;
+    for (auto field : obj) {
+      std::string_view key;
+      if (auto ec = field.unescaped_key().get(key)) return rep.Malformed("bad key", ec);
+      od::value v;
+      if (auto ec = field.value().get(v)) return rep.Malformed("bad value", ec);
+      bool ok = true;
+      if (key == "filename") ok = ReadString(v, &filename);
+      else if (key == "reason") ok = ReadString(v, &reason);
+      if (!ok && bad.empty()) bad = "\"" + std::string(key) + "\" has the wrong type";
+    }
+    if (bad.empty() && Trim(filename).empty()) bad = "error entry has no filename";
+    if (!bad.empty()) {
+      out->rejects.push_back(rep.MakeReject(ev, where, bad));
+      continue;
+    }
+    if (!out->files.insert(filename).second) continue;
+    out->findings.push_back(ScanErrorFinding(filename, reason));
+  }
+  return Status::Ok();
 }
 
 Status ReadResult(JsonReport& rep, od::value rv, size_t index, std::map<std::string, int>& ordinals,
@@ -215,11 +297,18 @@ Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
   bool saw_meta = false, saw_results = false;
   size_t results_seen = 0, accepted = 0;
   std::map<std::string, int> ordinals;
+  ScanErrors scan_errors;
   for (auto field : root) {
     std::string_view key;
     if (auto ec = field.unescaped_key().get(key)) return rep.Malformed("bad key", ec);
-    if (key == "errors" || key == "generated_at" || key == "metrics") {
-      saw_meta |= key != "errors";  // scan errors and statistics carry no findings
+    if (key == "errors") {
+      od::value lv;
+      if (auto ec = field.value().get(lv)) return rep.Malformed("bad errors", ec);
+      FINDEX_RETURN_IF_ERROR(ReadErrors(rep, lv, &scan_errors));
+      continue;
+    }
+    if (key == "generated_at" || key == "metrics") {
+      saw_meta = true;  // statistics carry no findings
       continue;
     }
     if (key != "results") continue;
@@ -240,6 +329,8 @@ Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
                      "not a Bandit report: no \"generated_at\" / \"metrics\" and no result with test_id and filename",
                      src.path());
   }
+  for (auto& r : scan_errors.rejects) sink.AddReject(std::move(r));
+  for (auto& f : scan_errors.findings) FINDEX_RETURN_IF_ERROR(sink.Accept(std::move(f)));
   return Status::Ok();
 }
 

@@ -12,14 +12,19 @@
 // "guideline"?, "description"?, "details"?, "check_class", "bc_category"?, ...}.
 //
 // One finding per failed check; skipped checks (a `checkov:skip=` comment or --skip-check) are
-// kept with Workflow SUPPRESSED and the suppress_comment as the note. Passed checks and
-// parsing_errors produce nothing.
+// kept with Workflow SUPPRESSED and the suppress_comment as the note. Passed checks produce
+// nothing. Each file in results.parsing_errors (a list of paths Checkov could not parse, so none
+// of its checks ran) is an INFORMATIONAL finding "Checkov could not parse <file>", generator
+// "checkov/parsing-error", so a scan gap stays visible instead of vanishing.
+// (summary.parsing_errors and the summary-only object's "parsing_errors" are counts.)
 // Severity: the check's own "severity" (CRITICAL / HIGH / MEDIUM / LOW / INFO, filled in when
 // Checkov runs with a Prisma Cloud API key); without one, MEDIUM.
 // Identity: CodeFingerprint("checkov", check_id, file_path, resource): the resource address
 // names the IaC resource whatever line it sits on. A repeat of the same triple in one report gets
-// "#<n>" appended to the anchor.
+// "#<n>" appended to the anchor. A parsing error: CodeFingerprint("checkov", "parsing-error",
+// file, check_type), one per (framework, file); a repeat within one framework is dropped.
 #include <map>
+#include <set>
 #include <vector>
 
 #include "ingest/json_util.h"
@@ -199,6 +204,63 @@ Status ReadCheck(JsonReport& rep, od::value cv, const std::string& where, const 
   return sink.Accept(std::move(f));
 }
 
+// A file Checkov could not parse: nothing in it was checked, which a security team must see.
+Status EmitParsingError(const std::string& file, const std::string& check_type, FindingSink& sink) {
+  Finding f;
+  f.scanner = "checkov";
+  f.format = "checkov";
+  f.product_name = "Checkov";
+  f.company_name = "Prisma Cloud";
+  f.severity.label = SeverityLabel::kInformational;
+  f.severity.normalized = DefaultNormalized(SeverityLabel::kInformational);
+  f.fingerprint = CodeFingerprint("checkov", "parsing-error", file, check_type);
+  f.generator_id = "checkov/parsing-error";
+  // Not a vulnerability or a best-practice failure: the namespace alone, as for other
+  // non-security findings.
+  f.types = {"Software and Configuration Checks"};
+  f.title = "Checkov could not parse " + file;
+  f.description = "Checkov could not parse " + file +
+                  (check_type.empty() ? std::string() : " as " + check_type) +
+                  ", so the file was not scanned: no check ran on it, and any misconfiguration in it is missing "
+                  "from this report.";
+  f.remediation_text = "Fix the file's syntax (or the Checkov framework selection) and scan it again.";
+  f.location.file_path = file;
+  Resource r;
+  r.id = file;
+  r.details_other["File"] = file;
+  if (!check_type.empty()) r.details_other["CheckType"] = check_type;
+  f.resources.push_back(std::move(r));
+  f.product_fields["checkov/ParsingError"] = "true";
+  if (!check_type.empty()) f.product_fields["checkov/CheckType"] = check_type;
+  return sink.Accept(std::move(f));
+}
+
+// results.parsing_errors: an array of file paths. A non-string element is a reject.
+Status ReadParsingErrors(JsonReport& rep, od::value lv, const std::string& prefix, const std::string& check_type,
+                         FindingSink& sink) {
+  od::json_type t;
+  if (auto ec = lv.type().get(t)) return rep.Malformed("bad parsing_errors", ec);
+  if (t == od::json_type::null) return Status::Ok();
+  od::array files;
+  if (auto ec = lv.get_array().get(files)) return rep.Malformed("\"parsing_errors\" is not an array", ec);
+  std::set<std::string> seen;
+  size_t i = 0;
+  for (auto e : files) {
+    od::value v;
+    if (auto ec = e.get(v)) return rep.Malformed("bad parsing error", ec);
+    std::string where = prefix + "results.parsing_errors[" + std::to_string(i++) + "]";
+    od::json_type et;
+    std::string file;
+    if (v.type().get(et) || et != od::json_type::string || !ReadString(v, &file) || Trim(file).empty()) {
+      sink.AddReject(rep.MakeReject(v, where, "parsing error is not a file path"));
+      continue;
+    }
+    if (!seen.insert(file).second) continue;
+    FINDEX_RETURN_IF_ERROR(EmitParsingError(file, check_type, sink));
+  }
+  return Status::Ok();
+}
+
 // One framework's report, or the summary-only object. Sets *known when a Checkov key was seen.
 Status ReadReport(JsonReport& rep, od::object obj, const std::string& prefix, std::map<std::string, int>& ordinals,
                   bool* known, FindingSink& sink) {
@@ -225,6 +287,12 @@ Status ReadReport(JsonReport& rep, od::object obj, const std::string& prefix, st
     for (auto rf : results) {
       std::string_view rkey;
       if (auto ec = rf.unescaped_key().get(rkey)) return rep.Malformed("bad key", ec);
+      if (rkey == "parsing_errors") {
+        od::value lv;
+        if (auto ec = rf.value().get(lv)) return rep.Malformed("bad parsing_errors", ec);
+        FINDEX_RETURN_IF_ERROR(ReadParsingErrors(rep, lv, prefix, check_type, sink));
+        continue;
+      }
       bool skipped = rkey == "skipped_checks";
       if (rkey != "failed_checks" && !skipped) continue;
       std::string list_name(rkey);

@@ -527,7 +527,6 @@ Finding MakeFinding(const ReportInfo& info, const Dependency& dep, const Vuln& v
   pf("ProjectGroupId", info.group_id);
   pf("ProjectArtifactId", info.artifact_id);
   pf("ProjectVersion", info.project_version);
-  pf("ReportDate", info.report_date);
   pf("Source", source);
   if (g.id.known) pf("Purl", g.id.purl);
   pf("FileName", first.file_name);

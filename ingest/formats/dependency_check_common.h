@@ -81,9 +81,13 @@ struct Dependency {
   void Clear();
 };
 
+// Report metadata copied into every finding. projectInfo/reportDate is deliberately not read:
+// it changes on every scan, so copying it would change every finding's content on every re-scan
+// (the store would rewrite every row as "updated"); the run table records when a report was
+// ingested.
 struct ReportInfo {
   std::string format;  // "dependency-check-json" / "dependency-check-xml"
-  std::string engine_version, project_name, group_id, artifact_id, project_version, report_date;
+  std::string engine_version, project_name, group_id, artifact_id, project_version;
 };
 
 // Parses the scores of `v` (and checks its name); returns the reason to reject it, or "".

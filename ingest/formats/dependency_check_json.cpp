@@ -403,7 +403,6 @@ error_code ReadInfo(od::value v, bool project, dc::ReportInfo* info) {
     else if (project && key == "groupID") dst = &info->group_id;
     else if (project && key == "artifactID") dst = &info->artifact_id;
     else if (project && key == "version") dst = &info->project_version;
-    else if (project && key == "reportDate") dst = &info->report_date;
     std::string_view s;
     if (dst && ReadView(f, &s)) dst->assign(TrimView(s));
     return SUCCESS;

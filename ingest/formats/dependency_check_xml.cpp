@@ -244,7 +244,6 @@ void ReadInfo(pugi::xml_node n, bool project, dc::ReportInfo* info) {
     else if (project && name == "groupID") dst = &info->group_id;
     else if (project && name == "artifactID") dst = &info->artifact_id;
     else if (project && name == "version") dst = &info->project_version;
-    else if (project && name == "reportDate") dst = &info->report_date;
     if (dst) dst->assign(Text(c));
   });
 }
