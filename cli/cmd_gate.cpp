@@ -42,9 +42,7 @@ void SlimForGate(Finding& f) {
   f.source_url.clear();
   f.user_defined_fields.clear();
   for (auto it = f.product_fields.begin(); it != f.product_fields.end();) {
-    const std::string& k = it->first;
-    const bool tags = k.size() >= 4 && (k.compare(k.size() - 4, 4, "tags") == 0 || k.compare(k.size() - 4, 4, "Tags") == 0);
-    it = tags ? std::next(it) : f.product_fields.erase(it);
+    it = MatcherReadsProductField(it->first) ? std::next(it) : f.product_fields.erase(it);
   }
   for (auto& r : f.resources) r.details_other.clear();
   for (auto& v : f.vulnerabilities) {

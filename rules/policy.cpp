@@ -152,8 +152,7 @@ bool MatchesAt(const Matcher& m, const Finding& f, SeverityLabel label) {
       have.push_back(ToLower(slash == std::string::npos ? t : t.substr(slash + 1)));
     }
     for (const auto& [k, v] : f.product_fields) {
-      std::string key = ToLower(k);
-      if (key.size() >= 4 && key.compare(key.size() - 4, 4, "tags") == 0) {
+      if (k != "codeguru/RecommendationId" && MatcherReadsProductField(k)) {
         std::string tok;
         for (char c : v + ",") {
           if (c == ',' || c == ' ' || c == ';') {
@@ -175,6 +174,11 @@ bool MatchesAt(const Matcher& m, const Finding& f, SeverityLabel label) {
 }  // namespace
 
 bool GlobMatch(std::string_view pattern, std::string_view text) { return Wild(pattern, text, true); }
+
+bool MatcherReadsProductField(std::string_view key) {
+  return key == "codeguru/RecommendationId" ||
+         (key.size() >= 4 && IEquals(key.substr(key.size() - 4), "tags"));
+}
 
 bool Matcher::Matches(const Finding& f) const { return MatchesAt(*this, f, f.severity.label); }
 

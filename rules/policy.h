@@ -130,6 +130,10 @@ Status LoadTrivyIgnoreYaml(const std::string& text, const std::string& file, Pol
 // Deterministic: same policy, finding and time give the same decision.
 PolicyDecision Evaluate(const Policy& policy, const Finding& f, int64_t now_ms);
 
+// The ProductFields keys matchers read (tag lists, CodeGuru recommendation ids): whoever trims
+// findings before matching must keep them.
+bool MatcherReadsProductField(std::string_view key);
+
 // Glob over '/'-separated paths: '*' and '?' stay inside a segment, "**" spans segments.
 bool GlobMatch(std::string_view pattern, std::string_view text);
 

@@ -157,7 +157,59 @@ CREATE TABLE finding_docs(
 );
 INSERT INTO finding_docs(id, doc) SELECT id, doc FROM findings;
 DROP VIEW v_findings;
-ALTER TABLE findings DROP COLUMN doc;
+-- A new, compact table rather than DROP COLUMN, which would leave every page of the old rows
+-- mostly empty (and needs SQLite 3.35).
+CREATE TABLE findings_v3(
+  id INTEGER PRIMARY KEY,
+  scope TEXT NOT NULL,
+  fingerprint BLOB NOT NULL,
+  asff_id TEXT NOT NULL,
+  scanner TEXT NOT NULL,
+  format TEXT NOT NULL,
+  generator_id TEXT NOT NULL,
+  title TEXT NOT NULL,
+  severity INTEGER NOT NULL,      -- 0 INFORMATIONAL .. 4 CRITICAL (effective)
+  normalized INTEGER NOT NULL,
+  workflow TEXT NOT NULL,         -- effective: triage, else policy_workflow, else lifecycle
+  record_state TEXT NOT NULL,
+  resource_id TEXT,
+  location TEXT,                  -- file:line or URL
+  vuln_id TEXT,
+  package TEXT,
+  first_seen_run INTEGER NOT NULL,
+  last_seen_run INTEGER NOT NULL,
+  first_observed_at TEXT NOT NULL,
+  last_observed_at TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  occurrences INTEGER NOT NULL DEFAULT 0,  -- events collapsed into this finding (Falco)
+  sources TEXT NOT NULL,          -- every scanner that reported it: scanner US label US original RS ...
+  content_hash INTEGER NOT NULL,  -- of the document; tells "unchanged" from "updated"
+  lifecycle TEXT,                 -- NEW / RESOLVED from scans; SUPPRESSED when a report said so
+  triage TEXT,                    -- status set by a person (findex triage); wins
+  policy_workflow TEXT,           -- status set by the policy at the latest ingest
+  base_severity INTEGER,          -- highest scanner label, before policy overrides
+  policy TEXT,                    -- rules that touched it: "override:x;suppress:y;rule:z"
+  note TEXT,
+  note_by TEXT,
+  note_at TEXT,
+  udf TEXT,                       -- user-defined fields set by policy (US/RS separated)
+  UNIQUE(scope, fingerprint)
+);
+INSERT INTO findings_v3(id, scope, fingerprint, asff_id, scanner, format, generator_id, title, severity,
+    normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run, last_seen_run,
+    first_observed_at, last_observed_at, created_at, updated_at, occurrences, sources, content_hash, lifecycle,
+    triage, policy_workflow, base_severity, policy, note, note_by, note_at, udf)
+  SELECT id, scope, fingerprint, asff_id, scanner, format, generator_id, title, severity,
+    normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run, last_seen_run,
+    first_observed_at, last_observed_at, created_at, updated_at, occurrences, sources, content_hash, lifecycle,
+    triage, policy_workflow, base_severity, policy, note, note_by, note_at, udf
+  FROM findings;
+DROP TABLE findings;
+ALTER TABLE findings_v3 RENAME TO findings;
+CREATE INDEX findings_gate ON findings(record_state, severity, workflow, scope, first_seen_run);
+CREATE INDEX findings_scanner ON findings(scanner, scope);
+CREATE INDEX findings_resource ON findings(resource_id);
 CREATE VIEW v_findings AS
 SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator_id AS rule,
        f.title,
@@ -192,9 +244,53 @@ Result<int> UserVersion(sqlite3* db) {
   return version;
 }
 
+// Columns that stores written by development builds of a migration may lack (runs.same_as was
+// added to step 2 after some stores had taken it). Added when missing; a no-op otherwise.
+Status RepairColumns(sqlite3* db) {
+  sqlite3_stmt* st = nullptr;
+  bool has = false;
+  if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('runs') WHERE name='same_as'", -1, &st, nullptr) != SQLITE_OK) {
+    return MakeError(ErrorCode::kStore, std::string("cannot read the schema: ") + sqlite3_errmsg(db));
+  }
+  has = sqlite3_step(st) == SQLITE_ROW;
+  sqlite3_finalize(st);
+  if (has) return Status::Ok();
+  char* err = nullptr;
+  if (sqlite3_exec(db, "ALTER TABLE runs ADD COLUMN same_as INTEGER", nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return MakeError(ErrorCode::kStore, "cannot repair the runs table: " + msg);
+  }
+  return Status::Ok();
+}
+
+Status MigrateSteps(sqlite3* db);
+
 }  // namespace
 
+const char* MigrationSql(int from) {
+  const int n = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
+  return from >= 0 && from < n ? kMigrations[from] : nullptr;
+}
+
 Status MigrateSchema(sqlite3* db) {
+  auto v = UserVersion(db);
+  if (v.ok() && *v == static_cast<int>(sizeof kMigrations / sizeof kMigrations[0])) return RepairColumns(db);
+  // A migration rewrites whole tables: spill temporary data to disk (the store's connection
+  // keeps it in memory, which took 4.6 GB on a million findings), and wait for another findex
+  // that is migrating the same store instead of failing after the usual 10 s.
+  sqlite3_exec(db, "PRAGMA temp_store=FILE", nullptr, nullptr, nullptr);
+  sqlite3_busy_timeout(db, 30 * 60 * 1000);
+  Status s = MigrateSteps(db);
+  if (s.ok()) s = RepairColumns(db);
+  sqlite3_busy_timeout(db, 10000);
+  sqlite3_exec(db, "PRAGMA temp_store=MEMORY", nullptr, nullptr, nullptr);
+  return s;
+}
+
+namespace {
+
+Status MigrateSteps(sqlite3* db) {
   const int target = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
   for (;;) {
     auto before = UserVersion(db);
@@ -226,5 +322,7 @@ Status MigrateSchema(sqlite3* db) {
     }
   }
 }
+
+}  // namespace
 
 }  // namespace findex

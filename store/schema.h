@@ -12,4 +12,7 @@ inline constexpr int kSchemaVersion = 3;
 // A database newer than this binary is an error, never silently used.
 Status MigrateSchema(sqlite3* db);
 
+// The SQL of the step from version `from` to from + 1 (tests build old stores with it).
+const char* MigrationSql(int from);
+
 }  // namespace findex

@@ -150,7 +150,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool read_on
         return MakeError(ErrorCode::kStore,
                          "the store has schema version " + std::to_string(version) + " and this findex needs " +
                              std::to_string(kSchemaVersion) + "; it could not be upgraded (" + rw.error().message +
-                             "): run findex once with write access to it (e.g. findex ingest)",
+                             (rw.error().message.find("locked") != std::string::npos
+                                  ? "): another findex holds it; try again"
+                                  : "): run findex once with write access to it (e.g. findex ingest)"),
                          path);
       }
       rw->reset();
@@ -431,7 +433,7 @@ Status Store::Put(PreparedFinding&& prepared) {
     BindText(s, 17, last_obs);
     BindText(s, 18, run_.now);
     sqlite3_bind_int64(s, 19, static_cast<int64_t>(content_hash));
-    BindText(s, 20, doc_buf_);
+    // ?20 was the document; it lives in finding_docs now (PutDoc).
     sqlite3_bind_int64(s, 21, static_cast<int64_t>(new_occurrences));
     BindText(s, 22, FormatSources(sources));
     BindText(s, 23, lifecycle);

@@ -230,6 +230,23 @@ gates:
         self.assertEqual(r.returncode, 2)
         self.assertIn("the note is empty", self.err(r))
 
+    def test_gate_verdict_is_the_same_with_and_without_a_report(self):
+        # Without --report the gate trims findings to what matchers read; a CodeGuru
+        # recommendation id and its RuleTags must survive that (once they did not).
+        self.write("findex.yml", "gates:\n"
+                   "  - {name: by-id, max: {MEDIUM: 0}, match: {id: 1509b96226f77f1d3bad3f53c42f56c09ce16ac1f3713d7007c3a6871ea71d5d}}\n"
+                   "  - {name: by-tag, max: {HIGH: 0}, match: {scanner: codeguru, tag: aws}}\n")
+        self.ingest_ok("--scope", "cg", os.path.join(SRC, "samples", "codeguru", "hm_list_recommendations_response.json"))
+        plain = self.run_findex("gate", "--scope", "cg")
+        report = self.run_findex("gate", "--scope", "cg", "--report", "json", "-o", os.path.join(self.tmp, "v.json"))
+        self.assertEqual(plain.returncode, 1, self.err(plain))
+        self.assertEqual(report.returncode, plain.returncode)
+        v = self.load(os.path.join(self.tmp, "v.json"))
+        failed = sorted(g["name"] for g in v["gates"] if not g["passed"])
+        self.assertIn("gate 'by-id' FAILED: MEDIUM: 1 > 0", self.err(plain))
+        for name in failed:
+            self.assertIn("gate '%s' FAILED" % name, self.err(plain))
+
     def test_policy_check_unknown_keys_are_warnings(self):
         path = self.write("findex.yml", """\
 version: 1

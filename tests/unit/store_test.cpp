@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "normalize/fingerprint.h"
+#include "store/schema.h"
 #include "store/store.h"
 
 namespace fs = std::filesystem;
@@ -277,4 +278,51 @@ TEST_F(StoreTest, TriageNeedsAnActorAndAnExistingFinding) {
   auto by_id = store_->Resolve(rows[0].finding.id);
   ASSERT_TRUE(by_id.ok());
   EXPECT_EQ(*by_id, rows[0].rowid);
+}
+
+TEST(StoreMigration, SchemaOneStoreUpgradesWithItsFindingsAndDocuments) {
+  const std::string path = (fs::temp_directory_path() / ("findex_migrate_" + std::to_string(::getpid()) + ".db")).string();
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
+  {
+    // A store as findex 0.1.0 (schema 1) left it: one run, one finding with its document.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    std::string sql = std::string(MigrationSql(0)) +
+                      "PRAGMA user_version=1;"
+                      "INSERT INTO runs(id, file, content_hash, format, scanner, scope, started_at, batch)"
+                      " VALUES(1, 'r.json', '00', 'zap-json', 'zap', 's', '2026-01-01T00:00:00Z', 1);"
+                      "INSERT INTO findings(id, scope, fingerprint, asff_id, scanner, format, generator_id, title, severity,"
+                      " normalized, workflow, record_state, first_seen_run, last_seen_run, first_observed_at,"
+                      " last_observed_at, created_at, updated_at, sources, content_hash, doc)"
+                      " VALUES(1, 's', x'00112233445566778899aabbccddeeff', 'findex/1', 'zap', 'zap-json', 'zap/1', 'Old',"
+                      " 3, 80, 'SUPPRESSED', 'ACTIVE', 1, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z',"
+                      " '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'zap' || char(31) || 'HIGH' || char(31) || 'High', 7,"
+                      " '{\"SchemaVersion\":\"2018-10-08\",\"Title\":\"Old\",\"Description\":\"kept\",\"GeneratorId\":\"zap/1\"}');"
+                      "INSERT INTO observations VALUES(1, 1);";
+    char* err = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_close(db);
+  }
+  {
+    auto ro = Store::Open(path, /*read_only=*/true);  // a read-only command upgrades it first
+    ASSERT_TRUE(ro.ok()) << ro.error().ToString();
+    std::vector<FindingRow> rows;
+    ASSERT_TRUE((*ro)->ForEach(FindingFilter{}, [&](FindingRow&& r) { rows.push_back(std::move(r)); return true; }).ok());
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].finding.title, "Old");
+    EXPECT_EQ(rows[0].finding.description, "kept");  // the document moved to finding_docs
+    EXPECT_EQ(rows[0].finding.workflow, WorkflowStatus::kSuppressed);
+    EXPECT_EQ(rows[0].lifecycle, WorkflowStatus::kSuppressed);  // schema 2: lifecycle from the old workflow
+    EXPECT_EQ(rows[0].base_severity, SeverityLabel::kHigh);
+  }
+  auto rw = Store::Open(path);
+  ASSERT_TRUE(rw.ok());
+  int version = 0, same_as = 0;
+  EXPECT_TRUE((*rw)->Sql("PRAGMA user_version", [&](const auto&, const auto& v) { version = std::stoi(*v[0]); }).ok());
+  EXPECT_TRUE((*rw)->Sql("SELECT count(*) FROM pragma_table_info('runs') WHERE name='same_as'",
+                         [&](const auto&, const auto& v) { same_as = std::stoi(*v[0]); }).ok());
+  EXPECT_EQ(version, kSchemaVersion);
+  EXPECT_EQ(same_as, 1);
+  rw->reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
 }
