@@ -24,7 +24,7 @@ struct GateFlags {
   bool new_only = false;
   std::string baseline;
   std::vector<std::string> gates;
-  size_t show = 20;
+  size_t show = 10;  // two lines each: with the headlines, a screenful
   std::string report;
   std::string output = "-";
   size_t sarif_max = 25000;
@@ -308,7 +308,7 @@ void AddGate(CLI::App& app, Globals& g, int* exit_code) {
   cmd->add_option("--baseline", fl->baseline,
                   "Only findings not active in this scope (e.g. repo:main); implies --new-only");
   cmd->add_option("--gate", fl->gates, "Run only this policy gate (repeatable)");
-  cmd->add_option("--show", fl->show, "How many violating findings to list (default 20)");
+  cmd->add_option("--show", fl->show, "How many violating findings to list (default 10)");
   cmd->add_option("--report", fl->report, "Also write a report: junit, sarif, markdown, codeinsights or json");
   cmd->add_option("-o,--output", fl->output, "Where the report goes (default: stdout)");
   cmd->add_option("--sarif-max-results", fl->sarif_max, "Most results in a SARIF report (default 25000, GitHub's limit)");
