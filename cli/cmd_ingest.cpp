@@ -73,6 +73,9 @@ struct Job {
   const FormatDescriptor* format = nullptr;
   uint64_t hash = 0, bytes = 0, raw_bytes = 0;
   std::deque<Chunk> chunks;
+  // Chunks the writer has stored, handed back so that the parser thread that allocated them
+  // frees them: freeing across threads serialized both on glibc's arena lock.
+  std::vector<Chunk> spent;
   Status status;
   std::atomic<bool> cancel{false};
 };
@@ -92,13 +95,17 @@ class ChunkSink : public FindingSink {
   void AddReject(Reject&& r) override { cur_.rejects.push_back(std::move(r)); }
   Status Flush() {
     if (cur_.findings.empty() && cur_.rejects.empty()) return Status::Ok();
-    std::unique_lock lock(job_.mu);
-    job_.cv.wait(lock, [&] { return job_.chunks.size() < kMaxChunksQueued || job_.cancel.load(); });
-    if (job_.cancel.load()) return MakeError(ErrorCode::kInternal, "cancelled");
-    job_.chunks.push_back(std::move(cur_));
+    std::vector<Chunk> spent;
+    {
+      std::unique_lock lock(job_.mu);
+      job_.cv.wait(lock, [&] { return job_.chunks.size() < kMaxChunksQueued || job_.cancel.load(); });
+      if (job_.cancel.load()) return MakeError(ErrorCode::kInternal, "cancelled");
+      job_.chunks.push_back(std::move(cur_));
+      spent.swap(job_.spent);
+      job_.cv.notify_all();
+    }
     cur_ = Chunk{};
-    job_.cv.notify_all();
-    return Status::Ok();
+    return Status::Ok();  // `spent` is freed here, on this thread, outside the lock
   }
 
  private:
@@ -604,6 +611,10 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
       if (!failure.ok()) {
         job.cancel = true;
         job.cv.notify_all();
+      }
+      {
+        std::lock_guard lock(job.mu);
+        if (!job.done) job.spent.push_back(std::move(chunk));
       }
       progress.Update(i, total_bytes, total_findings);
     }

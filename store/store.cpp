@@ -298,7 +298,8 @@ Status Store::Put(PreparedFinding&& prepared) {
   const WorkflowStatus reported_workflow = prepared.reported_workflow;
   const uint64_t occurrences = prepared.occurrences;
   const uint64_t content_hash = prepared.content_hash;
-  doc_buf_ = std::move(prepared.doc);
+  // Read in place: the document was allocated on a parser thread, which also frees it.
+  const std::string& doc = prepared.doc;
   const std::string location = LocationOf(f);
   const std::string& resource = f.resources.empty() ? std::string() : f.resources.front().id;
   std::string vuln_id, package;
@@ -452,7 +453,7 @@ Status Store::Put(PreparedFinding&& prepared) {
     bind_row(s);
     if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot insert finding");
     rowid = sqlite3_last_insert_rowid(db_);
-    FINDEX_RETURN_IF_ERROR(PutDoc(rowid));
+    FINDEX_RETURN_IF_ERROR(PutDoc(rowid, doc));
     ++counts_.new_;
   } else if (!reopen && !triage_reopened && old_hash == content_hash && !sources_changed && severity == old_severity &&
              workflow == old_workflow && policy == old_policy && note == old_note && udf == old_udf &&
@@ -471,7 +472,7 @@ Status Store::Put(PreparedFinding&& prepared) {
     sqlite3_stmt* s = st_update_;
     bind_row(s);
     if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot update finding");
-    if (old_hash != content_hash) FINDEX_RETURN_IF_ERROR(PutDoc(rowid));
+    if (old_hash != content_hash) FINDEX_RETURN_IF_ERROR(PutDoc(rowid, doc));
     if (reopen || triage_reopened) ++counts_.reopened;
     else ++counts_.updated;
     // History: what changed the effective status or severity, and why.
@@ -508,10 +509,10 @@ Status Store::Put(PreparedFinding&& prepared) {
   return Status::Ok();
 }
 
-Status Store::PutDoc(int64_t rowid) {
+Status Store::PutDoc(int64_t rowid, std::string_view doc) {
   sqlite3_reset(st_doc_);
   sqlite3_bind_int64(st_doc_, 1, rowid);
-  BindText(st_doc_, 2, doc_buf_);
+  BindText(st_doc_, 2, doc);
   if (sqlite3_step(st_doc_) != SQLITE_DONE) return SqlError("cannot store finding document");
   return Status::Ok();
 }

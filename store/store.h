@@ -166,7 +166,6 @@ class Store {
   RunCounts counts_;
   int64_t prev_run_ = 0;  // latest earlier run of (scope, scanner)
   int64_t batch_id_ = 0;  // first run id of this process's ingest batch
-  std::string doc_buf_;
   sqlite3_stmt* st_lookup_ = nullptr;
   sqlite3_stmt* st_insert_ = nullptr;
   sqlite3_stmt* st_touch_ = nullptr;
@@ -178,7 +177,7 @@ class Store {
   std::set<std::string> expired_seen_;
   std::string history_now_;  // time of a triage change (outside runs)
   Status TriageOne(int64_t rowid, const TriageChange& change);
-  Status PutDoc(int64_t rowid);  // doc_buf_ as the row's document
+  Status PutDoc(int64_t rowid, std::string_view doc);
   Status AddHistory(int64_t rowid, const std::string& actor, const char* action, const char* field,
                     std::string_view old_value, std::string_view new_value, std::string_view note);
 };
