@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "ingest/json_util.h"
+#include "ingest/scan_gap.h"
 #include "normalize/fingerprint.h"
 #include "normalize/text.h"
 
@@ -127,27 +128,13 @@ struct ScanErrors {
 };
 
 Finding ScanErrorFinding(const std::string& filename, const std::string& reason) {
-  Finding f;
-  f.scanner = "bandit";
-  f.format = "bandit";
-  f.product_name = "Bandit";
-  f.company_name = "PyCQA";
-  f.severity.label = SeverityLabel::kInformational;
-  f.severity.normalized = DefaultNormalized(SeverityLabel::kInformational);
-  f.fingerprint = CodeFingerprint("bandit", "scan-error", filename, "");
-  f.generator_id = "bandit/scan-error";
-  // Not a vulnerability: the namespace alone, as for other non-security findings.
-  f.types = {"Software and Configuration Checks"};
+  Finding f = ScanGapFinding("bandit", "scan-error", "Bandit", "PyCQA", filename, "");
   std::string why = CollapseWhitespace(reason);
   f.title = "Bandit could not scan " + filename + (why.empty() ? "" : ": " + why);
   f.description = "Bandit could not scan " + filename + (why.empty() ? "" : " (" + why + ")") +
                   ", so the file was not scanned: no test ran on it, and any issue in it is missing from this "
                   "report.";
   f.remediation_text = "Make the file readable and valid Python for the interpreter Bandit runs under, then scan it again.";
-  f.location.file_path = filename;
-  Resource res;
-  res.id = filename;
-  f.resources.push_back(std::move(res));
   f.product_fields["bandit/ScanError"] = "true";
   if (!why.empty()) f.product_fields["bandit/Reason"] = why;
   return f;

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "ingest/json_util.h"
+#include "ingest/scan_gap.h"
 #include "normalize/fingerprint.h"
 #include "normalize/text.h"
 
@@ -206,30 +207,15 @@ Status ReadCheck(JsonReport& rep, od::value cv, const std::string& where, const 
 
 // A file Checkov could not parse: nothing in it was checked, which a security team must see.
 Status EmitParsingError(const std::string& file, const std::string& check_type, FindingSink& sink) {
-  Finding f;
-  f.scanner = "checkov";
-  f.format = "checkov";
-  f.product_name = "Checkov";
-  f.company_name = "Prisma Cloud";
-  f.severity.label = SeverityLabel::kInformational;
-  f.severity.normalized = DefaultNormalized(SeverityLabel::kInformational);
-  f.fingerprint = CodeFingerprint("checkov", "parsing-error", file, check_type);
-  f.generator_id = "checkov/parsing-error";
-  // Not a vulnerability or a best-practice failure: the namespace alone, as for other
-  // non-security findings.
-  f.types = {"Software and Configuration Checks"};
+  Finding f = ScanGapFinding("checkov", "parsing-error", "Checkov", "Prisma Cloud", file, check_type);
   f.title = "Checkov could not parse " + file;
   f.description = "Checkov could not parse " + file +
                   (check_type.empty() ? std::string() : " as " + check_type) +
                   ", so the file was not scanned: no check ran on it, and any misconfiguration in it is missing "
                   "from this report.";
   f.remediation_text = "Fix the file's syntax (or the Checkov framework selection) and scan it again.";
-  f.location.file_path = file;
-  Resource r;
-  r.id = file;
-  r.details_other["File"] = file;
-  if (!check_type.empty()) r.details_other["CheckType"] = check_type;
-  f.resources.push_back(std::move(r));
+  f.resources.front().details_other["File"] = file;
+  if (!check_type.empty()) f.resources.front().details_other["CheckType"] = check_type;
   f.product_fields["checkov/ParsingError"] = "true";
   if (!check_type.empty()) f.product_fields["checkov/CheckType"] = check_type;
   return sink.Accept(std::move(f));
