@@ -129,6 +129,7 @@ struct Props {
 
 struct Rule {
   std::string id, name, short_desc, full_desc, help, help_uri, level;
+  std::string full_desc_collapsed;  // computed once: compared with every result's message
   Props props;
   std::map<std::string, std::string, std::less<>> messages;  // messageStrings / messageFormats
 };
@@ -618,7 +619,10 @@ void SarifReader::ReadRule(od::value v, Rule& r) {
     if (k == "id") r.id = Trim(Str(x));
     else if (k == "name") r.name = Trim(Text(x));
     else if (k == "shortDescription") r.short_desc = Trim(Text(x));
-    else if (k == "fullDescription") r.full_desc = Trim(Text(x));
+    else if (k == "fullDescription") {
+      r.full_desc = Trim(Text(x));
+      r.full_desc_collapsed = CollapseWhitespace(r.full_desc);
+    }
     else if (k == "help") r.help = Trim(Text(x));
     else if (k == "helpUri") r.help_uri = Trim(Str(x));
     else if (k == "defaultLevel") r.level = Str(x);  // SARIF 1.0
@@ -1163,8 +1167,8 @@ Status SarifReader::Emit(Run& run, ResultData& r, size_t run_index, size_t resul
     f.title = rule_id;
   }
   f.description = message;
-  if (rule && !rule->full_desc.empty() && CollapseWhitespace(rule->full_desc) != CollapseWhitespace(message) &&
-      message.find(rule->full_desc) == std::string::npos) {
+  if (rule && !rule->full_desc.empty() && message.find(rule->full_desc) == std::string::npos &&
+      rule->full_desc_collapsed != CollapseWhitespace(message)) {
     f.description += (f.description.empty() ? "" : "\n\n") + rule->full_desc;
   }
   if (!r.fix.empty()) {
