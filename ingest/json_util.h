@@ -63,6 +63,20 @@ class JsonReport {
   bool doc_ready_ = false;
 };
 
+// Calls fn(key, value) -> Status for each field of `obj`, in document order (On-Demand reads
+// fields once, as they come). A key or value simdjson cannot read makes the file malformed.
+template <typename Fn>
+Status ForEachField(JsonReport& rep, od::object obj, Fn&& fn) {
+  for (auto field : obj) {
+    std::string_view key;
+    if (auto ec = field.unescaped_key().get(key)) return rep.Malformed("bad key", ec);
+    od::value value;
+    if (auto ec = field.value().get(value)) return rep.Malformed("bad value", ec);
+    if (Status s = fn(key, value); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 // Coercions that accept the loose typing real reports use ("2" vs 2, null).
 // Strings are unescaped; numbers and booleans give their JSON text; null gives "".
 // Return false only on a type they cannot turn into the target (object, array) or an error.

@@ -157,16 +157,13 @@ Status ReadErrors(JsonReport& rep, od::value lv, ScanErrors* out) {
       continue;
     }
     std::string filename, reason, bad;
-    for (auto field : obj) {
-      std::string_view key;
-      if (auto ec = field.unescaped_key().get(key)) return rep.Malformed("bad key", ec);
-      od::value v;
-      if (auto ec = field.value().get(v)) return rep.Malformed("bad value", ec);
+    FINDEX_RETURN_IF_ERROR(ForEachField(rep, obj, [&](std::string_view key, od::value v) -> Status {
       bool ok = true;
       if (key == "filename") ok = ReadString(v, &filename);
       else if (key == "reason") ok = ReadString(v, &reason);
       if (!ok && bad.empty()) bad = "\"" + std::string(key) + "\" has the wrong type";
-    }
+      return Status::Ok();
+    }));
     if (bad.empty() && Trim(filename).empty()) bad = "error entry has no filename";
     if (!bad.empty()) {
       out->rejects.push_back(rep.MakeReject(ev, where, bad));

@@ -166,11 +166,7 @@ Status ReadViolation(JsonReport& rep, od::value vv, const std::string& where, co
   }
   Violation v;
   std::string bad;
-  for (auto field : obj) {
-    std::string_view key;
-    if (auto ec = field.unescaped_key().get(key)) return rep.Malformed("bad key", ec);
-    od::value fv;
-    if (auto ec = field.value().get(fv)) return rep.Malformed("bad value", ec);
+  FINDEX_RETURN_IF_ERROR(ForEachField(rep, obj, [&](std::string_view key, od::value fv) -> Status {
     bool ok = true;
     if (key == "id") ok = ReadString(fv, &v.id);
     else if (key == "name") ok = ReadString(fv, &v.name);
@@ -180,7 +176,8 @@ Status ReadViolation(JsonReport& rep, od::value vv, const std::string& where, co
     else if (key == "line_numbers") ok = ReadInts(fv, &v.lines);
     else if (key == "element_types") ok = ReadParallelStrings(fv, &v.element_types);
     if (!ok && bad.empty()) bad = "\"" + std::string(key) + "\" has the wrong type";
-  }
+    return Status::Ok();
+  }));
   if (bad.empty() && (Trim(v.id).empty() || Trim(v.type).empty())) bad = "violation has no id or type";
   if (!bad.empty()) {
     sink.AddReject(rep.MakeReject(vv, where, bad));

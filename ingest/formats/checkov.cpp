@@ -106,11 +106,7 @@ Status ReadCheck(JsonReport& rep, od::value cv, const std::string& where, const 
   }
   Check c;
   std::string bad;
-  for (auto field : obj) {
-    std::string_view key;
-    if (auto ec = field.unescaped_key().get(key)) return rep.Malformed("bad key", ec);
-    od::value v;
-    if (auto ec = field.value().get(v)) return rep.Malformed("bad value", ec);
+  FINDEX_RETURN_IF_ERROR(ForEachField(rep, obj, [&](std::string_view key, od::value v) -> Status {
     bool ok = true;
     if (key == "check_id") ok = ReadString(v, &c.check_id);
     else if (key == "bc_check_id") ok = ReadString(v, &c.bc_check_id);
@@ -130,7 +126,8 @@ Status ReadCheck(JsonReport& rep, od::value cv, const std::string& where, const 
     else if (key == "bc_category") ok = ReadString(v, &c.bc_category);
     else if (key == "caller_file_path") ok = ReadString(v, &c.caller_file_path);
     if (!ok && bad.empty()) bad = "\"" + std::string(key) + "\" has the wrong type";
-  }
+    return Status::Ok();
+  }));
   if (!bad.empty()) {
     sink.AddReject(rep.MakeReject(cv, where, bad));
     return Status::Ok();

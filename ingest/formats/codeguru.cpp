@@ -188,11 +188,7 @@ Status ReadRecommendation(JsonReport& rep, od::value v, const std::string& where
   }
   Rec r;
   std::string bad;
-  for (auto field : obj) {
-    std::string_view key;
-    if (auto ec = field.unescaped_key().get(key)) return rep.Malformed("bad key", ec);
-    od::value fv;
-    if (auto ec = field.value().get(fv)) return rep.Malformed("bad value", ec);
+  FINDEX_RETURN_IF_ERROR(ForEachField(rep, obj, [&](std::string_view key, od::value fv) -> Status {
     std::string* dst = Is(key, "FilePath")                 ? &r.file
                        : Is(key, "RecommendationId")       ? &r.id
                        : Is(key, "Description")            ? &r.description
@@ -212,7 +208,8 @@ Status ReadRecommendation(JsonReport& rep, od::value v, const std::string& where
     } else if (Is(key, "ConfidenceScore")) {
       ReadString(fv, &r.confidence);
     }
-  }
+    return Status::Ok();
+  }));
   r.file = Trim(r.file);
   if (bad.empty() && r.file.empty()) bad = "no \"FilePath\"";
   if (!bad.empty()) {

@@ -129,11 +129,7 @@ Status ReadLeak(JsonReport& rep, od::value lv, size_t index, std::vector<Merged>
   }
   Leak l;
   std::string bad;
-  for (auto field : obj) {
-    std::string_view key;
-    if (auto ec = field.unescaped_key().get(key)) return rep.Malformed("bad key", ec);
-    od::value v;
-    if (auto ec = field.value().get(v)) return rep.Malformed("bad value", ec);
+  FINDEX_RETURN_IF_ERROR(ForEachField(rep, obj, [&](std::string_view key, od::value v) -> Status {
     bool ok = true;
     if (key == "RuleID") ok = ReadString(v, &l.rule_id);
     else if (key == "rule" || key == "reason") {
@@ -159,7 +155,8 @@ Status ReadLeak(JsonReport& rep, od::value lv, size_t index, std::vector<Merged>
     else if (key == "offender") ok = ReadString(v, &l.offender);
     else if (key == "line" || key == "Line") ok = ReadString(v, &l.line);
     if (!ok && bad.empty()) bad = "\"" + std::string(key) + "\" has the wrong type";
-  }
+    return Status::Ok();
+  }));
   if (!bad.empty()) {
     sink.AddReject(rep.MakeReject(lv, where, bad));
     return Status::Ok();

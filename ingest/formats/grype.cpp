@@ -60,13 +60,10 @@ Status ForEachMember(JsonReport& rep, od::value v, bool* is_object, Fn fn) {
   od::object obj;
   if (v.get_object().get(obj)) return Status::Ok();
   *is_object = true;
-  for (auto field : obj) {
-    std::string_view key;
-    if (auto ec = field.unescaped_key().get(key)) return rep.Malformed("bad key", ec);
-    od::value fv;
-    if (auto ec = field.value().get(fv)) return rep.Malformed("bad value", ec);
+  FINDEX_RETURN_IF_ERROR(ForEachField(rep, obj, [&](std::string_view key, od::value fv) -> Status {
     FINDEX_RETURN_IF_ERROR(fn(key, fv));
-  }
+    return Status::Ok();
+  }));
   return Status::Ok();
 }
 

@@ -274,11 +274,7 @@ Status ReadVuln(JsonReport& rep, od::value v, RawVuln* out, std::string* reason)
     *reason = "vulnerability is not an object";
     return Status::Ok();
   }
-  for (auto field : obj) {
-    std::string_view key;
-    if (auto ec = field.unescaped_key().get(key)) return rep.Malformed("bad key", ec);
-    od::value fv;
-    if (auto ec = field.value().get(fv)) return rep.Malformed("bad value", ec);
+  FINDEX_RETURN_IF_ERROR(ForEachField(rep, obj, [&](std::string_view key, od::value fv) -> Status {
     bool ok = true;
     if (key == "VulnerabilityID") ok = ReadString(fv, &out->id);
     else if (key == "PkgID") ok = ReadString(fv, &out->pkg_id);
@@ -304,7 +300,8 @@ Status ReadVuln(JsonReport& rep, od::value v, RawVuln* out, std::string* reason)
     else if (key == "PublishedDate") ok = ReadString(fv, &out->published);
     else if (key == "LastModifiedDate") ok = ReadString(fv, &out->modified);
     if (!ok && reason->empty()) *reason = "\"" + std::string(key) + "\" has an unexpected type";
-  }
+    return Status::Ok();
+  }));
   if (reason->empty() && Trim(out->id).empty()) *reason = "vulnerability has no VulnerabilityID";
   if (reason->empty() && Trim(out->pkg_name).empty() && out->purl.empty()) *reason = "vulnerability has no PkgName";
   return Status::Ok();
@@ -316,11 +313,7 @@ Status ReadMisconf(JsonReport& rep, od::value v, RawMisconf* out, std::string* r
     *reason = "misconfiguration is not an object";
     return Status::Ok();
   }
-  for (auto field : obj) {
-    std::string_view key;
-    if (auto ec = field.unescaped_key().get(key)) return rep.Malformed("bad key", ec);
-    od::value fv;
-    if (auto ec = field.value().get(fv)) return rep.Malformed("bad value", ec);
+  FINDEX_RETURN_IF_ERROR(ForEachField(rep, obj, [&](std::string_view key, od::value fv) -> Status {
     bool ok = true;
     if (key == "Type") ok = ReadString(fv, &out->type);
     else if (key == "ID") ok = ReadString(fv, &out->id);
@@ -341,7 +334,8 @@ Status ReadMisconf(JsonReport& rep, od::value v, RawMisconf* out, std::string* r
                                           {"EndLine", &out->end_line}},
                                          &ok));
     if (!ok && reason->empty()) *reason = "\"" + std::string(key) + "\" has an unexpected type";
-  }
+    return Status::Ok();
+  }));
   if (reason->empty() && Trim(out->id).empty() && Trim(out->avdid).empty()) *reason = "misconfiguration has no ID";
   return Status::Ok();
 }
@@ -353,11 +347,7 @@ Status ReadSecret(JsonReport& rep, od::value v, RawSecret* out, std::string* rea
     *reason = "secret is not an object";
     return Status::Ok();
   }
-  for (auto field : obj) {
-    std::string_view key;
-    if (auto ec = field.unescaped_key().get(key)) return rep.Malformed("bad key", ec);
-    od::value fv;
-    if (auto ec = field.value().get(fv)) return rep.Malformed("bad value", ec);
+  FINDEX_RETURN_IF_ERROR(ForEachField(rep, obj, [&](std::string_view key, od::value fv) -> Status {
     bool ok = true;
     if (key == "RuleID") ok = ReadString(fv, &out->rule_id);
     else if (key == "Category") ok = ReadString(fv, &out->category);
@@ -368,7 +358,8 @@ Status ReadSecret(JsonReport& rep, od::value v, RawSecret* out, std::string* rea
     else if (key == "Match") ok = out->has_match = ReadString(fv, &out->match);
     else if (key == "Layer") FINDEX_RETURN_IF_ERROR(ReadMembers(rep, fv, {{"DiffID", &out->layer_diff_id}}, &ok));
     if (!ok && reason->empty()) *reason = "\"" + std::string(key) + "\" has an unexpected type";
-  }
+    return Status::Ok();
+  }));
   if (reason->empty() && Trim(out->rule_id).empty()) *reason = "secret has no RuleID";
   return Status::Ok();
 }
@@ -416,11 +407,7 @@ Status ReadResult(JsonReport& rep, od::value v, const std::string& where, RawRes
     return Status::Ok();
   }
   *is_result = true;
-  for (auto field : obj) {
-    std::string_view key;
-    if (auto ec = field.unescaped_key().get(key)) return rep.Malformed("bad key", ec);
-    od::value fv;
-    if (auto ec = field.value().get(fv)) return rep.Malformed("bad value", ec);
+  FINDEX_RETURN_IF_ERROR(ForEachField(rep, obj, [&](std::string_view key, od::value fv) -> Status {
     if (key == "Target") {
       *has_target = true;
       if (!ReadString(fv, &out->target)) sink.AddReject(rep.RejectAt(offset, where, "\"Target\" is not a string"));
@@ -436,7 +423,8 @@ Status ReadResult(JsonReport& rep, od::value v, const std::string& where, RawRes
       FINDEX_RETURN_IF_ERROR(ReadList(rep, fv, where + ".Secrets", &out->secrets, ReadSecret, sink));
     }
     // Packages, MisconfSummary, Licenses, CustomResources: not findings.
-  }
+    return Status::Ok();
+  }));
   return Status::Ok();
 }
 
@@ -717,17 +705,14 @@ Status ReadWorkload(JsonReport& rep, od::value v, const std::string& where, Cont
   c.workload_image.clear();
   std::string error;
   std::vector<RawResult> results;
-  for (auto field : obj) {
-    std::string_view key;
-    if (auto ec = field.unescaped_key().get(key)) return rep.Malformed("bad key", ec);
-    od::value fv;
-    if (auto ec = field.value().get(fv)) return rep.Malformed("bad value", ec);
+  FINDEX_RETURN_IF_ERROR(ForEachField(rep, obj, [&](std::string_view key, od::value fv) -> Status {
     if (key == "Namespace") ReadString(fv, &c.ns);
     else if (key == "Kind") ReadString(fv, &c.kind);
     else if (key == "Name") ReadString(fv, &c.name);
     else if (key == "Error") ReadString(fv, &error);
     else if (key == "Results") FINDEX_RETURN_IF_ERROR(ReadResults(rep, fv, where + ".Results", c, &results, sink));
-  }
+    return Status::Ok();
+  }));
   if (!Trim(error).empty()) {
     std::string first_line = Trim(error.substr(0, error.find('\n')));
     sink.AddReject(rep.RejectAt(offset, where,
@@ -751,11 +736,7 @@ Status ReadWorkload(JsonReport& rep, od::value v, const std::string& where, Cont
 Status ReadMetadata(JsonReport& rep, od::value v, Context& c) {
   od::object obj;
   if (v.get_object().get(obj)) return Status::Ok();  // null or odd: nothing to learn
-  for (auto field : obj) {
-    std::string_view key;
-    if (auto ec = field.unescaped_key().get(key)) return rep.Malformed("bad key", ec);
-    od::value fv;
-    if (auto ec = field.value().get(fv)) return rep.Malformed("bad value", ec);
+  FINDEX_RETURN_IF_ERROR(ForEachField(rep, obj, [&](std::string_view key, od::value fv) -> Status {
     if (key == "ImageID") {
       ReadString(fv, &c.image_id);
     } else if (key == "OS") {
@@ -768,7 +749,8 @@ Status ReadMetadata(JsonReport& rep, od::value v, Context& c) {
       ReadStrings(fv, &items);
       if (!items.empty()) (key == "RepoTags" ? c.repo_tag : c.repo_digest) = items[0];
     }
-  }
+    return Status::Ok();
+  }));
   return Status::Ok();
 }
 
