@@ -43,7 +43,44 @@ struct IngestFlags {
   int jobs = 0;
   double flush_seconds = 5.0;
   PolicyFlags policy;
+  std::string target;             // --target: overrides what every report says it scanned
+  std::string max_rejects = "0";  // --max-rejects N|P%
 };
+
+// --max-rejects: how many rejected records a report may have and still judge absence.
+struct RejectLimit {
+  uint64_t count = 0;
+  double percent = -1;  // >= 0: a percentage of the report's records (good + rejected)
+  bool Allows(uint64_t records, uint64_t rejects) const {
+    if (rejects == 0) return true;
+    if (percent >= 0) return static_cast<double>(rejects) * 100.0 <= percent * static_cast<double>(records + rejects);
+    return rejects <= count;
+  }
+};
+
+std::optional<RejectLimit> ParseRejectLimit(const std::string& s) {
+  RejectLimit l;
+  if (s.empty()) return std::nullopt;
+  const bool pct = s.back() == '%';
+  const std::string num = pct ? s.substr(0, s.size() - 1) : s;
+  if (num.empty() || num.find_first_not_of("0123456789.") != std::string::npos) return std::nullopt;
+  if (!pct && num.find('.') != std::string::npos) return std::nullopt;
+  try {
+    if (pct) {
+      l.percent = std::stod(num);
+      if (l.percent > 100) return std::nullopt;
+    } else {
+      l.count = std::stoull(num);
+    }
+  } catch (...) {
+    return std::nullopt;
+  }
+  return l;
+}
+
+std::string RejectsHint(int64_t run_id) {
+  return "see findex sql \"SELECT * FROM rejects WHERE run_id=" + std::to_string(run_id) + "\"";
+}
 
 // The policy as the store calls it, at the ingest's clock.
 std::function<PolicyDecision(const Finding&)> PolicyHook(const std::shared_ptr<const Policy>& p, const std::string& now) {
@@ -61,6 +98,7 @@ uint64_t RunIdentity(uint64_t content_hash, const std::shared_ptr<const Policy>&
 struct Chunk {
   std::vector<PreparedFinding> findings;  // documents built on the parser thread
   std::vector<Reject> rejects;
+  std::vector<std::string> targets;  // what the report said it scanned (FindingSink::AddTarget)
 };
 
 // One input file travelling from a parser thread to the writer.
@@ -85,16 +123,21 @@ constexpr size_t kMaxChunksQueued = 4;
 
 class ChunkSink : public FindingSink {
  public:
-  ChunkSink(Job& job, const AsffContext& ctx, std::string now) : job_(job), ctx_(ctx), now_(std::move(now)) {}
+  ChunkSink(Job& job, const AsffContext& ctx, std::string now, const std::string& target)
+      : job_(job), ctx_(ctx), now_(std::move(now)), target_(target) {}
   Status Accept(Finding&& f) override {
+    if (!target_.empty()) f.target = target_;  // --target
     Finalize(f, ctx_, job_.scope, now_);
     cur_.findings.push_back(PrepareFinding(std::move(f)));
     if (cur_.findings.size() >= kChunkFindings) return Flush();
     return Status::Ok();
   }
   void AddReject(Reject&& r) override { cur_.rejects.push_back(std::move(r)); }
+  void AddTarget(std::string_view t) override {
+    if (target_.empty()) cur_.targets.emplace_back(t);
+  }
   Status Flush() {
-    if (cur_.findings.empty() && cur_.rejects.empty()) return Status::Ok();
+    if (cur_.findings.empty() && cur_.rejects.empty() && cur_.targets.empty()) return Status::Ok();
     std::vector<Chunk> spent;
     {
       std::unique_lock lock(job_.mu);
@@ -112,11 +155,12 @@ class ChunkSink : public FindingSink {
   Job& job_;
   const AsffContext& ctx_;
   std::string now_;
+  const std::string& target_;
   Chunk cur_;
 };
 
 void Parse(Job& job, const FormatDescriptor* forced, const IngestOptions& opts, const AsffContext& ctx,
-           const std::string& now) {
+           const std::string& now, const std::string& target) {
   auto finish = [&](Status st) {
     std::lock_guard lock(job.mu);
     job.status = std::move(st);
@@ -146,7 +190,7 @@ void Parse(Job& job, const FormatDescriptor* forced, const IngestOptions& opts, 
     job.header_ready = true;
     job.cv.notify_all();
   }
-  ChunkSink sink(job, ctx, now);
+  ChunkSink sink(job, ctx, now, target);
   auto res = IngestSource(src, fmt, opts, sink);
   if (!res.ok()) return finish(res.error());
   Status st = sink.Flush();
@@ -197,6 +241,7 @@ Status CollectFiles(const IngestFlags& fl, std::vector<std::string>* out) {
 struct FileResult {
   std::string file, format, status = "ok", error;
   RunCounts counts;
+  std::vector<TargetVerdict> verdicts;  // targets whose batch verdict this file's run carries
 };
 
 class Progress {
@@ -231,7 +276,11 @@ void PrintJsonSummary(const FileResult& r) {
   JsonWriter w(&out);
   w.BeginObject()
       .Field("file", r.file)
-      .Field("format", r.format)
+      .Field("format", r.format);
+  w.Key("targets").BeginArray();
+  for (const auto& t : r.counts.targets) w.String(t);
+  w.EndArray();
+  w.Key("complete").Bool(r.counts.complete)
       .Key("records").UInt(r.counts.records)
       .Key("new").UInt(r.counts.new_)
       .Key("updated").UInt(r.counts.updated)
@@ -245,6 +294,18 @@ void PrintJsonSummary(const FileResult& r) {
   if (!r.counts.expired.empty()) {
     w.Key("expired_suppressions").BeginArray();
     for (const auto& e : r.counts.expired) w.String(e);
+    w.EndArray();
+  }
+  if (!r.verdicts.empty()) {
+    // The batch's verdict on absence per (scope, scanner, target), carried by its last report
+    // about the target; `resolved` above is their sum.
+    w.Key("absence").BeginArray();
+    for (const auto& v : r.verdicts) {
+      w.BeginObject().Field("scope", v.scope).Field("scanner", v.scanner).Field("target", v.target);
+      w.Key("judged").Bool(v.judged).Key("resolved").UInt(v.resolved);
+      if (!v.why_not.empty()) w.Field("why_not", v.why_not);
+      w.EndObject();
+    }
     w.EndArray();
   }
   if (!r.error.empty()) w.Field("error", r.error);
@@ -306,6 +367,29 @@ void PrintTextSummary(const std::vector<FileResult>& results, double secs, uint6
                  static_cast<unsigned long long>(t.suppressed), static_cast<unsigned long long>(t.unsuppressed));
   }
   for (const auto& e : t.expired) std::fprintf(stdout, "policy: suppression %s no longer applies\n", e.c_str());
+  if (t.rejects > 0) {
+    std::string ids;
+    for (const auto& r : results) {
+      if (r.counts.rejects > 0) ids += (ids.empty() ? "" : ",") + std::to_string(r.counts.run_id);
+    }
+    std::fprintf(stdout, "%llu records rejected, see findex sql \"SELECT * FROM rejects WHERE run_id IN (%s)\"\n",
+                 static_cast<unsigned long long>(t.rejects), ids.c_str());
+  }
+  for (const auto& r : results) {
+    for (const auto& v : r.verdicts) {
+      const std::string target = v.target.empty() ? std::string("(no target)") : v.target;
+      if (v.judged) {
+        if (v.resolved > 0) {
+          std::fprintf(stdout, "resolved %llu finding%s of %s about %s (scope %s): absent from this ingest\n",
+                       static_cast<unsigned long long>(v.resolved), v.resolved == 1 ? "" : "s", v.scanner.c_str(),
+                       target.c_str(), v.scope.c_str());
+        }
+      } else {
+        std::fprintf(stdout, "not resolving for %s about %s (scope %s): %s\n", v.scanner.c_str(), target.c_str(),
+                     v.scope.c_str(), v.why_not.c_str());
+      }
+    }
+  }
 }
 
 // Reads standard input until `limit` bytes or the first line break.
@@ -353,8 +437,10 @@ int StreamEvents(const IngestFlags& fl, const Globals& g, const FormatDescriptor
     RunInfo info{"<stdin>", std::string(fmt.name), std::string(fmt.scanner), fl.scope, Hash64(now + std::to_string(offset)),
                  batch_bytes, now, true, PolicyHook(policy, now)};
     Status st = (*store)->BeginRun(info);
+    if (st.ok() && !fl.target.empty()) (*store)->AddRunTarget(fl.target);
     for (auto& f : out.findings) {
       if (!st.ok()) break;
+      if (!fl.target.empty()) f.target = fl.target;
       Finalize(f, ctx, fl.scope, now);
       st = (*store)->Put(std::move(f));
     }
@@ -458,6 +544,12 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
     return kExitError;
   }
   const std::shared_ptr<const Policy> policy = *loaded;
+  const auto reject_limit = ParseRejectLimit(fl.max_rejects);
+  if (!reject_limit) {
+    spdlog::error("--max-rejects takes a count (e.g. 10) or a percentage of the report's records (e.g. 5%), got '{}'",
+                  fl.max_rejects);
+    return kExitError;
+  }
   IngestOptions opts;
   for (const auto& p : fl.params) {
     size_t eq = p.find('=');
@@ -510,6 +602,10 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
   }
   const AsffContext ctx = g.Context();
   const std::string now = Now();
+  // All the files of this call are one batch: absence is judged once, at the end, over the union
+  // of each scanner's reports about each target.
+  (*store)->BeginBatch();
+  BatchFailures batch_failures;
 
   // Parsers run ahead of the writer by at most `window` files, which bounds memory.
   unsigned hw = std::max(1u, std::thread::hardware_concurrency());
@@ -536,7 +632,7 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
           std::lock_guard lock(job.mu);
           pre_done = job.done;
         }
-        if (!pre_done) Parse(job, forced, opts, ctx, now);
+        if (!pre_done) Parse(job, forced, opts, ctx, now, fl.target);
       }
     });
   }
@@ -555,18 +651,20 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
     bool started = false;
     Status failure;
     if (job.format) res.format = std::string(job.format->name);
+    uint64_t file_records = 0, file_rejects = 0;
     if (job.format && !(job.done && !job.status.ok())) {
-      const uint64_t identity = RunIdentity(job.hash, policy, now);
-      auto same = (*store)->IsLatestContent(job.scope, std::string(job.format->scanner), identity);
+      uint64_t identity = RunIdentity(job.hash, policy, now);
+      if (!fl.target.empty()) identity = Hash64(Hex64(identity) + "\x1ftarget\x1f" + fl.target);
+      auto same = (*store)->RepeatOf(job.scope, std::string(job.format->scanner), identity);
       if (!same.ok()) {
         failure = same.error();
-      } else if (*same) {
+      } else if (*same != 0) {
         // Not read again; recorded as a repeat, so that it is this scope's latest ingest.
         res.status = "unchanged";
         job.cancel = true;
         job.cv.notify_all();
         RunInfo info{res.file, res.format, std::string(job.format->scanner), job.scope, identity, job.bytes, now,
-                     IsEventFormat(*job.format), nullptr};
+                     IsEventFormat(*job.format), nullptr, *same};
         failure = (*store)->BeginRun(info);
         if (failure.ok()) {
           auto repeat = (*store)->CommitRepeat();
@@ -578,6 +676,7 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
                      IsEventFormat(*job.format), PolicyHook(policy, now)};
         failure = (*store)->BeginRun(info);
         started = failure.ok();
+        if (started && !fl.target.empty()) (*store)->AddRunTarget(fl.target);
       }
     }
     // Drain the job: store its chunks while the run is open, drop them otherwise.
@@ -598,6 +697,9 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
       }
       if (done) break;
       if (!have || !started || !failure.ok()) continue;
+      for (const auto& t : chunk.targets) (*store)->AddRunTarget(t);
+      file_records += chunk.findings.size();
+      file_rejects += chunk.rejects.size();
       for (auto& f : chunk.findings) {
         failure = (*store)->Put(std::move(f));
         if (!failure.ok()) break;
@@ -626,15 +728,37 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
       res.counts = RunCounts{};
       any_failed = true;
       spdlog::error("{}", res.error.find(res.file) == std::string::npos ? res.file + ": " + res.error : res.error);
+      // Its target is unknown: absence is not judged for its scanner in its scope (anywhere when
+      // even its format is unknown).
+      if (job.format) batch_failures.scope_scanner.emplace(job.scope, std::string(job.format->scanner));
+      else batch_failures.unknown = true;
     } else if (started) {
-      auto counts = (*store)->CommitRun();
+      // A report whose every record was rejected is not a clean scan; one with rejects over
+      // --max-rejects is stored but judges no absence.
+      const bool all_rejected = file_records == 0 && file_rejects > 0;
+      const bool complete = !all_rejected && reject_limit->Allows(file_records, file_rejects);
+      auto counts = (*store)->CommitRun(complete);
       if (!counts.ok()) {
         res.status = "error";
         res.error = counts.error().ToString();
         any_failed = true;
         spdlog::error("{}: {}", res.file, res.error);
+        batch_failures.scope_scanner.emplace(job.scope, std::string(job.format->scanner));
       } else {
         res.counts = *counts;
+        if (all_rejected) {
+          res.status = "error";
+          res.error = "every record was rejected (" + std::to_string(file_rejects) +
+                      " rejects): not a clean scan, nothing is resolved; " + RejectsHint(counts->run_id);
+          any_failed = true;
+          spdlog::error("{}: {}", res.file, res.error);
+        } else if (file_rejects > 0) {
+          spdlog::warn("{}: {} record{} rejected, {}{}", res.file, file_rejects, file_rejects == 1 ? "" : "s",
+                       RejectsHint(counts->run_id),
+                       complete ? std::string()
+                                : "; over --max-rejects " + fl.max_rejects +
+                                      ": absence resolves nothing for its target in this ingest");
+        }
       }
     }
     total_bytes += job.raw_bytes;
@@ -646,10 +770,33 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
     // Free the job's memory as soon as it is stored.
     { std::lock_guard lock(job.mu); job.chunks.clear(); }
     progress.Update(i + 1, total_bytes, total_findings, i + 1 == jobs.size());
-    if (fl.summary == "json") PrintJsonSummary(res);
   }
   for (auto& t : workers) t.join();
   progress.Done();
+  // The batch's closing step (one transaction): absence, per scanner and target.
+  auto closed = (*store)->CloseBatch(batch_failures, now);
+  if (!closed.ok()) {
+    spdlog::error("{}: cannot resolve absent findings: {}", g.DbPath(), closed.error().ToString());
+    any_failed = true;
+  } else {
+    for (const auto& v : closed->targets) {
+      for (auto& r : results) {
+        if (r.counts.run_id == v.run_id) {
+          r.counts.resolved += v.resolved;
+          r.verdicts.push_back(v);
+          break;
+        }
+      }
+      if (!v.judged && !g.quiet) {
+        spdlog::warn("absence not judged for {} about {} in scope {}: {}; nothing it reported before is resolved",
+                     v.scanner, v.target.empty() ? std::string("(no target)") : "'" + v.target + "'", v.scope,
+                     v.why_not);
+      }
+    }
+  }
+  if (fl.summary == "json") {
+    for (const auto& res : results) PrintJsonSummary(res);
+  }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (fl.summary == "text" && !g.quiet) PrintTextSummary(results, secs, total_bytes);
   return any_failed ? kExitError : kExitOk;
@@ -712,6 +859,13 @@ void AddIngest(CLI::App& app, Globals& g, int* exit_code) {
   cmd->add_option("--exclude", fl->excludes, "Skip files whose name or path matches this glob (repeatable)");
   cmd->add_option("--param", fl->params, "Format setting KEY=VALUE, e.g. cfn-nag.mode=aggregate (repeatable)");
   fl->policy.Add(cmd);
+  cmd->add_option("--target", fl->target,
+                  "What every report of this call scanned (an image, a folder, a site), instead of what each report "
+                  "says; findings are resolved by absence only by later reports of the same scanner about the same "
+                  "target");
+  cmd->add_option("--max-rejects", fl->max_rejects,
+                  "Rejected records a report may have (N, or P% of its records) and still resolve, by absence, what "
+                  "its scanner reported before about its target (default 0; its good records are stored either way)");
   cmd->add_option("-j,--jobs", fl->jobs, "Parser threads (default: cores - 1, at least 1)");
   cmd->add_option("--flush-seconds", fl->flush_seconds,
                   "Event streams on stdin (Falco): store a batch this often (default 5)");

@@ -28,7 +28,9 @@ class CollectingSink : public FindingSink {
     return Status::Ok();
   }
   void AddReject(Reject&& r) override { rejects.push_back(std::move(r)); }
+  void AddTarget(std::string_view t) override { targets.emplace_back(t); }
   std::vector<Finding> findings;
+  std::vector<std::string> targets;  // as the report declared them (see FindingSink::AddTarget)
   std::vector<Reject> rejects;
 };
 

@@ -26,6 +26,10 @@ class FindingSink {
   // A non-OK status aborts the file (the store rolls it back).
   virtual Status Accept(Finding&& f) = 0;
   virtual void AddReject(Reject&& r) = 0;
+  // The report names what it scanned (see Finding::target); may be called several times for a
+  // report about several targets (ZAP sites, SARIF runs). Findings without a target of their own
+  // take the report's when it names exactly one.
+  virtual void AddTarget(std::string_view target) { (void)target; }
 };
 
 struct IngestOptions {

@@ -86,6 +86,11 @@ struct Finding {
   // --- set by the ingester ---
   std::string scanner;          // product family, e.g. "zap", "dependency-check"
   std::string format;           // registry name, e.g. "zap-json"
+  // What the report says it scanned (an image, a folder, a site, a project): findings are
+  // resolved by absence only by a later report of the same scanner about the same target.
+  // Empty: the format names none (or the ingester declared one report-wide target with
+  // FindingSink::AddTarget, which the store fills in). Not part of the ASFF document.
+  std::string target;
   Fingerprint fingerprint;      // required; see fingerprint.h
   std::string generator_id;     // rule / plugin id, required
   std::vector<std::string> types;  // ASFF taxonomy; default filled by Finalize()

@@ -227,6 +227,34 @@ SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator
        d.doc AS asff
 FROM findings f JOIN finding_docs d ON d.id = f.id;
 )sql",
+    // 3 -> 4: targets, batches and incomplete reports (issue 8). A finding is resolved by absence
+    // only by a later report of the same scanner about the same target; findings and runs stored
+    // before have the empty target.
+    R"sql(
+ALTER TABLE findings ADD COLUMN target TEXT NOT NULL DEFAULT '';  -- target of the report that last saw it
+ALTER TABLE runs ADD COLUMN target TEXT NOT NULL DEFAULT '';      -- targets the report named, sorted, LF-separated
+ALTER TABLE runs ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;  -- 0: rejects over --max-rejects; judges no absence
+CREATE INDEX findings_stream ON findings(scope, scanner, target, record_state);
+CREATE INDEX runs_content ON runs(scope, scanner, content_hash);
+DROP VIEW v_findings;
+CREATE VIEW v_findings AS
+SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator_id AS rule,
+       f.title,
+       CASE f.severity WHEN 0 THEN 'INFORMATIONAL' WHEN 1 THEN 'LOW' WHEN 2 THEN 'MEDIUM'
+                       WHEN 3 THEN 'HIGH' ELSE 'CRITICAL' END AS severity,
+       f.severity AS severity_rank, f.normalized, f.workflow, f.record_state AS state,
+       f.resource_id AS resource, f.location, f.vuln_id, f.package,
+       f.first_observed_at, f.last_observed_at, f.created_at, f.updated_at,
+       f.first_seen_run, f.last_seen_run, f.occurrences,
+       replace(replace(f.sources, char(31), ':'), char(30), ';') AS sources,
+       lower(hex(f.fingerprint)) AS fingerprint,
+       CASE f.base_severity WHEN 0 THEN 'INFORMATIONAL' WHEN 1 THEN 'LOW' WHEN 2 THEN 'MEDIUM'
+                            WHEN 3 THEN 'HIGH' ELSE 'CRITICAL' END AS scanner_severity,
+       f.lifecycle, f.triage, f.policy_workflow, f.policy, f.note, f.note_by, f.note_at,
+       f.target,
+       d.doc AS asff
+FROM findings f JOIN finding_docs d ON d.id = f.id;
+)sql",
 };
 
 }  // namespace

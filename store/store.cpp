@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <tuple>
 
 #include "normalize/asff_reader.h"
 #include "normalize/asff_writer.h"
@@ -177,13 +179,13 @@ Status Store::PrepareIngestStatements() {
       "INSERT INTO findings(scope, fingerprint, asff_id, scanner, format, generator_id, title, severity,"
       " normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run,"
       " last_seen_run, first_observed_at, last_observed_at, created_at, updated_at, content_hash,"
-      " occurrences, sources, lifecycle, policy_workflow, base_severity, policy, note, note_by, note_at, udf)"
+      " occurrences, sources, lifecycle, policy_workflow, base_severity, policy, note, note_by, note_at, udf, target)"
       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'ACTIVE',?11,?12,?13,?14,?15,?15,?16,?17,?18,?18,?19,?21,?22,"
-      "?23,?24,?25,?26,?27,?28,?29,?30)",
+      "?23,?24,?25,?26,?27,?28,?29,?30,?33)",
       &st_insert_));
   FINDEX_RETURN_IF_ERROR(Prepare(
       "UPDATE findings SET last_seen_run=?1, last_observed_at=max(last_observed_at, ?2), updated_at=?3,"
-      " first_observed_at=min(first_observed_at, ?5), occurrences=?6 WHERE id=?4",
+      " first_observed_at=min(first_observed_at, ?5), occurrences=?6, scanner=?7, target=?8 WHERE id=?4",
       &st_touch_));
   FINDEX_RETURN_IF_ERROR(Prepare(
       // Same parameter numbers as the INSERT (one binding serves both); ?31 triage, ?32 row id.
@@ -192,7 +194,7 @@ Status Store::PrepareIngestStatements() {
       " package=?14, last_seen_run=?15, first_observed_at=min(first_observed_at, ?16),"
       " last_observed_at=max(last_observed_at, ?17), updated_at=?18, content_hash=?19,"
       " occurrences=?21, sources=?22, lifecycle=?23, policy_workflow=?24, base_severity=?25, policy=?26, note=?27,"
-      " note_by=?28, note_at=?29, udf=?30, triage=?31 WHERE id=?32",
+      " note_by=?28, note_at=?29, udf=?30, triage=?31, target=?33 WHERE id=?32",
       &st_update_));
   FINDEX_RETURN_IF_ERROR(Prepare("INSERT OR IGNORE INTO observations(run_id, finding_id) VALUES(?1, ?2)", &st_observe_));
   FINDEX_RETURN_IF_ERROR(Prepare("INSERT OR REPLACE INTO finding_docs(id, doc) VALUES(?1, ?2)", &st_doc_));
@@ -201,18 +203,80 @@ Status Store::PrepareIngestStatements() {
   return Status::Ok();
 }
 
-Result<bool> Store::IsLatestContent(const std::string& scope, const std::string& scanner, uint64_t content_hash) {
+namespace {
+
+std::vector<std::string> SplitTargets(std::string_view s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (;;) {
+    size_t nl = s.find('\n', start);
+    out.emplace_back(s.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start));
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  return out;
+}
+
+std::string JoinTargets(const std::vector<std::string>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "\n" : "") + v[i];
+  return s;
+}
+
+bool Intersects(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  for (const auto& x : a) {
+    if (std::find(b.begin(), b.end(), x) != b.end()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<int64_t> Store::RepeatOf(const std::string& scope, const std::string& scanner, uint64_t content_hash) {
   sqlite3_stmt* st = nullptr;
+  // Incomplete runs (rejects) are never repeated: the file is read, and fails, again.
   FINDEX_RETURN_IF_ERROR(Prepare(
-      "SELECT content_hash FROM runs WHERE scope=?1 AND scanner=?2 AND same_as IS NULL ORDER BY id DESC LIMIT 1", &st));
+      "SELECT id, target, batch FROM runs WHERE scope=?1 AND scanner=?2 AND content_hash=?3 AND same_as IS NULL"
+      " AND complete=1 ORDER BY id DESC LIMIT 1",
+      &st));
   BindText(st, 1, scope);
   BindText(st, 2, scanner);
-  bool same = false;
+  BindText(st, 3, Hex64(content_hash));
   int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) same = ColText(st, 0) == Hex64(content_hash);
+  int64_t id = 0, batch = 0;
+  std::string target;
+  if (rc == SQLITE_ROW) {
+    id = sqlite3_column_int64(st, 0);
+    target = ColText(st, 1);
+    batch = sqlite3_column_int64(st, 2);
+  }
   sqlite3_finalize(st);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError("run lookup failed");
-  return same;
+  if (id == 0) return int64_t{0};
+  // Stale when a later batch of the scanner read a report about one of its targets.
+  FINDEX_RETURN_IF_ERROR(Prepare(
+      "SELECT DISTINCT target FROM runs WHERE scope=?1 AND scanner=?2 AND same_as IS NULL AND batch > ?3", &st));
+  BindText(st, 1, scope);
+  BindText(st, 2, scanner);
+  sqlite3_bind_int64(st, 3, batch);
+  const std::vector<std::string> mine = SplitTargets(target);
+  bool stale = false;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (Intersects(mine, SplitTargets(ColText(st, 0)))) stale = true;
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return SqlError("run lookup failed");
+  return stale ? int64_t{0} : id;
+}
+
+void Store::BeginBatch() {
+  batch_mode_ = true;
+  batch_id_ = 0;
+  batch_runs_.clear();
+}
+
+void Store::AddRunTarget(std::string_view target) {
+  if (in_run_) run_targets_.emplace(target);
 }
 
 Status Store::BeginRun(const RunInfo& info) {
@@ -224,6 +288,8 @@ Status Store::BeginRun(const RunInfo& info) {
   run_ = info;
   counts_ = RunCounts{};
   expired_seen_.clear();
+  run_targets_.clear();
+  untargeted_ = 0;
   prev_run_ = 0;
   sqlite3_stmt* st = nullptr;
   Status status = Prepare("SELECT max(id) FROM runs WHERE scope=?1 AND scanner=?2 AND same_as IS NULL", &st);
@@ -302,6 +368,15 @@ Status Store::Put(PreparedFinding&& prepared) {
   const std::string& doc = prepared.doc;
   const std::string location = LocationOf(f);
   const std::string& resource = f.resources.empty() ? std::string() : f.resources.front().id;
+  // The finding's target; without one, the report's when it named exactly one so far (else
+  // filled in at commit when the report turns out to name exactly one).
+  if (!f.target.empty()) {
+    run_targets_.insert(f.target);
+  } else if (run_targets_.size() == 1) {
+    f.target = *run_targets_.begin();
+  } else {
+    ++untargeted_;
+  }
   std::string vuln_id, package;
   if (!f.vulnerabilities.empty()) {
     vuln_id = ToUpper(f.vulnerabilities.front().id);
@@ -447,6 +522,7 @@ Status Store::Put(PreparedFinding&& prepared) {
     BindOptText(s, 30, udf);
     BindOptText(s, 31, triage ? *triage : std::string());
     sqlite3_bind_int64(s, 32, rowid);
+    BindText(s, 33, f.target);
   };
   if (is_new) {
     sqlite3_stmt* s = st_insert_;
@@ -466,6 +542,8 @@ Status Store::Put(PreparedFinding&& prepared) {
     sqlite3_bind_int64(s, 4, rowid);
     BindText(s, 5, first_obs);
     sqlite3_bind_int64(s, 6, static_cast<int64_t>(new_occurrences));
+    BindText(s, 7, f.scanner);
+    BindText(s, 8, f.target);
     if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot update finding");
     ++counts_.unchanged;
   } else {
@@ -553,62 +631,167 @@ Status Store::PutReject(const StoredReject& r) {
   return Status::Ok();
 }
 
-Result<RunCounts> Store::CommitRun() {
+Status Store::StoreRunTargets() {
+  // Findings stored before the report named its only target take it now.
+  if (run_targets_.size() == 1 && untargeted_ > 0 && !run_targets_.begin()->empty()) {
+    sqlite3_stmt* st = nullptr;
+    FINDEX_RETURN_IF_ERROR(Prepare(
+        "UPDATE findings SET target=?1 WHERE target='' AND id IN (SELECT finding_id FROM observations WHERE run_id=?2)",
+        &st));
+    BindText(st, 1, *run_targets_.begin());
+    sqlite3_bind_int64(st, 2, counts_.run_id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return SqlError("cannot record the findings' target");
+  }
+  counts_.targets.assign(run_targets_.begin(), run_targets_.end());
+  if (untargeted_ > 0 && run_targets_.size() > 1) counts_.targets.insert(counts_.targets.begin(), std::string());
+  if (counts_.targets.empty()) counts_.targets.emplace_back();
+  return Status::Ok();
+}
+
+Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRun>& runs, const BatchFailures& failures,
+                                                       const std::string& now) {
+  struct Stream {
+    bool blocked = false;
+    std::string why;
+    int64_t last_run = 0;
+    std::vector<std::string> files;
+  };
+  // (scope, scanner) -> target -> stream
+  std::map<std::pair<std::string, std::string>, std::map<std::string, Stream>> streams;
+  std::map<std::pair<std::string, std::string>, std::string> blocked_all;
+  std::string seen_ids;  // runs of the batch: what they saw is not absent
+  for (const auto& r : runs) {
+    seen_ids += (seen_ids.empty() ? "" : ",") + std::to_string(r.id);
+    if (r.events) continue;  // absence from a later event log is not a fix
+    const auto key = std::make_pair(r.scope, r.scanner);
+    for (const auto& t : r.targets) {
+      Stream& s = streams[key][t];
+      s.last_run = std::max(s.last_run, r.id);
+      if (std::find(s.files.begin(), s.files.end(), r.file) == s.files.end()) s.files.push_back(r.file);
+      if (!r.complete) {
+        s.blocked = true;
+        s.why = r.file + " had rejected records";
+      }
+    }
+    if (!r.complete && (r.targets.empty() || (r.targets.size() == 1 && r.targets[0].empty()))) {
+      blocked_all[key] = r.file + " had rejected records and names no target";
+    }
+  }
+  for (const auto& ss : failures.scope_scanner) blocked_all[ss] = "a report of this scanner failed";
+  std::vector<TargetVerdict> out;
+  std::map<std::string, std::vector<std::tuple<std::string, std::string, int64_t>>> groups_by_scope;
+  for (auto& [key, targets] : streams) {
+    const auto& [scope, scanner] = key;
+    if (!groups_by_scope.count(scope)) {
+      // The latest batch of every (scanner, target) of the scope: what they see stays active.
+      auto& groups = groups_by_scope[scope];
+      sqlite3_stmt* st = nullptr;
+      FINDEX_RETURN_IF_ERROR(Prepare("SELECT scanner, target, max(batch) FROM runs WHERE scope=?1 GROUP BY scanner, target", &st));
+      BindText(st, 1, scope);
+      int rc;
+      while ((rc = sqlite3_step(st)) == SQLITE_ROW) groups.emplace_back(ColText(st, 0), ColText(st, 1), sqlite3_column_int64(st, 2));
+      sqlite3_finalize(st);
+      if (rc != SQLITE_DONE) return SqlError("run query failed");
+    }
+    for (auto& [target, stream] : targets) {
+      TargetVerdict v{scope, scanner, target, false, "", 0, stream.last_run};
+      if (failures.unknown) v.why_not = "a report of an unknown format failed";
+      else if (auto b = blocked_all.find(key); b != blocked_all.end()) v.why_not = b->second;
+      else if (stream.blocked) v.why_not = stream.why;
+      if (!v.why_not.empty()) {
+        out.push_back(std::move(v));
+        continue;
+      }
+      v.judged = true;
+      std::string keep_ids;
+      for (const auto& [g_scanner, g_target, g_batch] : groups_by_scope[scope]) {
+        if (g_scanner == scanner) {
+          auto gt = SplitTargets(g_target);
+          if (std::find(gt.begin(), gt.end(), target) != gt.end()) continue;  // superseded by this batch
+        }
+        sqlite3_stmt* st = nullptr;
+        FINDEX_RETURN_IF_ERROR(Prepare(
+            "SELECT coalesce(same_as, id) FROM runs WHERE scope=?1 AND scanner=?2 AND target=?3 AND batch=?4", &st));
+        BindText(st, 1, scope);
+        BindText(st, 2, g_scanner);
+        BindText(st, 3, g_target);
+        sqlite3_bind_int64(st, 4, g_batch);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+          keep_ids += (keep_ids.empty() ? "" : ",") + std::to_string(sqlite3_column_int64(st, 0));
+        }
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) return SqlError("run query failed");
+      }
+      // Resolve what this scanner's reports about this target saw last and the batch did not,
+      // unless the latest batch of another (scanner, target) of the scope still reports it.
+      // Suppressions (report, policy or person) stay. A person's RESOLVED is realized; their NEW
+      // or NOTIFIED is kept for when the finding returns (it may have overridden a policy
+      // suppression), the workflow shows RESOLVED meanwhile.
+      std::string gone = " WHERE scope=?4 AND scanner=?5 AND target=?7 AND record_state='ACTIVE'"
+                         " AND last_seen_run NOT IN (" + seen_ids + ")";
+      if (!keep_ids.empty()) {
+        gone += " AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.finding_id = findings.id AND o.run_id IN (" +
+                keep_ids + "))";
+      }
+      const std::string resolved =
+          "CASE WHEN triage='SUPPRESSED' OR (triage IS NULL AND (policy_workflow='SUPPRESSED' OR lifecycle='SUPPRESSED'))"
+          " THEN 'SUPPRESSED' ELSE 'RESOLVED' END";
+      std::string files;
+      for (const auto& f : stream.files) files += (files.empty() ? "" : ", ") + f;
+      // A suppressed finding keeps its status; its history still says that it went away.
+      const std::string sqls[] = {
+          "INSERT INTO history(finding_id, at, actor, action, field, old, new, note)"
+          " SELECT id, ?1, 'ingest run ' || ?3, CASE WHEN workflow != " + resolved +
+              " THEN 'resolved' ELSE 'archived' END, CASE WHEN workflow != " + resolved +
+              " THEN 'workflow' ELSE 'state' END, CASE WHEN workflow != " + resolved +
+              " THEN workflow ELSE 'ACTIVE' END, CASE WHEN workflow != " + resolved + " THEN " + resolved +
+              " ELSE 'ARCHIVED' END, 'absent from ' || ?6 FROM findings" + gone,
+          "UPDATE findings SET workflow = " + resolved +
+              ", lifecycle = CASE WHEN lifecycle='SUPPRESSED' THEN lifecycle ELSE 'RESOLVED' END,"
+              " triage = CASE WHEN triage='RESOLVED' THEN NULL ELSE triage END,"
+              " record_state='ARCHIVED', updated_at=?1" + gone,
+          "UPDATE runs SET resolved = resolved + ?2 WHERE id=?3",
+      };
+      for (const auto& sql : sqls) {
+        sqlite3_stmt* st = nullptr;
+        FINDEX_RETURN_IF_ERROR(Prepare(sql.c_str(), &st));
+        BindText(st, 1, now);
+        sqlite3_bind_int64(st, 2, static_cast<int64_t>(v.resolved));
+        sqlite3_bind_int64(st, 3, stream.last_run);
+        BindText(st, 4, scope);
+        BindText(st, 5, scanner);
+        BindText(st, 6, files);
+        BindText(st, 7, target);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) return SqlError("cannot resolve absent findings");
+        if (sql.rfind("UPDATE findings", 0) == 0) v.resolved = static_cast<uint64_t>(sqlite3_changes(db_));
+      }
+      out.push_back(std::move(v));
+    }
+  }
+  return out;
+}
+
+Result<RunCounts> Store::CommitRun(bool complete) {
   if (!in_run_) return MakeError(ErrorCode::kInternal, "no run to commit");
   sqlite3_stmt* st = nullptr;
-  Status status = Status::Ok();
-  if (prev_run_ > 0 && !run_.events) {
-    // Resolve what this scanner reported last time and not now, unless the latest run of
-    // another scanner in the scope still reports it. Suppressions (report, policy or person)
-    // stay. A person's RESOLVED is realized; their NEW or NOTIFIED is kept for when the finding
-    // returns (it may have overridden a policy suppression), the workflow shows RESOLVED meanwhile.
-    const char* kGone =
-        " WHERE id IN (SELECT finding_id FROM observations WHERE run_id=?2)"
-        "   AND record_state='ACTIVE' AND last_seen_run != ?3"
-        "   AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.finding_id = findings.id AND o.run_id IN"
-        "       (SELECT max(id) FROM runs WHERE scope=?4 AND scanner != ?5 AND same_as IS NULL GROUP BY scanner))";
-    const char* kResolvedWorkflow =
-        "CASE WHEN triage='SUPPRESSED' OR (triage IS NULL AND (policy_workflow='SUPPRESSED' OR lifecycle='SUPPRESSED'))"
-        " THEN 'SUPPRESSED' ELSE 'RESOLVED' END";
-    // A suppressed finding keeps its status; its history still says that it went away.
-    const std::string resolved = kResolvedWorkflow;
-    std::string sql = "INSERT INTO history(finding_id, at, actor, action, field, old, new, note)"
-                      " SELECT id, ?1, 'ingest run ' || ?3, CASE WHEN workflow != " + resolved +
-                      " THEN 'resolved' ELSE 'archived' END, CASE WHEN workflow != " + resolved +
-                      " THEN 'workflow' ELSE 'state' END, CASE WHEN workflow != " + resolved +
-                      " THEN workflow ELSE 'ACTIVE' END, CASE WHEN workflow != " + resolved + " THEN " + resolved +
-                      " ELSE 'ARCHIVED' END, 'absent from ' || ?6 FROM findings" + kGone;
-    status = Prepare(sql.c_str(), &st);
-    if (status.ok()) {
-      BindText(st, 1, run_.now);
-      sqlite3_bind_int64(st, 2, prev_run_);
-      sqlite3_bind_int64(st, 3, counts_.run_id);
-      BindText(st, 4, run_.scope);
-      BindText(st, 5, run_.scanner);
-      BindText(st, 6, run_.file);
-      if (sqlite3_step(st) != SQLITE_DONE) status = SqlError("cannot record resolution history");
-      sqlite3_finalize(st);
-    }
-    sql = std::string("UPDATE findings SET workflow = ") + kResolvedWorkflow +
-          ", lifecycle = CASE WHEN lifecycle='SUPPRESSED' THEN lifecycle ELSE 'RESOLVED' END,"
-          " triage = CASE WHEN triage='RESOLVED' THEN NULL ELSE triage END,"
-          " record_state='ARCHIVED', updated_at=?1" + kGone;
-    if (status.ok()) status = Prepare(sql.c_str(), &st);
-    if (status.ok()) {
-      BindText(st, 1, run_.now);
-      sqlite3_bind_int64(st, 2, prev_run_);
-      sqlite3_bind_int64(st, 3, counts_.run_id);
-      BindText(st, 4, run_.scope);
-      BindText(st, 5, run_.scanner);
-      if (sqlite3_step(st) != SQLITE_DONE) status = SqlError("cannot resolve absent findings");
-      counts_.resolved = static_cast<uint64_t>(sqlite3_changes(db_));
-      sqlite3_finalize(st);
-    }
+  Status status = StoreRunTargets();
+  counts_.complete = complete;
+  BatchRun me{counts_.run_id, run_.scope, run_.scanner, run_.file, counts_.targets, complete, run_.events};
+  if (status.ok() && !batch_mode_) {
+    // A batch of one: judge absence now, in this run's transaction.
+    auto verdicts = JudgeAbsence({me}, BatchFailures{}, run_.now);
+    if (!verdicts.ok()) status = verdicts.error();
+    else for (const auto& v : *verdicts) counts_.resolved += v.resolved;
   }
   if (status.ok()) {
     status = Prepare(
-        "UPDATE runs SET records=?1, new=?2, updated=?3, unchanged=?4, reopened=?5, resolved=?6, rejects=?7"
-        " WHERE id=?8",
+        "UPDATE runs SET records=?1, new=?2, updated=?3, unchanged=?4, reopened=?5, resolved=?6, rejects=?7,"
+        " target=?9, complete=?10 WHERE id=?8",
         &st);
     if (status.ok()) {
       sqlite3_bind_int64(st, 1, static_cast<int64_t>(counts_.records));
@@ -619,6 +802,8 @@ Result<RunCounts> Store::CommitRun() {
       sqlite3_bind_int64(st, 6, static_cast<int64_t>(counts_.resolved));
       sqlite3_bind_int64(st, 7, static_cast<int64_t>(counts_.rejects));
       sqlite3_bind_int64(st, 8, counts_.run_id);
+      BindText(st, 9, JoinTargets(counts_.targets));
+      sqlite3_bind_int(st, 10, complete ? 1 : 0);
       if (sqlite3_step(st) != SQLITE_DONE) status = SqlError("cannot update run");
       sqlite3_finalize(st);
     }
@@ -629,13 +814,19 @@ Result<RunCounts> Store::CommitRun() {
     return status.error();
   }
   in_run_ = false;
+  if (batch_mode_) batch_runs_.push_back(std::move(me));
   return counts_;
 }
 
 Result<RunCounts> Store::CommitRepeat() {
   if (!in_run_) return MakeError(ErrorCode::kInternal, "no run to commit");
-  // The findings the repeated run observed are reported again: a person's RESOLVED among them
-  // is reopened, as a full ingest would.
+  if (run_.repeat_of <= 0) {
+    AbortRun();
+    return MakeError(ErrorCode::kInternal, "a repeat needs the run it repeats");
+  }
+  // The findings the repeated run observed are reported again: they were observed now
+  // (LastObservedAt moves; last_seen_run is this run, so that the batch does not find them
+  // absent), and a person's RESOLVED among them is reopened, as a full ingest would.
   const std::string observed = " FROM findings WHERE triage='RESOLVED' AND id IN"
                                " (SELECT finding_id FROM observations WHERE run_id=?2)";
   const std::string sqls[] = {
@@ -644,7 +835,10 @@ Result<RunCounts> Store::CommitRepeat() {
       " 'reported again by ' || ?4" + observed,
       "UPDATE findings SET triage=NULL, workflow=coalesce(policy_workflow, lifecycle), updated_at=?1"
       " WHERE triage='RESOLVED' AND id IN (SELECT finding_id FROM observations WHERE run_id=?2)",
-      "UPDATE runs SET same_as=?2, reopened=?5 WHERE id=?3",
+      "UPDATE findings SET last_seen_run=?3, last_observed_at=max(last_observed_at, ?1), updated_at=?1"
+      " WHERE record_state='ACTIVE' AND id IN (SELECT finding_id FROM observations WHERE run_id=?2)",
+      "UPDATE runs SET same_as=?2, reopened=?5, target=(SELECT target FROM runs WHERE id=?2),"
+      " records=(SELECT records FROM runs WHERE id=?2) WHERE id=?3",
   };
   Status status = Status::Ok();
   for (const auto& sql : sqls) {
@@ -652,7 +846,7 @@ Result<RunCounts> Store::CommitRepeat() {
     status = Prepare(sql.c_str(), &st);
     if (!status.ok()) break;
     BindText(st, 1, run_.now);
-    sqlite3_bind_int64(st, 2, prev_run_);
+    sqlite3_bind_int64(st, 2, run_.repeat_of);
     sqlite3_bind_int64(st, 3, counts_.run_id);
     BindText(st, 4, run_.file);
     sqlite3_bind_int64(st, 5, static_cast<int64_t>(counts_.reopened));
@@ -662,7 +856,16 @@ Result<RunCounts> Store::CommitRepeat() {
       status = SqlError("cannot record a repeated run");
       break;
     }
-    if (sql.rfind("UPDATE findings", 0) == 0) counts_.reopened = static_cast<uint64_t>(sqlite3_changes(db_));
+    if (sql.rfind("UPDATE findings SET triage", 0) == 0) counts_.reopened = static_cast<uint64_t>(sqlite3_changes(db_));
+  }
+  if (status.ok()) {
+    sqlite3_stmt* st = nullptr;
+    status = Prepare("SELECT target FROM runs WHERE id=?1", &st);
+    if (status.ok()) {
+      sqlite3_bind_int64(st, 1, counts_.run_id);
+      if (sqlite3_step(st) == SQLITE_ROW) counts_.targets = SplitTargets(ColText(st, 0));
+      sqlite3_finalize(st);
+    }
   }
   if (status.ok()) status = Exec("COMMIT");
   if (!status.ok()) {
@@ -670,7 +873,31 @@ Result<RunCounts> Store::CommitRepeat() {
     return status.error();
   }
   in_run_ = false;
+  if (batch_mode_) {
+    batch_runs_.push_back(BatchRun{counts_.run_id, run_.scope, run_.scanner, run_.file, counts_.targets, true, run_.events});
+  }
   return counts_;
+}
+
+Result<BatchCounts> Store::CloseBatch(const BatchFailures& failures, const std::string& now) {
+  if (in_run_) return MakeError(ErrorCode::kInternal, "a run is still open");
+  BatchCounts out;
+  out.batch = batch_id_;
+  std::vector<BatchRun> runs;
+  runs.swap(batch_runs_);
+  batch_mode_ = false;
+  if (runs.empty()) return out;
+  if (read_only_) return MakeError(ErrorCode::kStore, "store opened read-only");
+  FINDEX_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto verdicts = JudgeAbsence(runs, failures, now);
+  Status status = verdicts.ok() ? Exec("COMMIT") : Status(verdicts.error());
+  if (!status.ok()) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return status.error();
+  }
+  out.targets = std::move(*verdicts);
+  for (const auto& v : out.targets) out.resolved += v.resolved;
+  return out;
 }
 
 void Store::AbortRun() {

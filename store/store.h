@@ -1,13 +1,19 @@
 // The findings store: SQLite (WAL), schema-versioned, one transaction per input file.
 //
-// Lifecycle per (scope, scanner), applied when a run finishes:
+// Lifecycle per (scope, scanner, target); a finding's target is the target of the report that
+// last saw it (Finding::target):
 //   first sight          -> Workflow NEW, RecordState ACTIVE, FirstObservedAt set
 //   seen again           -> LastObservedAt/UpdatedAt move; content updated if it changed
-//   absent from a later run of the same scanner in the same scope, and not seen by the
-//   latest run of any other scanner in that scope -> Workflow RESOLVED, RecordState ARCHIVED
+//   absent from every report of a batch (all reports of one `findex ingest`, BeginBatch /
+//   CloseBatch; without BeginBatch each run is a batch of its own) of the same scanner about the
+//   same target in the same scope, and not seen by the latest batch of any other (scanner,
+//   target) in that scope -> Workflow RESOLVED, RecordState ARCHIVED
 //                           (a SUPPRESSED finding stays SUPPRESSED, only ARCHIVED)
+//     ... unless a report of that scanner about that target in the batch is incomplete (rejects
+//     over the caller's limit: CommitRun(false)) or failed: then absence resolves nothing.
 //   seen again after that -> ACTIVE again, RESOLVED -> NEW, counted as reopened
-//   a byte-identical report of the latest run of (scope, scanner) -> no-op
+//   a byte-identical report of the latest batch of (scope, scanner, target) -> not read again;
+//                           its findings' LastObservedAt moves (CommitRepeat)
 #pragma once
 
 #include <sqlite3.h>
@@ -40,6 +46,8 @@ struct RunInfo {
   // The policy (rules/policy.h) as a function of the finding as scanners and lifecycle left it;
   // empty: no policy. The caller mixes the policy's hash into content_hash.
   std::function<PolicyDecision(const Finding&)> policy;
+  // CommitRepeat: the run this byte-identical report repeats (from RepeatOf).
+  int64_t repeat_of = 0;
 };
 
 struct RunCounts {
@@ -49,6 +57,29 @@ struct RunCounts {
   uint64_t suppressed = 0;  // findings the policy suppressed in this run
   uint64_t unsuppressed = 0;  // findings whose policy suppression ended (expired or removed)
   std::vector<std::string> expired;  // suppressions that matched but had expired, once each
+  std::vector<std::string> targets;  // what the report said it scanned, sorted; {""}: none named
+  bool complete = true;              // false: judged no absence (CommitRun(false))
+};
+
+// What closing a batch judged, per (scope, scanner, target) of its reports.
+struct TargetVerdict {
+  std::string scope, scanner, target;
+  bool judged = false;    // absence was judged (false: an incomplete or failed report)
+  std::string why_not;    // when not judged
+  uint64_t resolved = 0;
+  int64_t run_id = 0;     // the batch's last run of the scanner about the target (carries `resolved`)
+};
+struct BatchCounts {
+  int64_t batch = 0;
+  uint64_t resolved = 0;
+  std::vector<TargetVerdict> targets;
+};
+
+// Reports of a batch that failed as a whole (rolled back): absence is not judged for their
+// scanner in their scope (their target is unknown), or anywhere when their format is unknown.
+struct BatchFailures {
+  std::set<std::pair<std::string, std::string>> scope_scanner;
+  bool unknown = false;
 };
 
 // One entry of a finding's history (`findex history`).
@@ -116,13 +147,31 @@ class Store {
   static Result<std::unique_ptr<Store>> Open(const std::string& path, bool read_only = false);
 
   // --- ingest (one run at a time; a run is one input file and one transaction) ---
-  // True when the latest successful run of (scope, scanner) had this exact content.
-  Result<bool> IsLatestContent(const std::string& scope, const std::string& scanner, uint64_t content_hash);
+  // The run that a report with this content would repeat: the latest complete run of (scope,
+  // scanner) with this content when no later batch of that scanner named one of its targets;
+  // 0 when none.
+  Result<int64_t> RepeatOf(const std::string& scope, const std::string& scanner, uint64_t content_hash);
+  Result<bool> IsLatestContent(const std::string& scope, const std::string& scanner, uint64_t content_hash) {
+    auto r = RepeatOf(scope, scanner, content_hash);
+    if (!r.ok()) return r.error();
+    return *r != 0;
+  }
+  // Starts a batch: absence is judged once, by CloseBatch, over all the batch's runs. Without
+  // it, each CommitRun judges absence for its own run.
+  void BeginBatch();
+  // One transaction: resolves, per (scope, scanner, target) of the batch's complete runs, what no
+  // run of the batch saw. Ends the batch.
+  Result<BatchCounts> CloseBatch(const BatchFailures& failures, const std::string& now);
   Status BeginRun(const RunInfo& info);
+  // The report names what it scanned (FindingSink::AddTarget); findings without a target take it
+  // when the report names exactly one.
+  void AddRunTarget(std::string_view target);
   Status Put(Finding&& f) { return Put(PrepareFinding(std::move(f))); }  // Finalize()d; deduplicated by (scope, fingerprint)
   Status Put(PreparedFinding&& p);
   Status PutReject(const StoredReject& r);
-  Result<RunCounts> CommitRun();  // resolution + run row + COMMIT
+  // Run row + COMMIT; outside a batch, resolution too. `complete` false: the report had rejects
+  // over the caller's limit, so its absences resolve nothing.
+  Result<RunCounts> CommitRun(bool complete = true);
   // Instead of Put/CommitRun, for a report byte-identical to the latest run of its (scope,
   // scanner) under the same policy: records the run as a repeat of that one (it is the latest
   // ingest for gates' "new", findings stay as they are) and reopens a person's RESOLVED.
@@ -166,6 +215,19 @@ class Store {
   RunCounts counts_;
   int64_t prev_run_ = 0;  // latest earlier run of (scope, scanner)
   int64_t batch_id_ = 0;  // first run id of this process's ingest batch
+  bool batch_mode_ = false;  // BeginBatch: absence judged by CloseBatch
+  struct BatchRun {
+    int64_t id = 0;
+    std::string scope, scanner, file;
+    std::vector<std::string> targets;
+    bool complete = true, events = false;
+  };
+  std::vector<BatchRun> batch_runs_;
+  std::set<std::string> run_targets_;  // declared by the report or carried by its findings
+  uint64_t untargeted_ = 0;            // findings stored with no target (filled at commit)
+  Status StoreRunTargets();
+  Result<std::vector<TargetVerdict>> JudgeAbsence(const std::vector<BatchRun>& runs, const BatchFailures& failures,
+                                                  const std::string& now);
   sqlite3_stmt* st_lookup_ = nullptr;
   sqlite3_stmt* st_insert_ = nullptr;
   sqlite3_stmt* st_touch_ = nullptr;

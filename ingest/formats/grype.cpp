@@ -13,6 +13,9 @@
 // order. "source" and "distro" follow "matches" in every version, so they are read in a first
 // pass that skips the matches, and the matches are read in a second pass.
 //
+// Target (what the report scanned, for resolution by absence): "source.target", the string (a
+// directory or file) or the object's "userInput" (the image as given to grype).
+//
 // One finding per match. Severity (Grype's grype/vulnerability/severity.go: ParseSeverity knows
 // negligible, low, medium, high, critical, and any other value, a missing one included, is
 // "unknown"; the docs' "Filter scan results" guide orders negligible < low < medium < high <
@@ -531,6 +534,7 @@ Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
     FINDEX_RETURN_IF_ERROR(rep.Finish());
   }
   if (!saw_matches) return MakeError(ErrorCode::kSchema, "not a Grype report: no \"matches\"", src.path());
+  if (!c.source.target.empty()) sink.AddTarget(c.source.target);
 
   // Pass 2: the matches, one finding each.
   rep.doc().rewind();

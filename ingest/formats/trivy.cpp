@@ -9,6 +9,8 @@
 //                          "Results": [...]}], "Misconfigurations": [same]}
 //   `trivy k8s` (later):  {"ClusterName", "Resources": [{"Namespace", "Kind", "Name", "Metadata",
 //                          "Results": [...], "Error"?}]}
+// Target (what the report scanned, for resolution by absence): "ArtifactName" (the image, folder,
+// repository or SBOM as given to trivy); "ClusterName" for trivy k8s; none for legacy arrays.
 // A Result's members may come in any order (jq -S sorts them), so each Result is read whole
 // before its findings are built.
 //
@@ -799,6 +801,7 @@ Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
     } else if (key == "ArtifactName") {
       known = true;
       ReadString(fv, &c.artifact_name);
+      if (!c.artifact_name.empty()) sink.AddTarget(c.artifact_name);
     } else if (key == "ArtifactType") {
       known = true;
       ReadString(fv, &c.artifact_type);
@@ -811,6 +814,7 @@ Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
       known = true;
       c.k8s = true;
       ReadString(fv, &c.cluster);
+      if (!c.cluster.empty()) sink.AddTarget(c.cluster);
     } else if (key == "Resources" || key == "Vulnerabilities" || key == "Misconfigurations") {
       known = true;
       c.k8s = true;
