@@ -17,6 +17,7 @@ class CountingSink : public FindingSink {
     ++rejects;
     inner_.AddReject(std::move(r));
   }
+  void AddTarget(std::string_view t) override { inner_.AddTarget(t); }
   uint64_t records = 0, rejects = 0;
 
  private:

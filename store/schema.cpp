@@ -234,7 +234,11 @@ FROM findings f JOIN finding_docs d ON d.id = f.id;
 ALTER TABLE findings ADD COLUMN target TEXT NOT NULL DEFAULT '';  -- target of the report that last saw it
 ALTER TABLE runs ADD COLUMN target TEXT NOT NULL DEFAULT '';      -- targets the report named, sorted, LF-separated
 ALTER TABLE runs ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;  -- 0: rejects over --max-rejects; judges no absence
-CREATE INDEX findings_stream ON findings(scope, scanner, target, record_state);
+-- The runs whose union absence was judged over: the ingest batch (one `findex ingest` call), or
+-- the run alone (before schema 4, and for callers without batches).
+ALTER TABLE runs ADD COLUMN absence_batch INTEGER;
+UPDATE runs SET absence_batch = id;
+CREATE INDEX findings_target ON findings(scope, target, record_state);
 CREATE INDEX runs_content ON runs(scope, scanner, content_hash);
 DROP VIEW v_findings;
 CREATE VIEW v_findings AS

@@ -253,12 +253,14 @@ Result<int64_t> Store::RepeatOf(const std::string& scope, const std::string& sca
   sqlite3_finalize(st);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError("run lookup failed");
   if (id == 0) return int64_t{0};
-  // Stale when a later batch of the scanner read a report about one of its targets.
+  // Stale when the scanner read a later report about one of its targets (even in the same batch:
+  // then it is read again, which is slower but never wrong).
+  (void)batch;
   FINDEX_RETURN_IF_ERROR(Prepare(
-      "SELECT DISTINCT target FROM runs WHERE scope=?1 AND scanner=?2 AND same_as IS NULL AND batch > ?3", &st));
+      "SELECT DISTINCT target FROM runs WHERE scope=?1 AND scanner=?2 AND same_as IS NULL AND id > ?3", &st));
   BindText(st, 1, scope);
   BindText(st, 2, scanner);
-  sqlite3_bind_int64(st, 3, batch);
+  sqlite3_bind_int64(st, 3, id);
   const std::vector<std::string> mine = SplitTargets(target);
   bool stale = false;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -320,10 +322,13 @@ Status Store::BeginRun(const RunInfo& info) {
     return status;
   }
   counts_.run_id = sqlite3_last_insert_rowid(db_);
-  if (batch_id_ == 0) {
-    // The first run of this invocation names the batch (gate --new-only compares batches).
-    batch_id_ = counts_.run_id;
-    std::string sql = "UPDATE runs SET batch=id WHERE id=" + std::to_string(counts_.run_id);
+  if (batch_id_ == 0) batch_id_ = counts_.run_id;
+  {
+    // The first run of this invocation names the batch (gate --new-only compares batches);
+    // absence is judged over the batch (BeginBatch) or over the run alone.
+    std::string sql = "UPDATE runs SET batch=" + std::to_string(batch_id_) + ", absence_batch=" +
+                      std::to_string(batch_mode_ ? batch_id_ : counts_.run_id) +
+                      " WHERE id=" + std::to_string(counts_.run_id);
     if (Status s = Exec(sql.c_str()); !s.ok()) {
       AbortRun();
       return s;
@@ -688,7 +693,8 @@ Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRu
       // The latest batch of every (scanner, target) of the scope: what they see stays active.
       auto& groups = groups_by_scope[scope];
       sqlite3_stmt* st = nullptr;
-      FINDEX_RETURN_IF_ERROR(Prepare("SELECT scanner, target, max(batch) FROM runs WHERE scope=?1 GROUP BY scanner, target", &st));
+      FINDEX_RETURN_IF_ERROR(Prepare(
+          "SELECT scanner, target, max(absence_batch) FROM runs WHERE scope=?1 GROUP BY scanner, target", &st));
       BindText(st, 1, scope);
       int rc;
       while ((rc = sqlite3_step(st)) == SQLITE_ROW) groups.emplace_back(ColText(st, 0), ColText(st, 1), sqlite3_column_int64(st, 2));
@@ -713,7 +719,8 @@ Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRu
         }
         sqlite3_stmt* st = nullptr;
         FINDEX_RETURN_IF_ERROR(Prepare(
-            "SELECT coalesce(same_as, id) FROM runs WHERE scope=?1 AND scanner=?2 AND target=?3 AND batch=?4", &st));
+            "SELECT coalesce(same_as, id) FROM runs WHERE scope=?1 AND scanner=?2 AND target=?3 AND absence_batch=?4",
+            &st));
         BindText(st, 1, scope);
         BindText(st, 2, g_scanner);
         BindText(st, 3, g_target);
@@ -730,8 +737,11 @@ Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRu
       // Suppressions (report, policy or person) stay. A person's RESOLVED is realized; their NEW
       // or NOTIFIED is kept for when the finding returns (it may have overridden a policy
       // suppression), the workflow shows RESOLVED meanwhile.
-      std::string gone = " WHERE scope=?4 AND scanner=?5 AND target=?7 AND record_state='ACTIVE'"
-                         " AND last_seen_run NOT IN (" + seen_ids + ")";
+      // The finding's target is its last report's; findings.scanner may be a SARIF producer's
+      // family, so "of this scanner" is read from the run that last saw it.
+      std::string gone = " WHERE scope=?4 AND target=?7 AND record_state='ACTIVE'"
+                         " AND last_seen_run NOT IN (" + seen_ids + ")"
+                         " AND last_seen_run IN (SELECT id FROM runs WHERE scope=?4 AND scanner=?5)";
       if (!keep_ids.empty()) {
         gone += " AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.finding_id = findings.id AND o.run_id IN (" +
                 keep_ids + "))";

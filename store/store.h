@@ -148,7 +148,7 @@ class Store {
 
   // --- ingest (one run at a time; a run is one input file and one transaction) ---
   // The run that a report with this content would repeat: the latest complete run of (scope,
-  // scanner) with this content when no later batch of that scanner named one of its targets;
+  // scanner) with this content when no later run of that scanner named one of its targets;
   // 0 when none.
   Result<int64_t> RepeatOf(const std::string& scope, const std::string& scanner, uint64_t content_hash);
   Result<bool> IsLatestContent(const std::string& scope, const std::string& scanner, uint64_t content_hash) {

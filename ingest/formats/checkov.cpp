@@ -19,6 +19,9 @@
 // (summary.parsing_errors and the summary-only object's "parsing_errors" are counts.)
 // Severity: the check's own "severity" (CRITICAL / HIGH / MEDIUM / LOW / INFO, filled in when
 // Checkov runs with a Prisma Cloud API key); without one, MEDIUM.
+// Target (what the report scanned, for resolution by absence): each framework's "check_type"
+// (terraform, dockerfile, ...); Checkov's JSON names no scanned folder, so two folders scanned
+// with the same framework in one scope need `findex ingest --target`.
 // Identity: CodeFingerprint("checkov", check_id, file_path, resource): the resource address
 // names the IaC resource whatever line it sits on. A repeat of the same triple in one report gets
 // "#<n>" appended to the anchor. A parsing error: CodeFingerprint("checkov", "parsing-error",
@@ -186,6 +189,7 @@ Status ReadCheck(JsonReport& rep, od::value cv, const std::string& where, const 
   auto& pf = f.product_fields;
   pf["checkov/CheckId"] = c.check_id;
   if (!check_type.empty()) pf["checkov/CheckType"] = check_type;
+  f.target = check_type;  // target: the framework
   if (!c.bc_check_id.empty()) pf["checkov/BcCheckId"] = c.bc_check_id;
   if (!c.check_class.empty()) pf["checkov/CheckClass"] = c.check_class;
   if (!c.bc_category.empty()) pf["checkov/Category"] = c.bc_category;
@@ -256,6 +260,7 @@ Status ReadReport(JsonReport& rep, od::object obj, const std::string& prefix, st
       od::value v;
       if (auto ec = field.value().get(v)) return rep.Malformed("bad check_type", ec);
       ReadString(v, &check_type);
+      if (!check_type.empty()) sink.AddTarget(check_type);
       continue;
     }
     if (key == "summary" || key == "checkov_version" || key == "resource_count" || key == "resourcecount" ||

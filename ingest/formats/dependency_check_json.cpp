@@ -20,6 +20,8 @@
 // projectInfo before dependencies; a file with another key order is read in two passes so that
 // every finding carries the project fields. analysisExceptions are scan errors, not findings,
 // and are skipped.
+// Target (what the report scanned, for resolution by absence): projectInfo "name" (the
+// --project given to dependency-check, XML <projectInfo><name> alike); none when absent.
 #include <utility>
 
 #include "ingest/formats/dependency_check_common.h"
@@ -434,6 +436,7 @@ Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
       bool project = key == "projectInfo";
       (project ? project_seen : scan_seen) = true;
       if (auto ec = ReadInfo(v, project, &info)) return rep.Malformed("bad " + std::string(key), ec);
+      if (project && !info.project_name.empty()) sink.AddTarget(info.project_name);  // target: the project
     } else if (key == "dependencies") {
       known = true;
       if (scan_seen && project_seen) {

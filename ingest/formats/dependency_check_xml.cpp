@@ -275,6 +275,7 @@ Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
   ForEachChild(root, [&](std::string_view name, pugi::xml_node c) {
     if (name == "scanInfo") ReadInfo(c, false, &info);
     else if (name == "projectInfo") ReadInfo(c, true, &info);
+    if (name == "projectInfo" && !info.project_name.empty()) sink.AddTarget(info.project_name);  // target: the project
   });
 
   dc::Dependency dep;

@@ -6,6 +6,11 @@
 // Finding types: PACKAGE_VULNERABILITY (packageVulnerabilityDetails), CODE_VULNERABILITY
 // (codeVulnerabilityDetails, Lambda code scanning), NETWORK_REACHABILITY.
 //
+// Target (what the report scanned, for resolution by absence): each finding's first resource id
+// (resources[0].id, an instance, image or function): a later report names a resource only
+// through its findings, so a resource whose findings all went away is not judged (its findings
+// stay active until a report about it, e.g. with status CLOSED, says otherwise).
+//
 // Identity:
 //   - PACKAGE_VULNERABILITY: VulnFingerprint(vulnerabilityId, package), the identity every SCA
 //     format shares, so that Trivy/Grype/Inspector reports of one CVE in one package within a
@@ -635,6 +640,11 @@ class Collector {
   Status Emit(FindingSink& sink) {
     for (size_t i = 0; i < findings_.size(); ++i) {
       if (merged_[i] > 1) findings_[i].product_fields["inspector/MergedFindings"] = std::to_string(merged_[i]);
+      // Target: the finding's (first) resource; every resource the report names is one.
+      if (!findings_[i].resources.empty()) {
+        findings_[i].target = findings_[i].resources.front().id;
+        sink.AddTarget(findings_[i].target);
+      }
       FINDEX_RETURN_IF_ERROR(sink.Accept(std::move(findings_[i])));
     }
     return Status::Ok();

@@ -15,6 +15,10 @@
 //     locations [{"analysisTarget"|"resultFile": {uri, region}}], "suppressionStates".
 //   Any other "version" is refused with an error that names it. "runs": [] or null is a log
 //   with no results (0 findings). A UTF-8 BOM is allowed (Source strips it).
+// Target (what a run scanned, for resolution by absence; each finding carries its run's):
+// runs[].automationDetails.id (§3.17, runAutomationDetails) up to its last '/' (the category, as
+// GitHub code scanning reads it), else the tool's name followed by the first
+// originalUriBaseIds uri (§3.14.14) when there is one.
 // Rules and extensions may come after the results in a run (Semgrep writes "results" before
 // "tool"), so the file is read in passes over the same parsed buffer: pass 0 checks that the
 // whole document is well-formed JSON (BinSkim 1.5 wrote a trailing comma inside "invocations",
@@ -156,6 +160,7 @@ struct Run {
   std::string family, company;
   CodeAnchors anchors;
   std::map<std::string, int> codeguru_repeats;
+  std::string target;  // what the run scanned (see Target in the header comment)
 };
 
 // One result as read in pass 2 (copies: string views die with the next string).
@@ -741,6 +746,10 @@ Status SarifReader::ReadRunContext(od::value v, Run& run) {
         run.artifacts.emplace_back();
         ReadArtifact(av, run.artifacts.back());
       });
+    } else if (k == "automationDetails") {  // 2.1.0 runAutomationDetails
+      Obj(x, [&](std::string_view ak, od::value av) {
+        if (ak == "id") run.target = Trim(Str(av));
+      });
     } else if (k == "originalUriBaseIds") {
       Obj(x, [&](std::string_view name, od::value bv) {
         std::string key(name), uri, parent;
@@ -774,6 +783,18 @@ Status SarifReader::ReadRunContext(od::value v, Run& run) {
   std::string product = !run.driver.name.empty() ? run.driver.name : run.driver.full_name;
   run.family = CanonicalFamily(product);
   run.company = CompanyFor(run.family, run.driver.organization, product);
+  // Target: the automation id's category (up to its last '/', SARIF 2.1.0 §3.17.4), else the
+  // tool and the root its paths are relative to.
+  if (size_t slash = run.target.rfind('/'); slash != std::string::npos && slash > 0) run.target.resize(slash);
+  if (run.target.empty()) {
+    run.target = product;
+    for (const auto& [name, base] : run.base_ids) {
+      if (!base.first.empty()) {
+        run.target += (run.target.empty() ? "" : " ") + base.first;
+        break;
+      }
+    }
+  }
   return Status::Ok();
 }
 
@@ -1098,6 +1119,7 @@ Status SarifReader::Emit(Run& run, ResultData& r, size_t run_index, size_t resul
 
   Finding f;
   f.scanner = family;
+  f.target = run.target;
   f.format = "sarif";
   f.product_name = !run.driver.name.empty() ? run.driver.name : run.driver.full_name;
   f.company_name = run.company;
@@ -1475,6 +1497,7 @@ Status SarifReader::Read() {
         if (auto ec = el.get(rv)) return rep_.Malformed("malformed run", ec);
         runs_.emplace_back();
         FINDEX_RETURN_IF_ERROR(ReadRunContext(rv, runs_.back()));
+        if (!runs_.back().target.empty()) sink_.AddTarget(runs_.back().target);
       }
     }
     if (fatal_) return rep_.Malformed("malformed SARIF log", fatal_);

@@ -11,6 +11,10 @@
 // only a user confirmation makes it certain. A False Positive alert (confidence 0) is also
 // Workflow SUPPRESSED: a person or an alert filter marked it so.
 //
+// Target (what the report scanned, for resolution by absence): each site's @name as
+// NormalizeSite writes it (https://www.zaproxy.org/docs/desktop/addons/report-generation/,
+// "site" elements); a report about several sites names each, and each finding carries its own.
+//
 // Identity: FingerprintOf({"zap", pluginid, lower-cased alert name, NormalizeSite(site @name)}).
 // Why neither pluginid alone nor alertRef:
 //  - one plugin raises distinct alerts in one site that share pluginid AND alertRef: 10049
@@ -165,6 +169,7 @@ std::string MakeFinding(const Alert& a, const Site& site, const ReportInfo& repo
   }
 
   Finding& f = *out;
+  f.target = NormalizeSite(site.name);  // the finding's target: its site
   f = Finding{};
   f.scanner = "zap";
   f.format = std::string(report.format);

@@ -369,6 +369,7 @@ Status Reader::ReadSite(od::value sv, size_t site_index) {
   }
   for (const Alert& a : pending_) FINDEX_RETURN_IF_ERROR(Emit(a, site));
   pending_.clear();
+  if (named && !zap::NormalizeSite(site.name).empty()) sink_.AddTarget(zap::NormalizeSite(site.name));
   return Status::Ok();
 }
 

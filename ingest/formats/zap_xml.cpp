@@ -157,6 +157,7 @@ Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
     site.host = Attr(s, "host");
     site.port = Attr(s, "port");
     site.ssl = Attr(s, "ssl");
+    if (!zap::NormalizeSite(site.name).empty()) sink.AddTarget(zap::NormalizeSite(site.name));  // target: the site
     size_t alert_index = 0;
     for (pugi::xml_node item : s.child("alerts").children("alertitem")) {
       a.Clear();

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 
 #include "normalize/fingerprint.h"
 #include "store/schema.h"
@@ -323,6 +324,171 @@ TEST(StoreMigration, SchemaOneStoreUpgradesWithItsFindingsAndDocuments) {
                          [&](const auto&, const auto& v) { same_as = std::stoi(*v[0]); }).ok());
   EXPECT_EQ(version, kSchemaVersion);
   EXPECT_EQ(same_as, 1);
+  rw->reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
+}
+
+// --- targets and batches (issue 8) ---
+
+class StoreTargetTest : public StoreTest {
+ protected:
+  static Finding At(const std::string& key, const std::string& target, const std::string& scanner = "trivy") {
+    Finding f = Make(key, scanner);
+    f.target = target;
+    return f;
+  }
+  // One report of `scanner` about `target` (declared as the report does, findings without their own).
+  RunCounts RunT(const std::string& target, const std::vector<std::string>& keys, bool complete = true,
+                 const std::string& scanner = "trivy", const std::string& now = "2026-01-02T00:00:00.000Z") {
+    RunInfo info{"file-" + target, scanner, scanner, "s", ++hash_, 1, now, false, nullptr};
+    EXPECT_TRUE(store_->BeginRun(info).ok());
+    for (const auto& k : keys) EXPECT_TRUE(store_->Put(Make(k, scanner)).ok());
+    store_->AddRunTarget(target);  // after the findings, as Grype's "source" comes after "matches"
+    auto c = store_->CommitRun(complete);
+    EXPECT_TRUE(c.ok());
+    return c.ok() ? *c : RunCounts{};
+  }
+  std::map<std::string, std::string> States() {
+    std::map<std::string, std::string> out;
+    EXPECT_TRUE(store_->Sql("SELECT title, target, state FROM v_findings", [&](const auto&, const auto& v) {
+      out[*v[0]] = *v[1] + ":" + *v[2];
+    }).ok());
+    return out;
+  }
+};
+
+TEST_F(StoreTargetTest, ReportsAboutOtherTargetsOfTheSameScannerResolveNothing) {
+  RunT("alpine:3.10", {"a", "b"});
+  RunCounts c = RunT("src/", {"c"});  // a filesystem scan after the image scan
+  EXPECT_EQ(c.resolved, 0u);
+  EXPECT_EQ(c.targets, std::vector<std::string>{"src/"});
+  EXPECT_EQ(States(), (std::map<std::string, std::string>{{"Finding a", "alpine:3.10:ACTIVE"},
+                                                         {"Finding b", "alpine:3.10:ACTIVE"},
+                                                         {"Finding c", "src/:ACTIVE"}}));
+  c = RunT("alpine:3.10", {"a"});  // a later report about the image resolves what it no longer has
+  EXPECT_EQ(c.resolved, 1u);
+  EXPECT_EQ(States()["Finding b"], "alpine:3.10:ARCHIVED");
+  EXPECT_EQ(States()["Finding c"], "src/:ACTIVE");
+}
+
+TEST_F(StoreTargetTest, FindingTakesTheTargetOfTheReportThatLastSawIt) {
+  RunT("img", {"shared"});
+  RunT("fs", {"shared"});
+  EXPECT_EQ(States()["Finding shared"], "fs:ACTIVE");
+  // The image no longer has it, but the filesystem's latest report does: it stays.
+  EXPECT_EQ(RunT("img", {}).resolved, 0u);
+  EXPECT_EQ(RunT("fs", {}).resolved, 1u);
+}
+
+TEST_F(StoreTargetTest, BatchJudgesAbsenceOverTheUnionOfItsReports) {
+  RunT("img", {"a", "b"});
+  store_->BeginBatch();
+  EXPECT_EQ(RunT("img", {"a"}).resolved, 0u);  // judged at the close, not per file
+  EXPECT_EQ(RunT("img", {"b"}).resolved, 0u);
+  auto closed = store_->CloseBatch(BatchFailures{}, "2026-01-03T00:00:00.000Z");
+  ASSERT_TRUE(closed.ok()) << closed.error().ToString();
+  EXPECT_EQ(closed->resolved, 0u);
+  ASSERT_EQ(closed->targets.size(), 1u);
+  EXPECT_TRUE(closed->targets[0].judged);
+  EXPECT_EQ(States()["Finding a"], "img:ACTIVE");
+  EXPECT_EQ(States()["Finding b"], "img:ACTIVE");
+  store_->BeginBatch();
+  RunT("img", {"a"});
+  RunT("other", {});
+  closed = store_->CloseBatch(BatchFailures{}, "2026-01-04T00:00:00.000Z");
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(closed->resolved, 1u);
+  EXPECT_EQ(States()["Finding b"], "img:ARCHIVED");
+}
+
+TEST_F(StoreTargetTest, IncompleteOrFailedReportsJudgeNoAbsence) {
+  RunT("img", {"a", "b"});
+  EXPECT_EQ(RunT("img", {"a"}, /*complete=*/false).resolved, 0u);
+  EXPECT_EQ(States()["Finding b"], "img:ACTIVE");
+  store_->BeginBatch();
+  RunT("img", {"a"});
+  RunT("img", {}, /*complete=*/false);  // an incomplete report in the batch spoils the union
+  auto closed = store_->CloseBatch(BatchFailures{}, "2026-01-03T00:00:00.000Z");
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(closed->resolved, 0u);
+  ASSERT_EQ(closed->targets.size(), 1u);
+  EXPECT_FALSE(closed->targets[0].judged);
+  store_->BeginBatch();
+  RunT("img", {"a"});
+  BatchFailures failed;
+  failed.scope_scanner.emplace("s", "trivy");  // another trivy report of the batch failed
+  closed = store_->CloseBatch(failed, "2026-01-04T00:00:00.000Z");
+  ASSERT_TRUE(closed.ok());
+  EXPECT_EQ(closed->resolved, 0u);
+  EXPECT_EQ(States()["Finding b"], "img:ACTIVE");
+}
+
+TEST_F(StoreTargetTest, RepeatedReportMovesLastObservedAt) {
+  RunInfo info{"r.json", "trivy", "trivy", "s", 4242, 1, "2026-01-02T00:00:00.000Z", false, nullptr};
+  ASSERT_TRUE(store_->BeginRun(info).ok());
+  ASSERT_TRUE(store_->Put(At("a", "img")).ok());
+  ASSERT_TRUE(store_->CommitRun().ok());
+  auto repeat = store_->RepeatOf("s", "trivy", 4242);
+  ASSERT_TRUE(repeat.ok());
+  ASSERT_NE(*repeat, 0);
+  info.now = "2026-01-09T00:00:00.000Z";
+  info.repeat_of = *repeat;
+  ASSERT_TRUE(store_->BeginRun(info).ok());
+  auto c = store_->CommitRepeat();
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->targets, std::vector<std::string>{"img"});
+  auto rows = All();
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].finding.first_observed_at, "2026-01-02T00:00:00.000Z");
+  EXPECT_EQ(rows[0].finding.last_observed_at, "2026-01-09T00:00:00.000Z");
+  // A later report about the same target makes the old content stale: read again, not repeated.
+  RunT("img", {"a"});
+  auto stale = store_->RepeatOf("s", "trivy", 4242);
+  ASSERT_TRUE(stale.ok());
+  EXPECT_EQ(*stale, 0);
+}
+
+TEST(StoreMigration, SchemaThreeStoreUpgradesToTargets) {
+  const std::string path = (fs::temp_directory_path() / ("findex_migrate3_" + std::to_string(::getpid()) + ".db")).string();
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    std::string sql = std::string(MigrationSql(0)) + MigrationSql(1) + MigrationSql(2) +
+                      "PRAGMA user_version=3;"
+                      "INSERT INTO runs(id, file, content_hash, format, scanner, scope, started_at, batch)"
+                      " VALUES(1, 'r.json', '00', 'trivy', 'trivy', 's', '2026-01-01T00:00:00Z', 1);"
+                      "INSERT INTO findings(id, scope, fingerprint, asff_id, scanner, format, generator_id, title, severity,"
+                      " normalized, workflow, record_state, first_seen_run, last_seen_run, first_observed_at,"
+                      " last_observed_at, created_at, updated_at, sources, content_hash, lifecycle, base_severity)"
+                      " VALUES(1, 's', x'00112233445566778899aabbccddeeff', 'findex/1', 'trivy', 'trivy', 'CVE-1', 'Old',"
+                      " 4, 90, 'NEW', 'ACTIVE', 1, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z',"
+                      " '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'trivy' || char(31) || 'CRITICAL' || char(31) || 'CRITICAL', 7,"
+                      " 'NEW', 4);"
+                      "INSERT INTO finding_docs VALUES(1, '{\"SchemaVersion\":\"2018-10-08\",\"Title\":\"Old\"}');"
+                      "INSERT INTO observations VALUES(1, 1);";
+    char* err = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_close(db);
+  }
+  auto rw = Store::Open(path);
+  ASSERT_TRUE(rw.ok()) << rw.error().ToString();
+  int version = 0;
+  std::string row;
+  EXPECT_TRUE((*rw)->Sql("PRAGMA user_version", [&](const auto&, const auto& v) { version = std::stoi(*v[0]); }).ok());
+  EXPECT_GE(version, 4);
+  EXPECT_TRUE((*rw)->Sql("SELECT title || '|' || target || '|' || state FROM v_findings",
+                         [&](const auto&, const auto& v) { row = *v[0]; }).ok());
+  EXPECT_EQ(row, "Old||ACTIVE");  // stored before targets: the empty target
+  EXPECT_TRUE((*rw)->Sql("SELECT target || '|' || complete FROM runs", [&](const auto&, const auto& v) { row = *v[0]; }).ok());
+  EXPECT_EQ(row, "|1");
+  // A report about a named target does not resolve what the old, untargeted report saw.
+  RunInfo info{"new.json", "trivy", "trivy", "s", 5, 1, "2026-01-02T00:00:00.000Z", false, nullptr};
+  ASSERT_TRUE((*rw)->BeginRun(info).ok());
+  (*rw)->AddRunTarget("alpine:3.10");
+  auto c = (*rw)->CommitRun();
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_EQ(c->resolved, 0u);
   rw->reset();
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
 }
