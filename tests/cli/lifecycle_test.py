@@ -127,7 +127,8 @@ class Lifecycle(unittest.TestCase):
         for order in (("a.json", "b.json"), ("b.json", "a.json")):
             d = self.folder("split-" + order[0], {order[0]: part1, order[1]: part2})
             _, out = self.ingest(d, now="2026-02-04T00:00:00.000Z")
-            self.assertEqual([o["status"] for o in out], ["ok", "ok"])
+            # (the second time, a file identical to one of the first batch is a repeat: an observation)
+            self.assertTrue(all(o["status"] in ("ok", "unchanged") for o in out), out)
             self.assertEqual(sum(o["resolved"] for o in out), 0)
             self.assertEqual(sum(o["reopened"] for o in out), 0)
             self.assertEqual(self.states(), {"lib/catalina.jar": {"ACTIVE": 3}})
@@ -216,7 +217,7 @@ class Lifecycle(unittest.TestCase):
         doc = json.loads(self.rows("SELECT asff FROM v_findings")[0]["asff"])
         self.assertNotIn("LastObservedAt", doc)  # lifecycle fields live in columns
         q = json.loads(self.run_findex("query", "--format", "json").stdout)
-        self.assertEqual({x["LastObservedAt"] for x in q}, {"2026-02-10T00:00:00.000Z"})
+        self.assertEqual({x["last_observed_at"] for x in q}, {"2026-02-10T00:00:00.000Z"})
 
 
 if __name__ == "__main__":
