@@ -57,6 +57,7 @@ const std::map<std::string, std::string>& ColumnDocs() {
       {"note", "ASFF Note text: a person's (findex note/triage) or the policy's"},
       {"note_by", "who wrote the note (findex-policy for the policy)"},
       {"note_at", "RFC 3339 time the note was written"},
+      {"target", "what the report that last saw it scanned (image, folder, site, project); empty: none named"},
       {"asff", "the finding as untruncated ASFF JSON (use json_extract)"},
   };
   return docs;

@@ -36,6 +36,7 @@
 // Confidence/Criticality outside 0..100 and a FixAvailable outside YES/NO/PARTIAL are dropped.
 // Long Titles/Descriptions (Trivy) are kept whole and truncated only on export.
 // Compliance.Status (Security Hub controls: PASSED/FAILED/...) is kept in "asff/ComplianceStatus".
+// Target (for resolution by absence): none (ASFF findings of many products and resources).
 #include <algorithm>
 
 #include "ingest/json_util.h"

@@ -29,6 +29,8 @@
 // The sample imports a finding on every run, a clean one included (score 0, INFORMATIONAL).
 // Identity: FingerprintOf({"cfn-nag", "aggregate", repository, branch}); missing repository or
 // branch count as "unknown".
+// Target (for resolution by absence): none; a report lists only the templates it read, not
+// what was asked for (use `findex ingest --target`).
 #include <algorithm>
 #include <charconv>
 #include <map>

@@ -23,6 +23,8 @@
 // count in gitleaks/Occurrences, tags united); the first record gives line, commit and author.
 // For a redacted secret the anchor is the hash of the redacted line / match instead, so that
 // distinct redacted secrets of one file stay distinct.
+// Target (for resolution by absence): none; the report does not name the scanned repository
+// (use `findex ingest --target` when one scope holds several).
 #include <algorithm>
 #include <map>
 #include <set>

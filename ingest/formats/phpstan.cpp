@@ -10,6 +10,7 @@
 // finding is MEDIUM; policy can override it.
 // Identity: phpstan + file + identifier + message + the ordinal of that (file, message) pair
 // in the report. Line numbers are left out so a message that only moved keeps its identity.
+// Target (for resolution by absence): none; the report does not name the analysed project.
 #include <map>
 
 #include "ingest/json_util.h"
