@@ -219,6 +219,7 @@ Status EmitParsingError(const std::string& file, const std::string& check_type, 
   if (!check_type.empty()) f.resources.front().details_other["CheckType"] = check_type;
   f.product_fields["checkov/ParsingError"] = "true";
   if (!check_type.empty()) f.product_fields["checkov/CheckType"] = check_type;
+  f.target = check_type;
   return sink.Accept(std::move(f));
 }
 

@@ -794,6 +794,7 @@ Status SarifReader::ReadRunContext(od::value v, Run& run) {
         break;
       }
     }
+    run.target = CollapseWhitespace(run.target);
   }
   return Status::Ok();
 }
