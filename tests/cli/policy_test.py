@@ -247,7 +247,9 @@ gates:
         for name in failed:
             self.assertIn("gate '%s' FAILED" % name, self.err(plain))
 
-    def test_policy_check_unknown_keys_are_warnings(self):
+    def test_policy_check_unknown_keys_are_errors(self):
+        # Issue 8: an unknown key is an error (P002), with a did-you-mean when one is close; it
+        # was a warning and the entry applied without it (a typo widened a suppression).
         path = self.write("findex.yml", """\
 version: 1
 suppressions:
@@ -257,13 +259,12 @@ suppressions:
 bogus: 1
 """)
         r = self.run_findex("policy", "check", path)
-        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.returncode, 2, r.stderr)
         lines = self.err(r).splitlines()
-        self.assertIn(f"{path}:6:1: warning P002: unknown key 'bogus' in the policy (known: version, include, "
+        self.assertIn(f"{path}:6:1: error P002: unknown key 'bogus' in the policy (known: version, include, "
                       "severity_overrides, suppressions, automation_rules, gates)", lines)
-        self.assertTrue(any(l.startswith(f"{path}:4:28: warning P002: unknown key 'colour' in match") for l in lines), lines)
-        self.assertEqual(lines[-1], "policy ok: 1 file, 0 severity overrides, 1 suppression, 0 automation rules, "
-                                    "0 gates, 2 warnings")
+        self.assertTrue(any(l.startswith(f"{path}:4:28: error P002: unknown key 'colour' in match") for l in lines), lines)
+        self.assertFalse(any(l.startswith("policy ok") for l in lines), lines)
 
     def test_policy_check_expired_suppression_warning(self):
         path = self.write("findex.yml", XSS_SUPPRESSION)
