@@ -327,6 +327,14 @@ severity_overrides:
                 self.assertEqual(g.returncode, 2, self.err(g))
         self.assertEqual(self.rows("SELECT count(*) AS n FROM gate_verdicts"), [{"n": 0}])
 
+    def test_trivyignore_yaml_entry_with_unknown_key_is_an_error(self):
+        # Trivy would ignore `path:` and suppress the id everywhere.
+        self.ingest("--no-policy", "--scope", "b", SCAN1)
+        self.write(".trivyignore.yaml", "vulnerabilities:\n  - id: CVE-2023-1\n    path: [usr/lib/x]\n")
+        g = self.gate("--scope", "b", "--fail-on", "HIGH")
+        self.assertEqual(g.returncode, 2, self.err(g))
+        self.assertIn("./.trivyignore.yaml:3:5: error I101: unknown key 'path' in vulnerabilities", self.err(g))
+
     # ============================================================================================
     # Summary line, report flags
     # ============================================================================================
