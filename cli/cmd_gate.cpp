@@ -123,13 +123,11 @@ std::string ScopeHint(const std::string& scope, const std::vector<std::string>& 
   return (hint.empty() ? std::string() : "did you mean '" + hint + "'? ") + "known scopes: " + list;
 }
 
+// Who accepts: --by, else $FINDEX_USER. Not $USER: in CI that names the runner, not a person.
 std::string UserName(const std::string& by) {
-  if (!by.empty()) return by;
-  for (const char* var : {"FINDEX_USER", "USER", "LOGNAME"}) {
-    const char* v = std::getenv(var);
-    if (v && *v) return v;
-  }
-  return "";
+  if (!Trim(by).empty()) return Trim(by);
+  const char* v = std::getenv("FINDEX_USER");
+  return v ? Trim(v) : std::string();
 }
 
 Status WriteReport(const std::string& format, const std::string& path, const GateReport& r, size_t sarif_max) {
@@ -556,9 +554,11 @@ void AddGate(CLI::App& app, Globals& g, int* exit_code) {
   cmd->add_option("--sarif-max-results", fl->sarif_max, "Most results in a SARIF report (default 25000, GitHub's limit)");
   cmd->add_flag("--accept-current", fl->accept_current,
                 "Record a pass without evaluating: the scope's current findings are no longer new (needs --by and --reason)");
-  cmd->add_option("--by", fl->by, "With --accept-current: who accepts (default: $FINDEX_USER, else $USER)");
+  cmd->add_option("--by", fl->by, "With --accept-current: who accepts (default: $FINDEX_USER)");
   cmd->add_option("--reason", fl->reason, "With --accept-current: why");
-  fl->policy.Add(cmd);
+  fl->policy.Add(cmd,
+                 "No policy decision applies: neither findex.yml's nor those stored at ingest (suppressions, severity "
+                 "overrides); a person's triage still does");
   cmd->callback([fl, &g, exit_code, scope, baseline, output] {
     GateFlags f = *fl;
     f.scope_given = scope->count() > 0;

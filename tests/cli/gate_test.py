@@ -158,15 +158,24 @@ class GateCli(unittest.TestCase):
 
     def test_accept_current_needs_who_and_why(self):
         self.ingest("--no-policy", "--scope", "b", SCAN1)
+        # Who: --by or $FINDEX_USER, never $USER (in CI, the runner's account).
+        self.env["USER"] = self.env["LOGNAME"] = "runner"
         g = self.gate("--no-policy", "--scope", "b", "--fail-on", "HIGH", "--accept-current", "--reason", "x")
         self.assertEqual(g.returncode, 2)
         self.assertIn("--accept-current needs --by NAME", self.err(g))
+        g = self.gate("--no-policy", "--scope", "b", "--fail-on", "HIGH", "--accept-current", "--by", " ", "--reason", "x")
+        self.assertEqual(g.returncode, 2)
         g = self.gate("--no-policy", "--scope", "b", "--fail-on", "HIGH", "--accept-current", "--by", "alice")
         self.assertEqual(g.returncode, 2)
         g = self.gate("--no-policy", "--scope", "b", "--fail-on", "HIGH", "--by", "alice", "--reason", "x")
         self.assertEqual(g.returncode, 2)
         self.assertIn("--by and --reason go with --accept-current", self.err(g))
         self.assertEqual(self.rows("SELECT count(*) AS n FROM gate_verdicts"), [{"n": 0}])
+        self.env["FINDEX_USER"] = "carol"
+        g = self.gate("--no-policy", "--scope", "b", "--fail-on", "HIGH", "--accept-current", "--reason", "adopted")
+        self.assertEqual(g.returncode, 0, self.err(g))
+        self.assertEqual(self.rows("SELECT accepted_by, reason FROM gate_verdicts"),
+                         [{"accepted_by": "carol", "reason": "adopted"}])
 
     # ============================================================================================
     # Unknown scope is an error
