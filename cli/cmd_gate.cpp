@@ -1,8 +1,19 @@
 // findex gate: exit 1 when a gate fails. Gates come from --fail-on (one ad hoc gate) or from the
 // policy's `gates:`; the policy is applied again at gate time, so that expired suppressions stop
-// applying even when nothing was ingested since.
+// applying even when nothing was ingested since (without the policy file, the expiry stored with
+// the decision at ingest does the same).
+//
+// Fail closed: an unknown or empty scope, an unknown baseline, a policy with errors or an
+// unwritable verdict is an error (exit 2), never a pass. Every run records its verdict per
+// (scope, gate) in gate_verdicts; new_only counts what was not active at the last passing
+// verdict (a watermark: the store's latest run id at that pass, compared with the run that made
+// each finding active, first sight or reopening), so that retrying a failed pipeline fails
+// again. A finding resolved and reopened after the pass counts as new, although it was active
+// at the pass: a regression is worth a look, and this costs no snapshot of the active set.
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <unordered_set>
@@ -20,6 +31,12 @@ namespace {
 
 struct GateFlags {
   std::string scope;
+  bool scope_given = false;
+  bool all_scopes = false;
+  bool baseline_given = false;
+  bool output_given = false;
+  bool accept_current = false;
+  std::string by, reason;
   std::string fail_on;
   bool new_only = false;
   std::string baseline;
@@ -54,12 +71,23 @@ void SlimForGate(Finding& f) {
   }
 }
 
-// --fail-on without a policy, report or baseline: counted from the covering index alone.
-int FastGate(const GateFlags& fl, const Globals& g, Store& store, SeverityLabel label) {
+// What "new" is for one gate: findings not active in the scope at its last passing verdict.
+struct NewSince {
+  int64_t mark = 0;  // mark_run of that verdict; 0: no passing gate, everything is new
+  std::string text;  // for the summary line
+};
+
+// --fail-on without a policy file, report or baseline: counted from the covering index alone
+// (the stored decisions, except policy suppressions that have expired; none with --no-policy).
+int FastGate(const GateFlags& fl, const Globals& g, Store& store, SeverityLabel label, const std::string& scope,
+             const NewSince& since, int64_t now_ms, uint64_t* violations) {
   GateQuery q;
-  q.scope = fl.scope;
+  q.scope = scope;
   q.fail_on = label;
   q.new_only = fl.new_only;
+  q.new_since_run = since.mark;
+  q.apply_policy = !fl.policy.none;
+  q.now_ms = now_ms;
   q.cap = fl.show;
   auto rows = store.Gate(q);
   if (!rows.ok()) {
@@ -75,13 +103,31 @@ int FastGate(const GateFlags& fl, const Globals& g, Store& store, SeverityLabel 
     h.scanner = f.scanner;
     h.title = f.title;
     h.location = ShortLocation(f);
-    h.label = f.severity.label;
-    h.workflow = std::string(ToString(f.workflow));
+    h.label = GateSeverity(r, q.apply_policy);
+    h.workflow = std::string(ToString(GateWorkflow(r, q.apply_policy, now_ms)));
     hits.push_back(std::move(h));
   }
+  *violations = rows->total;
   GateVerdict v = MakeVerdict(spec, std::move(hits), rows->total, rows->by_label, fl.show);
   if (!v.passed || !g.quiet) std::fputs(FormatVerdict(spec, v).c_str(), stderr);
   return v.passed ? kExitOk : kExitGateFailed;
+}
+
+// "did you mean" for a scope: the closest known one, or the list.
+std::string ScopeHint(const std::string& scope, const std::vector<std::string>& known) {
+  if (known.empty()) return "nothing has been ingested into this store yet";
+  std::string list;
+  for (size_t i = 0; i < known.size() && i < 20; ++i) list += (i ? ", " : "") + known[i];
+  if (known.size() > 20) list += fmt::format(", ... ({} scopes)", known.size());
+  std::string hint = ClosestName(scope, known);
+  return (hint.empty() ? std::string() : "did you mean '" + hint + "'? ") + "known scopes: " + list;
+}
+
+// Who accepts: --by, else $FINDEX_USER. Not $USER: in CI that names the runner, not a person.
+std::string UserName(const std::string& by) {
+  if (!Trim(by).empty()) return Trim(by);
+  const char* v = std::getenv("FINDEX_USER");
+  return v ? Trim(v) : std::string();
 }
 
 Status WriteReport(const std::string& format, const std::string& path, const GateReport& r, size_t sarif_max) {
@@ -110,11 +156,46 @@ Status WriteReport(const std::string& format, const std::string& path, const Gat
   return Status::Ok();
 }
 
-int RunGate(const GateFlags& fl, const Globals& g) {
+int RunGate(GateFlags fl, const Globals& g) {
   SetupLogging(g);
   static const std::set<std::string> kReports = {"junit", "sarif", "markdown", "codeinsights", "json"};
+  fl.report = ToLower(fl.report);
   if (!fl.report.empty() && !kReports.count(fl.report)) {
     spdlog::error("unknown --report '{}' (junit, sarif, markdown, codeinsights, json)", fl.report);
+    return kExitError;
+  }
+  if (fl.output_given && fl.report.empty()) {
+    spdlog::error("-o/--output needs --report (or --format) FORMAT: junit, sarif, markdown, codeinsights or json");
+    return kExitError;
+  }
+  // Which scope: --scope S, every scope with --all-scopes, else "default" (as ingest). Never an
+  // empty value: an empty $CI_BRANCH must not widen the gate to every scope.
+  if (fl.all_scopes && fl.scope_given) {
+    spdlog::error("give --scope or --all-scopes, not both");
+    return kExitError;
+  }
+  if (fl.scope_given && Trim(fl.scope).empty()) {
+    spdlog::error("--scope is empty (an unset variable?); name a scope, or give --all-scopes to gate every scope");
+    return kExitError;
+  }
+  if (fl.baseline_given && Trim(fl.baseline).empty()) {
+    spdlog::error("--baseline is empty (an unset variable?); name the scope whose findings count as existing");
+    return kExitError;
+  }
+  const std::string scope = fl.all_scopes ? std::string() : fl.scope_given ? fl.scope : std::string("default");
+  const std::string scope_key = fl.all_scopes ? std::string("*") : scope;  // gate_verdicts.scope
+  if (fl.accept_current) {
+    if (!fl.report.empty()) {
+      spdlog::error("--accept-current records a pass without evaluating: it writes no report");
+      return kExitError;
+    }
+    fl.by = UserName(fl.by);
+    if (fl.by.empty() || Trim(fl.reason).empty()) {
+      spdlog::error("--accept-current needs --by NAME (or $FINDEX_USER) and --reason TEXT: who adopts the scope's findings, and why");
+      return kExitError;
+    }
+  } else if (!fl.by.empty() || !fl.reason.empty()) {
+    spdlog::error("--by and --reason go with --accept-current");
     return kExitError;
   }
   std::optional<SeverityLabel> fail_on;
@@ -125,6 +206,7 @@ int RunGate(const GateFlags& fl, const Globals& g) {
       return kExitError;
     }
   }
+  // A gate never runs with a policy that has errors.
   auto loaded = LoadPolicy(fl.policy, g.quiet);
   if (!loaded.ok()) {
     spdlog::error("{}", loaded.error().ToString());
@@ -167,54 +249,172 @@ int RunGate(const GateFlags& fl, const Globals& g) {
     return kExitError;
   }
 
-  auto store = Store::Open(g.DbPath(), true);
+  // A gate writes its verdict: the store is opened read-write, and must exist.
+  std::error_code ec;
+  if (!std::filesystem::exists(g.DbPath(), ec)) {
+    spdlog::error("no store at {} (run `findex ingest` first, or pass --db)", g.DbPath());
+    return kExitError;
+  }
+  auto store = Store::Open(g.DbPath(), false);
   if (!store.ok()) {
     spdlog::error("{}", store.error().ToString());
     return kExitError;
   }
-  if (!fl.scope.empty()) {
-    // A mistyped scope would pass every gate: say so (still exit 0: an empty scope is clean).
-    auto runs = (*store)->LatestBatchRuns(fl.scope);
-    if (runs.ok() && runs->empty()) spdlog::warn("scope '{}' has never been ingested into {}", fl.scope, g.DbPath());
+  // An unknown scope is an error, never a clean pass (a typo, an unset variable).
+  auto known = (*store)->Scopes();
+  if (!known.ok()) {
+    spdlog::error("{}", known.error().ToString());
+    return kExitError;
   }
-  if (fail_on && !policy && fl.report.empty() && fl.baseline.empty()) return FastGate(fl, g, **store, *fail_on);
+  const auto is_known = [&](const std::string& s) { return std::find(known->begin(), known->end(), s) != known->end(); };
+  if (!fl.all_scopes && !is_known(scope)) {
+    spdlog::error("unknown scope '{}' in {}{}: {}", scope, g.DbPath(), fl.scope_given ? "" : " (no --scope given: the default scope)",
+                  ScopeHint(scope, *known));
+    return kExitError;
+  }
+  std::set<std::string> baseline_scopes;
+  for (const auto& d : gates) {
+    if (!d.baseline.empty()) baseline_scopes.insert(d.baseline);
+  }
+  for (const auto& b : baseline_scopes) {
+    if (!is_known(b)) {
+      spdlog::error("unknown baseline scope '{}' in {}: {}", b, g.DbPath(), ScopeHint(b, *known));
+      return kExitError;
+    }
+  }
 
   const std::string now = Now();
   const int64_t now_ms = ToUnixMs(now);
+  const char* env_now = std::getenv("FINDEX_NOW");
+  GateRunSummary summary;
+  summary.scope = scope;
+  summary.all_scopes = fl.all_scopes;
+  summary.no_policy = fl.policy.none;
+  if (policy) summary.policy_files = policy->files;
+  summary.baseline = fl.baseline;
+  summary.clock = now;
+  summary.clock_from_env = env_now && *env_now;
+  std::string policy_used = fl.policy.none ? "-" : "";
+  for (const auto& f : summary.policy_files) policy_used += (policy_used.empty() ? "" : ",") + f;
+
+  // The snapshot: the mark, the last passes and every count agree.
+  if (Status s = (*store)->BeginSnapshot(); !s.ok()) {
+    spdlog::error("{}", s.error().ToString());
+    return kExitError;
+  }
+  struct SnapshotGuard {
+    Store* s;
+    bool open = true;
+    ~SnapshotGuard() {
+      if (open) (void)s->EndSnapshot();
+    }
+  } guard{store->get()};
+  auto mark = (*store)->LatestRunId("");
+  if (!mark.ok()) {
+    spdlog::error("{}", mark.error().ToString());
+    return kExitError;
+  }
+  std::map<std::string, NewSince> since;  // gate name -> what "new" is relative to
+  for (const auto& d : gates) {
+    auto last = (*store)->LastPass(scope_key, d.name);
+    if (!last.ok()) {
+      spdlog::error("{}", last.error().ToString());
+      return kExitError;
+    }
+    NewSince n;
+    if (*last) {
+      n.mark = (*last)->mark_run;
+      n.text = "the pass at " + (*last)->at + " (run " + std::to_string(n.mark) + ")";
+      if (!(*last)->accepted_by.empty()) n.text += ", accepted by " + (*last)->accepted_by + ": " + (*last)->reason;
+    } else {
+      n.text = "no passing gate yet: every finding is new";
+    }
+    since[d.name] = n;
+    summary.gates.push_back({d.name, d.new_only, d.baseline.empty() ? n.text : std::string()});
+  }
+  auto record = [&](const std::vector<GateVerdictRecord>& v) -> bool {
+    guard.open = false;
+    if (Status s = (*store)->EndSnapshot(); !s.ok()) {
+      spdlog::error("{}", s.error().ToString());
+      return false;
+    }
+    if (Status s = (*store)->RecordGateVerdicts(v); !s.ok()) {
+      spdlog::error("{}", s.error().ToString());
+      return false;
+    }
+    return true;
+  };
+  auto verdict_of = [&](const std::string& name, bool passed, uint64_t violations) {
+    GateVerdictRecord v;
+    v.scope = scope_key;
+    v.gate = name;
+    v.at = now;
+    v.passed = passed;
+    v.mark_run = *mark;
+    v.violations = violations;
+    v.policy = policy_used;
+    return v;
+  };
+
+  if (fl.accept_current) {
+    // Adopt what is active now: later new_only gates count only what becomes active after it.
+    std::vector<GateVerdictRecord> v;
+    for (const auto& d : gates) {
+      v.push_back(verdict_of(d.name, true, 0));
+      v.back().accepted_by = fl.by;
+      v.back().reason = Trim(fl.reason);
+    }
+    if (!record(v)) return kExitError;
+    if (!g.quiet) {
+      std::string names;
+      for (const auto& d : gates) names += (names.empty() ? "" : ", ") + d.name;
+      std::fprintf(stderr, "gate: accepted the current findings of %s for %s (run %lld), by %s: %s\n",
+                   fl.all_scopes ? "every scope" : ("scope '" + scope + "'").c_str(), names.c_str(),
+                   static_cast<long long>(*mark), fl.by.c_str(), Trim(fl.reason).c_str());
+    }
+    summary.verdict = "ACCEPTED";
+    for (auto& x : summary.gates) x.since.clear();
+    std::fputs(FormatGateSummary(summary).c_str(), stderr);
+    return kExitOk;
+  }
+
+  if (fail_on && !policy && fl.report.empty() && fl.baseline.empty()) {
+    uint64_t violations = 0;
+    const int rc = FastGate(fl, g, **store, *fail_on, scope, since[gates.front().name], now_ms, &violations);
+    if (rc == kExitError) return rc;
+    if (!record({verdict_of(gates.front().name, rc == kExitOk, violations)})) return kExitError;
+    summary.verdict = rc == kExitOk ? "PASSED" : "FAILED";
+    std::fputs(FormatGateSummary(summary).c_str(), stderr);
+    return rc;
+  }
+
   GateReport report;
   report.tool_version = "0.1.0";
   report.generated_at = now;
-  report.scope = fl.scope;
+  report.scope = scope;
   report.baseline = fl.baseline;
 
-  // "New": first seen in the latest ingest batch of the scope, or absent from a baseline scope.
-  auto latest = (*store)->LatestBatchRuns(fl.scope);
-  if (!latest.ok()) {
-    spdlog::error("{}", latest.error().ToString());
-    return kExitError;
-  }
-  const std::unordered_set<int64_t> latest_runs(latest->begin(), latest->end());
   std::map<std::string, std::unordered_set<std::string>> baselines;
-  for (const auto& d : gates) {
-    if (d.baseline.empty() || baselines.count(d.baseline)) continue;
-    auto fps = (*store)->ActiveFingerprints(d.baseline);
+  for (const auto& b : baseline_scopes) {
+    auto fps = (*store)->ActiveFingerprints(b);
     if (!fps.ok()) {
       spdlog::error("{}", fps.error().ToString());
       return kExitError;
     }
-    if (fps->empty()) spdlog::warn("baseline scope '{}' has no active findings: every finding counts as new", d.baseline);
-    baselines[d.baseline] = std::unordered_set<std::string>(fps->begin(), fps->end());
-  }
-  if (!fl.baseline.empty() && !baselines.count(fl.baseline)) {
-    auto fps = (*store)->ActiveFingerprints(fl.baseline);
-    if (fps.ok()) baselines[fl.baseline] = std::unordered_set<std::string>(fps->begin(), fps->end());
+    if (fps->empty()) spdlog::warn("baseline scope '{}' has no active findings: every finding counts as new", b);
+    baselines[b] = std::unordered_set<std::string>(fps->begin(), fps->end());
   }
 
+  // "New" for one gate: not active at its last passing verdict (first seen or reopened after
+  // that verdict's mark). Items show "new" as the first gate sees it.
+  const int64_t display_mark = since[gates.front().name].mark;
+  const bool apply_stored = !fl.policy.none;
   std::vector<ReportItem> items;
-  std::map<int64_t, bool> first_seen_new;  // row id -> first seen in the latest batch
+  std::map<int64_t, int64_t> active_since;  // row id -> run that made it active
   std::map<std::string, uint64_t> expired;  // suppression -> findings it no longer covers
+  uint64_t stored_expired = 0;              // stored policy suppressions over (no policy file)
   FindingFilter filter;
-  if (!fl.scope.empty()) filter.scopes = {fl.scope};
+  if (!scope.empty()) filter.scopes = {scope};
   filter.states = {"ACTIVE"};
   Status s = (*store)->ForEach(filter, [&](FindingRow&& row) {
     ReportItem it;
@@ -239,20 +439,41 @@ int RunGate(const GateFlags& fl, const Globals& g) {
       if (f.workflow != WorkflowStatus::kSuppressed) {
         for (const auto& e : d.expired) ++expired[e];
       }
-    } else if (!row.policy.empty()) {
-      size_t start = 0;
-      while (start <= row.policy.size()) {
-        size_t end = row.policy.find(';', start);
-        if (end == std::string::npos) end = row.policy.size();
-        if (end > start) it.policy.push_back(row.policy.substr(start, end - start));
-        start = end + 1;
+    } else {
+      // No policy file: the decisions stored at ingest, except a policy suppression that has
+      // expired since; --no-policy: no policy decision at all (a person's triage still applies).
+      const WorkflowStatus w = GateWorkflow(row, apply_stored, now_ms);
+      const bool policy_over = !apply_stored || (row.policy_workflow == "SUPPRESSED" && w != WorkflowStatus::kSuppressed &&
+                                                 !row.triage);
+      if (apply_stored && policy_over && f.workflow == WorkflowStatus::kSuppressed) ++stored_expired;
+      f.severity.label = GateSeverity(row, apply_stored);
+      if (!apply_stored && f.severity.label != row.finding.severity.label) f.severity.normalized = DefaultNormalized(f.severity.label);
+      f.workflow = w;
+      if (!apply_stored || policy_over) {
+        if (f.note && f.note->updated_by == kPolicyActor) f.note.reset();
+      }
+      if (apply_stored && !row.policy.empty()) {
+        size_t start = 0;
+        while (start <= row.policy.size()) {
+          size_t end = row.policy.find(';', start);
+          if (end == std::string::npos) end = row.policy.size();
+          std::string a = row.policy.substr(start, end - start);
+          if (!a.empty() && !(policy_over && a.rfind("suppress:", 0) == 0)) it.policy.push_back(a);
+          start = end + 1;
+        }
+      }
+      f.product_fields.erase("findex/Policy");
+      if (!it.policy.empty()) {
+        std::string joined;
+        for (const auto& a : it.policy) joined += (joined.empty() ? "" : ";") + a;
+        f.product_fields["findex/Policy"] = joined;
       }
     }
     if (f.workflow == WorkflowStatus::kSuppressed && f.note) it.suppression_reason = f.note->text;
     if (fl.report.empty()) SlimForGate(f);
     it.is_new = !fl.baseline.empty() ? !baselines[fl.baseline].count(f.fingerprint.Hex())
-                                     : latest_runs.count(row.first_seen_run) > 0;
-    first_seen_new[row.rowid] = latest_runs.count(row.first_seen_run) > 0;
+                                     : row.active_since_run > display_mark;
+    active_since[row.rowid] = row.active_since_run;
     it.finding = std::move(f);
     it.finding.product_fields["findex/RowId"] = std::to_string(row.rowid);
     items.push_back(std::move(it));
@@ -266,7 +487,8 @@ int RunGate(const GateFlags& fl, const Globals& g) {
                 [&](const ReportItem& it, const GateDef& d) {
                   if (!d.baseline.empty()) return !baselines[d.baseline].count(it.finding.fingerprint.Hex());
                   auto id = it.finding.product_fields.find("findex/RowId");
-                  return id != it.finding.product_fields.end() && first_seen_new[std::stoll(id->second)];
+                  if (id == it.finding.product_fields.end()) return true;  // unknown: counts (fail closed)
+                  return active_since[std::stoll(id->second)] > since[d.name].mark;
                 },
                 &report);
   for (auto& it : report.items) it.finding.product_fields.erase("findex/RowId");
@@ -285,7 +507,23 @@ int RunGate(const GateFlags& fl, const Globals& g) {
       }
     }
   }
+  if (stored_expired > 0) {
+    report.notices.push_back(fmt::format("{} finding{} suppressed by the policy at ingest {} no longer suppressed: the suppression "
+                                         "expired (stored expiry; no policy file read)",
+                                         stored_expired, stored_expired == 1 ? "" : "s", stored_expired == 1 ? "is" : "are"));
+  }
+  std::vector<GateVerdictRecord> verdicts;
+  for (const auto& r : report.gates) {
+    uint64_t violating = 0;
+    for (const auto& it : report.items) {
+      if (std::find(it.gates.begin(), it.gates.end(), r.name) != it.gates.end()) ++violating;
+    }
+    verdicts.push_back(verdict_of(r.name, r.passed, violating));
+  }
+  if (!record(verdicts)) return kExitError;
+  summary.verdict = report.passed ? "PASSED" : "FAILED";
   if (!report.passed || !g.quiet) std::fputs(FormatGateReport(report, fl.show).c_str(), stderr);
+  std::fputs(FormatGateSummary(summary).c_str(), stderr);
   if (!fl.report.empty()) {
     if (Status w = WriteReport(fl.report, fl.output, report, fl.sarif_max); !w.ok()) {
       spdlog::error("{}", w.error().ToString());
@@ -301,19 +539,33 @@ void AddGate(CLI::App& app, Globals& g, int* exit_code) {
   auto fl = std::make_shared<GateFlags>();
   CLI::App* cmd = app.add_subcommand(
       "gate", "Exit 1 when a gate fails: --fail-on SEVERITY, or the gates of the policy (findex.yml)");
-  cmd->add_option("--scope", fl->scope, "Only this scope (default: all scopes)");
+  CLI::Option* scope = cmd->add_option("--scope", fl->scope, "The scope to gate (default: the scope 'default', as ingest)");
+  cmd->add_flag("--all-scopes", fl->all_scopes, "Gate every scope at once");
   cmd->add_option("--fail-on", fl->fail_on,
                   "Ad hoc gate: fail on any active, unsuppressed finding at or above LOW, MEDIUM, HIGH or CRITICAL");
-  cmd->add_flag("--new-only", fl->new_only, "Only findings first seen in the latest ingest of the scope");
-  cmd->add_option("--baseline", fl->baseline,
-                  "Only findings not active in this scope (e.g. repo:main); implies --new-only");
+  cmd->add_flag("--new-only", fl->new_only, "Only findings not active in the scope at its last passing gate");
+  CLI::Option* baseline = cmd->add_option(
+      "--baseline", fl->baseline, "Only findings not active in this scope (e.g. repo:main); implies --new-only");
   cmd->add_option("--gate", fl->gates, "Run only this policy gate (repeatable)");
   cmd->add_option("--show", fl->show, "How many violating findings to list (default 10)");
-  cmd->add_option("--report", fl->report, "Also write a report: junit, sarif, markdown, codeinsights or json");
-  cmd->add_option("-o,--output", fl->output, "Where the report goes (default: stdout)");
+  cmd->add_option("--report,--format", fl->report,
+                  "Also write a report: junit, sarif, markdown, codeinsights or json (case-insensitive)");
+  CLI::Option* output = cmd->add_option("-o,--output", fl->output, "Where the report goes (default: stdout); needs --report");
   cmd->add_option("--sarif-max-results", fl->sarif_max, "Most results in a SARIF report (default 25000, GitHub's limit)");
-  fl->policy.Add(cmd);
-  cmd->callback([fl, &g, exit_code] { *exit_code = RunGate(*fl, g); });
+  cmd->add_flag("--accept-current", fl->accept_current,
+                "Record a pass without evaluating: the scope's current findings are no longer new (needs --by and --reason)");
+  cmd->add_option("--by", fl->by, "With --accept-current: who accepts (default: $FINDEX_USER)");
+  cmd->add_option("--reason", fl->reason, "With --accept-current: why");
+  fl->policy.Add(cmd,
+                 "No policy decision applies: neither findex.yml's nor those stored at ingest (suppressions, severity "
+                 "overrides); a person's triage still does");
+  cmd->callback([fl, &g, exit_code, scope, baseline, output] {
+    GateFlags f = *fl;
+    f.scope_given = scope->count() > 0;
+    f.baseline_given = baseline->count() > 0;
+    f.output_given = output->count() > 0;
+    *exit_code = RunGate(std::move(f), g);
+  });
 }
 
 }  // namespace findex::cli

@@ -9,11 +9,11 @@
 
 namespace findex::cli {
 
-void PolicyFlags::Add(CLI::App* cmd) {
+void PolicyFlags::Add(CLI::App* cmd, const char* no_policy_help) {
   cmd->add_option("--policy", files,
                   "Policy file (repeatable): findex.yml syntax, .codeguru-ignore.yml, .trivyignore or .trivyignore.yaml"
                   " (default: those found in the working directory)");
-  cmd->add_flag("--no-policy", none, "Apply no policy, even if findex.yml exists here");
+  cmd->add_flag("--no-policy", none, no_policy_help ? no_policy_help : "Apply no policy, even if findex.yml exists here");
 }
 
 Result<std::shared_ptr<const Policy>> LoadPolicy(const PolicyFlags& flags, bool quiet) {

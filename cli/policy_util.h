@@ -15,7 +15,7 @@ namespace findex::cli {
 struct PolicyFlags {
   std::vector<std::string> files;  // --policy (repeatable); none: discover in the working directory
   bool none = false;               // --no-policy
-  void Add(CLI::App* cmd);
+  void Add(CLI::App* cmd, const char* no_policy_help = nullptr);
 };
 
 // Reads --policy files, or findex.yml / .codeguru-ignore.yml / .trivyignore(.yaml) found in the

@@ -132,6 +132,10 @@ struct PolicyDecision {
   std::map<std::string, std::string> user_defined_fields;
   std::vector<std::string> applied;  // every rule that touched it: "override:NAME", "suppress:NAME", "rule:NAME"
   std::vector<std::string> expired;  // suppressions that matched but had expired: "NAME (expired 2026-10-01)"
+  // When workflow is SUPPRESSED by a suppression that expires: its first instant no longer
+  // suppressed (Unix ms), stored with the decision so that gates count the finding once expired.
+  // < 0: never (no expiry, or an automation rule suppresses).
+  int64_t suppress_expires_ms = -1;
   bool empty() const { return applied.empty() && expired.empty(); }
 };
 

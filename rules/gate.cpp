@@ -61,7 +61,7 @@ namespace {
 
 std::string Describe(const GateDef& g) {
   std::vector<std::string> parts;
-  if (g.new_only) parts.push_back(g.baseline.empty() ? "new in the latest ingest" : "not in baseline " + g.baseline);
+  if (g.new_only) parts.push_back(g.baseline.empty() ? "new since the last passing gate" : "not in baseline " + g.baseline);
   if (g.fixable_only) parts.push_back("fixable");
   if (!g.match.scanners.empty()) {
     std::string s = "scanner ";
@@ -138,6 +138,23 @@ void EvaluateGates(const std::vector<GateDef>& gates, std::vector<ReportItem> it
     return a.is_new > b.is_new;
   });
   report->items = std::move(items);
+}
+
+std::string FormatGateSummary(const GateRunSummary& s) {
+  std::string out = "gate summary: " + s.verdict;
+  out += " | scope " + (s.all_scopes ? std::string("* (all scopes)") : s.scope);
+  std::string policy;
+  for (const auto& f : s.policy_files) policy += (policy.empty() ? "" : ", ") + f;
+  out += " | policy " + (s.no_policy ? std::string("none (--no-policy)") : policy.empty() ? std::string("none") : policy);
+  out += " | baseline " + (s.baseline.empty() ? std::string("none") : s.baseline);
+  std::string gates;
+  for (const auto& g : s.gates) {
+    gates += (gates.empty() ? "" : ", ") + g.name;
+    if (g.new_only && !g.since.empty()) gates += " (new since " + g.since + ")";
+  }
+  out += " | gates " + (gates.empty() ? std::string("none") : gates);
+  out += " | clock " + s.clock + (s.clock_from_env ? " (FINDEX_NOW)" : "");
+  return out + "\n";
 }
 
 std::string FormatGateReport(const GateReport& r, size_t show) {

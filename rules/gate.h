@@ -15,7 +15,7 @@ namespace findex {
 
 struct GateSpec {
   SeverityLabel fail_on = SeverityLabel::kCritical;  // at or above this label fails
-  bool new_only = false;  // only findings first seen in the latest run of the scope
+  bool new_only = false;  // only findings not active at the scope's last passing gate
 };
 
 // One violating finding, as the gate reports it.
@@ -49,6 +49,26 @@ bool IsFixable(const Finding& f);
 // report.items and report.passed.
 void EvaluateGates(const std::vector<GateDef>& gates, std::vector<ReportItem> items,
                    const std::function<bool(const ReportItem&, const GateDef&)>& is_new, GateReport* report);
+
+// What a gate run used, for the one line every gate run prints on stderr (also when it passes):
+// "gate summary: PASSED | scope S | policy FILES | baseline B | gates G (new since ...) | clock T".
+struct GateRunSummary {
+  std::string verdict;                    // PASSED, FAILED, ACCEPTED
+  std::string scope;                      // "" with all_scopes
+  bool all_scopes = false;
+  std::vector<std::string> policy_files;  // none: "none"
+  bool no_policy = false;                 // --no-policy
+  std::string baseline;                   // "" none
+  struct Gate {
+    std::string name;
+    bool new_only = false;
+    std::string since;  // new_only: what "new" is relative to, e.g. "the pass at T (run 12)"
+  };
+  std::vector<Gate> gates;
+  std::string clock;
+  bool clock_from_env = false;  // $FINDEX_NOW
+};
+std::string FormatGateSummary(const GateRunSummary& s);
 
 // The stderr text of a gate run: failed gates with their thresholds, the worst violating findings
 // (at most `show`), notices; one line when everything passed.

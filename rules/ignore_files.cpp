@@ -480,8 +480,11 @@ void TrivyYamlEntry(const YAML::Node& entry, TrivyKind kind, const std::string& 
       statement = ReadScalar(v, key, r);
       ok = ok && statement.has_value();
     } else {
-      r.Warn(kv.first.Mark(), "I101",
-             "unknown key '" + key + "' in " + list + " (expected id, paths, purls, expired_at, statement)");
+      // An error (issue 8), unlike Trivy, which ignores it: applied without it, a misspelt
+      // `path:` or `purl:` would suppress the id everywhere.
+      r.Error(kv.first.Mark(), "I101",
+              "unknown key '" + key + "' in " + list + " (expected id, paths, purls, expired_at, statement)");
+      ok = false;
     }
   }
   std::string sid = id ? Trim(*id) : std::string();

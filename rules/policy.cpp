@@ -26,6 +26,21 @@ std::string Diagnostic::ToString() const {
 
 namespace {
 
+// Builds a diagnostic member by member. GCC 12 at -O2/-O3 reported the aggregate temporaries
+// `Diagnostic{level, {file, 0, 0}, ...}` as maybe-uninitialized (a false positive inside
+// std::string's move, which fails -Werror builds): no nested brace-initialized temporaries.
+Diagnostic MakeDiagnostic(Diagnostic::Level level, const std::string& file, int line, int column, const char* code,
+                          std::string message) {
+  Diagnostic d;
+  d.level = level;
+  d.pos.file = file;
+  d.pos.line = line;
+  d.pos.column = column;
+  d.code = code;
+  d.message = std::move(message);
+  return d;
+}
+
 bool IEquals(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y)); });
@@ -175,6 +190,38 @@ bool MatchesAt(const Matcher& m, const Finding& f, SeverityLabel label) {
 
 bool GlobMatch(std::string_view pattern, std::string_view text) { return Wild(pattern, text, true); }
 
+size_t EditDistance(std::string_view a, std::string_view b) {
+  // Two rows of the Levenshtein table; names are short.
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string ClosestName(std::string_view word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_d = 0;
+  const std::string w = ToLower(std::string(word));
+  for (const auto& c : candidates) {
+    const size_t d = EditDistance(w, ToLower(c));
+    // Close enough to be a typo: at most a third of the longer name, and at least one edit away.
+    const size_t limit = std::max<size_t>(1, std::max(w.size(), c.size()) / 3);
+    if (d > limit) continue;
+    if (best.empty() || d < best_d) {
+      best = c;
+      best_d = d;
+    }
+  }
+  return best;
+}
+
 bool MatcherReadsProductField(std::string_view key) {
   return key == "codeguru/RecommendationId" ||
          (key.size() >= 4 && IEquals(key.substr(key.size() - 4), "tags"));
@@ -236,6 +283,7 @@ PolicyDecision Evaluate(const Policy& policy, const Finding& f, int64_t now_ms) 
       continue;
     }
     d.workflow = WorkflowStatus::kSuppressed;
+    d.suppress_expires_ms = s.expires_ms;
     std::string text = "Suppressed by policy '" + s.name + "': " + s.reason;
     if (!s.owner.empty()) text += " (owner " + s.owner + (s.expires.empty() ? ")" : ", until " + s.expires + ")");
     else if (!s.expires.empty()) text += " (until " + s.expires + ")";
@@ -252,7 +300,10 @@ PolicyDecision Evaluate(const Policy& policy, const Finding& f, int64_t now_ms) 
     // A rule may suppress, but never lifts a suppression (the policy's or the report's), and
     // never replaces the reason an accepted risk was recorded with.
     const bool suppressed = f.workflow == WorkflowStatus::kSuppressed || d.workflow == WorkflowStatus::kSuppressed;
-    if (r.workflow && (!suppressed || *r.workflow == WorkflowStatus::kSuppressed)) d.workflow = *r.workflow;
+    if (r.workflow && (!suppressed || *r.workflow == WorkflowStatus::kSuppressed)) {
+      d.workflow = *r.workflow;
+      if (*r.workflow == WorkflowStatus::kSuppressed) d.suppress_expires_ms = -1;  // a rule does not expire
+    }
     if (r.note && !suppressed) d.note = Note{*r.note, "findex-policy", ""};
     for (const auto& [k, v] : r.user_defined_fields) d.user_defined_fields[k] = v;
     d.applied.push_back("rule:" + r.name);
@@ -310,20 +361,20 @@ class Loader {
     try {
       root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
-      Diagnostic d{Diagnostic::Level::kError, {file_, e.mark.line + 1, e.mark.column + 1}, "P001", "YAML syntax: " + e.msg};
-      diags_->push_back(std::move(d));
+      diags_->push_back(MakeDiagnostic(Diagnostic::Level::kError, file_, e.mark.line + 1, e.mark.column + 1, "P001",
+                                       "YAML syntax: " + e.msg));
       ++errors_;
       return;
     }
     try {
       Root(root);
     } catch (const YAML::Exception& e) {
-      Diagnostic d{Diagnostic::Level::kError, {file_, e.mark.line + 1, e.mark.column + 1}, "P001", "YAML: " + e.msg};
-      diags_->push_back(std::move(d));
+      diags_->push_back(MakeDiagnostic(Diagnostic::Level::kError, file_, e.mark.line + 1, e.mark.column + 1, "P001",
+                                       "YAML: " + e.msg));
       ++errors_;
     } catch (const std::exception& e) {
       // Nothing below should throw; if it does, it is a bad policy, never a crash.
-      diags_->push_back(Diagnostic{Diagnostic::Level::kError, {file_, 0, 0}, "P001", std::string("cannot read: ") + e.what()});
+      diags_->push_back(MakeDiagnostic(Diagnostic::Level::kError, file_, 0, 0, "P001", std::string("cannot read: ") + e.what()));
       ++errors_;
     }
   }
@@ -332,7 +383,7 @@ class Loader {
   void Add(Diagnostic::Level level, const YAML::Node& n, const char* code, std::string msg) {
     YAML::Mark m = n.Mark();
     SourcePos pos{file_, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0};
-    diags_->push_back(Diagnostic{level, pos, code, std::move(msg)});
+    diags_->push_back(MakeDiagnostic(level, pos.file, pos.line, pos.column, code, std::move(msg)));
     if (level == Diagnostic::Level::kError) ++errors_;
   }
   SourcePos Pos(const YAML::Node& n) const {
@@ -340,7 +391,9 @@ class Loader {
     return SourcePos{file_, m.line + 1, m.column + 1};
   }
 
-  // Keys of a map, warning about unknown ones (P002); false when `n` is not a map.
+  // Keys of a map; an unknown one is an error (P002): a typo must not widen or disable what the
+  // entry says (`pakage:` would make a suppression match every package, `expire:` never expire).
+  // False when `n` is not a map.
   bool CheckMap(const YAML::Node& n, const char* what, std::initializer_list<const char*> known) {
     if (!n.IsMap()) {
       Error(n, "P003", fmt::format("{} must be a mapping", what));
@@ -350,8 +403,15 @@ class Loader {
       std::string k = it->first.Scalar();
       if (std::none_of(known.begin(), known.end(), [&](const char* x) { return k == x; })) {
         std::string list;
-        for (const char* x : known) list += std::string(list.empty() ? "" : ", ") + x;
-        Warn(it->first, "P002", fmt::format("unknown key '{}' in {} (known: {})", k, what, list));
+        std::vector<std::string> names;
+        for (const char* x : known) {
+          list += std::string(list.empty() ? "" : ", ") + x;
+          names.emplace_back(x);
+        }
+        const std::string hint = ClosestName(k, names);
+        Error(it->first, "P002",
+              fmt::format("unknown key '{}' in {} ({}known: {})", k, what, hint.empty() ? "" : "did you mean " + hint + "? ",
+                          list));
       }
     }
     return true;
@@ -610,7 +670,7 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 Status LoadPolicyFileDepth(const std::string& path, Policy* policy, std::vector<Diagnostic>* diags, int depth) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    diags->push_back(Diagnostic{Diagnostic::Level::kError, {path, 0, 0}, "P011", "is a directory, not a policy file"});
+    diags->push_back(MakeDiagnostic(Diagnostic::Level::kError, path, 0, 0, "P011", "is a directory, not a policy file"));
     return MakeError(ErrorCode::kInvalidArgument, "policy " + path + " is a directory");
   }
   // A file included twice (a diamond, or itself) is read once.
@@ -621,7 +681,7 @@ Status LoadPolicyFileDepth(const std::string& path, Policy* policy, std::vector<
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    diags->push_back(Diagnostic{Diagnostic::Level::kError, {path, 0, 0}, "P011", "cannot read policy file"});
+    diags->push_back(MakeDiagnostic(Diagnostic::Level::kError, path, 0, 0, "P011", "cannot read policy file"));
     return MakeError(ErrorCode::kInvalidArgument, "cannot read policy file " + path);
   }
   std::stringstream ss;
@@ -634,7 +694,7 @@ Status LoadPolicyFileDepth(const std::string& path, Policy* policy, std::vector<
     try {
       return reader(text, path, policy, diags);
     } catch (const std::exception& e) {
-      diags->push_back(Diagnostic{Diagnostic::Level::kError, {path, 0, 0}, "I104", std::string("cannot read: ") + e.what()});
+      diags->push_back(MakeDiagnostic(Diagnostic::Level::kError, path, 0, 0, "I104", std::string("cannot read: ") + e.what()));
       return Status(MakeError(ErrorCode::kInvalidArgument, "invalid policy " + path));
     }
   };
@@ -648,7 +708,7 @@ Status LoadPolicyFileDepth(const std::string& path, Policy* policy, std::vector<
   for (const auto& inc : loader.includes_) {
     std::filesystem::path p = std::filesystem::path(path).parent_path() / inc;
     if (depth > 4) {
-      diags->push_back(Diagnostic{Diagnostic::Level::kError, {path, 0, 0}, "P011", "includes nested too deeply at " + inc});
+      diags->push_back(MakeDiagnostic(Diagnostic::Level::kError, path, 0, 0, "P011", "includes nested too deeply at " + inc));
       failed = true;
       continue;
     }
@@ -664,7 +724,7 @@ Status LoadPolicyText(const std::string& text, const std::string& file, Policy* 
   Loader loader(file, policy, diags);
   loader.Load(text);
   if (!loader.includes_.empty()) {
-    diags->push_back(Diagnostic{Diagnostic::Level::kWarning, {file, 0, 0}, "P011", "include is only read from policy files"});
+    diags->push_back(MakeDiagnostic(Diagnostic::Level::kWarning, file, 0, 0, "P011", "include is only read from policy files"));
   }
   if (loader.failed()) return MakeError(ErrorCode::kInvalidArgument, "invalid policy " + file);
   return Status::Ok();

@@ -87,7 +87,7 @@ struct AutomationRule {
 struct GateDef {
   std::string name;
   std::map<SeverityLabel, int64_t> max;  // at most this many findings of exactly this label
-  bool new_only = false;    // first seen in the latest ingest of the scope, or absent from `baseline`
+  bool new_only = false;    // not active at the scope's last passing gate, or absent from `baseline`
   std::string baseline;     // scope whose active findings count as existing, e.g. "repo:main"
   bool fixable_only = false;  // only findings with a fixed version / fix available
   Matcher match;            // which findings the gate looks at (scanner, path, ...)
@@ -133,6 +133,11 @@ PolicyDecision Evaluate(const Policy& policy, const Finding& f, int64_t now_ms);
 // The ProductFields keys matchers read (tag lists, CodeGuru recommendation ids): whoever trims
 // findings before matching must keep them.
 bool MatcherReadsProductField(std::string_view key);
+
+// Levenshtein distance, and the candidate closest to `word` (case-insensitive) when it is close
+// enough to be a typo ("" otherwise): the "did you mean" of policy keys and gate scopes.
+size_t EditDistance(std::string_view a, std::string_view b);
+std::string ClosestName(std::string_view word, const std::vector<std::string>& candidates);
 
 // Glob over '/'-separated paths: '*' and '?' stay inside a segment, "**" spans segments.
 bool GlobMatch(std::string_view pattern, std::string_view text);

@@ -19,13 +19,13 @@ echo
 echo "== findex query --group-by severity"
 ./build/cli/findex --db "$DB" query --state ACTIVE --group-by severity
 echo
-echo "== findex gate --policy samples/findex.yml  (its gates: no-new-high, fixable-sca)"
-./build/cli/findex --db "$DB" gate --policy samples/findex.yml --show 5 --report markdown -o demo-gate.md
+echo "== findex gate --all-scopes --policy samples/findex.yml  (its gates: no-new-high, fixable-sca)"
+./build/cli/findex --db "$DB" gate --all-scopes --policy samples/findex.yml --show 5 --report markdown -o demo-gate.md
 policy_rc=$?
 echo "(pull-request comment written to demo-gate.md)"
 echo
-echo "== findex gate --fail-on CRITICAL"
-./build/cli/findex --db "$DB" gate --fail-on CRITICAL --show 5
+echo "== findex gate --all-scopes --fail-on CRITICAL"
+./build/cli/findex --db "$DB" gate --all-scopes --fail-on CRITICAL --show 5
 gate_rc=$?
 set -e
 echo

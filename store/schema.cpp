@@ -259,6 +259,33 @@ SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator
        d.doc AS asff
 FROM findings f JOIN finding_docs d ON d.id = f.id;
 )sql",
+    // 4 -> 5 (gate part of issue 8; self-contained, may follow any other step): what a gate needs
+    // to fail closed.
+    R"sql(
+-- When the policy's suppression of a finding stops applying (Unix ms; NULL: it never expires,
+-- or the policy does not suppress the finding): a gate counts the finding once it has expired,
+-- with or without the policy file.
+ALTER TABLE findings ADD COLUMN policy_expires INTEGER;
+-- The run that last made the finding ACTIVE again after it was ARCHIVED (NULL: first_seen_run).
+-- With a gate verdict's mark_run: "not active at the last passing gate" (see gate_verdicts).
+ALTER TABLE findings ADD COLUMN active_since_run INTEGER;
+-- Every gate run's verdict per (scope, gate). new_only gates count the findings of the scope that
+-- became active after the mark_run of the scope's last passing verdict of that gate
+-- (coalesce(active_since_run, first_seen_run) > mark_run); none: everything is new.
+CREATE TABLE gate_verdicts(
+  id INTEGER PRIMARY KEY,
+  scope TEXT NOT NULL,          -- the gate's scope; '*' for --all-scopes
+  gate TEXT NOT NULL,           -- the policy gate's name, or fail-on-LABEL
+  at TEXT NOT NULL,             -- the gate's clock (RFC 3339)
+  passed INTEGER NOT NULL,      -- 1 passed (or accepted), 0 failed
+  mark_run INTEGER NOT NULL,    -- max(runs.id) in the snapshot the gate evaluated
+  violations INTEGER NOT NULL DEFAULT 0,
+  accepted_by TEXT,             -- gate --accept-current: who recorded a pass without evaluating
+  reason TEXT,                  -- ... and why
+  policy TEXT                   -- policy files used ('' none, '-' --no-policy)
+);
+CREATE INDEX gate_verdicts_scope_gate ON gate_verdicts(scope, gate, passed, id);
+)sql",
 };
 
 }  // namespace

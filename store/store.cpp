@@ -172,16 +172,17 @@ Status Store::PrepareIngestStatements() {
   if (st_lookup_) return Status::Ok();
   FINDEX_RETURN_IF_ERROR(Prepare(
       "SELECT id, record_state, workflow, content_hash, last_seen_run, severity, scanner, sources, occurrences,"
-      " normalized, lifecycle, triage, policy, note, note_by, note_at, udf, policy_workflow FROM findings"
+      " normalized, lifecycle, triage, policy, note, note_by, note_at, udf, policy_workflow, policy_expires FROM findings"
       " WHERE scope=?1 AND fingerprint=?2",
       &st_lookup_));
   FINDEX_RETURN_IF_ERROR(Prepare(
       "INSERT INTO findings(scope, fingerprint, asff_id, scanner, format, generator_id, title, severity,"
       " normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run,"
       " last_seen_run, first_observed_at, last_observed_at, created_at, updated_at, content_hash,"
-      " occurrences, sources, lifecycle, policy_workflow, base_severity, policy, note, note_by, note_at, udf, target)"
+      " occurrences, sources, lifecycle, policy_workflow, base_severity, policy, note, note_by, note_at, udf, target,"
+      " policy_expires)"
       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'ACTIVE',?11,?12,?13,?14,?15,?15,?16,?17,?18,?18,?19,?21,?22,"
-      "?23,?24,?25,?26,?27,?28,?29,?30,?33)",
+      "?23,?24,?25,?26,?27,?28,?29,?30,?33,?34)",
       &st_insert_));
   FINDEX_RETURN_IF_ERROR(Prepare(
       "UPDATE findings SET last_seen_run=?1, last_observed_at=max(last_observed_at, ?2), updated_at=?3,"
@@ -189,12 +190,14 @@ Status Store::PrepareIngestStatements() {
       &st_touch_));
   FINDEX_RETURN_IF_ERROR(Prepare(
       // Same parameter numbers as the INSERT (one binding serves both); ?31 triage, ?32 row id.
+      // active_since_run: SET reads the old row, so an ARCHIVED finding seen again records this run.
       "UPDATE findings SET asff_id=?3, scanner=?4, format=?5, generator_id=?6, title=?7, severity=?8,"
       " normalized=?9, workflow=?10, record_state='ACTIVE', resource_id=?11, location=?12, vuln_id=?13,"
       " package=?14, last_seen_run=?15, first_observed_at=min(first_observed_at, ?16),"
       " last_observed_at=max(last_observed_at, ?17), updated_at=?18, content_hash=?19,"
       " occurrences=?21, sources=?22, lifecycle=?23, policy_workflow=?24, base_severity=?25, policy=?26, note=?27,"
-      " note_by=?28, note_at=?29, udf=?30, triage=?31, target=?33 WHERE id=?32",
+      " note_by=?28, note_at=?29, udf=?30, triage=?31, target=?33, policy_expires=?34,"
+      " active_since_run=CASE WHEN record_state='ARCHIVED' THEN ?15 ELSE active_since_run END WHERE id=?32",
       &st_update_));
   FINDEX_RETURN_IF_ERROR(Prepare("INSERT OR IGNORE INTO observations(run_id, finding_id) VALUES(?1, ?2)", &st_observe_));
   FINDEX_RETURN_IF_ERROR(Prepare("INSERT OR REPLACE INTO finding_docs(id, doc) VALUES(?1, ?2)", &st_doc_));
@@ -401,6 +404,7 @@ Status Store::Put(PreparedFinding&& prepared) {
               old_policy_workflow;
   std::optional<std::string> triage;
   uint64_t old_hash = 0, old_occurrences = 0;
+  std::optional<int64_t> old_policy_expires;
   int old_severity = -1, old_normalized = 0;
   std::vector<Source1> sources;
   if (!is_new) {
@@ -421,6 +425,7 @@ Status Store::Put(PreparedFinding&& prepared) {
     old_note_at = ColText(st_lookup_, 15);
     old_udf = ColText(st_lookup_, 16);
     old_policy_workflow = ColText(st_lookup_, 17);
+    if (sqlite3_column_type(st_lookup_, 18) != SQLITE_NULL) old_policy_expires = sqlite3_column_int64(st_lookup_, 18);
     if (last_seen == counts_.run_id && !run_.events) {
       ++counts_.duplicates;  // the same finding twice in one report: stored once
       return Status::Ok();
@@ -470,6 +475,9 @@ Status Store::Put(PreparedFinding&& prepared) {
                                                       : DefaultNormalized(static_cast<SeverityLabel>(severity));
   const std::string policy_workflow = decision.workflow ? std::string(ToString(*decision.workflow)) : std::string();
   const std::string workflow = triage ? *triage : !policy_workflow.empty() ? policy_workflow : lifecycle;
+  // The expiry is stored with the decision: gates count the finding once it has passed.
+  std::optional<int64_t> policy_expires;
+  if (policy_workflow == "SUPPRESSED" && decision.suppress_expires_ms >= 0) policy_expires = decision.suppress_expires_ms;
   std::string policy;
   for (const auto& a : decision.applied) policy += (policy.empty() ? "" : ";") + a;
   std::string udf;
@@ -528,6 +536,8 @@ Status Store::Put(PreparedFinding&& prepared) {
     BindOptText(s, 31, triage ? *triage : std::string());
     sqlite3_bind_int64(s, 32, rowid);
     BindText(s, 33, f.target);
+    if (policy_expires) sqlite3_bind_int64(s, 34, *policy_expires);
+    else sqlite3_bind_null(s, 34);
   };
   if (is_new) {
     sqlite3_stmt* s = st_insert_;
@@ -538,7 +548,7 @@ Status Store::Put(PreparedFinding&& prepared) {
     ++counts_.new_;
   } else if (!reopen && !triage_reopened && old_hash == content_hash && !sources_changed && severity == old_severity &&
              workflow == old_workflow && policy == old_policy && note == old_note && udf == old_udf &&
-             policy_workflow == old_policy_workflow && lifecycle == old_lifecycle) {
+             policy_workflow == old_policy_workflow && lifecycle == old_lifecycle && policy_expires == old_policy_expires) {
     sqlite3_stmt* s = st_touch_;
     sqlite3_reset(s);
     sqlite3_bind_int64(s, 1, counts_.run_id);
@@ -938,15 +948,23 @@ const char* OrderClause(const std::string& order) {
 
 }  // namespace
 
+namespace {
+
+// The columns ForEachSql reads, in its order.
+constexpr const char* kRowColumns =
+    "SELECT id, first_seen_run, last_seen_run, asff_id, workflow, record_state, first_observed_at,"
+    " last_observed_at, created_at, updated_at, severity, normalized,"
+    " (SELECT doc FROM finding_docs d WHERE d.id = findings.id), scope, occurrences, sources,"
+    " base_severity, lifecycle, triage, policy, note, note_by, note_at, udf, policy_workflow, policy_expires,"
+    " coalesce(active_since_run, first_seen_run)"
+    " FROM findings ";
+
+}  // namespace
+
 Status Store::ForEach(const FindingFilter& filter, const std::function<bool(FindingRow&&)>& fn) {
   auto where = CompileFilter(filter);
   if (!where.ok()) return where.error();
-  std::string sql =
-      "SELECT id, first_seen_run, last_seen_run, asff_id, workflow, record_state, first_observed_at,"
-      " last_observed_at, created_at, updated_at, severity, normalized,"
-      " (SELECT doc FROM finding_docs d WHERE d.id = findings.id), scope, occurrences, sources,"
-      " base_severity, lifecycle, triage, policy, note, note_by, note_at, udf"
-      " FROM findings ";
+  std::string sql = kRowColumns;
   if (filter.limit >= 0) {
     // Pick the rows from the indexed columns first, so that documents are read only for the
     // rows returned (the gate lists 20 of maybe thousands).
@@ -955,9 +973,14 @@ Status Store::ForEach(const FindingFilter& filter, const std::function<bool(Find
   } else {
     sql += where->clause + OrderClause(filter.order_by);
   }
+  return ForEachSql(sql, where->params, fn);
+}
+
+Status Store::ForEachSql(const std::string& sql, const std::vector<std::string>& params,
+                         const std::function<bool(FindingRow&&)>& fn) {
   sqlite3_stmt* st = nullptr;
   FINDEX_RETURN_IF_ERROR(Prepare(sql.c_str(), &st));
-  for (size_t i = 0; i < where->params.size(); ++i) BindText(st, static_cast<int>(i + 1), where->params[i]);
+  for (size_t i = 0; i < params.size(); ++i) BindText(st, static_cast<int>(i + 1), params[i]);
   simdjson::dom::parser parser;
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1011,6 +1034,9 @@ Status Store::ForEach(const FindingFilter& filter, const std::function<bool(Find
       if (us != std::string_view::npos) f.user_defined_fields[std::string(rec.substr(0, us))] = std::string(rec.substr(us + 1));
       start = end + 1;
     }
+    row.policy_workflow = ColText(st, 24);
+    if (sqlite3_column_type(st, 25) != SQLITE_NULL) row.policy_expires = sqlite3_column_int64(st, 25);
+    row.active_since_run = sqlite3_column_int64(st, 26);
     if (!fn(std::move(row))) break;
   }
   sqlite3_finalize(st);
@@ -1042,21 +1068,47 @@ Result<std::vector<GroupCount>> Store::GroupBy(const FindingFilter& filter, cons
   return out;
 }
 
+WorkflowStatus GateWorkflow(const FindingRow& row, bool apply_policy, int64_t now_ms) {
+  if (row.triage) return *row.triage;  // a person's decision always applies
+  if (apply_policy && !row.policy_workflow.empty()) {
+    auto w = ParseWorkflowStatus(row.policy_workflow);
+    const bool expired = w == WorkflowStatus::kSuppressed && row.policy_expires && *row.policy_expires <= now_ms;
+    if (w && !expired) return *w;
+  }
+  return row.lifecycle;
+}
+
+SeverityLabel GateSeverity(const FindingRow& row, bool apply_policy) {
+  return apply_policy ? row.finding.severity.label : row.base_severity;
+}
+
 Result<GateRows> Store::Gate(const GateQuery& q) {
-  // Counts come from the covering index findings_gate; only the listed rows read documents.
-  std::string cond = "record_state='ACTIVE' AND severity >= " + std::to_string(static_cast<int>(q.fail_on)) +
-                     " AND workflow != 'SUPPRESSED'";
+  // Counts come from the covering index findings_gate (record_state, severity, workflow, scope,
+  // first_seen_run); rows are read only for what the index cannot tell: a SUPPRESSED row whose
+  // policy suppression may have expired, a reopened finding (new_only), and --no-policy.
+  const std::string now = std::to_string(q.now_ms);
+  std::string cond = "record_state='ACTIVE'";
+  if (q.apply_policy) {
+    // The stored decision, except a policy suppression that has expired: then the finding is
+    // what triage (none) and the lifecycle say.
+    cond += " AND severity >= " + std::to_string(static_cast<int>(q.fail_on)) +
+            " AND (workflow != 'SUPPRESSED' OR (triage IS NULL AND policy_workflow = 'SUPPRESSED' AND policy_expires <= " +
+            now + " AND coalesce(lifecycle, 'NEW') != 'SUPPRESSED'))";
+  } else {
+    // --no-policy: no policy decision applies, neither its suppression nor its severity.
+    cond += " AND coalesce(base_severity, severity) >= " + std::to_string(static_cast<int>(q.fail_on)) +
+            " AND coalesce(triage, lifecycle, workflow) != 'SUPPRESSED'";
+  }
   if (!q.scope.empty()) cond += " AND scope = ?1";
   if (q.new_only) {
-    cond += q.scope.empty()
-                ? " AND first_seen_run IN (SELECT r.id FROM runs r WHERE r.batch ="
-                  " (SELECT max(batch) FROM runs r2 WHERE r2.scope = r.scope))"
-                : " AND first_seen_run IN (SELECT r.id FROM runs r WHERE r.scope = ?1 AND r.batch ="
-                  " (SELECT max(batch) FROM runs WHERE scope = ?1))";
+    // Not active at the last passing gate: first seen, or reopened, after its mark.
+    const std::string mark = std::to_string(q.new_since_run);
+    cond += " AND (first_seen_run > " + mark + " OR active_since_run > " + mark + ")";
   }
+  const std::string sev = q.apply_policy ? "severity" : "coalesce(base_severity, severity)";
   GateRows out;
   sqlite3_stmt* st = nullptr;
-  std::string sql = "SELECT severity, count(*) FROM findings WHERE " + cond + " GROUP BY severity ORDER BY severity DESC";
+  std::string sql = "SELECT " + sev + " AS s, count(*) FROM findings WHERE " + cond + " GROUP BY s ORDER BY s DESC";
   FINDEX_RETURN_IF_ERROR(Prepare(sql.c_str(), &st));
   if (!q.scope.empty()) BindText(st, 1, q.scope);
   int rc;
@@ -1069,13 +1121,13 @@ Result<GateRows> Store::Gate(const GateQuery& q) {
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE) return SqlError("gate query failed");
   if (out.total == 0 || q.cap == 0) return out;
-  FindingFilter f;
-  f.min_severity = q.fail_on;
-  if (!q.scope.empty()) f.scopes = {q.scope};
-  f.states = {"ACTIVE", "NEW", "NOTIFIED", "RESOLVED"};  // every workflow but SUPPRESSED
-  f.new_in_latest_run = q.new_only;
-  f.limit = static_cast<int64_t>(q.cap);
-  Status s = ForEach(f, [&](FindingRow&& row) {
+  // The most severe first; documents are read for the listed rows only.
+  const std::string order = " ORDER BY " + sev + " DESC, id";
+  sql = std::string(kRowColumns) + "WHERE id IN (SELECT id FROM findings WHERE " + cond + order + " LIMIT " +
+        std::to_string(q.cap) + ")" + order;
+  std::vector<std::string> params;
+  if (!q.scope.empty()) params.push_back(q.scope);
+  Status s = ForEachSql(sql, params, [&](FindingRow&& row) {
     out.worst.push_back(std::move(row));
     return true;
   });
@@ -1110,6 +1162,83 @@ Result<std::vector<std::string>> Store::ActiveFingerprints(const std::string& sc
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE) return SqlError("baseline query failed");
   return out;
+}
+
+Result<std::vector<std::string>> Store::Scopes() {
+  sqlite3_stmt* st = nullptr;
+  // Every finding was stored by a run of its scope: the runs name every scope.
+  FINDEX_RETURN_IF_ERROR(Prepare("SELECT DISTINCT scope FROM runs ORDER BY scope", &st));
+  std::vector<std::string> out;
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) out.push_back(ColText(st, 0));
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return SqlError("scope query failed");
+  return out;
+}
+
+Status Store::BeginSnapshot() {
+  FINDEX_RETURN_IF_ERROR(Exec("BEGIN"));
+  // A deferred transaction takes its snapshot at the first read.
+  return Exec("SELECT count(*) FROM gate_verdicts WHERE id < 0");
+}
+
+Status Store::EndSnapshot() { return Exec("COMMIT"); }
+
+Result<std::optional<GateVerdictRecord>> Store::LastPass(const std::string& scope, const std::string& gate) {
+  sqlite3_stmt* st = nullptr;
+  FINDEX_RETURN_IF_ERROR(Prepare(
+      "SELECT id, at, mark_run, violations, accepted_by, reason, policy FROM gate_verdicts"
+      " WHERE scope=?1 AND gate=?2 AND passed=1 ORDER BY id DESC LIMIT 1",
+      &st));
+  BindText(st, 1, scope);
+  BindText(st, 2, gate);
+  std::optional<GateVerdictRecord> out;
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    GateVerdictRecord v;
+    v.id = sqlite3_column_int64(st, 0);
+    v.scope = scope;
+    v.gate = gate;
+    v.at = ColText(st, 1);
+    v.passed = true;
+    v.mark_run = sqlite3_column_int64(st, 2);
+    v.violations = static_cast<uint64_t>(sqlite3_column_int64(st, 3));
+    v.accepted_by = ColText(st, 4);
+    v.reason = ColText(st, 5);
+    v.policy = ColText(st, 6);
+    out = std::move(v);
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError("gate verdict query failed");
+  return out;
+}
+
+Status Store::RecordGateVerdicts(const std::vector<GateVerdictRecord>& verdicts) {
+  if (read_only_) return MakeError(ErrorCode::kStore, "store opened read-only");
+  FINDEX_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  sqlite3_stmt* st = nullptr;
+  Status status = Prepare(
+      "INSERT INTO gate_verdicts(scope, gate, at, passed, mark_run, violations, accepted_by, reason, policy)"
+      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+      &st);
+  for (size_t i = 0; status.ok() && i < verdicts.size(); ++i) {
+    const GateVerdictRecord& v = verdicts[i];
+    sqlite3_reset(st);
+    BindText(st, 1, v.scope);
+    BindText(st, 2, v.gate);
+    BindText(st, 3, v.at);
+    sqlite3_bind_int(st, 4, v.passed ? 1 : 0);
+    sqlite3_bind_int64(st, 5, v.mark_run);
+    sqlite3_bind_int64(st, 6, static_cast<int64_t>(v.violations));
+    BindOptText(st, 7, v.accepted_by);
+    BindOptText(st, 8, v.reason);
+    BindText(st, 9, v.policy);
+    if (sqlite3_step(st) != SQLITE_DONE) status = SqlError("cannot record the gate verdict");
+  }
+  sqlite3_finalize(st);
+  if (status.ok()) status = Exec("COMMIT");
+  if (!status.ok()) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  return status;
 }
 
 Result<int64_t> Store::Resolve(const std::string& id) {

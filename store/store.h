@@ -113,13 +113,38 @@ struct FindingRow {
   WorkflowStatus lifecycle = WorkflowStatus::kNew;              // from scans alone
   std::optional<WorkflowStatus> triage;                         // set by a person
   std::string policy;                                           // "override:x;suppress:y"
+  std::string policy_workflow;              // the policy's status at the latest ingest; empty: none
+  std::optional<int64_t> policy_expires;    // when the policy's suppression stops (Unix ms)
+  int64_t active_since_run = 0;             // run that last made it ACTIVE (first sight or reopened)
 };
+
+// What a gate counts when it does not apply the policy file itself: the decisions stored at
+// ingest, except a policy suppression that has expired at `now_ms`; with `apply_policy` false
+// (--no-policy) no policy decision at all (a person's triage still applies).
+WorkflowStatus GateWorkflow(const FindingRow& row, bool apply_policy, int64_t now_ms);
+SeverityLabel GateSeverity(const FindingRow& row, bool apply_policy);
 
 struct GateQuery {
   std::string scope;          // empty: all scopes
   SeverityLabel fail_on = SeverityLabel::kCritical;
-  bool new_only = false;      // first seen in the latest run of the scope
+  bool new_only = false;      // only findings active since a run after new_since_run
+  int64_t new_since_run = 0;  // mark_run of the last passing verdict; 0: none, everything is new
+  bool apply_policy = true;   // false (--no-policy): stored policy decisions are ignored
+  int64_t now_ms = 0;         // a stored policy suppression with policy_expires <= now_ms is over
   size_t cap = 20;            // how many findings to list
+};
+
+// One gate run's verdict for (scope, gate): table gate_verdicts.
+struct GateVerdictRecord {
+  int64_t id = 0;
+  std::string scope;  // '*': every scope (--all-scopes)
+  std::string gate;
+  std::string at;     // RFC 3339
+  bool passed = false;
+  int64_t mark_run = 0;  // max run id of the snapshot evaluated
+  uint64_t violations = 0;
+  std::string accepted_by, reason;  // --accept-current
+  std::string policy;               // policy files used
 };
 
 struct GateRows {
@@ -191,6 +216,17 @@ class Store {
   Result<std::vector<int64_t>> LatestBatchRuns(const std::string& scope);
   // Fingerprints (hex) of the active findings of a scope: a gate's baseline.
   Result<std::vector<std::string>> ActiveFingerprints(const std::string& scope);
+  // Every scope that has been ingested (sorted).
+  Result<std::vector<std::string>> Scopes();
+
+  // --- gate verdicts ---
+  // A read snapshot (BEGIN ... COMMIT) so that a gate's counts, listing and mark agree.
+  Status BeginSnapshot();
+  Status EndSnapshot();
+  // The latest passing (or accepted) verdict of (scope, gate); nullopt: none.
+  Result<std::optional<GateVerdictRecord>> LastPass(const std::string& scope, const std::string& gate);
+  // Appends verdicts in one write transaction.
+  Status RecordGateVerdicts(const std::vector<GateVerdictRecord>& verdicts);
 
   // --- triage ---
   // Finds findings by ASFF Id, fingerprint prefix (8+ hex) or row id; error when none or ambiguous.
@@ -207,6 +243,8 @@ class Store {
   Status Prepare(const char* sql, sqlite3_stmt** st);
   Error SqlError(const char* what) const;
   Status PrepareIngestStatements();
+  Status ForEachSql(const std::string& sql, const std::vector<std::string>& params,
+                    const std::function<bool(FindingRow&&)>& fn);
 
   sqlite3* db_ = nullptr;
   bool read_only_ = false;

@@ -63,14 +63,16 @@ class Cli(unittest.TestCase):
         r, out = self.ingest_json(PHP_A)
         self.assertEqual(r.returncode, 0)
         self.assertEqual(out[0]["status"], "unchanged")
-        # The findings are not touched; the run is recorded as a repeat of the first one, so that it
-        # is the scope's latest ingest (nothing in it is new for a gate).
+        # The findings are not touched; the run is recorded as a repeat of the first one.
         self.assertEqual(self.count("SELECT group_concat(updated_at || asff) FROM v_findings"), findings)
         self.assertEqual(self.count("SELECT count(*) FROM observations"), observations)
         self.assertEqual(self.count("SELECT count(*) FROM runs"), runs + 1)
         self.assertEqual(self.count("SELECT same_as FROM runs ORDER BY id DESC LIMIT 1"), 1)
+        # Issue 8: a repeat does not make a gate's findings old. New means not active at the
+        # gate's last pass; there is none yet, so all 4 are new, before and after the repeat.
         g = self.run_findex("gate", "--fail-on", "LOW", "--new-only")
-        self.assertEqual(g.returncode, 0, g.stderr)
+        self.assertEqual(g.returncode, 1, g.stderr)
+        self.assertIn("gate FAILED: 4 new findings at or above LOW", g.stderr.decode())
 
     def test_truncated_file_is_clear_error_and_store_unchanged(self):
         self.ingest_json(PHP_A)
@@ -163,13 +165,19 @@ class Cli(unittest.TestCase):
         self.assertEqual(g.returncode, 1)
         self.assertIn("gate FAILED: 4 findings at or above MEDIUM", g.stderr.decode())
         self.assertEqual(g.stdout, b"")
-        # Findings that were already there are not new in a later ingest.
+        # Findings that were already there when the gate last passed are not new in a later
+        # ingest (issue 8: the failed MEDIUM gate adopts PHP_A explicitly).
+        g = self.run_findex("gate", "--scope", "s", "--fail-on", "MEDIUM", "--accept-current", "--by", "ci",
+                            "--reason", "PHP_A reviewed")
+        self.assertEqual(g.returncode, 0, g.stderr)
         self.ingest_json("--scope", "s", PHP_B)
         g = self.run_findex("gate", "--scope", "s", "--fail-on", "MEDIUM", "--new-only")
         self.assertEqual(g.returncode, 1)
         self.assertIn("83 new findings", g.stderr.decode())
+        # Issue 8: a scope never ingested is an error, not a clean pass.
         g = self.run_findex("gate", "--scope", "other", "--fail-on", "LOW")
-        self.assertEqual(g.returncode, 0)
+        self.assertEqual(g.returncode, 2)
+        self.assertIn("unknown scope 'other'", g.stderr.decode())
 
     def test_gate_without_store_is_error(self):
         g = self.run_findex("gate", "--fail-on", "HIGH")

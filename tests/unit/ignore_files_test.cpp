@@ -440,9 +440,9 @@ TEST(TrivyIgnoreYaml, WrongTypesBadDatesUnknownKeys) {
   d = FindDiag(diags, "I105", 9);  // no id, paths or purls
   ASSERT_TRUE(d);
   EXPECT_EQ(d->pos.column, 5);
-  d = FindDiag(diags, "I101", 11);  // reason: (Trivy calls it statement)
+  d = FindDiag(diags, "I101", 11);  // reason: (Trivy calls it statement); an error since issue 8
   ASSERT_TRUE(d);
-  EXPECT_EQ(d->level, Diagnostic::Level::kWarning);
+  EXPECT_EQ(d->level, Diagnostic::Level::kError);
   EXPECT_EQ(d->pos.column, 5);
   d = FindDiag(diags, "I101", 12);  // vulnerability: (singular)
   ASSERT_TRUE(d);
@@ -450,12 +450,12 @@ TEST(TrivyIgnoreYaml, WrongTypesBadDatesUnknownKeys) {
   d = FindDiag(diags, "I102", 14);  // secrets: a string
   ASSERT_TRUE(d);
   EXPECT_EQ(d->pos.column, 10);
-  EXPECT_EQ(CountLevel(diags, Diagnostic::Level::kError), 5);
-  EXPECT_EQ(CountLevel(diags, Diagnostic::Level::kWarning), 2);
+  EXPECT_EQ(CountLevel(diags, Diagnostic::Level::kError), 6);
+  EXPECT_EQ(CountLevel(diags, Diagnostic::Level::kWarning), 1);
 
-  // Broken entries are dropped; the one with only an unknown key still applies (Trivy ignores it).
-  ASSERT_EQ(p.suppressions.size(), 1u);
-  EXPECT_EQ(p.suppressions[0].match.vulns, Strings{"CVE-2023-29491"});
+  // Broken entries are dropped, including the one with an unknown key (Trivy would apply it:
+  // a misspelt `path:` would then suppress the id everywhere).
+  EXPECT_TRUE(p.suppressions.empty());
 }
 
 TEST(TrivyIgnoreYaml, SyntaxErrorAndEmptyFile) {

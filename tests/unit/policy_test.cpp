@@ -261,7 +261,7 @@ gates:
       "findex.yml:5:5: error P004: suppression needs a 'reason' (why this risk is accepted)",
       "findex.yml:6:14: error P006: expires: 'someday' is not a date (YYYY-MM-DD) or RFC 3339 time",
       "findex.yml:7:26: error P007: title_regex: missing ): (unclosed (RE2 syntax)",
-      "findex.yml:12:5: warning P002: unknown key 'colour' in a gate (known: name, max, new_only, baseline, fixable_only, scanner, match)",
+      "findex.yml:12:5: error P002: unknown key 'colour' in a gate (known: name, max, new_only, baseline, fixable_only, scanner, match)",
       "findex.yml:11:21: error P003: max CRITICAL: 'many' is not a count (0 or more)",
   };
   EXPECT_EQ(got, want);
@@ -275,13 +275,49 @@ TEST(Load, SyntaxErrorHasPosition) {
   EXPECT_EQ(d[0].pos.line, 4);
 }
 
-TEST(Load, UnknownTopLevelKeyWarnsOnly) {
+TEST(Load, UnknownKeysAreErrorsWithDidYouMean) {
+  // Issue 8: a typo must not widen or disable an entry (it was a warning, P002).
   std::vector<Diagnostic> d;
-  Policy p = Load("version: 1\nsupressions: []\n", &d, true);
+  Policy p = Load("version: 1\nsupressions: []\n", &d, false);
   ASSERT_EQ(d.size(), 1u);
-  EXPECT_EQ(d[0].level, Diagnostic::Level::kWarning);
+  EXPECT_EQ(d[0].level, Diagnostic::Level::kError);
   EXPECT_EQ(d[0].pos.line, 2);
-  EXPECT_TRUE(p.empty());
+  EXPECT_NE(d[0].message.find("did you mean suppressions?"), std::string::npos) << d[0].message;
+  d.clear();
+  Load("suppressions:\n  - name: s\n    match: {pakage: lodash}\n    reason: r\n    expire: 2026-01-01\n", &d, false);
+  ASSERT_EQ(d.size(), 2u);
+  // The entry's keys are checked before its match.
+  EXPECT_EQ(d[0].level, Diagnostic::Level::kError);
+  EXPECT_NE(d[0].message.find("unknown key 'expire' in a suppression (did you mean expires?"), std::string::npos);
+  EXPECT_EQ(d[1].ToString(), "findex.yml:3:13: error P002: unknown key 'pakage' in match (did you mean package? known: id, "
+                             "scanner, rule, vuln, cve, cwe, package, path, url_prefix, resource, scope, tag, title_regex, "
+                             "severity_at_least, severity_at_most)");
+}
+
+TEST(Policy, ClosestName) {
+  EXPECT_EQ(EditDistance("kitten", "sitting"), 3u);
+  EXPECT_EQ(ClosestName("shop:mian", {"shop:main", "shop:pr-42"}), "shop:main");
+  EXPECT_EQ(ClosestName("zzz", {"shop:main"}), "");
+  EXPECT_EQ(ClosestName("Package", {"package"}), "package");
+}
+
+TEST(Policy, SuppressionExpiryGoesWithTheDecision) {
+  std::vector<Diagnostic> d;
+  Policy p = Load("suppressions:\n  - {name: s, reason: r, match: {cwe: 79}, expires: 2026-03-01}\n"
+                  "  - {name: t, reason: r, match: {cwe: 89}}\n"
+                  "automation_rules:\n  - {name: r, match: {cwe: 22}, actions: {workflow: SUPPRESSED}}\n",
+                  &d);
+  Finding f;
+  f.cwes = {"CWE-79"};
+  PolicyDecision x = Evaluate(p, f, 0);
+  EXPECT_EQ(x.workflow, WorkflowStatus::kSuppressed);
+  EXPECT_EQ(x.suppress_expires_ms, 1772409600000);  // the end of 2026-03-01 UTC
+  f.cwes = {"CWE-89"};
+  EXPECT_EQ(Evaluate(p, f, 0).suppress_expires_ms, -1);  // never
+  f.cwes = {"CWE-22"};
+  x = Evaluate(p, f, 0);
+  EXPECT_EQ(x.workflow, WorkflowStatus::kSuppressed);
+  EXPECT_EQ(x.suppress_expires_ms, -1);  // a rule does not expire
 }
 
 TEST(Policy, HashChangesWithContentNotGates) {

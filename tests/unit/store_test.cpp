@@ -169,6 +169,81 @@ TEST_F(StoreTest, GateCountsActiveUnsuppressedAtOrAbove) {
   EXPECT_EQ(store_->Gate(q)->total, 0u);
 }
 
+// Issue 8: the policy's suppression is stored with its expiry; the gate counts the finding once
+// it has passed (index-only query), and --no-policy ignores the stored decision but not triage.
+TEST_F(StoreTest, GateCountsExpiredPolicySuppressionsAndNoPolicy) {
+  policy_ = [](const Finding& f) {
+    PolicyDecision d;
+    if (f.title == "Finding x" || f.title == "Finding forever") {
+      d.workflow = WorkflowStatus::kSuppressed;
+      d.suppress_expires_ms = f.title == "Finding x" ? 1000 : -1;
+      d.applied.push_back("suppress:s");
+    }
+    if (f.title == "Finding low") {
+      d.severity = SeverityLabel::kCritical;
+      d.applied.push_back("override:o");
+    }
+    return d;
+  };
+  Run({Make("x"), Make("forever"), Make("low", "zap", SeverityLabel::kLow), Make("h")});
+  std::vector<FindingRow> rows = All();
+  ASSERT_EQ(rows.size(), 4u);
+  for (const auto& r : rows) {
+    if (r.finding.title == "Finding x") EXPECT_EQ(r.policy_expires, std::optional<int64_t>(1000));
+    else EXPECT_FALSE(r.policy_expires.has_value()) << r.finding.title;
+  }
+  GateQuery q;
+  q.scope = "s";
+  q.fail_on = SeverityLabel::kHigh;
+  q.now_ms = 999;
+  EXPECT_EQ(store_->Gate(q)->total, 2u);  // h, low (overridden to CRITICAL)
+  q.now_ms = 1000;
+  EXPECT_EQ(store_->Gate(q)->total, 3u);  // and x, whose suppression has expired
+  q.apply_policy = false;                 // --no-policy: x, forever, h; low is LOW again
+  q.now_ms = 0;
+  auto g = store_->Gate(q);
+  ASSERT_TRUE(g.ok());
+  EXPECT_EQ(g->total, 3u);
+  for (const auto& r : g->worst) EXPECT_EQ(GateSeverity(r, false), SeverityLabel::kHigh);
+  // A person's decision still applies without the policy.
+  auto id = store_->Resolve(rows[0].finding.id);
+  ASSERT_TRUE(id.ok());
+  TriageChange c;
+  c.status = WorkflowStatus::kSuppressed;
+  c.by = "alice";
+  c.now = "2026-01-03T00:00:00.000Z";
+  ASSERT_TRUE(store_->Triage({*id}, c).ok());
+  EXPECT_EQ(store_->Gate(q)->total, 2u);
+}
+
+// New since the last passing gate: a watermark (mark_run) against the run that made a finding
+// active; a reopened finding counts as new, a repeat of a report changes nothing.
+TEST_F(StoreTest, GateNewSinceMarkCountsFirstSeenAndReopened) {
+  Run({Make("a"), Make("b")});                 // run 1
+  ASSERT_TRUE(store_->RecordGateVerdicts({GateVerdictRecord{0, "s", "g", "2026-01-02T00:00:00Z", true, 1, 0, "", "", ""}}).ok());
+  auto last = store_->LastPass("s", "g");
+  ASSERT_TRUE(last.ok() && last->has_value());
+  EXPECT_EQ((*last)->mark_run, 1);
+  EXPECT_FALSE(store_->LastPass("s", "other")->has_value());
+  EXPECT_FALSE(store_->LastPass("t", "g")->has_value());
+  GateQuery q;
+  q.scope = "s";
+  q.fail_on = SeverityLabel::kHigh;
+  q.new_only = true;
+  q.new_since_run = 1;
+  EXPECT_EQ(store_->Gate(q)->total, 0u);
+  Run({Make("a")});                            // run 2: b resolved
+  Run({Make("a"), Make("b"), Make("c")});      // run 3: b reopened, c new
+  EXPECT_EQ(store_->Gate(q)->total, 2u);
+  q.new_since_run = 3;
+  EXPECT_EQ(store_->Gate(q)->total, 0u);
+  q.new_since_run = 0;                         // no passing gate: everything is new
+  EXPECT_EQ(store_->Gate(q)->total, 3u);
+  auto scopes = store_->Scopes();
+  ASSERT_TRUE(scopes.ok());
+  EXPECT_EQ(*scopes, std::vector<std::string>{"s"});
+}
+
 TEST_F(StoreTest, ReadOnlySqlRejectsWrites) {
   Run({Make("a")});
   int rows = 0;
