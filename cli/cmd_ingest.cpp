@@ -42,6 +42,7 @@ struct IngestFlags {
   std::vector<std::string> params;
   int jobs = 0;
   double flush_seconds = 5.0;
+  std::string max_report_size;  // --max-report-size (default: Source's 2 GiB)
   PolicyFlags policy;
   std::string target;             // --target: overrides what every report says it scanned
   std::string max_rejects = "0";  // --max-rejects N|P%
@@ -168,7 +169,8 @@ void Parse(Job& job, const FormatDescriptor* forced, const IngestOptions& opts, 
     job.header_ready = true;
     job.cv.notify_all();
   };
-  auto loaded = job.preloaded ? Result<Source>(Source::FromString(*job.preloaded, "<stdin>")) : Source::FromFile(job.path);
+  auto loaded = job.preloaded ? Source::FromBytes(std::move(*job.preloaded), "<stdin>", opts.limits)
+                              : Source::FromFile(job.path, opts.limits);
   if (!loaded.ok()) return finish(loaded.error());
   Source src = std::move(loaded.value());
   const FormatDescriptor* fmt = forced;
@@ -403,10 +405,11 @@ std::string ReadStdinHead(size_t limit) {
   return head;
 }
 
-std::string ReadAllStdin(std::string head) {
+// Stops once past `max` bytes: Source::FromBytes then refuses the report as too large.
+std::string ReadAllStdin(std::string head, uint64_t max) {
   char buf[1 << 16];
   ssize_t n;
-  while ((n = ::read(STDIN_FILENO, buf, sizeof buf)) > 0) head.append(buf, static_cast<size_t>(n));
+  while (head.size() <= max && (n = ::read(STDIN_FILENO, buf, sizeof buf)) > 0) head.append(buf, static_cast<size_t>(n));
   return head;
 }
 
@@ -559,6 +562,14 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
     }
     opts.params[p.substr(0, eq)] = p.substr(eq + 1);
   }
+  if (!fl.max_report_size.empty()) {
+    auto max = ParseByteSize(fl.max_report_size);
+    if (!max.ok()) {
+      spdlog::error("--max-report-size: {}", max.error().message);
+      return kExitError;
+    }
+    opts.limits.max_bytes = *max;
+  }
   std::vector<std::string> files;
   if (Status st = CollectFiles(fl, &files); !st.ok()) {
     spdlog::error("{}", st.error().ToString());
@@ -578,7 +589,7 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
       if (detected.ok()) fmt = *detected;
     }
     if (fmt && IsEventFormat(*fmt)) return StreamEvents(fl, g, *fmt, std::move(head), policy);
-    stdin_bytes = ReadAllStdin(std::move(head));
+    stdin_bytes = ReadAllStdin(std::move(head), opts.limits.max_bytes);
   }
   std::vector<std::unique_ptr<Job>> jobs;
   std::vector<FileResult> results(files.size());
@@ -866,6 +877,8 @@ void AddIngest(CLI::App& app, Globals& g, int* exit_code) {
   cmd->add_option("--max-rejects", fl->max_rejects,
                   "Rejected records a report may have (N, or P% of its records) and still resolve, by absence, what "
                   "its scanner reported before about its target (default 0; its good records are stored either way)");
+  cmd->add_option("--max-report-size", fl->max_report_size,
+                  "Largest report read, as read and once a .gz is inflated, e.g. 500M, 4G (default 2G)");
   cmd->add_option("-j,--jobs", fl->jobs, "Parser threads (default: cores - 1, at least 1)");
   cmd->add_option("--flush-seconds", fl->flush_seconds,
                   "Event streams on stdin (Falco): store a batch this often (default 5)");

@@ -1,5 +1,8 @@
 #include "ingest/driver.h"
 
+#include <exception>
+#include <new>
+
 namespace findex {
 namespace {
 
@@ -40,7 +43,19 @@ Result<IngestOutcome> IngestSource(Source& src, const FormatDescriptor* forced, 
     fmt = *detected;
   }
   CountingSink counting(sink, *fmt);
-  Status st = fmt->ingest(src, opts, counting);
+  // Readers return errors, never throw; anything thrown anyway (a library's exception, out of
+  // memory) is this file's error, so the files after it are still read.
+  Status st = Status::Ok();
+  try {
+    st = fmt->ingest(src, opts, counting);
+  } catch (const std::bad_alloc&) {
+    st = MakeError(ErrorCode::kTooLarge, "out of memory while reading the report", src.path());
+  } catch (const std::exception& ex) {
+    st = MakeError(ErrorCode::kInternal, std::string("unexpected error while reading the report: ") + ex.what(),
+                   src.path());
+  } catch (...) {
+    st = MakeError(ErrorCode::kInternal, "unexpected error while reading the report", src.path());
+  }
   if (!st.ok()) {
     Error e = st.error();
     if (e.where.empty()) e.where = src.path();

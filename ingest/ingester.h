@@ -35,6 +35,8 @@ class FindingSink {
 struct IngestOptions {
   // Format-specific settings, e.g. {"cfn-nag.mode", "aggregate"}; unknown keys are ignored.
   std::map<std::string, std::string> params;
+  // Size caps applied when the report is read (Source::FromFile / FromBytes).
+  SourceLimits limits;
 };
 
 enum class SniffConfidence { kNo = 0, kMaybe = 1, kLikely = 2, kCertain = 3 };

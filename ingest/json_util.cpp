@@ -1,6 +1,7 @@
 #include "ingest/json_util.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 
 #include "normalize/text.h"
@@ -34,12 +35,20 @@ bool HeadHas(std::string_view head, std::string_view needle) {
   return head.find(needle) != std::string_view::npos;
 }
 
+bool IsBareNull(std::string_view text) {
+  constexpr std::string_view kWs = " \t\r\n";
+  size_t b = text.find_first_not_of(kWs);
+  if (b == std::string_view::npos) return false;
+  size_t e = text.find_last_not_of(kWs);
+  return text.substr(b, e - b + 1) == "null";
+}
+
 Status JsonReport::Open(Source& src) {
   src_ = &src;
   std::string_view text = src.text();
   start_ = JsonStart(text);
   if (start_ == std::string_view::npos) {
-    if (Trim(text).empty()) return MakeError(ErrorCode::kParse, "empty file", src.path());
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return MakeError(ErrorCode::kParse, "empty file", src.path());
     return MakeError(ErrorCode::kParse, "not JSON: no '{' or '[' at the start of a line", src.path());
   }
   simdjson::padded_string_view pv = src.padded();
@@ -72,7 +81,7 @@ Error JsonReport::Malformed(std::string_view what, simdjson::error_code ec) {
   // The document can only report a position once iteration started.
   if (src_ && doc_ready_ && doc_.current_location().get(loc) == simdjson::SUCCESS) {
     uint64_t off = OffsetOf(loc);
-    where += ":" + std::to_string(LineOf(src_->text(), off - src_->text_offset())) + " (byte " + std::to_string(off) + ")";
+    where += ":" + std::to_string(src_->LineAt(off - src_->text_offset())) + " (byte " + std::to_string(off) + ")";
   }
   return MakeError(ErrorCode::kParse, std::move(msg), std::move(where));
 }
@@ -93,7 +102,7 @@ Reject JsonReport::MakeReject(od::value& v, std::string where, std::string reaso
 Reject JsonReport::RejectAt(uint64_t offset, std::string where, std::string reason) const {
   Reject r;
   r.offset = offset;
-  if (offset) r.line = LineOf(src_->text(), offset - src_->text_offset());
+  if (offset) r.line = src_->LineAt(offset - src_->text_offset());
   r.where = std::move(where);
   r.reason = std::move(reason);
   return r;
@@ -122,6 +131,30 @@ bool ReadString(od::value v, std::string* out) {
   }
 }
 
+namespace {
+
+// A number written as a string ("12", " 3.5 "); false when it is not one. The view is parsed
+// where it is: the value is never decoded a second time.
+bool ParseDouble(std::string_view s, double* out) {
+  if (s.size() > 256) return false;  // no number is written that long
+  std::string tmp = Trim(s);
+  if (tmp.empty()) return false;
+  char* end = nullptr;
+  double d = std::strtod(tmp.c_str(), &end);
+  if (end != tmp.c_str() + tmp.size() || !std::isfinite(d)) return false;
+  *out = d;
+  return true;
+}
+
+// A double as an int64 when it is one (in range, not NaN): the cast is undefined otherwise.
+bool DoubleToInt(double d, int64_t* out) {
+  if (!std::isfinite(d) || d < -9.2e18 || d > 9.2e18) return false;
+  *out = static_cast<int64_t>(d);
+  return true;
+}
+
+}  // namespace
+
 bool ReadDouble(od::value v, double* out) {
   od::json_type t;
   if (v.type().get(t)) return false;
@@ -129,13 +162,7 @@ bool ReadDouble(od::value v, double* out) {
   if (t == od::json_type::string) {
     std::string_view s;
     if (v.get_string().get(s)) return false;
-    std::string tmp = Trim(s);
-    if (tmp.empty()) return false;
-    char* end = nullptr;
-    double d = std::strtod(tmp.c_str(), &end);
-    if (end != tmp.c_str() + tmp.size()) return false;
-    *out = d;
-    return true;
+    return ParseDouble(s, out);
   }
   return false;
 }
@@ -147,12 +174,34 @@ bool ReadInt(od::value v, int64_t* out) {
   if (t == od::json_type::number) {
     if (v.get_int64().get(*out) == simdjson::SUCCESS) return true;
     if (v.get_double().get(d)) return false;
-    *out = static_cast<int64_t>(d);
-    return true;
+    return DoubleToInt(d, out);
   }
   if (!ReadDouble(v, &d)) return false;
-  *out = static_cast<int64_t>(d);
-  return true;
+  return DoubleToInt(d, out);
+}
+
+IntField ReadOptionalInt(od::value v, int64_t* out) {
+  od::json_type t;
+  if (v.type().get(t)) return IntField::kBad;
+  switch (t) {
+    case od::json_type::null:
+      return IntField::kAbsent;
+    case od::json_type::number: {
+      if (v.get_int64().get(*out) == simdjson::SUCCESS) return IntField::kOk;
+      double d;
+      if (v.get_double().get(d)) return IntField::kBad;
+      return DoubleToInt(d, out) ? IntField::kOk : IntField::kBad;
+    }
+    case od::json_type::string: {
+      std::string_view s;  // decoded once, then only looked at
+      if (v.get_string().get(s)) return IntField::kBad;
+      if (s.find_first_not_of(" \t\r\n") == std::string_view::npos) return IntField::kAbsent;
+      double d;
+      return ParseDouble(s, &d) && DoubleToInt(d, out) ? IntField::kOk : IntField::kBad;
+    }
+    default:
+      return IntField::kBad;
+  }
 }
 
 bool ReadRaw(od::value v, std::string* out) {

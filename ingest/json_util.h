@@ -12,6 +12,9 @@
 //   }
 // Views returned by the helpers point into the parser's string buffer or the source and are
 // valid only until the next parse; copy them into the Finding.
+// Never decode one value twice (get_string, unescaped_key, or a helper that calls them, on the
+// same od::value): each decode appends to the parser's string buffer, which is sized for one
+// decode of each string. Read the type once, decode once, and work on the view.
 #pragma once
 
 #include <simdjson.h>
@@ -27,6 +30,11 @@ namespace findex {
 
 namespace od = simdjson::ondemand;
 
+// Deepest nesting of arrays and objects a reader walks (simdjson's DOM parser has the same
+// default limit). Recursive walks stop there with DEPTH_ERROR, a file error: a report nested
+// deeper is not a real report, and unbounded recursion would overflow the stack.
+inline constexpr int kMaxJsonDepth = 1024;
+
 // Offset of the JSON value in `text`: skips whitespace and leading lines that do not start
 // with '{' or '[' (PHPStan's "Note: Using configuration file ..." line, a stderr line).
 // Returns npos when nothing JSON-like starts a line in the first 64 KiB.
@@ -35,6 +43,10 @@ size_t JsonStart(std::string_view text);
 std::string_view JsonHead(std::string_view head);
 // True when `needle` (e.g. "\"reportSchema\"") occurs in head. Keys are matched with quotes.
 bool HeadHas(std::string_view head, std::string_view needle);
+
+// True when the text is only `null` (with whitespace around it): an old scanner's "nothing found".
+// Looks at the text in place (no copy of a large file).
+bool IsBareNull(std::string_view text);
 
 class JsonReport {
  public:
@@ -81,7 +93,13 @@ Status ForEachField(JsonReport& rep, od::object obj, Fn&& fn) {
 // Strings are unescaped; numbers and booleans give their JSON text; null gives "".
 // Return false only on a type they cannot turn into the target (object, array) or an error.
 bool ReadString(od::value v, std::string* out);
-bool ReadInt(od::value v, int64_t* out);      // number or numeric string
+bool ReadInt(od::value v, int64_t* out);      // number or numeric string (in int64 range)
+// An optional integer field: a number or a numeric string (kOk), null or a blank string
+// (kAbsent, *out untouched), anything else (kBad). The value is decoded once: On-Demand writes a
+// string into the parser's buffer each time it is decoded, and a second decode of the same
+// value can write past it.
+enum class IntField { kOk, kAbsent, kBad };
+IntField ReadOptionalInt(od::value v, int64_t* out);
 bool ReadDouble(od::value v, double* out);    // number or numeric string
 // Raw JSON text of any value (for ProductFields or nested data kept verbatim).
 bool ReadRaw(od::value v, std::string* out);

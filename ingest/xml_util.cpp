@@ -14,7 +14,7 @@ Status LoadXml(Source& src, pugi::xml_document* doc) {
   if (!r) {
     uint64_t off = static_cast<uint64_t>(r.offset);
     return MakeError(ErrorCode::kParse, std::string("malformed XML: ") + r.description(),
-                     src.path() + ":" + std::to_string(LineOf(text, off)) + " (byte " +
+                     src.path() + ":" + std::to_string(src.LineAt(off)) + " (byte " +
                          std::to_string(off + src.text_offset()) + ")");
   }
   if (!doc->document_element()) return MakeError(ErrorCode::kParse, "XML has no root element", src.path());
@@ -64,7 +64,7 @@ Reject XmlReject(const Source& src, pugi::xml_node n, std::string reason) {
   ptrdiff_t off = n.offset_debug();
   if (off >= 0) {
     r.offset = static_cast<uint64_t>(off) + src.text_offset();
-    r.line = LineOf(src.text(), static_cast<size_t>(off));
+    r.line = src.LineAt(static_cast<uint64_t>(off));
   }
   r.where = n.path();
   r.reason = std::move(reason);

@@ -287,7 +287,7 @@ class AsffReader {
     ++rejected_;
     Reject r;
     r.offset = offset;
-    if (offset) r.line = LineOf(src_.text(), offset - src_.text_offset());
+    if (offset) r.line = src_.LineAt(offset - src_.text_offset());
     r.where = where;
     r.reason = std::move(reason);
     sink_.AddReject(std::move(r));
@@ -347,7 +347,7 @@ Status IngestLines(Source& src, size_t start, AsffReader& reader) {
   std::string_view text = src.text();
   const size_t readable_total = src.padded().capacity();
   size_t pos = start;
-  uint32_t line_no = LineOf(text, start);
+  uint32_t line_no = src.LineAt(start);
   for (; pos < text.size(); ++line_no) {
     size_t nl = text.find('\n', pos);
     size_t end = nl == std::string_view::npos ? text.size() : nl;

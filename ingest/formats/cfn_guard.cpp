@@ -28,6 +28,7 @@
 // the 2.x tree does not name the data file). A repeat in one report gets "#<n>" appended.
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <map>
 #include <vector>
 
@@ -130,9 +131,13 @@ int LineFromText(std::string_view text, std::string_view id) {
   size_t stop = text.find_first_of(" \t\n\"", p);
   size_t l = text.find("[L:", p);
   if (l == std::string_view::npos || (stop != std::string_view::npos && l > stop)) return 0;
-  int n = 0;
-  for (size_t i = l + 3; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) n = n * 10 + (text[i] - '0');
-  return n;
+  // Saturates instead of overflowing a signed int (a huge line number is no line: 0).
+  int64_t n = 0;
+  for (size_t i = l + 3; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
+    n = n * 10 + (text[i] - '0');
+    if (n > std::numeric_limits<int>::max()) return 0;
+  }
+  return static_cast<int>(n);
 }
 
 // Walks a compared value: records the first path under /Resources/ and any "reason" text, never

@@ -23,6 +23,7 @@
 // "Software and Configuration Checks".
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <map>
 #include <optional>
 #include <vector>
@@ -179,11 +180,11 @@ Status ReadRuleMetadata(JsonReport& rep, od::value v, Rec* r, std::string* bad) 
 
 Status ReadRecommendation(JsonReport& rep, od::value v, const std::string& where, std::map<std::string, int>& repeats,
                           FindingSink& sink) {
-  Reject rej = rep.MakeReject(v, where, "");
+  // Only the offset now: the reject (and its line) is built for a rejected record only.
+  const uint64_t offset = rep.OffsetOf(v);
   od::object obj;
   if (v.get_object().get(obj)) {
-    rej.reason = "recommendation is not an object";
-    sink.AddReject(std::move(rej));
+    sink.AddReject(rep.RejectAt(offset, where, "recommendation is not an object"));
     return Status::Ok();
   }
   Rec r;
@@ -199,8 +200,8 @@ Status ReadRecommendation(JsonReport& rep, od::value v, const std::string& where
       if (!ReadString(fv, dst) && bad.empty()) bad = "\"" + std::string(key) + "\" is not a string";
     } else if (Is(key, "StartLine") || Is(key, "EndLine")) {
       int64_t* line = Is(key, "StartLine") ? &r.start : &r.end;
-      std::string s;
-      if (!ReadInt(fv, line) && (!ReadString(fv, &s) || !Trim(s).empty()) && bad.empty()) {
+      // Decoded once (a second decode of a long string wrote past simdjson's buffer).
+      if (ReadOptionalInt(fv, line) == IntField::kBad && bad.empty()) {
         bad = "\"" + std::string(key) + "\" is not a number";
       }
     } else if (Is(key, "RuleMetadata")) {
@@ -213,8 +214,7 @@ Status ReadRecommendation(JsonReport& rep, od::value v, const std::string& where
   r.file = Trim(r.file);
   if (bad.empty() && r.file.empty()) bad = "no \"FilePath\"";
   if (!bad.empty()) {
-    rej.reason = std::move(bad);
-    sink.AddReject(std::move(rej));
+    sink.AddReject(rep.RejectAt(offset, where, std::move(bad)));
     return Status::Ok();
   }
 
@@ -264,8 +264,9 @@ Status ReadRecommendation(JsonReport& rep, od::value v, const std::string& where
 
   f.location.file_path = r.file;
   if (r.start > 0) {
-    f.location.start_line = static_cast<int>(r.start);
-    f.location.end_line = static_cast<int>(r.end >= r.start ? r.end : r.start);
+    constexpr int64_t kMaxLine = std::numeric_limits<int>::max();
+    f.location.start_line = static_cast<int>(std::min(r.start, kMaxLine));
+    f.location.end_line = static_cast<int>(std::min(r.end >= r.start ? r.end : r.start, kMaxLine));
   }
   Resource res;
   res.id = r.file;

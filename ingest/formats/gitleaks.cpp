@@ -255,7 +255,7 @@ Status ReadLeak(JsonReport& rep, od::value lv, size_t index, std::vector<Merged>
 
 Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
   // Older gitleaks writes `null` when it finds nothing (JsonReport only opens objects / arrays).
-  if (Trim(src.text()) == "null") return Status::Ok();
+  if (IsBareNull(src.text())) return Status::Ok();
   JsonReport rep;
   FINDEX_RETURN_IF_ERROR(rep.Open(src));
   std::vector<Merged> merged;

@@ -89,7 +89,12 @@ SniffConfidence Sniff(std::string_view head) {
 bool ParseRfc3339(std::string_view t, int64_t* out_ns) {
   Rfc3339Time r;
   if (!findex::ParseRfc3339(t, &r)) return false;
-  *out_ns = r.epoch_seconds * 1000000000 + r.nanos;
+  // Years far outside int64 nanoseconds (a year 1012 or 9999 parses) are no timestamp here.
+  int64_t ns = 0;
+  if (__builtin_mul_overflow(r.epoch_seconds, int64_t{1000000000}, &ns) || __builtin_add_overflow(ns, r.nanos, &ns)) {
+    return false;
+  }
+  *out_ns = ns;
   return true;
 }
 

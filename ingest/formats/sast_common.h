@@ -102,7 +102,10 @@ inline std::string SecretHash(std::string_view secret) { return "xxh3-128:" + Fi
 // Walks every value of a document so that malformed JSON anywhere (a trailing comma in a part
 // the ingester never reads, a bad escape) is an error: On-Demand only checks what it visits.
 // Strings are unescaped into the parser's buffer: rewind the document afterwards.
-inline simdjson::error_code ValidateJson(od::value v) {
+// Recursion is bounded: nesting deeper than kMaxJsonDepth is DEPTH_ERROR (a file error), never
+// a stack overflow. No simdjson_result is converted implicitly (that throws on an error).
+inline simdjson::error_code ValidateJson(od::value v, int depth = 0) {
+  if (depth >= kMaxJsonDepth) return simdjson::DEPTH_ERROR;
   od::json_type t;
   if (auto ec = v.type().get(t)) return ec;
   switch (t) {
@@ -114,7 +117,7 @@ inline simdjson::error_code ValidateJson(od::value v) {
         if (auto ec = field.unescaped_key().get(key)) return ec;
         od::value x;
         if (auto ec = field.value().get(x)) return ec;
-        if (auto ec = ValidateJson(x)) return ec;
+        if (auto ec = ValidateJson(x, depth + 1)) return ec;
       }
       return simdjson::SUCCESS;
     }
@@ -124,7 +127,7 @@ inline simdjson::error_code ValidateJson(od::value v) {
       for (auto el : a) {
         od::value x;
         if (auto ec = el.get(x)) return ec;
-        if (auto ec = ValidateJson(x)) return ec;
+        if (auto ec = ValidateJson(x, depth + 1)) return ec;
       }
       return simdjson::SUCCESS;
     }
@@ -144,8 +147,12 @@ inline simdjson::error_code ValidateJson(od::value v) {
       bool b;
       return v.get_bool().get(b);
     }
-    case od::json_type::null:
-      return v.is_null() ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+    case od::json_type::null: {
+      // is_null() is a simdjson_result<bool>: read it with get(), a bare `n` is an error here.
+      bool is_null = false;
+      if (auto ec = v.is_null().get(is_null)) return ec;
+      return is_null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+    }
   }
   return simdjson::TAPE_ERROR;
 }

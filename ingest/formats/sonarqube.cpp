@@ -52,6 +52,7 @@
 // Checks".
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -204,11 +205,11 @@ Status ReadImpacts(JsonReport& rep, od::value v, Record* r) {
 // One issue or hotspot object. Bad records are rejected; only broken JSON is an error.
 Status ReadRecord(JsonReport& rep, od::value v, const std::string& where, bool from_hotspots,
                   const std::string& url_branch, const std::string& url_pr, Context& ctx, FindingSink& sink) {
-  Reject rej = rep.MakeReject(v, where, "");
+  // Only the offset now: the reject (and its line) is built for a rejected record only.
+  const uint64_t offset = rep.OffsetOf(v);
   od::object obj;
   if (v.get_object().get(obj)) {
-    rej.reason = from_hotspots ? "hotspot is not an object" : "issue is not an object";
-    sink.AddReject(std::move(rej));
+    sink.AddReject(rep.RejectAt(offset, where, from_hotspots ? "hotspot is not an object" : "issue is not an object"));
     return Status::Ok();
   }
   Record r;
@@ -263,10 +264,8 @@ Status ReadRecord(JsonReport& rep, od::value v, const std::string& where, bool f
     } else if (key == "project") need_string(fv, key, &r.project);
     else if (key == "severity") need_string(fv, key, &r.severity);
     else if (key == "line") {
-      if (!ReadInt(fv, &r.line) && bad.empty()) {
-        std::string s;
-        if (!ReadString(fv, &s) || !Trim(s).empty()) bad = "\"line\" is not a number";
-      }
+      // Decoded once (a second decode of a long string wrote past simdjson's buffer).
+      if (ReadOptionalInt(fv, &r.line) == IntField::kBad && bad.empty()) bad = "\"line\" is not a number";
     } else if (key == "hash") need_string(fv, key, &r.hash);
     else if (key == "textRange") FINDEX_RETURN_IF_ERROR(ReadTextRange(rep, fv, &r));
     else if (key == "status") need_string(fv, key, &r.status);
@@ -296,8 +295,7 @@ Status ReadRecord(JsonReport& rep, od::value v, const std::string& where, bool f
   }
   if (bad.empty() && r.component.empty()) bad = "no \"component\"";
   if (!bad.empty()) {
-    rej.reason = std::move(bad);
-    sink.AddReject(std::move(rej));
+    sink.AddReject(rep.RejectAt(offset, where, std::move(bad)));
     return Status::Ok();
   }
   if (r.branch.empty()) r.branch = url_branch;
@@ -716,8 +714,9 @@ Status Emit(Context& ctx, FindingSink& sink) {
     int64_t end = r.end_line > 0 ? r.end_line : start;
     f.location.file_path = path;
     if (start > 0) {
-      f.location.start_line = static_cast<int>(start);
-      if (end >= start) f.location.end_line = static_cast<int>(end);
+      constexpr int64_t kMaxLine = std::numeric_limits<int>::max();
+      f.location.start_line = static_cast<int>(std::min(start, kMaxLine));
+      if (end >= start) f.location.end_line = static_cast<int>(std::min(end, kMaxLine));
     }
     Resource res;
     res.id = file_key;

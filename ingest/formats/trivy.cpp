@@ -758,7 +758,7 @@ Status ReadMetadata(JsonReport& rep, od::value v, Context& c) {
 
 Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
   // Trivy before 0.20 wrote a bare `null` when nothing was found; JsonReport wants '{' or '['.
-  if (Trim(src.text()) == "null") return Status::Ok();
+  if (IsBareNull(src.text())) return Status::Ok();
   JsonReport rep;
   FINDEX_RETURN_IF_ERROR(rep.Open(src));
   od::json_type root_type;
