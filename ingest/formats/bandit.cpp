@@ -27,6 +27,12 @@
 // identity. With no code, the anchor is the ordinal of (test_id, filename, issue_text). When the
 // same test flags the same source twice in a file (Bandit reports one result per AST node),
 // later ones get "#<n>" appended. generated_at and metrics are not part of identity.
+// Secrets: B105, B106 and B107 (hard-coded password string, function argument, default) quote
+// the suspected password in issue_text and code. The title and description keep the text with
+// the password replaced by a redacted preview (RedactedPreview, sast_common.h), the code is
+// withheld, and ProductFields bandit/SecretPreview and bandit/SecretHash (xxh3-128) let two
+// findings be compared; Types "Sensitive Data Identifications/Passwords". The identity is
+// unchanged (the anchor is hashed into the fingerprint, never stored).
 // A scan error: CodeFingerprint("bandit", "scan-error", filename, "") -- the file is the gap; the
 // reason is content (a new reason updates the finding). A repeated filename is dropped.
 #include <algorithm>
@@ -34,6 +40,7 @@
 #include <set>
 #include <vector>
 
+#include "ingest/formats/sast_common.h"
 #include "ingest/json_util.h"
 #include "ingest/scan_gap.h"
 #include "normalize/fingerprint.h"
@@ -249,12 +256,25 @@ Status ReadResult(JsonReport& rep, od::value rv, size_t index, std::map<std::str
   }
   f.fingerprint = CodeFingerprint("bandit", r.test_id, r.filename, anchor);
   f.generator_id = "bandit/" + r.test_id;
-  std::string text = CollapseWhitespace(r.text);
+  // B105-B107 quote the suspected password in their text and code: neither is stored in clear.
+  const bool secret = IsBanditPasswordTest(r.test_id);
+  std::string password;
+  std::string issue_text = secret ? RedactBanditPasswordText(r.text, &password) : r.text;
+  std::string text = CollapseWhitespace(issue_text);
   f.title = text.empty() ? r.test_id + " " + r.test_name : text;
-  f.description = r.text.empty() ? f.title : r.text;
+  f.description = issue_text.empty() ? f.title : issue_text;
   f.description += "\n\nTest: " + r.test_id + (r.test_name.empty() ? "" : " " + r.test_name);
   f.description += "\nLocation: " + r.filename + (r.line > 0 ? ":" + std::to_string(r.line) : "");
-  if (!Trim(r.code).empty()) f.description += "\n\nCode:\n" + r.code;
+  if (!Trim(r.code).empty()) {
+    f.description += secret ? std::string("\n\nCode: withheld (it holds the suspected password).") : "\n\nCode:\n" + r.code;
+  }
+  if (secret) {
+    f.types = {"Sensitive Data Identifications/Passwords"};
+    if (!password.empty()) {
+      f.product_fields["bandit/SecretPreview"] = RedactedPreview(password);
+      f.product_fields["bandit/SecretHash"] = SecretHash(password);
+    }
+  }
   f.remediation_url = r.more_info;
   if (!r.more_info.empty()) f.remediation_text = "See the Bandit documentation for " + r.test_id + ".";
   if (!r.cwe_id.empty() && r.cwe_id != "0") f.cwes.push_back("CWE-" + r.cwe_id);
