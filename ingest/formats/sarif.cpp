@@ -64,8 +64,12 @@
 //     component/componentVersion/componentOrigin properties, Trivy's message
 //     ("Package: x\nInstalled Version: y\n...Fixed Version: z"; the ecosystem from the
 //     manifest name for language packages - package-lock.json npm, requirements.txt pypi, ... -
-//     and empty for OS packages, whose distribution Trivy SARIF does not name) or Grype's rule
-//     help ("Package:", "Version:", "Fix Version:", "Type:" -> CanonicalEcosystem).
+//     and, for OS packages, whose distribution Trivy SARIF does not name, the family the version
+//     is written for: "-r<n>" apk, ".el8"/".amzn2"/... rpm, "+deb"/"ubuntu" deb, else empty, so
+//     that Trivy's JSON and SARIF of one scan agree; OsEcosystemForVersion) or Grype's rule
+//     help ("Package:", "Version:", "Fix Version:", "Type:" -> CanonicalEcosystem). As in
+//     grype.cpp, a Grype package without a purl adds its first location (the SARIF location's
+//     logical name, the artifact path) to the identity.
 //   - other results: CodeFingerprint(family, ruleId, file, anchor), file = the first location's
 //     uri (percent-decoded, "file://" dropped; relative uris are kept as written so the
 //     identity does not depend on the checkout directory) or its logical location, anchor
@@ -409,6 +413,33 @@ std::string EcosystemForManifest(std::string_view path) {
   if (base == "mix.lock") return "hex";
   if (base == "pubspec.lock") return "pub";
   if (base == "podfile.lock") return "cocoapods";
+  return "";
+}
+
+// The distribution family of an OS package from the way its version is written, for Trivy
+// SARIF, which names the package and its version but not the distribution (Trivy's JSON gives
+// it as Result.Type). Only forms that belong to one family: Alpine's "-r<pkgrel>" (apk),
+// a release with an RPM distribution tag (".el8", ".amzn2", ".fc38", ...), a Debian revision
+// naming Debian or Ubuntu ("+deb10u3", "ubuntu0.1"). "" when the version does not tell.
+std::string OsEcosystemForVersion(std::string_view v) {
+  std::string s = ToLower(Trim(v));
+  size_t r = s.rfind("-r");
+  if (r != std::string::npos && r + 2 < s.size() &&
+      std::all_of(s.begin() + static_cast<std::ptrdiff_t>(r + 2), s.end(),
+                  [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; })) {
+    return "apk";
+  }
+  if (s.find("ubuntu") != std::string::npos || s.find("+deb") != std::string::npos ||
+      s.find("debian") != std::string::npos) {
+    return "deb";
+  }
+  static constexpr std::string_view kRpmTags[] = {".el", ".amzn", ".fc", ".sles", ".suse", ".cm", ".azl", ".ph", ".mga", ".ol"};
+  for (auto tag : kRpmTags) {
+    size_t p = s.find(tag);
+    if (p != std::string::npos && p + tag.size() < s.size() && std::isdigit(static_cast<unsigned char>(s[p + tag.size()]))) {
+      return "rpm";
+    }
+  }
   return "";
 }
 
@@ -1273,6 +1304,9 @@ Status SarifReader::Emit(Run& run, ResultData& r, size_t run_index, size_t resul
       pkg.name = *name;
       pkg.version = *ver;
       pkg.ecosystem = EcosystemForManifest(manifest);
+      if (pkg.ecosystem.empty() && rule && rule->name == "OsPackageVulnerability") {
+        pkg.ecosystem = OsEcosystemForVersion(pkg.version);
+      }
     }
   }
   if (auto fv = LineValue(message, "Fixed Version")) {
@@ -1362,6 +1396,12 @@ Status SarifReader::Emit(Run& run, ResultData& r, size_t run_index, size_t resul
   // Identity.
   if (vulnerable_package) {
     f.fingerprint = VulnFingerprint(vuln_id, pkg);
+    if (family == "grype" && purl.empty() && primary) {
+      // grype.cpp: without a purl the artifact's first location is part of the identity; Grype
+      // SARIF names that path as the location's logical name.
+      std::string where = logical_name(*primary);
+      f.fingerprint = FingerprintOf({"grype-location", f.fingerprint.Hex(), where});
+    }
   } else if (family == "codeguru") {
     std::string anchor = CodeGuruAnchor(!r.markdown.empty() ? r.markdown : message);
     int seen = run.codeguru_repeats[rule_id + '\x1f' + file + '\x1f' + anchor]++;
