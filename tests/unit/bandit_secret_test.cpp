@@ -40,4 +40,27 @@ TEST(BanditSecrets, PasswordTestsKeepOnlyAPreviewAndAHash) {
   EXPECT_GT(password_findings, 0u);
 }
 
+// Only a true duplicate (the same record twice) is one finding; the same code flagged at another
+// column of the same line (Bandit reports one result per AST node) is another.
+TEST(BanditIdentity, OnlyATrueDuplicateIsMerged) {
+  const FormatDescriptor* fmt = FindFormat("bandit");
+  ASSERT_NE(fmt, nullptr);
+  auto result = [](int col) {
+    return R"({"code": "4 x = eval(a) + eval(b)\n", "col_offset": )" + std::to_string(col) +
+           R"(, "filename": "a.py", "issue_confidence": "HIGH", "issue_severity": "MEDIUM",
+           "issue_text": "Use of possibly insecure function - consider using safer ast.literal_eval.",
+           "line_number": 4, "line_range": [4], "more_info": "https://bandit.readthedocs.io/", "test_id": "B307",
+           "test_name": "blacklist"})";
+  };
+  std::string report = R"({"errors": [], "generated_at": "2026-01-01T00:00:00Z", "metrics": {"_totals": {}}, "results": [)" +
+                       result(4) + "," + result(4) + "," + result(14) + "]}";
+  Source src = Source::FromString(report, "bandit.json");
+  CollectingSink sink;
+  auto res = IngestSource(src, fmt, IngestOptions{}, sink);
+  ASSERT_TRUE(res.ok()) << res.error().ToString();
+  ASSERT_EQ(sink.findings.size(), 3u);
+  EXPECT_EQ(sink.findings[0].fingerprint, sink.findings[1].fingerprint);
+  EXPECT_NE(sink.findings[0].fingerprint, sink.findings[2].fingerprint);
+}
+
 }  // namespace
