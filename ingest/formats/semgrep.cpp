@@ -59,6 +59,12 @@ SniffConfidence Sniff(std::string_view head) {
   if (results && (HeadHas(h, "\"skipped_rules\"") || HeadHas(h, "\"interfile_languages_used\""))) {
     return SniffConfidence::kLikely;
   }
+  // Semgrep 1.x before "version" came first writes its keys sorted: "errors", then "paths"
+  // {"scanned": [every file]}, which can push "results" past the head (a real 1.32 report of
+  // WebGoat: 200 KB of paths first).
+  if (HeadHas(h, "\"errors\"") && HeadHas(h, "\"paths\"") && HeadHas(h, "\"scanned\"") && !HeadHas(h, "\"runs\"")) {
+    return SniffConfidence::kLikely;
+  }
   // An empty scan: {"results": [], "errors": []} (Bandit has the same two keys plus
   // "generated_at" and "metrics").
   if (results && HeadHas(h, "\"errors\"") && !HeadHas(h, "\"generated_at\"") && !HeadHas(h, "\"metrics\"") &&

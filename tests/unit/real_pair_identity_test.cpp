@@ -12,11 +12,15 @@
 //               (gitleaks/gitleaks report goldens of the same leak)
 //   - cfn-guard: cfn-guard/cfnguard3_validate_structured.json <-> sarif/cfnguard_3.2.0_structured.sarif
 //               (cloudformation-guard validate goldens of the same templates and rules)
+// A real pair from outside the corpus (MIT, see samples/PROVENANCE.tsv):
+//   - Dependency-Check 12.1.0: vjwa_dc_12.1.0_all_formats.{json,xml,sarif}, one scan written in
+//     three formats (-f ALL, one reportDate).
 // Pairs the corpus does not hold as one real scan (documented in README.md): Semgrep JSON and
-// SARIF (the corpus SARIF is another scan; the *_as_sarif samples are derived; a real pair of
-// one Semgrep 1.32 scan was checked by hand, see semgrep_identity_test.cpp), CodeGuru (JSON
-// only), Dependency-Check JSON and XML (different projects; dependency_check_pair_test.cpp
-// uses a JSON derived from the XML), Bandit and Checkov SARIF (none).
+// SARIF (the corpus SARIF is another scan; the *_as_sarif samples are derived; real pairs of
+// Semgrep 1.15-1.32 scans were checked by hand, see semgrep_identity_test.cpp), CodeGuru (JSON
+// only), Bandit and Checkov SARIF (none). cfn-guard's JSON and SARIF of one validation cannot
+// agree: the SARIF has one result per failed clause and names neither the resource nor the rule
+// file the JSON's findings are made of (3 findings in the JSON, 8 results in the SARIF).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -98,6 +102,13 @@ TEST(RealPairIdentity, GrypeJsonAndSarifOfOneScan) {
 TEST(RealPairIdentity, GitleaksJsonAndSarifOfOneScan) {
   ExpectSameIds("samples/gitleaks/upstream_gitleaks8_json_simple.json", "gitleaks",
                 "samples/sarif/gitleaks8_upstream_golden.sarif", "sarif", 1);
+}
+
+TEST(RealPairIdentity, DependencyCheckJsonXmlAndSarifOfOneScan) {
+  ExpectSameIds("samples/dependency-check-json/vjwa_dc_12.1.0_all_formats.json", "dependency-check-json",
+                "samples/dependency-check-xml/vjwa_dc_12.1.0_all_formats.xml", "dependency-check-xml", 11);
+  ExpectSameIds("samples/dependency-check-json/vjwa_dc_12.1.0_all_formats.json", "dependency-check-json",
+                "samples/sarif/vjwa_dc_12.1.0_all_formats.sarif", "sarif", 11);
 }
 
 }  // namespace

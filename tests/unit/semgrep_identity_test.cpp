@@ -251,6 +251,21 @@ TEST(SarifIdentity, OnlyATrueDuplicateIsMerged) {
   EXPECT_EQ(a[0].fingerprint, findings[0].fingerprint);
 }
 
+// Semgrep 1.x wrote its keys sorted: "errors", "paths" {"scanned": [...]} and only then
+// "results". The real WebGoat report of that pair has 200 KB of scanned paths first: it must
+// still be detected as Semgrep.
+TEST(SemgrepIdentity, SortedKeysWithLongPathsAreDetected) {
+  std::string text = R"({"errors": [], "paths": {"scanned": [)";
+  for (int i = 0; i < 5000; ++i) text += (i ? ", " : "") + std::string("\"src/main/java/org/owasp/webgoat/F") + std::to_string(i) + ".java\"";
+  text += R"(]}, "results": [{"check_id": "r", "path": "a.java", "start": {"line": 1, "col": 1}, "end": {"line": 1, "col": 2},
+    "extra": {"message": "m", "severity": "WARNING", "lines": "x", "metadata": {}}}], "version": "1.32.0"})";
+  ASSERT_GT(text.size(), 70000u);
+  Source src = Source::FromString(text, "semgrep_results.json");
+  auto detected = DetectFormat(src.head());
+  ASSERT_TRUE(detected.ok());
+  EXPECT_EQ((*detected)->name, "semgrep");
+}
+
 TEST(SemgrepIdentity, SnippetMovingWithinFileKeepsFingerprints) {
   // The same two identical lines, both moved down: their order is kept, so are their anchors.
   auto make = [](int first, int second) {
