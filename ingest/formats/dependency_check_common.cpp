@@ -4,9 +4,8 @@
 // vulnerability). Dependency-Check bundles files it considers the same library -- the same jar
 // at two paths, npm packages of one name, a jar and its sibling artifacts -- as
 // relatedDependencies and lists every vulnerability once, on the bundle's first file: the
-// finding is that dependency's, and each related file is a further Resource of it (Details.Other
-// RelatedDependency "true"; id its own purl, or the dependency's purl when it has none, or its
-// path). A finding per related file, as DefectDojo once did (and reverted), multiplies one
+// finding is that dependency's, and each related file is a further Resource of it (id its path,
+// Details.Other RelatedDependency "true" and its own purl when it has one). A finding per related file, as DefectDojo once did (and reverted), multiplies one
 // problem to fix into several. Files of the bundle that resolve to the dependency's own package
 // identity are listed in VulnerablePackages with their paths. `suppressedVulnerabilities` (XML
 // <suppressedVulnerability>, inside <vulnerabilities> or a <suppressedVulnerabilities> wrapper)
@@ -410,7 +409,10 @@ Resource EntryResource(const Dependency& dep, const Group& g, const Entry& e, bo
   Resource r;
   r.type = "Other";
   std::string_view path = TrimView(e.file_path);
-  r.id = g.id.known ? g.id.purl : std::string(path.empty() ? TrimView(e.file_name) : path);
+  std::string_view file = path.empty() ? TrimView(e.file_name) : path;
+  // The dependency is named by its package; a related file by its own path (it may share the
+  // dependency's package: the same jar elsewhere).
+  r.id = is_main ? (g.id.known ? g.id.purl : std::string(file)) : (!file.empty() ? std::string(file) : g.id.purl);
   auto detail = [&r](const char* key, std::string_view value) {
     value = TrimView(value);
     if (!value.empty()) r.details_other[key] = std::string(value);
@@ -420,7 +422,8 @@ Resource EntryResource(const Dependency& dep, const Group& g, const Entry& e, bo
   detail("Md5", e.md5);
   detail("Sha1", e.sha1);
   detail("Sha256", e.sha256);
-  if (g.id.known) detail("Purl", g.id.purl);
+  // A related file without a package id of its own shares the dependency's: no Purl of its own.
+  if (g.id.known && (is_main || !e.packages.empty() || !TrimView(e.maven_gav).empty())) detail("Purl", g.id.purl);
   if (e.is_virtual) detail("IsVirtual", "true");
   if (is_main) {
     detail("Description", dep.description);
@@ -578,9 +581,10 @@ Status EmitDependency(const ReportInfo& info, const Dependency& dep, FindingSink
       int confidence = VulnConfidence(v, dep, main_id);
       Finding f = MakeFinding(info, dep, v, groups.front(), confidence);
       // The related files of the bundle: further Resources of the same finding.
-      for (size_t i = 1; i < groups.size(); ++i) {
-        for (const Entry* e : groups[i].entries) {
-          Resource r = EntryResource(dep, groups[i], *e, false);
+      for (const Group& g : groups) {
+        for (const Entry* e : g.entries) {
+          if (e == &dep.main) continue;
+          Resource r = EntryResource(dep, g, *e, false);
           bool dup = false;
           for (const auto& have : f.resources) dup = dup || have.id == r.id;
           if (!dup) f.resources.push_back(std::move(r));

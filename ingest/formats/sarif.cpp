@@ -67,9 +67,7 @@
 //     and, for OS packages, whose distribution Trivy SARIF does not name, the family the version
 //     is written for: "-r<n>" apk, ".el8"/".amzn2"/... rpm, "+deb"/"ubuntu" deb, else empty, so
 //     that Trivy's JSON and SARIF of one scan agree; OsEcosystemForVersion) or Grype's rule
-//     help ("Package:", "Version:", "Fix Version:", "Type:" -> CanonicalEcosystem). As in
-//     grype.cpp, a Grype package without a purl adds its first location (the SARIF location's
-//     logical name, the artifact path) to the identity.
+//     help ("Package:", "Version:", "Fix Version:", "Type:" -> CanonicalEcosystem).
 //   - other results: CodeFingerprint(family, ruleId, file, anchor), file = the first location's
 //     uri (percent-decoded, "file://" dropped; relative uris are kept as written so the
 //     identity does not depend on the checkout directory) or its logical location, anchor
@@ -1396,12 +1394,6 @@ Status SarifReader::Emit(Run& run, ResultData& r, size_t run_index, size_t resul
   // Identity.
   if (vulnerable_package) {
     f.fingerprint = VulnFingerprint(vuln_id, pkg);
-    if (family == "grype" && purl.empty() && primary) {
-      // grype.cpp: without a purl the artifact's first location is part of the identity; Grype
-      // SARIF names that path as the location's logical name.
-      std::string where = logical_name(*primary);
-      f.fingerprint = FingerprintOf({"grype-location", f.fingerprint.Hex(), where});
-    }
   } else if (family == "codeguru") {
     std::string anchor = CodeGuruAnchor(!r.markdown.empty() ? r.markdown : message);
     int seen = run.codeguru_repeats[rule_id + '\x1f' + file + '\x1f' + anchor]++;

@@ -164,9 +164,9 @@ TEST(SemgrepIdentity, HandBuiltPairAgrees) {
 // repository has no licence. The corpus has no Semgrep JSON/SARIF pair of one real scan.)
 TEST(SemgrepIdentity, LoggedOutJsonAgreesWithSarifThatHasTheSnippet) {
   std::string logged_out(kJson);
-  const std::string lines = R"("lines": "x = eval(a) + eval(b)")";
+  const std::string lines = R"x("lines": "x = eval(a) + eval(b)")x";
   for (size_t p = logged_out.find(lines); p != std::string::npos; p = logged_out.find(lines, p)) {
-    logged_out.replace(p, lines.size(), R"("lines": "requires login")");
+    logged_out.replace(p, lines.size(), R"x("lines": "requires login")x");
   }
   ASSERT_EQ(logged_out.find("eval(a)"), std::string::npos);
   auto json = IngestText(logged_out, "semgrep");
