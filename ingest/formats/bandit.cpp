@@ -269,7 +269,8 @@ Status ReadResult(JsonReport& rep, od::value rv, size_t index, Ordinals& ordinal
   if (dup != ordinals.anchors.end()) {
     // already numbered
   } else if (anchor.empty()) {
-    anchor = "ordinal:" + std::to_string(ordinals.counts["text\x1f" + r.test_id + '\x1f' + r.filename + '\x1f' + r.text]++);
+    std::string key = "text\x1f" + r.test_id + '\x1f' + r.filename + '\x1f' + r.text;
+    anchor = "ordinal:" + std::to_string(ordinals.counts[key]++);
   } else {
     int n = ordinals.counts["code\x1f" + r.test_id + '\x1f' + r.filename + '\x1f' + anchor]++;
     if (n > 0) anchor += "#" + std::to_string(n);
@@ -287,7 +288,8 @@ Status ReadResult(JsonReport& rep, od::value rv, size_t index, Ordinals& ordinal
   f.description += "\n\nTest: " + r.test_id + (r.test_name.empty() ? "" : " " + r.test_name);
   f.description += "\nLocation: " + r.filename + (r.line > 0 ? ":" + std::to_string(r.line) : "");
   if (!Trim(r.code).empty()) {
-    f.description += secret ? std::string("\n\nCode: withheld (it holds the suspected password).") : "\n\nCode:\n" + r.code;
+    f.description += secret ? std::string("\n\nCode: withheld (it holds the suspected password).")
+                            : "\n\nCode:\n" + r.code;
   }
   if (secret) {
     f.types = {"Sensitive Data Identifications/Passwords"};

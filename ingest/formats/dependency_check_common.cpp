@@ -5,8 +5,9 @@
 // at two paths, npm packages of one name, a jar and its sibling artifacts -- as
 // relatedDependencies and lists every vulnerability once, on the bundle's first file: the
 // finding is that dependency's, and each related file is a further Resource of it (id its path,
-// Details.Other RelatedDependency "true" and its own purl when it has one). A finding per related file, as DefectDojo once did (and reverted), multiplies one
-// problem to fix into several. Files of the bundle that resolve to the dependency's own package
+// Details.Other RelatedDependency "true" and its own purl when it has one). A finding per
+// related file, as DefectDojo once did (and reverted), multiplies one problem to fix into
+// several. Files of the bundle that resolve to the dependency's own package
 // identity are listed in VulnerablePackages with their paths. `suppressedVulnerabilities` (XML
 // <suppressedVulnerability>, inside <vulnerabilities> or a <suppressedVulnerabilities> wrapper)
 // are findings with workflow SUPPRESSED. A dependency without vulnerabilities gives no finding;

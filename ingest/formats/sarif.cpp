@@ -84,9 +84,10 @@
 //     secret (8: the snippet, 7: the "offender" property), without ordinal.
 //   Distinct results with the same anchor in one file are distinct findings: the n-th of them in
 //   report order gets "#n" (CodeAnchors); only a true duplicate (same anchor, same region start
-//   and end, same message) gets the anchor of its first copy (one finding). Gitleaks 7 results have no ruleId:
-//   the rule is the message without " secret detected". Black Duck SARIF names the scanned
-//   project, not the tool, in driver.name, so its family is that name.
+//   and end, same message) gets the anchor of its first copy (one finding).
+//   Gitleaks 7 results have no ruleId: the rule is the message without " secret detected".
+//   Black Duck SARIF names the scanned project, not the tool, in driver.name, so its family is
+//   that name.
 // Secrets (Gitleaks, rules or results tagged "secret", CWE-798/259/321/522 rules, Bandit
 // B105-B107): the snippet is not stored; ProductFields keep a redacted preview and a hash
 // (sast_common.h). Bandit's password tests also quote the password in the message: it is
@@ -431,12 +432,12 @@ std::string OsEcosystemForVersion(std::string_view v) {
       s.find("debian") != std::string::npos) {
     return "deb";
   }
-  static constexpr std::string_view kRpmTags[] = {".el", ".amzn", ".fc", ".sles", ".suse", ".cm", ".azl", ".ph", ".mga", ".ol"};
+  static constexpr std::string_view kRpmTags[] = {".el",  ".amzn", ".fc", ".sles", ".suse",
+                                                  ".cm",  ".azl",  ".ph", ".mga",  ".ol"};
   for (auto tag : kRpmTags) {
     size_t p = s.find(tag);
-    if (p != std::string::npos && p + tag.size() < s.size() && std::isdigit(static_cast<unsigned char>(s[p + tag.size()]))) {
-      return "rpm";
-    }
+    size_t after = p + tag.size();
+    if (p != std::string::npos && after < s.size() && std::isdigit(static_cast<unsigned char>(s[after]))) return "rpm";
   }
   return "";
 }
