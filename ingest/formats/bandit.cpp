@@ -188,7 +188,7 @@ Status ReadErrors(JsonReport& rep, od::value lv, ScanErrors* out) {
 // Ordinals of repeated anchors, and the anchor given to each distinct record.
 struct Ordinals {
   std::map<std::string, int> counts;
-  std::unordered_map<std::string, std::string> anchors;
+  std::unordered_map<uint64_t, std::string> anchors;  // hash of a record -> its anchor
 };
 
 Status ReadResult(JsonReport& rep, od::value rv, size_t index, Ordinals& ordinals,
@@ -262,7 +262,8 @@ Status ReadResult(JsonReport& rep, od::value rv, size_t index, Ordinals& ordinal
   // same finding: it takes the anchor of its first copy instead of the next ordinal.
   std::string record = r.test_id + '\x1f' + r.filename + '\x1f' + std::to_string(r.line) + ':' + std::to_string(r.col) +
                        '-' + std::to_string(hi) + ':' + std::to_string(r.end_col) + '\x1f' + r.text + '\x1f' + r.code;
-  auto dup = ordinals.anchors.find(record);
+  const uint64_t record_hash = Hash64(record);
+  auto dup = ordinals.anchors.find(record_hash);
   std::string anchor = dup != ordinals.anchors.end() ? dup->second
                        : Trim(r.code).empty()         ? std::string()
                                                       : FlaggedSource(r.code, lo, hi);
@@ -275,7 +276,7 @@ Status ReadResult(JsonReport& rep, od::value rv, size_t index, Ordinals& ordinal
     int n = ordinals.counts["code\x1f" + r.test_id + '\x1f' + r.filename + '\x1f' + anchor]++;
     if (n > 0) anchor += "#" + std::to_string(n);
   }
-  if (dup == ordinals.anchors.end()) ordinals.anchors.emplace(std::move(record), anchor);
+  if (dup == ordinals.anchors.end()) ordinals.anchors.emplace(record_hash, anchor);
   f.fingerprint = CodeFingerprint("bandit", r.test_id, r.filename, anchor);
   f.generator_id = "bandit/" + r.test_id;
   // B105-B107 quote the suspected password in their text and code: neither is stored in clear.

@@ -52,14 +52,14 @@ class CodeAnchors {
     std::string where = std::to_string(region.start_line) + ':' + std::to_string(region.start_column) + '-' +
                         std::to_string(region.end_line) + ':' + std::to_string(region.end_column);
     if (!ordinal) where += '\x1f' + normalized_message;
-    auto& seen = seen_[std::move(key)];  // where -> ordinal, in order of first sight
-    size_t n = seen.emplace(std::move(where), seen.size()).first->second;
+    auto& seen = seen_[std::move(key)];  // hash of where -> ordinal, in order of first sight
+    size_t n = seen.emplace(Hash64(where), seen.size()).first->second;
     if (ordinal || n > 0) anchor += "#" + std::to_string(n);
     return anchor;
   }
 
  private:
-  std::unordered_map<std::string, std::unordered_map<std::string, size_t>> seen_;
+  std::unordered_map<std::string, std::unordered_map<uint64_t, size_t>> seen_;
 };
 
 // Semgrep prints this instead of the matched lines (and of its own fingerprint) when the user
