@@ -9,7 +9,8 @@
 //   - Grype:    grype/upstream_golden_json_image.json <-> sarif/grype_upstream_golden_image.sarif
 //               (anchore/grype presenter goldens of the same image fixture)
 //   - Gitleaks: gitleaks/upstream_gitleaks8_json_simple.json <-> sarif/gitleaks8_upstream_golden.sarif
-//               (gitleaks/gitleaks report goldens of the same leak)
+//               (gitleaks/gitleaks report goldens of the same leak), and
+//               gitleaks/dd_gitleaks7.5.0.json <-> sarif/dd_gitleaks_7.x.sarif (one history scan)
 //   - cfn-guard: cfn-guard/cfnguard3_validate_structured.json <-> sarif/cfnguard_3.2.0_structured.sarif
 //               (cloudformation-guard validate goldens of the same templates and rules)
 // A real pair from outside the corpus (MIT, see samples/PROVENANCE.tsv):
@@ -121,6 +122,13 @@ TEST(RealPairIdentity, GrypeJsonAndSarifOfOneScan) {
 TEST(RealPairIdentity, GitleaksJsonAndSarifOfOneScan) {
   ExpectSameIds("samples/gitleaks/upstream_gitleaks8_json_simple.json", "gitleaks",
                 "samples/sarif/gitleaks8_upstream_golden.sarif", "sarif", 1);
+}
+
+// Gitleaks 7: DefectDojo's history scan of its own repository, as JSON (7.5.0) and SARIF: the
+// same 8 leaks (4 secrets in 4 places, each in 2 commits). The JSON merges the commits of one
+// secret in one file into a finding; the SARIF's results of one secret share its fingerprint.
+TEST(RealPairIdentity, Gitleaks7JsonAndSarifOfOneScan) {
+  ExpectSameIds("samples/gitleaks/dd_gitleaks7.5.0.json", "gitleaks", "samples/sarif/dd_gitleaks_7.x.sarif", "sarif", 4);
 }
 
 TEST(RealPairIdentity, DependencyCheckJsonXmlAndSarifOfOneScan) {
