@@ -30,8 +30,8 @@
 // "requires login" in its JSON when the user is not logged in, while its SARIF of the same scan
 // carries them in region.snippet.text; the message is what both formats always carry (SARIF
 // message.text), so sarif.cpp computes the same anchor and one scan gives the same fingerprints
-// in both formats, logged in or not. (Before findex 0.9 the anchor was the matched lines when
-// the JSON had them: see the upgrade note in README.md.)
+// in both formats, logged in or not. (Earlier versions anchored on the matched lines when the
+// JSON had them: see the upgrade note in README.md.)
 // Secrets (metadata category "secrets", or a CWE-798/259/321/522 rule): the matched lines are
 // not stored; ProductFields keep a redacted preview and a hash.
 #include <vector>
