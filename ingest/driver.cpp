@@ -11,7 +11,7 @@ class CountingSink : public FindingSink {
  public:
   explicit CountingSink(FindingSink& inner, const FormatDescriptor& fmt) : inner_(inner), fmt_(fmt) {}
   Status Accept(Finding&& f) override {
-    ++records;
+    records += f.occurrences > 0 ? f.occurrences : 1;  // a Falco finding stands for its events
     if (f.format.empty()) f.format = std::string(fmt_.name);
     if (f.scanner.empty()) f.scanner = std::string(fmt_.scanner);
     return inner_.Accept(std::move(f));

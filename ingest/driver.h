@@ -11,7 +11,7 @@ namespace findex {
 
 struct IngestOutcome {
   const FormatDescriptor* format = nullptr;
-  uint64_t records = 0;  // findings read, before deduplication
+  uint64_t records = 0;  // records read (findings before deduplication; Falco: events)
   uint64_t rejects = 0;
 };
 

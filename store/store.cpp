@@ -364,7 +364,8 @@ PreparedFinding PrepareFinding(Finding&& f) {
 
 Status Store::Put(PreparedFinding&& prepared) {
   if (!in_run_) return MakeError(ErrorCode::kInternal, "Put outside a run");
-  ++counts_.records;
+  // Records read: a finding that collapses N events (Falco) stands for N records.
+  counts_.records += prepared.occurrences > 0 ? prepared.occurrences : 1;
   Finding& f = prepared.finding;
   // Observation times an ingester took from the report (Falco, Inspector) win over the run time.
   const std::string& first_obs = prepared.first_observed_at.empty() ? run_.now : prepared.first_observed_at;

@@ -26,14 +26,24 @@
 // and the surrounding context lines are left out, so a finding that only moved keeps its
 // identity. With no code, the anchor is the ordinal of (test_id, filename, issue_text). When the
 // same test flags the same source twice in a file (Bandit reports one result per AST node),
-// later ones get "#<n>" appended. generated_at and metrics are not part of identity.
+// later ones get "#<n>" appended; only a true duplicate (the same record again: same position,
+// text and code) takes the anchor of its first copy and is one finding. generated_at and
+// metrics are not part of identity.
+// Secrets: B105, B106 and B107 (hard-coded password string, function argument, default) quote
+// the suspected password in issue_text and code. The title and description keep the text with
+// the password replaced by a redacted preview (RedactedPreview, sast_common.h), the code is
+// withheld, and ProductFields bandit/SecretPreview and bandit/SecretHash (xxh3-128) let two
+// findings be compared; Types "Sensitive Data Identifications/Passwords". The identity is
+// unchanged (the anchor is hashed into the fingerprint, never stored).
 // A scan error: CodeFingerprint("bandit", "scan-error", filename, "") -- the file is the gap; the
 // reason is content (a new reason updates the finding). A repeated filename is dropped.
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <vector>
 
+#include "ingest/formats/sast_common.h"
 #include "ingest/json_util.h"
 #include "ingest/scan_gap.h"
 #include "normalize/fingerprint.h"
@@ -60,7 +70,7 @@ SniffConfidence Sniff(std::string_view head) {
 struct Result {
   std::string code, filename, confidence, severity, text, more_info, test_id, test_name;
   std::string cwe_id, cwe_link;
-  int64_t line = 0;
+  int64_t line = 0, col = -1, end_col = -1;
   std::vector<int64_t> range;
 };
 
@@ -175,7 +185,13 @@ Status ReadErrors(JsonReport& rep, od::value lv, ScanErrors* out) {
   return Status::Ok();
 }
 
-Status ReadResult(JsonReport& rep, od::value rv, size_t index, std::map<std::string, int>& ordinals,
+// Ordinals of repeated anchors, and the anchor given to each distinct record.
+struct Ordinals {
+  std::map<std::string, int> counts;
+  std::unordered_map<uint64_t, std::string> anchors;  // hash of a record -> its anchor
+};
+
+Status ReadResult(JsonReport& rep, od::value rv, size_t index, Ordinals& ordinals,
                   size_t* accepted, FindingSink& sink) {
   std::string where = "results[" + std::to_string(index) + "]";
   od::object obj;
@@ -200,6 +216,8 @@ Status ReadResult(JsonReport& rep, od::value rv, size_t index, std::map<std::str
     else if (key == "test_id") ok = ReadString(v, &r.test_id);
     else if (key == "test_name") ok = ReadString(v, &r.test_name);
     else if (key == "line_number") ok = ReadInt(v, &r.line);
+    else if (key == "col_offset") ReadInt(v, &r.col);  // only tells true duplicates apart
+    else if (key == "end_col_offset") ReadInt(v, &r.end_col);
     else if (key == "line_range") ok = ReadIntArray(v, &r.range);
     else if (key == "issue_cwe") {
       od::object cwe;
@@ -240,21 +258,47 @@ Status ReadResult(JsonReport& rep, od::value rv, size_t index, std::map<std::str
     lo = *std::min_element(r.range.begin(), r.range.end());
     hi = *std::max_element(r.range.begin(), r.range.end());
   }
-  std::string anchor = Trim(r.code).empty() ? std::string() : FlaggedSource(r.code, lo, hi);
-  if (anchor.empty()) {
-    anchor = "ordinal:" + std::to_string(ordinals["text\x1f" + r.test_id + '\x1f' + r.filename + '\x1f' + r.text]++);
+  // A true duplicate (the same record again: same test, file, position, text and code) is the
+  // same finding: it takes the anchor of its first copy instead of the next ordinal.
+  std::string record = r.test_id + '\x1f' + r.filename + '\x1f' + std::to_string(r.line) + ':' + std::to_string(r.col) +
+                       '-' + std::to_string(hi) + ':' + std::to_string(r.end_col) + '\x1f' + r.text + '\x1f' + r.code;
+  const uint64_t record_hash = Hash64(record);
+  auto dup = ordinals.anchors.find(record_hash);
+  std::string anchor = dup != ordinals.anchors.end() ? dup->second
+                       : Trim(r.code).empty()         ? std::string()
+                                                      : FlaggedSource(r.code, lo, hi);
+  if (dup != ordinals.anchors.end()) {
+    // already numbered
+  } else if (anchor.empty()) {
+    std::string key = "text\x1f" + r.test_id + '\x1f' + r.filename + '\x1f' + r.text;
+    anchor = "ordinal:" + std::to_string(ordinals.counts[key]++);
   } else {
-    int n = ordinals["code\x1f" + r.test_id + '\x1f' + r.filename + '\x1f' + anchor]++;
+    int n = ordinals.counts["code\x1f" + r.test_id + '\x1f' + r.filename + '\x1f' + anchor]++;
     if (n > 0) anchor += "#" + std::to_string(n);
   }
+  if (dup == ordinals.anchors.end()) ordinals.anchors.emplace(record_hash, anchor);
   f.fingerprint = CodeFingerprint("bandit", r.test_id, r.filename, anchor);
   f.generator_id = "bandit/" + r.test_id;
-  std::string text = CollapseWhitespace(r.text);
+  // B105-B107 quote the suspected password in their text and code: neither is stored in clear.
+  const bool secret = IsBanditPasswordTest(r.test_id);
+  std::string password;
+  std::string issue_text = secret ? RedactBanditPasswordText(r.text, &password) : r.text;
+  std::string text = CollapseWhitespace(issue_text);
   f.title = text.empty() ? r.test_id + " " + r.test_name : text;
-  f.description = r.text.empty() ? f.title : r.text;
+  f.description = issue_text.empty() ? f.title : issue_text;
   f.description += "\n\nTest: " + r.test_id + (r.test_name.empty() ? "" : " " + r.test_name);
   f.description += "\nLocation: " + r.filename + (r.line > 0 ? ":" + std::to_string(r.line) : "");
-  if (!Trim(r.code).empty()) f.description += "\n\nCode:\n" + r.code;
+  if (!Trim(r.code).empty()) {
+    f.description += secret ? std::string("\n\nCode: withheld (it holds the suspected password).")
+                            : "\n\nCode:\n" + r.code;
+  }
+  if (secret) {
+    f.types = {"Sensitive Data Identifications/Passwords"};
+    if (!password.empty()) {
+      f.product_fields["bandit/SecretPreview"] = RedactedPreview(password);
+      f.product_fields["bandit/SecretHash"] = SecretHash(password);
+    }
+  }
   f.remediation_url = r.more_info;
   if (!r.more_info.empty()) f.remediation_text = "See the Bandit documentation for " + r.test_id + ".";
   if (!r.cwe_id.empty() && r.cwe_id != "0") f.cwes.push_back("CWE-" + r.cwe_id);
@@ -280,7 +324,7 @@ Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
   if (auto ec = rep.doc().get_object().get(root)) return rep.Malformed("expected a Bandit JSON object", ec);
   bool saw_meta = false, saw_results = false;
   size_t results_seen = 0, accepted = 0;
-  std::map<std::string, int> ordinals;
+  Ordinals ordinals;
   ScanErrors scan_errors;
   for (auto field : root) {
     std::string_view key;

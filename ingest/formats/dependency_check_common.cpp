@@ -1,17 +1,17 @@
 // OWASP Dependency-Check mapping shared by the JSON and XML readers.
 //
-// Findings: one per (vulnerability, package identity) of each <dependency>, for the
-// dependency itself and for each of its relatedDependencies (Dependency-Check bundles files it
-// considers the same library -- the same jar at two paths, npm packages of one name, a jar and
-// its sibling artifacts -- and lists every vulnerability once, on the bundle's first file).
-// DefectDojo emits a finding per related dependency too; findex does the same because the
-// related files are separate things to fix. Within one dependency, files that resolve to the
-// same package identity are one finding: its VulnerablePackages list every file path, and the
-// Resource describes the first file. A related dependency without its own package id is the
-// parent's package at another path. `suppressedVulnerabilities` (XML <suppressedVulnerability>,
-// inside <vulnerabilities> or a <suppressedVulnerabilities> wrapper) are findings with workflow
-// SUPPRESSED. A dependency without vulnerabilities gives no finding; analysisExceptions (scan
-// errors) are not findings and are ignored.
+// Findings: one per vulnerability the report lists on a <dependency> (and one per suppressed
+// vulnerability). Dependency-Check bundles files it considers the same library -- the same jar
+// at two paths, npm packages of one name, a jar and its sibling artifacts -- as
+// relatedDependencies and lists every vulnerability once, on the bundle's first file: the
+// finding is that dependency's, and each related file is a further Resource of it (id its path,
+// Details.Other RelatedDependency "true" and its own purl when it has one). A finding per
+// related file, as DefectDojo once did (and reverted), multiplies one problem to fix into
+// several. Files of the bundle that resolve to the dependency's own package
+// identity are listed in VulnerablePackages with their paths. `suppressedVulnerabilities` (XML
+// <suppressedVulnerability>, inside <vulnerabilities> or a <suppressedVulnerabilities> wrapper)
+// are findings with workflow SUPPRESSED. A dependency without vulnerabilities gives no finding;
+// analysisExceptions (scan errors) are not findings and are ignored.
 //
 // Package identity: the first software identifier that is a purl (JSON packages[].id /
 // relatedDependencies[].packageIds[].id, XML identifiers/package/id) through ParsePurl; else
@@ -405,6 +405,42 @@ int VulnConfidence(const Vuln& v, const Dependency& dep, const Identity& main_id
   return main_id.known ? ConfidenceValue(main_id.confidence) : -1;
 }
 
+// The Resource of one scanned file of a dependency: its package (purl) when known, else its path.
+Resource EntryResource(const Dependency& dep, const Group& g, const Entry& e, bool is_main) {
+  Resource r;
+  r.type = "Other";
+  std::string_view path = TrimView(e.file_path);
+  std::string_view file = path.empty() ? TrimView(e.file_name) : path;
+  // The dependency is named by its package; a related file by its own path (it may share the
+  // dependency's package: the same jar elsewhere).
+  r.id = is_main ? (g.id.known ? g.id.purl : std::string(file)) : (!file.empty() ? std::string(file) : g.id.purl);
+  auto detail = [&r](const char* key, std::string_view value) {
+    value = TrimView(value);
+    if (!value.empty()) r.details_other[key] = std::string(value);
+  };
+  detail("FileName", e.file_name);
+  detail("FilePath", e.file_path);
+  detail("Md5", e.md5);
+  detail("Sha1", e.sha1);
+  detail("Sha256", e.sha256);
+  // A related file without a package id of its own shares the dependency's: no Purl of its own.
+  if (g.id.known && (is_main || !e.packages.empty() || !TrimView(e.maven_gav).empty())) detail("Purl", g.id.purl);
+  if (e.is_virtual) detail("IsVirtual", "true");
+  if (is_main) {
+    detail("Description", dep.description);
+    detail("License", dep.license);
+    std::string refs;
+    for (auto ref : dep.project_refs) {
+      ref = TrimView(ref);
+      if (!ref.empty()) refs += (refs.empty() ? "" : "; ") + std::string(ref);
+    }
+    detail("ProjectReferences", refs);
+  } else {
+    detail("RelatedDependency", "true");
+  }
+  return r;
+}
+
 Finding MakeFinding(const ReportInfo& info, const Dependency& dep, const Vuln& v, const Group& g, int confidence) {
   Finding f;
   f.scanner = std::string(kScanner);
@@ -489,34 +525,7 @@ Finding MakeFinding(const ReportInfo& info, const Dependency& dep, const Vuln& v
   }
   f.vulnerabilities.push_back(std::move(vu));
 
-  Resource r;
-  r.type = "Other";
-  std::string_view first_path = TrimView(first.file_path);
-  r.id = g.id.known ? g.id.purl : std::string(first_path.empty() ? TrimView(first.file_name) : first_path);
-  auto detail = [&r](const char* key, std::string_view value) {
-    value = TrimView(value);
-    if (!value.empty()) r.details_other[key] = std::string(value);
-  };
-  detail("FileName", first.file_name);
-  detail("FilePath", first.file_path);
-  detail("Md5", first.md5);
-  detail("Sha1", first.sha1);
-  detail("Sha256", first.sha256);
-  if (g.id.known) detail("Purl", g.id.purl);
-  if (first.is_virtual) detail("IsVirtual", "true");
-  if (g.has_main) {
-    detail("Description", dep.description);
-    detail("License", dep.license);
-    std::string refs;
-    for (auto ref : dep.project_refs) {
-      ref = TrimView(ref);
-      if (!ref.empty()) refs += (refs.empty() ? "" : "; ") + std::string(ref);
-    }
-    detail("ProjectReferences", refs);
-  } else {
-    detail("RelatedDependency", "true");
-  }
-  f.resources.push_back(std::move(r));
+  f.resources.push_back(EntryResource(dep, g, first, g.has_main));
 
   auto pf = [&f](const char* key, std::string_view value) {
     value = TrimView(value);
@@ -566,16 +575,25 @@ std::string CheckVuln(Vuln& v) {
 Status EmitDependency(const ReportInfo& info, const Dependency& dep, FindingSink& sink) {
   if (dep.vulns.empty() && dep.suppressed.empty()) return Status::Ok();
   Identity main_id = ResolveOwn(dep.main);
-  std::vector<Group> groups = GroupEntries(dep, main_id);
+  std::vector<Group> groups = GroupEntries(dep, main_id);  // groups[0] holds the dependency itself
   std::set<std::array<uint8_t, 16>> emitted;
   for (const auto* list : {&dep.vulns, &dep.suppressed}) {
     for (const Vuln& v : *list) {
       int confidence = VulnConfidence(v, dep, main_id);
+      Finding f = MakeFinding(info, dep, v, groups.front(), confidence);
+      // The related files of the bundle: further Resources of the same finding.
       for (const Group& g : groups) {
-        Finding f = MakeFinding(info, dep, v, g, confidence);
-        if (!emitted.insert(f.fingerprint.bytes).second) continue;
-        FINDEX_RETURN_IF_ERROR(sink.Accept(std::move(f)));
+        for (const Entry* e : g.entries) {
+          if (e == &dep.main) continue;
+          Resource r = EntryResource(dep, g, *e, false);
+          bool dup = false;
+          for (const auto& have : f.resources) dup = dup || have.id == r.id;
+          if (!dup) f.resources.push_back(std::move(r));
+        }
       }
+      f.resource_count = f.resources.size();
+      if (!emitted.insert(f.fingerprint.bytes).second) continue;
+      FINDEX_RETURN_IF_ERROR(sink.Accept(std::move(f)));
     }
   }
   return Status::Ok();

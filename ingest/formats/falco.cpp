@@ -9,6 +9,9 @@
 // stream at the first truncated document: a malformed or truncated line (typically the last
 // line of a log being written) is one reject with its offset and line, never the file.
 //
+// Records: the ingest summary's `records` (and runs.records) count the events read, not the
+// findings they collapse into: a finding stands for its Finding::occurrences events
+// (ingest/driver.cpp CountingSink, Store::Put).
 // Identity: runtime events repeat, so events of the same rule on the same workload are one
 // finding with an occurrence count (Finding::occurrences, ProductFields "findex/Occurrences"), FirstObservedAt / LastObservedAt the
 // earliest / latest event `time` (kept as written when it is valid RFC 3339). The fingerprint is

@@ -68,7 +68,9 @@
 //     component/componentVersion/componentOrigin properties, Trivy's message
 //     ("Package: x\nInstalled Version: y\n...Fixed Version: z"; the ecosystem from the
 //     manifest name for language packages - package-lock.json npm, requirements.txt pypi, ... -
-//     and empty for OS packages, whose distribution Trivy SARIF does not name) or Grype's rule
+//     and, for OS packages, whose distribution Trivy SARIF does not name, the family the version
+//     is written for: "-r<n>" apk, ".el8"/".amzn2"/... rpm, "+deb"/"ubuntu" deb, else empty, so
+//     that Trivy's JSON and SARIF of one scan agree; OsEcosystemForVersion) or Grype's rule
 //     help ("Package:", "Version:", "Fix Version:", "Type:" -> CanonicalEcosystem).
 //   - other results: CodeFingerprint(family, ruleId, file, anchor), file = the first location's
 //     uri (percent-decoded, "file://" dropped; relative uris are kept as written so the
@@ -77,17 +79,23 @@
 //     (without keys that hash the whole file or a column: "scanFileHash",
 //     "primaryLocationStartColumnFingerprint"), fingerprints as sorted "k=v" (object values
 //     such as Black Duck's {"value": ...} read through "value"), the normalized snippet, the
-//     ordinal of (rule, file, message). Semgrep results always use the snippet (Semgrep's
-//     fingerprints may read "requires login"), exactly as semgrep.cpp anchors extra.lines, so
-//     that one scan gives the same fingerprints in both formats. CodeGuru results use the
-//     anchor of codeguru.cpp: the description with "Similar issue at line number(s) ..."
-//     dropped, "#n" for the n-th repeat of (rule, file, anchor).
-//   A result that repeats another at the same position gets the same anchor (one finding); the
-//   same anchor at another position gets "#n" (CodeAnchors). Gitleaks 7 results have no ruleId:
-//   the rule is the message without " secret detected". Black Duck SARIF names the scanned
-//   project, not the tool, in driver.name, so its family is that name.
-// Secrets (Gitleaks, rules or results tagged "secret", CWE-798/259/321/522 rules): the snippet
-// is not stored; ProductFields keep a redacted preview and a hash (sast_common.h). Properties
+//     ordinal of (rule, file, message). Semgrep results always use the ordinal of the message
+//     (Semgrep's fingerprints may read "requires login", and its JSON withholds the snippet when
+//     the user is not logged in), exactly as semgrep.cpp, so that one scan gives the same
+//     fingerprints in both formats. CodeGuru results use the anchor of codeguru.cpp: the
+//     description with "Similar issue at line number(s) ..." dropped, "#n" for the n-th repeat
+//     of (rule, file, anchor). Gitleaks results use gitleaks.cpp's anchor, the hash of the
+//     secret (8: the snippet, 7: the "offender" property), without ordinal.
+//   Distinct results with the same anchor in one file are distinct findings: the n-th of them in
+//   report order gets "#n" (CodeAnchors); only a true duplicate (same anchor, same region start
+//   and end, same message) gets the anchor of its first copy (one finding).
+//   Gitleaks 7 results have no ruleId: the rule is the message without " secret detected".
+//   Black Duck SARIF names the scanned project, not the tool, in driver.name, so its family is
+//   that name.
+// Secrets (Gitleaks, rules or results tagged "secret", CWE-798/259/321/522 rules, Bandit
+// B105-B107): the snippet is not stored; ProductFields keep a redacted preview and a hash
+// (sast_common.h). Bandit's password tests also quote the password in the message: it is
+// replaced by its redacted preview (RedactBanditPasswordText, as bandit.cpp does). Properties
 // are never copied wholesale (Gitleaks 7 puts the secret in "offender").
 #include <algorithm>
 #include <cctype>
@@ -167,7 +175,7 @@ struct Run {
 struct Loc {
   std::string uri, base_id, snippet, logical, logical_kind;
   int64_t artifact_index = -1;
-  int64_t start_line = 0, end_line = 0, start_col = 0;
+  int64_t start_line = 0, end_line = 0, start_col = 0, end_col = 0;
   bool has_physical() const { return !uri.empty(); }
 };
 
@@ -412,6 +420,33 @@ std::string EcosystemForManifest(std::string_view path) {
   return "";
 }
 
+// The distribution family of an OS package from the way its version is written, for Trivy
+// SARIF, which names the package and its version but not the distribution (Trivy's JSON gives
+// it as Result.Type). Only forms that belong to one family: Alpine's "-r<pkgrel>" (apk),
+// a release with an RPM distribution tag (".el8", ".amzn2", ".fc38", ...), a Debian revision
+// naming Debian or Ubuntu ("+deb10u3", "ubuntu0.1"). "" when the version does not tell.
+std::string OsEcosystemForVersion(std::string_view v) {
+  std::string s = ToLower(Trim(v));
+  size_t r = s.rfind("-r");
+  if (r != std::string::npos && r + 2 < s.size() &&
+      std::all_of(s.begin() + static_cast<std::ptrdiff_t>(r + 2), s.end(),
+                  [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; })) {
+    return "apk";
+  }
+  if (s.find("ubuntu") != std::string::npos || s.find("+deb") != std::string::npos ||
+      s.find("debian") != std::string::npos) {
+    return "deb";
+  }
+  static constexpr std::string_view kRpmTags[] = {".el",  ".amzn", ".fc", ".sles", ".suse",
+                                                  ".cm",  ".azl",  ".ph", ".mga",  ".ol"};
+  for (auto tag : kRpmTags) {
+    size_t p = s.find(tag);
+    size_t after = p + tag.size();
+    if (p != std::string::npos && after < s.size() && std::isdigit(static_cast<unsigned char>(s[after]))) return "rpm";
+  }
+  return "";
+}
+
 // codeguru.cpp's anchor: the description with whitespace collapsed and the "Similar issue at
 // line number(s) 166, 170." sentence dropped (it names lines).
 std::string CodeGuruAnchor(std::string_view description) {
@@ -463,6 +498,15 @@ std::string JoinSorted(std::vector<std::pair<std::string, std::string>> kv) {
     out += k + "=" + v;
   }
   return out;
+}
+
+// The secret of a Gitleaks result, for gitleaks.cpp's anchor: Gitleaks 7 puts it in the
+// "offender" property (its snippet is the whole line), Gitleaks 8 in the snippet. Empty when
+// unknown or redacted (`--redact`): such results are anchored like any other.
+std::string GitleaksSecret(const ResultData& r, const std::string& snippet) {
+  std::string s = r.props.Get("offender");
+  if (s.empty()) s = snippet;
+  return s == "REDACTED" ? std::string() : s;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -607,7 +651,8 @@ void SarifReader::ReadProps(od::value v, Props& p) {
                                                    "source",
                                                    "securityRisk",
                                                    "exposure",
-                                                   "severity"};
+                                                   "severity",
+                                                   "offender"};  // Gitleaks 7: the secret, for its hash only
       for (auto keep : kKeep) {
         if (k == keep) {
           std::string s = Trim(Str(x));
@@ -807,6 +852,7 @@ void SarifReader::ReadRegion(od::value v, Loc& loc) {
     if (k == "startLine") loc.start_line = Int(x);
     else if (k == "endLine") loc.end_line = Int(x);
     else if (k == "startColumn") loc.start_col = Int(x);
+    else if (k == "endColumn") loc.end_col = Int(x);
     else if (k == "snippet") loc.snippet = Text(x);
   });
 }
@@ -1104,7 +1150,8 @@ Status SarifReader::Emit(Run& run, ResultData& r, size_t run_index, size_t resul
   if (snippet.empty()) snippet = r.v1_snippet;
   int64_t line = primary ? primary->start_line : 0;
   int64_t end_line = primary ? primary->end_line : 0;
-  int64_t column = primary ? primary->start_col : 0;
+  CodeRegion region;
+  if (primary) region = CodeRegion{primary->start_line, primary->start_col, primary->end_line, primary->end_col};
 
   // Secrets.
   bool secret = family == "gitleaks";
@@ -1117,6 +1164,12 @@ Status SarifReader::Emit(Run& run, ResultData& r, size_t run_index, size_t resul
     if (std::find(cwes.begin(), cwes.end(), c) == cwes.end()) cwes.push_back(c);
   }
   for (const auto& c : cwes) secret = secret || IsCredentialCwe(c);
+  // Bandit's hard-coded password tests quote the password in the message (bandit.cpp).
+  std::string password;
+  if (family == "bandit" && IsBanditPasswordTest(rule_id)) {
+    secret = true;
+    message = RedactBanditPasswordText(message, &password);
+  }
 
   Finding f;
   f.scanner = family;
@@ -1273,6 +1326,9 @@ Status SarifReader::Emit(Run& run, ResultData& r, size_t run_index, size_t resul
       pkg.name = *name;
       pkg.version = *ver;
       pkg.ecosystem = EcosystemForManifest(manifest);
+      if (pkg.ecosystem.empty() && rule && rule->name == "OsPackageVulnerability") {
+        pkg.ecosystem = OsEcosystemForVersion(pkg.version);
+      }
     }
   }
   if (auto fv = LineValue(message, "Fixed Version")) {
@@ -1367,10 +1423,16 @@ Status SarifReader::Emit(Run& run, ResultData& r, size_t run_index, size_t resul
     int seen = run.codeguru_repeats[rule_id + '\x1f' + file + '\x1f' + anchor]++;
     if (seen > 0) anchor += "#" + std::to_string(seen);
     f.fingerprint = CodeFingerprint("codeguru", rule_id, file, anchor);
+  } else if (family == "gitleaks" && !GitleaksSecret(r, snippet).empty()) {
+    // gitleaks.cpp's anchor: the hash of the secret (v8 SARIF writes the secret as the
+    // snippet, v7 in the "offender" property), no ordinal: the same secret in the same file is
+    // one finding whatever the commit or line, as in the JSON report.
+    f.fingerprint =
+        CodeFingerprint("gitleaks", rule_id, file, "secret:" + Hex64(Hash64(GitleaksSecret(r, snippet))));
   } else {
     std::string base;
     if (family == "semgrep") {
-      base = SemgrepSnippetBase(snippet);
+      base = SemgrepAnchorBase();
     } else {
       std::vector<std::pair<std::string, std::string>> stable;
       for (const auto& kv : r.partial_fps) {
@@ -1380,7 +1442,7 @@ Status SarifReader::Emit(Run& run, ResultData& r, size_t run_index, size_t resul
       else if (!r.fps.empty()) base = "fingerprints:" + JoinSorted(r.fps);
       else base = NormalizeSnippet(snippet);
     }
-    std::string anchor = run.anchors.Make(rule_id, file, base, message, line, column);
+    std::string anchor = run.anchors.Make(rule_id, file, base, message, region);
     f.fingerprint = CodeFingerprint(family, rule_id, file, anchor);
   }
 
@@ -1420,7 +1482,10 @@ Status SarifReader::Emit(Run& run, ResultData& r, size_t run_index, size_t resul
   for (const auto& t : rprops.tags) tags += (tags.empty() ? "" : ", ") + t;
   pf("Tags", tags);
   if (r.locs.size() > 1) pf("Locations", std::to_string(r.locs.size()));
-  if (!Trim(snippet).empty()) {
+  if (!password.empty()) {
+    pf("SecretPreview", RedactedPreview(password));
+    pf("SecretHash", SecretHash(password));
+  } else if (!Trim(snippet).empty()) {
     if (secret) {
       pf("SecretPreview", RedactedPreview(snippet));
       pf("SecretHash", SecretHash(Trim(snippet)));

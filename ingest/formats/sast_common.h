@@ -5,12 +5,16 @@
 // An anchor is a text that names the flagged code without its line number:
 //   - `base` when the report has one (a normalized snippet, a partial fingerprint), or
 //   - "message:" + the normalized message when it has none (the ordinal fallback).
-// Several results of one rule in one file can share the same base (the same line of code
-// twice, two matches on one line). They are told apart by the order of their first position
-// (line, column) in the report: the n-th distinct position gets "#n" appended (n > 0; the
-// ordinal fallback always carries "#n"). A record repeated at the same position is the same
-// problem reported twice and gets the same anchor, hence the same fingerprint. When lines
-// move, the order of identical snippets is kept, so the anchors are kept too.
+// Several results of one rule in one file can share the same anchor (the same line of code
+// twice, two matches on one line, two matches that start at the same place and end at
+// different places, one message for every match of a rule). They are told apart by an
+// occurrence ordinal: the n-th result with that anchor in report order gets "#n" appended
+// (n > 0; the ordinal fallback always carries "#n"), so distinct results are never merged.
+// Only a true duplicate -- a record repeated with the same anchor, the same region (start and
+// end line and column) and the same message -- is the same problem reported twice: it gets the
+// anchor of its first copy, hence the same fingerprint, and is stored once. A finding alone
+// with its anchor in its file (the common case) has no ordinal and keeps its identity when it
+// moves; when lines move, the order of identical anchors is kept, so are their ordinals.
 #pragma once
 
 #include <algorithm>
@@ -18,6 +22,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -27,40 +32,44 @@
 
 namespace findex {
 
+struct CodeRegion {
+  int64_t start_line = 0, start_column = 0, end_line = 0, end_column = 0;
+};
+
 class CodeAnchors {
  public:
   std::string Make(std::string_view rule, std::string_view file, std::string_view base, std::string_view message,
-                   int64_t line, int64_t column) {
+                   const CodeRegion& region) {
     const bool ordinal = base.empty();
-    std::string anchor = ordinal ? "message:" + NormalizeSnippet(message) : std::string(base);
+    std::string normalized_message = NormalizeSnippet(message);
+    std::string anchor = ordinal ? "message:" + normalized_message : std::string(base);
     std::string key;
     key.reserve(rule.size() + file.size() + anchor.size() + 2);
     key.append(rule).push_back('\x1f');
     key.append(file).push_back('\x1f');
     key.append(anchor);
-    auto& positions = seen_[key];
-    size_t n = 0;
-    while (n < positions.size() && positions[n] != std::make_pair(line, column)) ++n;
-    if (n == positions.size()) positions.emplace_back(line, column);
+    // Where this record is: its region, and its message when the anchor does not hold it.
+    std::string where = std::to_string(region.start_line) + ':' + std::to_string(region.start_column) + '-' +
+                        std::to_string(region.end_line) + ':' + std::to_string(region.end_column);
+    if (!ordinal) where += '\x1f' + normalized_message;
+    auto& seen = seen_[std::move(key)];  // hash of where -> ordinal, in order of first sight
+    size_t n = seen.emplace(Hash64(where), seen.size()).first->second;
     if (ordinal || n > 0) anchor += "#" + std::to_string(n);
     return anchor;
   }
 
  private:
-  std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> seen_;
+  std::unordered_map<std::string, std::unordered_map<uint64_t, size_t>> seen_;
 };
 
 // Semgrep prints this instead of the matched lines (and of its own fingerprint) when the user
 // is not logged in to the Semgrep registry: it names nothing and must not become an anchor.
 inline constexpr std::string_view kSemgrepRequiresLogin = "requires login";
 
-// The Semgrep anchor base: the matched lines, whitespace-normalized; empty when Semgrep
-// withheld them.
-inline std::string SemgrepSnippetBase(std::string_view lines) {
-  std::string s = NormalizeSnippet(lines);
-  if (s == kSemgrepRequiresLogin) s.clear();
-  return s;
-}
+// The Semgrep anchor base: none, so that CodeAnchors anchors on the message. The matched
+// lines would be a better anchor, but Semgrep's JSON withholds them ("requires login") when
+// the user is not logged in and its SARIF of the same scan does not; the message is in both.
+inline std::string_view SemgrepAnchorBase() { return {}; }
 
 // "CWE-79" for every CWE reference in `text`: "CWE-79", "CWE-079: Improper ...", "cwe_79",
 // "external/cwe/cwe-079" (CodeQL tags). A separator is required after "cwe" so that words like
@@ -98,6 +107,31 @@ inline std::string RedactedPreview(std::string_view secret) {
   return s.substr(0, keep) + std::string(masked, '*') + " (" + std::to_string(s.size()) + " characters, redacted)";
 }
 inline std::string SecretHash(std::string_view secret) { return "xxh3-128:" + FingerprintOfBytes(secret).Hex(); }
+
+// Bandit's hard-coded password tests (B105 hardcoded_password_string, B106 _funcarg, B107
+// _default) put the suspected password in their text: "Possible hardcoded password: 'hunter2'".
+inline bool IsBanditPasswordTest(std::string_view test_id) {
+  std::string t = ToUpper(Trim(test_id));
+  return t == "B105" || t == "B106" || t == "B107";
+}
+
+// The text of such a result with the quoted password replaced by its redacted preview, and the
+// password itself in *secret (empty when the text quotes none: then the whole text after
+// "password" is withheld, to be safe).
+inline std::string RedactBanditPasswordText(std::string_view text, std::string* secret) {
+  secret->clear();
+  std::string t(text);
+  size_t p = ToLower(t).find("password");
+  if (p == std::string::npos) return t;
+  size_t open = t.find('\'', p);
+  size_t close = t.rfind('\'');
+  if (open != std::string::npos && close != std::string::npos && close > open) {
+    *secret = t.substr(open + 1, close - open - 1);
+    return t.substr(0, open) + "[" + RedactedPreview(*secret) + "]" + t.substr(close + 1);
+  }
+  size_t end = p + 8;
+  return end < t.size() ? t.substr(0, end) + " [withheld]" : t;
+}
 
 // Walks every value of a document so that malformed JSON anywhere (a trailing comma in a part
 // the ingester never reads, a bad escape) is an error: On-Demand only checks what it visits.

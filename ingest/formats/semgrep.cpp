@@ -23,11 +23,15 @@
 // is_ignored (a `nosemgrep` comment) -> workflow SUPPRESSED.
 //
 // Identity: CodeFingerprint("semgrep", check_id, path, anchor), anchor = CodeAnchors
-// (sast_common.h) over NormalizeSnippet(extra.lines): the matched code without its line number,
-// so a finding that only moved keeps its identity. When Semgrep withheld the lines ("requires
-// login", not logged in), the anchor is the ordinal of (check_id, path, message) instead.
-// sarif.cpp computes the same anchor from Semgrep SARIF (region.snippet.text carries the same
-// lines), so one scan gives the same fingerprints in both formats.
+// (sast_common.h) over the message: "message:" + the normalized extra.message + "#n", n the
+// occurrence ordinal of (check_id, path, message) in report order (a record repeated with the
+// same start, end and message is the same finding). No line number, so a finding that only
+// moved keeps its identity. Not the matched lines (extra.lines): Semgrep replaces them with
+// "requires login" in its JSON when the user is not logged in, while its SARIF of the same scan
+// carries them in region.snippet.text; the message is what both formats always carry (SARIF
+// message.text), so sarif.cpp computes the same anchor and one scan gives the same fingerprints
+// in both formats, logged in or not. (Earlier versions anchored on the matched lines when the
+// JSON had them: see the upgrade note in README.md.)
 // Secrets (metadata category "secrets", or a CWE-798/259/321/522 rule): the matched lines are
 // not stored; ProductFields keep a redacted preview and a hash.
 #include <vector>
@@ -53,6 +57,12 @@ SniffConfidence Sniff(std::string_view head) {
     return SniffConfidence::kLikely;
   }
   if (results && (HeadHas(h, "\"skipped_rules\"") || HeadHas(h, "\"interfile_languages_used\""))) {
+    return SniffConfidence::kLikely;
+  }
+  // Semgrep 1.x before "version" came first writes its keys sorted: "errors", then "paths"
+  // {"scanned": [every file]}, which can push "results" past the head (a real 1.32 report of
+  // WebGoat: 200 KB of paths first).
+  if (HeadHas(h, "\"errors\"") && HeadHas(h, "\"paths\"") && HeadHas(h, "\"scanned\"") && !HeadHas(h, "\"runs\"")) {
     return SniffConfidence::kLikely;
   }
   // An empty scan: {"results": [], "errors": []} (Bandit has the same two keys plus
@@ -81,7 +91,7 @@ SemgrepSeverity LabelFor(std::string_view severity) {
 
 struct Match {
   std::string check_id, path, message, severity, lines, fix, engine_kind, validation_state;
-  int64_t start_line = 0, start_col = 0, end_line = 0;
+  int64_t start_line = 0, start_col = 0, end_line = 0, end_col = 0;
   bool ignored = false;
   // metadata
   std::vector<std::string> cwes, owasp, references, technology, subcategory, vuln_class;
@@ -212,7 +222,7 @@ Status SemgrepReader::ReadMatch(od::value v, size_t index) {
     } else if (k == "start") {
       ReadPosition(x, &m.start_line, &m.start_col);
     } else if (k == "end") {
-      ReadPosition(x, &m.end_line, nullptr);
+      ReadPosition(x, &m.end_line, &m.end_col);
     } else if (k == "extra") {
       Obj(x, [&](std::string_view ek, od::value e) {
         if (ek == "message") m.message = Str(e);
@@ -280,8 +290,10 @@ Status SemgrepReader::Emit(Match& m) {
     f.types = {"Software and Configuration Checks"};  // correctness, best-practice, performance, ...
   }
 
-  std::string anchor =
-      anchors_.Make(m.check_id, m.path, SemgrepSnippetBase(m.lines), m.message, m.start_line, m.start_col);
+  // The message, not the matched lines: Semgrep withholds the lines from its JSON ("requires
+  // login") when the user is not logged in, while its SARIF carries them (SemgrepAnchorBase).
+  std::string anchor = anchors_.Make(m.check_id, m.path, SemgrepAnchorBase(), m.message,
+                                     CodeRegion{m.start_line, m.start_col, m.end_line, m.end_col});
   f.fingerprint = CodeFingerprint("semgrep", m.check_id, m.path, anchor);
 
   auto pf = [&](std::string_view name, std::string value) {

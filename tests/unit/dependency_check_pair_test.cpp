@@ -59,25 +59,61 @@ void ExpectSameScan(const std::string& xml_path, const std::string& json_path, s
 
 TEST(DependencyCheckPair, Engine730XmlAndDerivedJsonGiveIdenticalFindings) {
   ExpectSameScan("samples/dependency-check-xml/dd_pr6439_engine7.3.0_large.xml",
-                 "samples/dependency-check-json/derived_pr6439_engine7.3.0_from_xml.json", 36);
+                 "samples/dependency-check-json/derived_pr6439_engine7.3.0_from_xml.json", 34);
 }
 
 TEST(DependencyCheckPair, Schema41XmlAndDerivedJsonGiveIdenticalFindings) {
   // CVSS v4, KEV, an unscored severity, a suppressed vulnerability, related dependencies.
   ExpectSameScan("samples/dependency-check-xml/derived_schema4.1_cvss4_kev_related.xml",
-                 "samples/dependency-check-json/derived_schema4.1_cvss4_kev_related.json", 6);
+                 "samples/dependency-check-json/derived_schema4.1_cvss4_kev_related.json", 3);
 }
 
-TEST(DependencyCheckPair, SuppressedAndRelatedFindingsArePresent) {
-  std::vector<Finding> fs = IngestFile("samples/dependency-check-xml/derived_schema4.1_cvss4_kev_related.xml",
-                                       "dependency-check-xml");
-  size_t suppressed = 0, related = 0;
-  for (const auto& f : fs) {
-    suppressed += f.workflow == WorkflowStatus::kSuppressed;
-    related += f.product_fields.count("dependency-check/RelatedDependency");
+TEST(DependencyCheckPair, SuppressedFindingsAndRelatedResourcesArePresent) {
+  for (auto [path, format] : {std::pair{"samples/dependency-check-xml/derived_schema4.1_cvss4_kev_related.xml",
+                                        "dependency-check-xml"},
+                              std::pair{"samples/dependency-check-json/derived_schema4.1_cvss4_kev_related.json",
+                                        "dependency-check-json"}}) {
+    SCOPED_TRACE(path);
+    std::vector<Finding> fs = IngestFile(path, format);
+    size_t suppressed = 0, related_findings = 0, related_resources = 0;
+    for (const auto& f : fs) {
+      suppressed += f.workflow == WorkflowStatus::kSuppressed;
+      related_findings += f.product_fields.count("dependency-check/RelatedDependency");
+      for (const auto& r : f.resources) related_resources += r.details_other.count("RelatedDependency");
+    }
+    // log4j-api-2.12.4.jar lists 3 vulnerabilities (1 suppressed) and bundles 2 related files:
+    // 3 findings (not 3 per file), each with the related files as further Resources.
+    EXPECT_EQ(fs.size(), 3u);
+    EXPECT_EQ(suppressed, 1u);
+    EXPECT_EQ(related_findings, 0u);
+    EXPECT_EQ(related_resources, 3u * 2u);
   }
-  EXPECT_EQ(suppressed, 2u);
-  EXPECT_EQ(related, 3u);
+}
+
+// Defect 7: a vulnerability of a bundled dependency was one finding per related file
+// (org.eclipse.osgi-3.18.0.jar: 2 vulnerabilities, 1 related file -> 4 findings). One finding
+// per vulnerability the report lists; the related file is a further Resource of each.
+TEST(DependencyCheckPair, BundledDependencyIsOneFindingPerVulnerability) {
+  std::vector<Finding> fs =
+      IngestFile("samples/dependency-check-xml/dd_pr6439_engine7.3.0_large.xml", "dependency-check-xml");
+  std::vector<const Finding*> osgi;
+  for (const auto& f : fs) {
+    for (const auto& r : f.resources) {
+      auto it = r.details_other.find("FileName");
+      if (it != r.details_other.end() && it->second == "org.eclipse.osgi-3.18.0.jar" &&
+          !r.details_other.count("RelatedDependency")) {
+        osgi.push_back(&f);
+      }
+    }
+  }
+  ASSERT_EQ(osgi.size(), 2u);
+  EXPECT_NE(osgi[0]->fingerprint, osgi[1]->fingerprint);
+  for (const Finding* f : osgi) {
+    ASSERT_EQ(f->resources.size(), 2u) << f->title;
+    EXPECT_EQ(f->resources[1].details_other.count("RelatedDependency"), 1u);
+    EXPECT_EQ(f->resource_count, 2u);
+  }
+  for (const auto& f : fs) EXPECT_EQ(f.product_fields.count("dependency-check/RelatedDependency"), 0u) << f.title;
 }
 
 }  // namespace

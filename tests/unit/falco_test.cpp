@@ -144,12 +144,27 @@ TEST(FalcoFormat, TruncatedLastLineOfAFileIsOneReject) {
   CollectingSink sink;
   auto res = IngestSource(src, fmt, IngestOptions{}, sink);
   ASSERT_TRUE(res.ok()) << res.error().ToString();
-  EXPECT_EQ(res->records, 1u);
+  EXPECT_EQ(res->records, 2u);  // events read, not findings
   ASSERT_EQ(sink.rejects.size(), 1u);
   EXPECT_EQ(sink.rejects[0].line, 3u);
   EXPECT_EQ(sink.rejects[0].offset, 2 * (a.size() + 1));
   EXPECT_EQ(sink.findings[0].occurrences, 2u);
   EXPECT_EQ(sink.findings[0].severity.label, SeverityLabel::kHigh);
+}
+
+// Defect 8: `records` is the number of events read (8), not of the findings they collapse
+// into (1); the occurrence count is unchanged.
+TEST(FalcoFormat, RecordsAreEventsRead) {
+  const FormatDescriptor* fmt = FindFormat("falco");
+  ASSERT_NE(fmt, nullptr);
+  auto src = Source::FromFile(std::string(FINDEX_SOURCE_DIR) + "/samples/falco/falco_repo_cat_write_2021_source_tags.jsonl");
+  ASSERT_TRUE(src.ok());
+  CollectingSink sink;
+  auto res = IngestSource(*src, fmt, IngestOptions{}, sink);
+  ASSERT_TRUE(res.ok()) << res.error().ToString();
+  ASSERT_EQ(sink.findings.size(), 1u);
+  EXPECT_EQ(sink.findings[0].occurrences, 8u);
+  EXPECT_EQ(res->records, 8u);
 }
 
 }  // namespace
