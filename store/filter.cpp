@@ -655,8 +655,9 @@ std::string IdCondition(const std::string& raw, std::vector<std::string>* params
   }
   if (hex && !(digits && key.size() < 8)) {
     const std::string n = std::to_string(key.size());
-    c += " OR substr(lower(hex(fingerprint)), 1, " + n + ") = " + bind(ToLower(key)) + " OR substr(asff_id, 1, 7 + " +
-         n + ") = " + bind("findex/" + ToLower(key));
+    // One bind per statement: the operands of + are unsequenced.
+    c += " OR substr(lower(hex(fingerprint)), 1, " + n + ") = " + bind(ToLower(key));
+    c += " OR substr(asff_id, 1, 7 + " + n + ") = " + bind("findex/" + ToLower(key));
   }
   if (digits && (key.size() < 8 || !hex)) c += " OR id = CAST(" + bind(key) + " AS INTEGER)";
   return c + ")";
