@@ -103,6 +103,10 @@ Result<std::vector<size_t>> ParseColumns(const std::string& spec, const std::str
 // a typo: an error with a suggestion, rather than an empty result. A value close to nothing
 // (a scope not ingested yet) simply selects no rows.
 Status CheckValues(Store& store, const FilterFlags& flags, const SqlWhere& expr) {
+  const bool any = !flags.scanners.empty() || !flags.scopes.empty() ||
+                   std::any_of(expr.values.begin(), expr.values.end(),
+                               [](const FieldValue& v) { return v.field == "scanner" || v.field == "scope"; });
+  if (!any) return Status::Ok();  // nothing to check: no need to read the store's scopes
   std::vector<std::string> scanners, scopes;
   for (const auto& f : Formats()) scanners.emplace_back(f.scanner);
   auto add_groups = [&](const char* field, std::vector<std::string>* out) -> Status {
