@@ -139,6 +139,26 @@ class ContentFree(Base):
                     s = json.loads(r.stdout.decode().splitlines()[0])
                     self.assertEqual((s["format"], s["records"], s["status"]), (fmt, 0, "ok"))
 
+    def test_clean_reports_in_each_scanners_own_form_are_detected(self):
+        # What the scanners write when they find nothing: detected from the content, zero findings.
+        cases = {
+            "phpstan": '{"totals":{"errors":0,"file_errors":0},"files":[],"errors":[]}',  # PHP encodes {} as []
+            "asff": '{"Findings": []}',
+            "bandit": '{"errors":[],"generated_at":"2024-01-01T00:00:00Z","metrics":{"_totals":{"loc":0}},"results":[]}',
+            "semgrep": '{"results":[],"errors":[],"paths":{"scanned":[]}}',
+            "sarif": '{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"CodeQL"}},"results":[]}]}',
+            "trivy": '{"SchemaVersion":2,"ArtifactName":"x","ArtifactType":"filesystem"}',
+            "grype": '{"matches":[],"source":{"type":"image","target":{}},"descriptor":{"name":"grype"}}',
+            "codeguru": '{"RecommendationSummaries":[]}',
+        }
+        for fmt, text in cases.items():
+            with self.subTest(format=fmt):
+                path = self.write("clean-report-%s.txt" % fmt, text)
+                r = run("ingest", "--db", self.db, "--scope", fmt, "--summary", "json", path)
+                self.assertEqual(r.returncode, 0, r.stderr.decode())
+                s = json.loads(r.stdout)
+                self.assertEqual((s["format"], s["records"], s["status"]), (fmt, 0, "ok"))
+
     def test_without_a_format_it_is_the_clear_error(self):
         for form, text in self.FORMS.items():
             with self.subTest(form=form):
