@@ -18,9 +18,11 @@ int main(int argc, char** argv) {
   // accepted after the subcommand as well (`findex ingest --db x.db r.json`).
   app.fallthrough();
   app.set_version_flag("--version", "findex 0.1.0");
+  app.footer("Global options go before or after the command. `findex help COMMAND` shows a command's help, "
+             "`findex help --man` the man page.");
   Globals g;
   app.add_option("--db", g.db, "Store path (default: $FINDEX_DB, else ./findex.db)");
-  app.add_option("--account-id", g.account, "AWS account id for ASFF (default: $FINDEX_ACCOUNT_ID, else 000000000000)");
+  app.add_option("--account-id", g.account, "AWS account id for ASFF, 12 digits (default: $FINDEX_ACCOUNT_ID, else 000000000000)");
   app.add_option("--region", g.region, "AWS region for ASFF (default: $FINDEX_REGION, $AWS_REGION, else us-east-1)");
   app.add_option("--partition", g.partition, "AWS partition for ASFF (default: $FINDEX_PARTITION, else aws)");
   app.add_flag("-v,--verbose", g.verbose, "Debug logging on stderr");
