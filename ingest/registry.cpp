@@ -90,29 +90,31 @@ bool IsContentFree(std::string_view text) {
 }
 
 std::span<const FileNamePattern> FileNamePatterns() {
-  // One line per documented pattern (README "Formats"); the first match wins.
+  // One line per documented pattern (README "Formats"); the first match wins. A distinctive
+  // scanner name may stand anywhere in the name (report-gitleaks.json); short or common ones
+  // (zap, sonar, asff) only at the start.
   static const FileNamePattern kPatterns[] = {
-      {"gitleaks*.json", "gitleaks"},
-      {"trivy*.json", "trivy"},
-      {"grype*.json", "grype"},
-      {"semgrep*.json", "semgrep"},
-      {"bandit*.json", "bandit"},
-      {"checkov*.json", "checkov"},
+      {"*.sarif", "sarif"},  // first: trivy.sarif.json is SARIF
+      {"*.sarif.json", "sarif"},
+      {"*gitleaks*.json", "gitleaks"},
+      {"*trivy*.json", "trivy"},
+      {"*grype*.json", "grype"},
+      {"*semgrep*.json", "semgrep"},
+      {"*bandit*.json", "bandit"},
+      {"*checkov*.json", "checkov"},
       {"results_json.json", "checkov"},  // checkov -o json --output-file-path DIR
-      {"cfn-nag*.json", "cfn-nag"},
-      {"cfn_nag*.json", "cfn-nag"},
-      {"cfn-guard*.json", "cfn-guard"},
-      {"phpstan*.json", "phpstan"},
+      {"*cfn-nag*.json", "cfn-nag"},
+      {"*cfn_nag*.json", "cfn-nag"},
+      {"*cfn-guard*.json", "cfn-guard"},
+      {"*phpstan*.json", "phpstan"},
       {"sonar*.json", "sonarqube"},
-      {"codeguru*.json", "codeguru"},
-      {"inspector*.json", "inspector2"},
-      {"falco*.json", "falco"},
+      {"*codeguru*.json", "codeguru"},
+      {"*inspector*.json", "inspector2"},
+      {"*falco*.json", "falco"},
       {"zap*.json", "zap-json"},
       {"zap*.xml", "zap-xml"},
-      {"dependency-check*.json", "dependency-check-json"},
-      {"dependency-check*.xml", "dependency-check-xml"},
-      {"*.sarif", "sarif"},
-      {"*.sarif.json", "sarif"},
+      {"*dependency-check*.json", "dependency-check-json"},
+      {"*dependency-check*.xml", "dependency-check-xml"},
       {"asff*.json", "asff"},
       {"securityhub*.json", "asff"},
   };

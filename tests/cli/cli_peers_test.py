@@ -185,7 +185,9 @@ class ContentFree(Base):
         cases = {"gitleaks.json": "gitleaks", "trivy-image.json": "trivy", "Grype.JSON": "grype",
                  "semgrep-results.json": "semgrep", "bandit.json": "bandit", "checkov_report.json": "checkov",
                  "app.sarif": "sarif", "codeql.sarif.json": "sarif", "zap-report.xml": "zap-xml",
-                 "dependency-check-report.json": "dependency-check-json", "gitleaks.json.gz": "gitleaks"}
+                 "dependency-check-report.json": "dependency-check-json", "gitleaks.json.gz": "gitleaks",
+                 "report-gitleaks.json": "gitleaks", "ci_trivy_fs.json": "trivy", "sonar-issues.json": "sonarqube",
+                 "trivy-results.sarif.json": "sarif"}
         import gzip
         for i, (name, fmt) in enumerate(cases.items()):
             with self.subTest(name=name):
@@ -204,7 +206,7 @@ class ContentFree(Base):
         # `findex formats` lists the patterns.
         out = self.ok(run("formats")).stdout.decode()
         self.assertIn("FILE NAMES", out)
-        self.assertRegex(out, r"(?m)^gitleaks\s+gitleaks\s+gitleaks\*\.json")
+        self.assertRegex(out, r"(?m)^gitleaks\s+gitleaks\s+\*gitleaks\*\.json")
         # Content always wins over the name; a name matching no pattern is the clear error.
         r = run("ingest", "--db", self.db, "--summary", "json", "--scope", "z", ZAP1)
         self.assertEqual(json.loads(r.stdout)["format"], "zap-xml")
