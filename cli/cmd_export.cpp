@@ -112,6 +112,7 @@ int RunExport(const ExportFlags& e, const Globals& g) {
     }
   }
   const AsffContext ctx = g.Context();
+  if (e.format == "asff" && ctx.aws_account_id == AsffContext{}.aws_account_id) spdlog::warn("ASFF written with the placeholder account {}: Security Hub rejects it; pass --account-id or set $FINDEX_ACCOUNT_ID", ctx.aws_account_id);
   std::string buf;
   JsonWriter w(&buf, 2);
   auto flush = [&](bool force) {

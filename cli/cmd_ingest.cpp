@@ -35,7 +35,7 @@ struct IngestFlags {
   std::vector<std::string> paths;
   std::string scope = "default";
   std::string scope_from_path;
-  std::string format;
+  std::vector<std::string> format;  // NAME, NAME=GLOB (ParseFormatRules)
   std::string summary = "text";
   std::string progress = "auto";
   std::vector<std::string> excludes;
@@ -174,6 +174,8 @@ void Parse(Job& job, const FormatDescriptor* forced, const IngestOptions& opts, 
   if (!loaded.ok()) return finish(loaded.error());
   Source src = std::move(loaded.value());
   const FormatDescriptor* fmt = forced;
+  const bool content_free = IsContentFree(src.text());  // a clean scan once its format is known
+  if (!fmt && content_free) fmt = FormatFromFileName(job.path);
   if (!fmt) {
     auto detected = DetectFormat(src.head());
     if (!detected.ok()) {
@@ -192,6 +194,7 @@ void Parse(Job& job, const FormatDescriptor* forced, const IngestOptions& opts, 
     job.header_ready = true;
     job.cv.notify_all();
   }
+  if (content_free) return finish(Status::Ok());  // zero findings; no reader needed
   ChunkSink sink(job, ctx, now, target);
   auto res = IngestSource(src, fmt, opts, sink);
   if (!res.ok()) return finish(res.error());
@@ -533,14 +536,12 @@ int StreamEvents(const IngestFlags& fl, const Globals& g, const FormatDescriptor
 
 int RunIngest(const IngestFlags& fl, const Globals& g) {
   SetupLogging(g);
-  const FormatDescriptor* forced = nullptr;
-  if (!fl.format.empty()) {
-    forced = FindFormat(fl.format);
-    if (!forced) {
-      spdlog::error("unknown format '{}' (see `findex formats`)", fl.format);
-      return kExitError;
-    }
+  auto format_rules = ParseFormatRules(fl.format);
+  if (!format_rules.ok()) {
+    spdlog::error("{}", format_rules.error().ToString());
+    return kExitError;
   }
+  const FormatDescriptor* forced = FormatForFile(*format_rules, "-");
   auto loaded = LoadPolicy(fl.policy, g.quiet);
   if (!loaded.ok()) {
     spdlog::error("{}", loaded.error().ToString());
@@ -643,7 +644,7 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
           std::lock_guard lock(job.mu);
           pre_done = job.done;
         }
-        if (!pre_done) Parse(job, forced, opts, ctx, now, fl.target);
+        if (!pre_done) Parse(job, FormatForFile(*format_rules, job.path), opts, ctx, now, fl.target);
       }
     });
   }
@@ -862,7 +863,10 @@ void AddIngest(CLI::App& app, Globals& g, int* exit_code) {
   cmd->add_option("--scope", fl->scope, "Scope the findings belong to, e.g. repo:branch (default: default)");
   cmd->add_option("--scope-from-path", fl->scope_from_path,
                   "Derive each file's scope from its path, e.g. 'reports/{repo}/{branch}/*' -> repo:branch");
-  cmd->add_option("--format", fl->format, "Force a format instead of detecting it (see `findex formats`)");
+  cmd->add_option("--format", fl->format,
+                  "Force a format instead of detecting it (see `findex formats`): NAME for every file, or NAME=GLOB "
+                  "for files whose name or path matches (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--summary", fl->summary, "text (default), json (one object per file on stdout) or none")
       ->check(CLI::IsMember({"text", "json", "none"}));
   cmd->add_option("--progress", fl->progress, "auto (when stderr is a terminal), always or never")

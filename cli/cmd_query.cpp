@@ -2,9 +2,14 @@
 // JSON or CSV on stdout.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <set>
+
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "ingest/registry.h"
 #include "normalize/json_writer.h"
+#include "normalize/text.h"
 #include "store/store.h"
 
 namespace findex::cli {
@@ -14,7 +19,7 @@ Result<FindingFilter> FilterWithExpression(const FilterFlags& flags, const std::
   if (!filter.ok()) return filter;
   for (const auto& w : words) filter->expression += (filter->expression.empty() ? "" : " ") + w;
   // Checked before any output, so that a typo is one clean error line and exit 2.
-  auto compiled = CompileExpression(filter->expression);
+  auto compiled = CompileExpression(filter->expression, filter->now_ms);
   if (!compiled.ok()) return compiled.error();
   return filter;
 }
@@ -38,6 +43,8 @@ std::string ExpressionHelp() {
          "  Glob: * any run, ? one character, ** any run; in path, location, url and resource, * and ?\n"
          "  stop at '/' and **/ spans whole directories. Values: bare words or \"double quoted\" (\\\" escapes).\n"
          "  Fields: " + fields + ".\n"
+         "  Times (first_seen, last_seen, updated): RFC 3339, a date (2026-01-31), now-30d (units h, d, w);\n"
+         "  age (since first seen): age>30d.\n"
          "  Example: findex query 'severity>=HIGH and scanner=zap and path~\"src/**\" and state=ACTIVE'";
 }
 
@@ -48,7 +55,86 @@ struct QueryFlags {
   std::vector<std::string> expression;  // words joined by spaces: quoting the whole is optional
   std::string group_by;
   std::string format = "table";
+  bool all_states = false;
+  std::string columns;  // comma-separated names of the flat record
 };
+
+// The table's columns without --columns.
+const std::vector<std::string> kDefaultColumns = {"severity", "state", "workflow", "scanner", "scope", "title",
+                                                  "location", "id"};
+
+std::string ColumnList() {
+  std::string all;
+  for (const auto& c : FlatHeader()) all += (all.empty() ? "" : ", ") + c;
+  return all;
+}
+
+// --columns a,b,c -> indexes into FlatHeader()/FlatRow().
+Result<std::vector<size_t>> ParseColumns(const std::string& spec, const std::string& format) {
+  const std::vector<std::string> header = FlatHeader();
+  std::vector<std::string> names;
+  if (spec.empty()) {
+    if (format == "table") names = kDefaultColumns;
+    else names = header;
+  } else {
+    size_t start = 0;
+    while (start <= spec.size()) {
+      size_t comma = spec.find(',', start);
+      if (comma == std::string::npos) comma = spec.size();
+      names.push_back(ToLower(Trim(spec.substr(start, comma - start))));
+      start = comma + 1;
+    }
+  }
+  std::vector<size_t> idx;
+  for (const auto& n : names) {
+    auto it = std::find(header.begin(), header.end(), n);
+    if (it == header.end()) {
+      std::string hint = ClosestMatch(n, header);
+      return MakeError(ErrorCode::kInvalidArgument, "--columns: unknown column '" + n + "'" +
+                                                        (hint.empty() ? "" : " (did you mean " + hint + "?)") +
+                                                        "; columns: " + ColumnList());
+    }
+    idx.push_back(static_cast<size_t>(it - header.begin()));
+  }
+  return idx;
+}
+
+// A scanner or scope value that matches nothing known but is close to something that exists is
+// a typo: an error with a suggestion, rather than an empty result. A value close to nothing
+// (a scope not ingested yet) simply selects no rows.
+Status CheckValues(Store& store, const FilterFlags& flags, const SqlWhere& expr) {
+  const bool any = !flags.scanners.empty() || !flags.scopes.empty() ||
+                   std::any_of(expr.values.begin(), expr.values.end(),
+                               [](const FieldValue& v) { return v.field == "scanner" || v.field == "scope"; });
+  if (!any) return Status::Ok();  // nothing to check: no need to read the store's scopes
+  std::vector<std::string> scanners, scopes;
+  for (const auto& f : Formats()) scanners.emplace_back(f.scanner);
+  auto add_groups = [&](const char* field, std::vector<std::string>* out) -> Status {
+    auto groups = store.GroupBy(FindingFilter{}, field);
+    if (!groups.ok()) return groups.error();
+    for (const auto& gc : *groups) out->push_back(gc.key);
+    return Status::Ok();
+  };
+  FINDEX_RETURN_IF_ERROR(add_groups("scanner", &scanners));
+  FINDEX_RETURN_IF_ERROR(add_groups("scope", &scopes));
+  auto check = [](const std::string& what, const std::string& value, const std::vector<std::string>& known,
+                  bool nocase, const std::string& where) -> Status {
+    for (const auto& k : known) {
+      if (nocase ? EqualsIgnoreCase(k, value) : k == value) return Status::Ok();
+    }
+    std::string hint = ClosestMatch(value, known);
+    if (hint.empty()) return Status::Ok();
+    return MakeError(ErrorCode::kInvalidArgument, "unknown " + what + " '" + value + "' (did you mean " + hint + "?)",
+                     where);
+  };
+  for (const auto& v : flags.scanners) FINDEX_RETURN_IF_ERROR(check("scanner", v, scanners, true, "--scanner"));
+  for (const auto& v : flags.scopes) FINDEX_RETURN_IF_ERROR(check("scope", v, scopes, false, "--scope"));
+  for (const auto& fv : expr.values) {
+    if (fv.field == "scanner") FINDEX_RETURN_IF_ERROR(check("scanner", fv.value, scanners, true, fv.where));
+    if (fv.field == "scope") FINDEX_RETURN_IF_ERROR(check("scope", fv.value, scopes, false, fv.where));
+  }
+  return Status::Ok();
+}
 
 int RunQuery(const QueryFlags& q, const Globals& g) {
   SetupLogging(g);
@@ -57,9 +143,31 @@ int RunQuery(const QueryFlags& q, const Globals& g) {
     spdlog::error("{}", filter.error().ToString());
     return kExitError;
   }
+  auto expr = CompileExpression(filter->expression, filter->now_ms);
+  if (!expr.ok()) {
+    spdlog::error("{}", expr.error().ToString());
+    return kExitError;
+  }
+  // As Security Hub filters RecordState ACTIVE by default: findings the scans resolved
+  // (ARCHIVED) only when asked for, by --state, a `state` comparison or --all-states.
+  const bool names_state = std::find(expr->fields.begin(), expr->fields.end(), "state") != expr->fields.end();
+  if (!q.all_states && q.filter.states.empty() && !names_state) filter->states = {"ACTIVE"};
+  if (!q.columns.empty() && !q.group_by.empty()) {
+    spdlog::error("--columns chooses the columns of findings; --group-by prints counts");
+    return kExitError;
+  }
+  auto columns = ParseColumns(q.columns, q.format);
+  if (!columns.ok()) {
+    spdlog::error("{}", columns.error().ToString());
+    return kExitError;
+  }
   auto store = Store::Open(g.DbPath(), /*read_only=*/true);
   if (!store.ok()) {
     spdlog::error("{}", store.error().ToString());
+    return kExitError;
+  }
+  if (Status st = CheckValues(**store, q.filter, *expr); !st.ok()) {
+    spdlog::error("{}", st.error().ToString());
     return kExitError;
   }
   if (!q.group_by.empty()) {
@@ -91,12 +199,29 @@ int RunQuery(const QueryFlags& q, const Globals& g) {
     return kExitOk;
   }
   Status st;
+  const std::vector<std::string> header = FlatHeader();
+  auto pick = [&](const std::vector<std::string>& all) {
+    std::vector<std::string> out;
+    for (size_t i : *columns) out.push_back(all[i]);
+    return out;
+  };
   if (q.format == "json") {
     std::string out;
     JsonWriter w(&out, 2);
     w.BeginArray();
     st = (*store)->ForEach(*filter, [&](FindingRow&& row) {
-      WriteFlatJson(w, row);
+      if (q.columns.empty()) {
+        WriteFlatJson(w, row);
+      } else {
+        const std::vector<std::string> cells = FlatRow(row);
+        w.BeginObject();
+        for (size_t i : *columns) {
+          if (header[i] == "normalized") w.Key(header[i]).Int(row.finding.severity.normalized);
+          else if (header[i] == "occurrences") w.Key(header[i]).UInt(row.finding.occurrences);
+          else w.Field(header[i], cells[i]);
+        }
+        w.EndObject();
+      }
       if (out.size() > (1 << 20)) {
         std::fwrite(out.data(), 1, out.size(), stdout);
         out.clear();
@@ -107,18 +232,18 @@ int RunQuery(const QueryFlags& q, const Globals& g) {
     out += "\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
   } else if (q.format == "csv") {
-    PrintCsvRow(stdout, FlatHeader());
+    PrintCsvRow(stdout, pick(header));
     st = (*store)->ForEach(*filter, [&](FindingRow&& row) {
-      PrintCsvRow(stdout, FlatRow(row));
+      PrintCsvRow(stdout, pick(FlatRow(row)));
       return true;
     });
   } else {
-    TableWriter t({"SEVERITY", "STATE", "WORKFLOW", "SCANNER", "TITLE", "LOCATION", "ID"});
+    std::vector<std::string> titles;
+    for (const auto& h : pick(header)) titles.push_back(ToUpper(h));
+    TableWriter t(titles);
     size_t n = 0;
     st = (*store)->ForEach(*filter, [&](FindingRow&& row) {
-      const Finding& f = row.finding;
-      t.Row({std::string(ToString(f.severity.label)), std::string(ToString(f.record_state)),
-             std::string(ToString(f.workflow)), f.scanner, f.title, ShortLocation(f), f.id});
+      t.Row(pick(FlatRow(row)));
       ++n;
       return true;
     });
@@ -143,6 +268,13 @@ void AddQuery(CLI::App& app, Globals& g, int* exit_code) {
                   "Count by severity, scanner, scope, state, workflow, rule, resource, path, url, location, vuln, "
                   "package, format or title");
   cmd->add_option("--format", q->format, "table (default), json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
+  cmd->add_flag("--all-states", q->all_states,
+                "ARCHIVED findings too (by default only ACTIVE ones, unless --state or a state comparison asks)");
+  std::string cols;
+  for (const auto& c : FlatHeader()) cols += (cols.empty() ? "" : ",") + c;
+  cmd->add_option("--columns", q->columns,
+                  "Columns to print, comma-separated (table default: severity,state,workflow,scanner,scope,title,location,id). "
+                  "One of: " + cols);
   cmd->callback([q, &g, exit_code] { *exit_code = RunQuery(*q, g); });
 }
 

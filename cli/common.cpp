@@ -3,9 +3,11 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
+#include "cli/policy_util.h"
 #include "normalize/text.h"
 
 namespace findex::cli {
@@ -35,6 +37,17 @@ AsffContext Globals::Context() const {
   return c;
 }
 
+Status Globals::Validate() const {
+  // Security Hub rejects any other AwsAccountId; a typo would only show at import time.
+  const bool from_flag = !account.empty();
+  const std::string a = from_flag ? account : Env("FINDEX_ACCOUNT_ID");
+  if (!a.empty() && (a.size() != 12 || !std::all_of(a.begin(), a.end(), [](char c) { return c >= '0' && c <= '9'; }))) {
+    return MakeError(ErrorCode::kInvalidArgument, std::string(from_flag ? "--account-id" : "$FINDEX_ACCOUNT_ID") +
+                                                      " '" + a + "' is not an AWS account id (12 digits, e.g. 123456789012)");
+  }
+  return Status::Ok();
+}
+
 std::string Now() {
   std::string env = Env("FINDEX_NOW");
   if (!env.empty()) return env;
@@ -51,7 +64,7 @@ void FilterFlags::Add(CLI::App* cmd) {
   cmd->add_option("--resource", resource, "Text in the resource id, file path or URL");
   cmd->add_option("--vuln", vuln, "Vulnerability id (CVE-..., GHSA-...)");
   cmd->add_option("--package", package, "Package name");
-  cmd->add_option("--id", id, "Finding Id or fingerprint prefix");
+  cmd->add_option("--id", id, "Finding id as triage and history take it: ASFF Id, fingerprint prefix (8+ hex) or row id");
   cmd->add_flag("--new", new_only, "Only findings first seen in the latest ingest of their scope");
   cmd->add_option("--sort", sort, "severity, updated, title, scanner, first-seen")
       ->check(CLI::IsMember({"severity", "updated", "title", "scanner", "first-seen"}));
@@ -76,6 +89,7 @@ Result<FindingFilter> FilterFlags::ToFilter() const {
   f.new_in_latest_run = new_only;
   f.order_by = sort;
   f.limit = limit;
+  f.now_ms = ToUnixMs(Now());  // relative times (now-30d, age>30d) use findex's clock ($FINDEX_NOW)
   return f;
 }
 

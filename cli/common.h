@@ -25,6 +25,8 @@ struct Globals {
 
   std::string DbPath() const;
   AsffContext Context() const;
+  // Checks the settings (flags, else environment): the account id is 12 digits.
+  Status Validate() const;
 };
 
 // Current time as RFC 3339 UTC; $FINDEX_NOW overrides it (deterministic tests).

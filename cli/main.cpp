@@ -10,12 +10,19 @@
 
 int main(int argc, char** argv) {
   using namespace findex::cli;
-  CLI::App app{"findex: aggregate and normalize security findings (ASFF), gate CI builds, query and export"};
+  // Named "findex" (not argv[0]): help, usage lines and the man page read the same everywhere.
+  CLI::App app{"findex: aggregate and normalize security findings (ASFF), gate CI builds, query and export", "findex"};
   app.require_subcommand(1);
+  // Set before the subcommands are added, which inherit it (nested ones too, e.g. policy check):
+  // an option a subcommand does not know goes to its parent, so the global options below are
+  // accepted after the subcommand as well (`findex ingest --db x.db r.json`).
+  app.fallthrough();
   app.set_version_flag("--version", "findex 0.1.0");
+  app.footer("Global options go before or after the command. `findex help COMMAND` shows a command's help, "
+             "`findex help --man` the man page.");
   Globals g;
   app.add_option("--db", g.db, "Store path (default: $FINDEX_DB, else ./findex.db)");
-  app.add_option("--account-id", g.account, "AWS account id for ASFF (default: $FINDEX_ACCOUNT_ID, else 000000000000)");
+  app.add_option("--account-id", g.account, "AWS account id for ASFF, 12 digits (default: $FINDEX_ACCOUNT_ID, else 000000000000)");
   app.add_option("--region", g.region, "AWS region for ASFF (default: $FINDEX_REGION, $AWS_REGION, else us-east-1)");
   app.add_option("--partition", g.partition, "AWS partition for ASFF (default: $FINDEX_PARTITION, else aws)");
   app.add_flag("-v,--verbose", g.verbose, "Debug logging on stderr");
@@ -37,7 +44,14 @@ int main(int argc, char** argv) {
   AddTriage(app, g, &exit_code);
   AddPolicy(app, g, &exit_code);
   AddSql(app, g, &exit_code);
-  app.fallthrough();  // global options are accepted after the subcommand too
+  AddHelp(app, g, &exit_code);
+  // After parsing, before any command runs: settings every command relies on.
+  app.parse_complete_callback([&g] {
+    if (findex::Status st = g.Validate(); !st.ok()) {
+      std::fprintf(stderr, "findex: error: %s\n", st.error().message.c_str());
+      throw CLI::RuntimeError(kExitError);
+    }
+  });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -22,7 +22,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 BUILD_TYPE="${FINDEX_BUILD_TYPE:-RelWithDebInfo}"
+# Warnings are errors here (CI and developers); a plain user build leaves them warnings. A build
+# folder configured without it (a user build) is switched on.
 if [ ! -f build/build.ninja ]; then
-  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >&2
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DFINDEX_WERROR=ON >&2
+elif ! grep -q '^FINDEX_WERROR:BOOL=ON$' build/CMakeCache.txt; then
+  cmake -S . -B build -DFINDEX_WERROR=ON >&2
 fi
 cmake --build build -j "$(nproc)" >&2

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstring>
 
+#include "normalize/timestamp.h"
 #include "normalize/text.h"
 
 namespace findex {
@@ -62,18 +64,13 @@ Result<SqlWhere> CompileFilter(const FindingFilter& f) {
     c += " AND lower(package) = lower(?)";
     w.params.push_back(f.package);
   }
-  if (!f.id.empty()) {
-    // A prefix compare, not LIKE: '_' and '%' in the value are not wildcards.
-    c += " AND (asff_id = ? OR instr(lower(hex(fingerprint)), lower(?)) = 1)";
-    w.params.push_back(f.id);
-    w.params.push_back(f.id);
-  }
+  if (!f.id.empty()) c += " AND " + IdCondition(f.id, &w.params);
   if (f.new_in_latest_run) {
     c += " AND first_seen_run IN (SELECT r.id FROM runs r WHERE r.scope = findings.scope AND r.batch ="
          " (SELECT max(r2.batch) FROM runs r2 WHERE r2.scope = findings.scope))";
   }
   if (!f.expression.empty()) {
-    auto e = CompileExpression(f.expression);
+    auto e = CompileExpression(f.expression, f.now_ms);
     if (!e.ok()) return e.error();
     if (!e->clause.empty()) {
       c += " AND " + e->clause;
@@ -89,7 +86,7 @@ Result<SqlWhere> CompileFilter(const FindingFilter& f) {
 
 namespace {
 
-enum class Kind { kSeverity, kText, kState, kWorkflow, kInt, kTime, kId };
+enum class Kind { kSeverity, kText, kState, kWorkflow, kInt, kTime, kAge, kId };
 
 struct FieldDef {
   const char* name;
@@ -127,6 +124,7 @@ constexpr FieldDef kFields[] = {
     {"first_seen", Kind::kTime, "first_observed_at", false, false, false},
     {"last_seen", Kind::kTime, "last_observed_at", false, false, false},
     {"updated", Kind::kTime, "updated_at", false, false, false},
+    {"age", Kind::kAge, "first_observed_at", false, false, false},  // time since first seen
     {"occurrences", Kind::kInt, "occurrences", false, false, false},
     {"normalized", Kind::kInt, "normalized", false, false, false},
     // Policy and triage (schema 2): who decided what.
@@ -167,16 +165,13 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 }
 
 std::string Suggest(std::string_view name) {
-  std::string n = ToLower(name), best;
-  size_t best_d = 3;  // suggest only close names
-  for (const auto& f : kFields) {
-    size_t d = EditDistance(n, f.name);
-    if (d < best_d && d < n.size()) {
-      best_d = d;
-      best = f.name;
-    }
-  }
-  return best;
+  std::vector<std::string> names;
+  for (const auto& f : kFields) names.emplace_back(f.name);
+  return ClosestMatch(name, names);
+}
+
+int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 enum class Tok { kWord, kString, kOp, kLParen, kRParen, kComma, kAnd, kOr, kBang, kEnd };
@@ -193,7 +188,7 @@ bool WordChar(char c) {
 
 class Compiler {
  public:
-  explicit Compiler(std::string_view src) : src_(src) {}
+  Compiler(std::string_view src, int64_t now_ms) : src_(src), now_ms_(now_ms ? now_ms : SystemNowMs()) {}
 
   Result<SqlWhere> Run() {
     if (Status st = Lex(); !st.ok()) return st.error();
@@ -206,11 +201,17 @@ class Compiler {
     }
     out.clause = std::move(sql);
     out.params = std::move(params_);
+    out.fields = std::move(fields_);
+    out.values = std::move(values_);
     return out;
   }
 
  private:
   Error Err(size_t pos, std::string msg) const {
+    return MakeError(ErrorCode::kInvalidArgument, std::move(msg), Where(pos));
+  }
+
+  std::string Where(size_t pos) const {
     size_t line = 1, col = 1;
     for (size_t i = 0; i < pos && i < src_.size(); ++i) {
       if (src_[i] == '\n') {
@@ -220,8 +221,7 @@ class Compiler {
         ++col;  // count characters, not UTF-8 continuation bytes
       }
     }
-    return MakeError(ErrorCode::kInvalidArgument, std::move(msg),
-                     "query: " + std::to_string(line) + ":" + std::to_string(col));
+    return "query: " + std::to_string(line) + ":" + std::to_string(col);
   }
 
   static std::string Describe(const Token& t) {
@@ -394,6 +394,7 @@ class Compiler {
                                     (hint.empty() ? " (fields: " + all + ")" : " (did you mean " + hint + "?)"));
     }
     Next();
+    fields_.emplace_back(field->name);
     const Token op_tok = Peek();
     bool negate = false;
     std::string op;
@@ -456,6 +457,21 @@ class Compiler {
         if (f.nullable && v.text.empty()) return std::string();  // triage="" : no person decided
         return Err(v.pos, "unknown workflow '" + v.text + "' (NEW, NOTIFIED, RESOLVED, SUPPRESSED" +
                               (ParseRecordState(v.text) ? "; " + ToUpper(v.text) + " is a state)" : ")"));
+      case Kind::kTime: {
+        bool date_only = false;
+        auto ms = ParseFilterTime(v.text, now_ms_, &date_only);
+        if (!ms) {
+          return Err(v.pos, std::string(f.name) + " takes an RFC 3339 time (2026-01-31T12:00:00Z), a date (2026-01-31) or "
+                            "now-N with a unit h, d or w (now-30d), got '" + v.text + "'");
+        }
+        std::string t = FormatTimestamp(*ms);
+        return date_only ? t.substr(0, 10) : t;  // a date alone: the whole day with =, != and in
+      }
+      case Kind::kAge: {
+        auto d = ParseFilterDuration(v.text);
+        if (!d) return Err(v.pos, "age takes a duration N with a unit h, d or w (30d), got '" + v.text + "'");
+        return FormatTimestamp(now_ms_ - *d);  // first seen at or before this instant
+      }
       case Kind::kInt: {
         bool digits = !v.text.empty() && v.text.size() <= 18 &&
                       std::all_of(v.text.begin(), v.text.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -472,17 +488,10 @@ class Compiler {
     return "?";
   }
 
-  static bool IsHex(std::string_view s) {
-    return !s.empty() && s.size() <= 32 && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
-  }
-
   // `field = value` as a condition that is never NULL, so that NOT is a plain complement.
   std::string Equals(const FieldDef& f, const std::string& v) {
-    if (f.kind == Kind::kId) {
-      std::string c = "(asff_id = " + Bind(v);
-      if (IsHex(v)) c += " OR substr(lower(hex(fingerprint)), 1, " + std::to_string(v.size()) + ") = " + Bind(ToLower(v));
-      return c + ")";
-    }
+    if (f.kind == Kind::kId) return IdCondition(v, &params_);
+    if (f.kind == Kind::kTime && v.size() == 10) return "substr(" + std::string(f.sql) + ", 1, 10) = " + Bind(v);
     if (f.kind == Kind::kSeverity || f.kind == Kind::kInt) return std::string(f.sql) + " = CAST(" + Bind(v) + " AS INTEGER)";
     if (f.nullable && v.empty()) return std::string(f.sql) + " IS NULL";  // field="" : absent
     std::string c = std::string(f.sql) + (f.nocase ? " COLLATE NOCASE" : "") + " = " + Bind(v);
@@ -493,7 +502,10 @@ class Compiler {
                                 const std::vector<Value>& values) {
     const bool ordered = op == "<" || op == "<=" || op == ">" || op == ">=";
     const bool glob = op == "~" || op == "!~";
-    const bool orderable = f.kind == Kind::kSeverity || f.kind == Kind::kInt || f.kind == Kind::kTime;
+    if (f.kind == Kind::kAge && !ordered) {
+      return Err(op_pos, "operator '" + op + "' does not apply to age (use <, <=, >, >=, e.g. age>30d)");
+    }
+    const bool orderable = f.kind == Kind::kSeverity || f.kind == Kind::kInt || f.kind == Kind::kTime || f.kind == Kind::kAge;
     const bool globbable = f.kind == Kind::kText || f.kind == Kind::kTime || f.kind == Kind::kId;
     if ((ordered && !orderable) || (glob && !globbable)) {
       std::string ops = orderable ? "=, !=, <, <=, >, >=, in" : globbable ? "=, !=, ~, !~, in" : "=, !=, in";
@@ -505,6 +517,7 @@ class Compiler {
       auto n = glob ? Result<std::string>(v.text) : Normalize(f, v);
       if (!n.ok()) return n.error();
       norm.push_back(std::move(*n));
+      if (!glob && !ordered) values_.push_back(FieldValue{f.name, v.text, Where(v.pos)});
     }
     const std::string col = f.sql;
     if (op == "=") return Equals(f, norm[0]);
@@ -514,12 +527,24 @@ class Compiler {
                       (f.nocase ? "lower(" + col + ")" : col) + ", " + (f.segments ? "1" : "0") + ")";
       return op == "~" ? c : "(NOT " + c + ")";
     }
+    if (ordered && f.kind == Kind::kAge) {
+      // Older than 30 days: first seen before now-30d.
+      const std::string flipped = op == "<" ? ">" : op == "<=" ? ">=" : op == ">" ? "<" : "<=";
+      return col + " " + flipped + " " + Bind(norm[0]);
+    }
     if (ordered) {
-      std::string rhs = f.kind == Kind::kTime ? Bind(norm[0]) : "CAST(" + Bind(norm[0]) + " AS INTEGER)";
+      // A date alone is its midnight (UTC).
+      std::string v = f.kind == Kind::kTime && norm[0].size() == 10 ? norm[0] + "T00:00:00.000Z" : norm[0];
+      std::string rhs = f.kind == Kind::kTime ? Bind(v) : "CAST(" + Bind(v) + " AS INTEGER)";
       return col + " " + op + " " + rhs;
     }
     // in: one IN list where possible (indexable), equality terms for ids and absent values.
     if (f.kind == Kind::kId) {
+      std::vector<std::string> terms;
+      for (const auto& v : norm) terms.push_back(Equals(f, v));
+      return Join(terms, " OR ");
+    }
+    if (f.kind == Kind::kTime) {
       std::vector<std::string> terms;
       for (const auto& v : norm) terms.push_back(Equals(f, v));
       return Join(terms, " OR ");
@@ -545,14 +570,98 @@ class Compiler {
   }
 
   std::string_view src_;
+  int64_t now_ms_;
   std::vector<Token> toks_;
   size_t at_ = 0;
   std::vector<std::string> params_;
+  std::vector<std::string> fields_;
+  std::vector<FieldValue> values_;
 };
 
 }  // namespace
 
-Result<SqlWhere> CompileExpression(std::string_view expr) { return Compiler(expr).Run(); }
+Result<SqlWhere> CompileExpression(std::string_view expr, int64_t now_ms) { return Compiler(expr, now_ms).Run(); }
+
+constexpr int64_t kMaxFilterTimeMs = 253402300799999;  // 9999-12-31T23:59:59.999Z
+
+std::optional<int64_t> ParseFilterDuration(std::string_view v) {
+  if (v.size() < 2 || v.size() > 8) return std::nullopt;  // at most 7 digits: no overflow
+  int64_t unit = 0;
+  switch (std::tolower(static_cast<unsigned char>(v.back()))) {
+    case 'h': unit = 3600 * 1000LL; break;
+    case 'd': unit = 86400 * 1000LL; break;
+    case 'w': unit = 7 * 86400 * 1000LL; break;
+    default: return std::nullopt;
+  }
+  int64_t n = 0;
+  for (char c : v.substr(0, v.size() - 1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n * unit;
+}
+
+std::optional<int64_t> ParseFilterTime(std::string_view v, int64_t now_ms, bool* date_only) {
+  if (date_only) *date_only = false;
+  if (v.size() >= 3 && ToLower(v.substr(0, 3)) == "now") {
+    const int64_t now = now_ms ? now_ms : SystemNowMs();
+    std::string_view rest = v.substr(3);
+    if (rest.empty()) return now;
+    if (rest[0] != '-' && rest[0] != '+') return std::nullopt;
+    auto d = ParseFilterDuration(rest.substr(1));
+    if (!d) return std::nullopt;
+    const int64_t ms = rest[0] == '-' ? now - *d : now + *d;
+    if (ms < 0 || ms > kMaxFilterTimeMs) return std::nullopt;  // 1970 .. 9999
+    return ms;
+  }
+  Rfc3339Time t;
+  if (v.size() == 10) {
+    if (!ParseRfc3339(std::string(v) + "T00:00:00Z", &t)) return std::nullopt;
+    if (date_only) *date_only = true;
+    return t.epoch_seconds * 1000;
+  }
+  if (!ParseRfc3339(v, &t)) return std::nullopt;
+  const int64_t ms = t.epoch_seconds * 1000 + t.nanos / 1000000;
+  if (ms < 0 || ms > kMaxFilterTimeMs) return std::nullopt;
+  return ms;
+}
+
+std::string ClosestMatch(std::string_view value, const std::vector<std::string>& candidates) {
+  std::string n = ToLower(value), best;
+  size_t best_d = 3;  // suggest only close names
+  for (const auto& c : candidates) {
+    size_t d = EditDistance(n, ToLower(c));
+    if (d < best_d && d < n.size()) {
+      best_d = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::string IdCondition(const std::string& raw, std::vector<std::string>* params) {
+  // Keep in step with Store::Resolve (triage, note, history).
+  const std::string key = Trim(raw);
+  auto bind = [&](std::string v) {
+    params->push_back(std::move(v));
+    return std::string("?");
+  };
+  const bool digits = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const bool hex = !key.empty() && key.size() <= 32 &&
+                   std::all_of(key.begin(), key.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+  std::string c = "(asff_id = " + bind(key);
+  if (StartsWith(key, "findex/") && key.size() >= 15) {
+    c += " OR substr(asff_id, 1, " + std::to_string(key.size()) + ") = " + bind(key);
+  }
+  if (hex && !(digits && key.size() < 8)) {
+    const std::string n = std::to_string(key.size());
+    // One bind per statement: the operands of + are unsequenced.
+    c += " OR substr(lower(hex(fingerprint)), 1, " + n + ") = " + bind(ToLower(key));
+    c += " OR substr(asff_id, 1, 7 + " + n + ") = " + bind("findex/" + ToLower(key));
+  }
+  if (digits && (key.size() < 8 || !hex)) c += " OR id = CAST(" + bind(key) + " AS INTEGER)";
+  return c + ")";
+}
 
 std::vector<std::string> ExpressionFields() {
   std::vector<std::string> out;

@@ -21,12 +21,14 @@ struct FindingFilter {
   std::string resource_contains;          // substring of the first resource id or file path / URL
   std::string vuln_id;                    // CVE/GHSA, exact (case-insensitive)
   std::string package;                    // package name, exact (case-insensitive)
-  std::string id;                         // ASFF Id or fingerprint prefix
+  std::string id;                         // finding id as Store::Resolve takes it (IdCondition)
   bool new_in_latest_run = false;         // first seen in the latest run of its scope
   std::string order_by = "severity";      // severity | updated | title | scanner | first-seen
   int64_t limit = -1;
   // Filter-language expression (CompileExpression), ANDed with the fields above; empty: none.
   std::string expression;
+  // Clock of relative times in the expression (now-30d, age>30d), Unix ms; 0: the system clock.
+  int64_t now_ms = 0;
 };
 
 struct GroupCount {
@@ -34,10 +36,21 @@ struct GroupCount {
   uint64_t count = 0;
 };
 
+// A value an expression compares a field with (= or in), for callers' checks ("did you mean").
+struct FieldValue {
+  std::string field;  // canonical field name (aliases resolved)
+  std::string value;
+  std::string where;  // "query: LINE:COL" of the value
+};
+
 struct SqlWhere {
   std::string clause;                 // "WHERE ..." or ""
   std::vector<std::string> params;    // bound as text, in order (?1..)
   std::vector<int64_t> int_params;    // bound after text params
+  // CompileExpression only: the fields the expression names (canonical, in order, repeated as
+  // written) and the values compared with = or in.
+  std::vector<std::string> fields;
+  std::vector<FieldValue> values;
 };
 
 Result<SqlWhere> CompileFilter(const FindingFilter& f);
@@ -52,9 +65,27 @@ std::vector<std::string> GroupByFields();
 //   VALUE  := bare word | "double-quoted" (\" and \\ escapes)
 // Keywords are case-insensitive. Compiles to a parameterized condition over the findings table
 // (clause without "WHERE"; empty for a blank expression). Errors carry where = "query: LINE:COL".
-Result<SqlWhere> CompileExpression(std::string_view expr);
+// Time fields (first_seen, last_seen, updated) take an RFC 3339 time, a date (midnight UTC; with
+// =, != and in: the whole day), `now`, or now-N / now+N with a unit h, d or w; `age` (time since
+// first seen) takes a duration N{h,d,w} with <, <=, >, >=. `now_ms` is the clock (0: the system's).
+Result<SqlWhere> CompileExpression(std::string_view expr, int64_t now_ms = 0);
 // Field names of the language, for help text and "did you mean".
 std::vector<std::string> ExpressionFields();
+
+// A time of the language (see CompileExpression) as Unix ms; *date_only is set for YYYY-MM-DD.
+std::optional<int64_t> ParseFilterTime(std::string_view value, int64_t now_ms, bool* date_only = nullptr);
+// A duration N{h,d,w} (N a whole number) in ms.
+std::optional<int64_t> ParseFilterDuration(std::string_view value);
+
+// The candidate closest to `value` (ASCII case ignored) when it is close enough to be a typo
+// (edit distance <= 2 and less than the value's length); empty otherwise.
+std::string ClosestMatch(std::string_view value, const std::vector<std::string>& candidates);
+
+// The condition (no WHERE) selecting a finding by id, as Store::Resolve (triage, history) reads
+// one: the ASFF Id, a prefix of it of 15+ characters, a fingerprint prefix or a prefix of the
+// hash in the ASFF Id (hex; 8+ digits, or shorter with a letter), or a row id (digits, fewer than 8).
+// Binds its values into *params.
+std::string IdCondition(const std::string& id, std::vector<std::string>* params);
 
 // Glob of the language (`field ~ "pattern"`): `*` any run of characters except '/', `**` any run
 // including '/', `**/` zero or more whole directories, `?` one character except '/', `\x` the

@@ -105,6 +105,14 @@ Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
     }
     if (key == "files") {
       saw_known_key = true;
+      // PHP's json_encode writes an empty map as []: a clean run's "files" is an empty array.
+      od::array none;
+      if (!field.value().get_array().get(none)) {
+        bool empty = false;
+        if (auto ec = none.is_empty().get(empty)) return rep.Malformed("\"files\" is not an object", ec);
+        if (!empty) return rep.Malformed("\"files\" is an array, not an object", simdjson::INCORRECT_TYPE);
+        continue;
+      }
       od::object files;
       if (auto ec = field.value().get_object().get(files)) return rep.Malformed("\"files\" is not an object", ec);
       for (auto file_field : files) {

@@ -7,6 +7,7 @@
 
 #include "normalize/fingerprint.h"
 #include "normalize/text.h"
+#include "normalize/timestamp.h"
 #include "store/store.h"
 
 using namespace findex;
@@ -163,12 +164,91 @@ TEST(FilterLang, DeepNestingIsAnErrorNotACrash) {
 
 TEST(FilterLang, EveryFieldCompiles) {
   for (const auto& f : ExpressionFields()) {
+    const bool time = f == "first_seen" || f == "last_seen" || f == "updated";
     std::string v = f == "severity" ? "HIGH" : f == "state" ? "ACTIVE" : (f == "workflow" || f == "triage" || f == "lifecycle") ? "NEW"
-                   : (f == "occurrences" || f == "normalized") ? "1" : "x";
-    auto w = CompileExpression(f + "=" + v);
+                   : (f == "occurrences" || f == "normalized") ? "1" : time ? "2026-01-01" : f == "age" ? "30d" : "x";
+    auto w = CompileExpression(f + (f == "age" ? ">" : "=") + v);
     EXPECT_TRUE(w.ok()) << f << ": " << w.error().ToString();
   }
-  EXPECT_EQ(ExpressionFields().size(), 24u);
+  EXPECT_EQ(ExpressionFields().size(), 25u);
+}
+
+// --- times: absolute, relative, durations ---
+
+constexpr int64_t kDay = 86400 * 1000LL;
+const int64_t kJan6 = DaysFromCivil(2026, 1, 6) * kDay;  // 2026-01-06T00:00:00Z
+
+TEST(FilterTime, AbsoluteTimesAndDates) {
+  bool date_only = false;
+  EXPECT_EQ(ParseFilterTime("2026-01-06", 0, &date_only), kJan6);
+  EXPECT_TRUE(date_only);
+  EXPECT_EQ(ParseFilterTime("2026-01-06T10:00:00+02:00", 0, &date_only), kJan6 + 8 * 3600 * 1000LL);
+  EXPECT_FALSE(date_only);
+  EXPECT_EQ(ParseFilterTime("2026-01-06T00:00:00.250Z", 0), kJan6 + 250);
+  for (const char* bad : {"2026-13-01", "2026-1-1", "2026-01-32", "yesterday", "", "2026-01-06T25:00:00Z",
+                          "2026-01-06 10:00", "20260106"}) {
+    EXPECT_FALSE(ParseFilterTime(bad, kJan6).has_value()) << bad;
+  }
+}
+
+TEST(FilterTime, RelativeTimesUseTheGivenClock) {
+  EXPECT_EQ(ParseFilterTime("now", kJan6), kJan6);
+  EXPECT_EQ(ParseFilterTime("now-30d", kJan6), kJan6 - 30 * kDay);
+  EXPECT_EQ(ParseFilterTime("NOW-2w", kJan6), kJan6 - 14 * kDay);
+  EXPECT_EQ(ParseFilterTime("now+12h", kJan6), kJan6 + kDay / 2);
+  for (const char* bad : {"now-30", "now-30y", "now30d", "now-", "now--3d", "now-3.5d", "now-99999999d", "nowish"}) {
+    EXPECT_FALSE(ParseFilterTime(bad, kJan6).has_value()) << bad;
+  }
+  EXPECT_EQ(ParseFilterDuration("30d"), 30 * kDay);
+  EXPECT_EQ(ParseFilterDuration("1H"), 3600 * 1000LL);
+  EXPECT_EQ(ParseFilterDuration("2w"), 14 * kDay);
+  for (const char* bad : {"30", "d", "-3d", "3.5d", "3dd", ""}) EXPECT_FALSE(ParseFilterDuration(bad).has_value()) << bad;
+}
+
+TEST(FilterTime, InvalidTimesAreErrorsWithTheColumn) {
+  const ErrCase cases[] = {
+      {"first_seen<2026-13-01", "query: 1:12", "first_seen takes an RFC 3339 time"},
+      {"scanner=zap and last_seen>=now-3x", "query: 1:28", "got 'now-3x'"},
+      {"updated>yesterday", "query: 1:9", "now-N with a unit h, d or w"},
+      {"age>30", "query: 1:5", "age takes a duration"},
+      {"age=30d", "query: 1:4", "operator '=' does not apply to age"},
+      {"age~\"3*\"", "query: 1:4", "operator '~' does not apply to age"},
+  };
+  for (const auto& c : cases) {
+    auto w = CompileExpression(c.expr, kJan6);
+    ASSERT_FALSE(w.ok()) << c.expr;
+    EXPECT_EQ(w.error().where, c.where) << c.expr << " -> " << w.error().ToString();
+    EXPECT_NE(w.error().message.find(c.message_part), std::string::npos) << c.expr << " -> " << w.error().message;
+  }
+  // A valid time is bound in canonical UTC form.
+  auto w = CompileExpression("first_seen<now-5d", kJan6);
+  ASSERT_TRUE(w.ok()) << w.error().ToString();
+  EXPECT_EQ(w->params, (std::vector<std::string>{"2026-01-01T00:00:00.000Z"}));
+  w = CompileExpression("age>=1w", kJan6);
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->clause, "first_observed_at <= ?");
+  EXPECT_EQ(w->params, (std::vector<std::string>{"2025-12-30T00:00:00.000Z"}));
+}
+
+TEST(FilterLang, FieldsAndValuesAreReported) {
+  auto w = CompileExpression("scanner in (zap, zpa) and not scope=\"repo:mian\" and severity>=HIGH");
+  ASSERT_TRUE(w.ok()) << w.error().ToString();
+  EXPECT_EQ(w->fields, (std::vector<std::string>{"scanner", "scope", "severity"}));
+  ASSERT_EQ(w->values.size(), 3u);
+  EXPECT_EQ(w->values[1].value, "zpa");
+  EXPECT_EQ(w->values[1].where, "query: 1:18");
+  EXPECT_EQ(w->values[2].field, "scope");
+  EXPECT_EQ(w->values[2].value, "repo:mian");
+}
+
+TEST(FilterLang, ClosestMatchSuggestsOnlyCloseNames) {
+  const std::vector<std::string> known = {"zap", "semgrep", "dependency-check", "repo:main"};
+  EXPECT_EQ(ClosestMatch("zpa", known), "zap");
+  EXPECT_EQ(ClosestMatch("SEMGREP", known), "semgrep");
+  EXPECT_EQ(ClosestMatch("repo:mian", known), "repo:main");
+  EXPECT_EQ(ClosestMatch("dependency-chek", known), "dependency-check");
+  EXPECT_EQ(ClosestMatch("trivy", known), "");
+  EXPECT_EQ(ClosestMatch("ab", known), "");
 }
 
 // --- against a store ---
@@ -237,10 +317,11 @@ class FilterStoreTest : public ::testing::Test {
   }
 
   // Titles of the rows an expression selects (through ForEach, as query and export do).
-  std::set<std::string> Titles(const std::string& expr) {
+  std::set<std::string> Titles(const std::string& expr, int64_t now_ms = 0) {
     std::set<std::string> out;
     FindingFilter f;
     f.expression = expr;
+    f.now_ms = now_ms;
     Status st = store_->ForEach(f, [&](FindingRow&& r) {
       out.insert(r.finding.title);
       return true;
@@ -338,6 +419,48 @@ TEST_F(FilterStoreTest, TimestampsCompareAsText) {
   EXPECT_EQ(Titles("last_seen>=2026-01-05"), (Set{kEval, kDigits}));
   EXPECT_EQ(Titles("first_seen<2026-01-02 and scanner=semgrep"), (Set{kEval, kWeak, kDigits}));
   EXPECT_EQ(Titles("first-seen~\"2026-01-01T*\"").size(), 6u);
+}
+
+TEST_F(FilterStoreTest, DatesAndRelativeTimes) {
+  // Run 1 on 2026-01-01, semgrep's run 2 on 2026-01-05; the clock is 2026-01-06.
+  EXPECT_EQ(Titles("first_seen=2026-01-01", kJan6).size(), 6u);  // a date alone: the whole day
+  EXPECT_EQ(Titles("last_seen=2026-01-05", kJan6), (Set{kEval, kDigits}));
+  EXPECT_EQ(Titles("updated<=2026-01-01", kJan6), (Set{kSqli, kLodash, kShell}));  // midnight
+  EXPECT_EQ(Titles("last_seen>=now-2d", kJan6), (Set{kEval, kDigits}));
+  EXPECT_EQ(Titles("last_seen<now-2d", kJan6), (Set{kSqli, kWeak, kLodash, kShell}));
+  EXPECT_EQ(Titles("age>4d", kJan6).size(), 6u);
+  EXPECT_EQ(Titles("age>1w", kJan6).size(), 0u);
+  EXPECT_EQ(Titles("age<=1w and scanner=semgrep", kJan6), (Set{kEval, kWeak, kDigits}));
+  EXPECT_EQ(Titles("age>5d", DaysFromCivil(2026, 1, 8) * kDay).size(), 6u);  // the clock moves
+  EXPECT_EQ(Titles("first_seen in (2025-12-31, 2026-01-01)", kJan6).size(), 6u);
+}
+
+TEST_F(FilterStoreTest, IdAsTriageTakesIt) {
+  // Store::Resolve (triage, history) and query accept the same ids.
+  std::map<std::string, int64_t> rowids;
+  std::map<std::string, std::string> ids;
+  FindingFilter all;
+  ASSERT_TRUE(store_->ForEach(all, [&](FindingRow&& r) {
+    rowids[r.finding.title] = r.rowid;
+    ids[r.finding.title] = r.finding.id;
+    return true;
+  }).ok());
+  for (const auto& [title, rowid] : rowids) {
+    const std::string fp = Fingerprint(title == kSqli ? "zap-sqli" : title == kEval ? "main" : title == kWeak ? "lib"
+                                       : title == kDigits ? "v2" : title == kLodash ? "lodash" : "shell");
+    const std::string hash = ids[title].substr(7);  // after "findex/"
+    for (const std::string& key : {std::to_string(rowid), fp.substr(0, 8), hash.substr(0, 8), ids[title],
+                                   ids[title].substr(0, 15)}) {
+      auto resolved = store_->Resolve(key);
+      ASSERT_TRUE(resolved.ok()) << key << ": " << resolved.error().ToString();
+      EXPECT_EQ(*resolved, rowid) << key;
+      FindingFilter f;
+      f.id = key;
+      std::set<std::string> got;
+      ASSERT_TRUE(store_->ForEach(f, [&](FindingRow&& r) { got.insert(r.finding.title); return true; }).ok());
+      EXPECT_EQ(got, (Set{title})) << key;
+    }
+  }
 }
 
 TEST_F(FilterStoreTest, Numbers) {
