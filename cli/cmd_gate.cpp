@@ -80,7 +80,7 @@ int FastGate(const GateFlags& fl, const Globals& g, Store& store, SeverityLabel 
     hits.push_back(std::move(h));
   }
   GateVerdict v = MakeVerdict(spec, std::move(hits), rows->total, rows->by_label, fl.show);
-  if (!v.passed || !g.quiet) std::fputs(FormatVerdict(spec, v).c_str(), stderr);
+  if (!v.passed || !g.quiet) std::fputs(ColorSeverityListing(FormatVerdict(spec, v), stderr).c_str(), stderr);
   return v.passed ? kExitOk : kExitGateFailed;
 }
 
@@ -103,11 +103,7 @@ Status WriteReport(const std::string& format, const std::string& path, const Gat
     std::fflush(stdout);
     return Status::Ok();
   }
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out || !out.write(doc.data(), static_cast<std::streamsize>(doc.size())) || !out.flush()) {
-    return MakeError(ErrorCode::kIo, "cannot write report to " + path);
-  }
-  return Status::Ok();
+  return WriteFileAtomic(path, doc);  // a temporary file renamed into place
 }
 
 int RunGate(const GateFlags& fl, const Globals& g) {
@@ -115,6 +111,10 @@ int RunGate(const GateFlags& fl, const Globals& g) {
   static const std::set<std::string> kReports = {"junit", "sarif", "markdown", "codeinsights", "json"};
   if (!fl.report.empty() && !kReports.count(fl.report)) {
     spdlog::error("unknown --report '{}' (junit, sarif, markdown, codeinsights, json)", fl.report);
+    return kExitError;
+  }
+  if (Status st = CheckOutputPath(fl.output, g.DbPath()); !st.ok()) {  // never the store
+    spdlog::error("{}", st.error().ToString());
     return kExitError;
   }
   std::optional<SeverityLabel> fail_on;
@@ -285,7 +285,7 @@ int RunGate(const GateFlags& fl, const Globals& g) {
       }
     }
   }
-  if (!report.passed || !g.quiet) std::fputs(FormatGateReport(report, fl.show).c_str(), stderr);
+  if (!report.passed || !g.quiet) std::fputs(ColorSeverityListing(FormatGateReport(report, fl.show), stderr).c_str(), stderr);
   if (!fl.report.empty()) {
     if (Status w = WriteReport(fl.report, fl.output, report, fl.sarif_max); !w.ok()) {
       spdlog::error("{}", w.error().ToString());
