@@ -313,6 +313,7 @@ void AddGate(CLI::App& app, Globals& g, int* exit_code) {
   cmd->add_option("-o,--output", fl->output, "Where the report goes (default: stdout)");
   cmd->add_option("--sarif-max-results", fl->sarif_max, "Most results in a SARIF report (default 25000, GitHub's limit)");
   fl->policy.Add(cmd);
+  AddWaitOption(cmd);  // writers wait for each other (cli/output.h)
   cmd->callback([fl, &g, exit_code] { *exit_code = RunGate(*fl, g); });
 }
 

@@ -817,6 +817,7 @@ void AddIngest(CLI::App& app, Globals& g, int* exit_code) {
   cmd->add_option("-j,--jobs", fl->jobs, "Parser threads (default: cores - 1, at least 1)");
   cmd->add_option("--flush-seconds", fl->flush_seconds,
                   "Event streams on stdin (Falco): store a batch this often (default 5)");
+  AddWaitOption(cmd);
   cmd->callback([fl, &g, exit_code] { *exit_code = RunIngest(*fl, g); });
 }
 

@@ -98,13 +98,18 @@ int SqlAuthorizer(void* ctx, int action, const char* a3, const char* a4, const c
     case SQLITE_SELECT:
     case SQLITE_RECURSIVE:
       return SQLITE_OK;
-    case SQLITE_READ:
-      if (g->tables.count(x3) || x3 == "sqlite_master" || x3 == "sqlite_schema" || x3 == "json_each" ||
-          x3 == "json_tree" || StartsWith(x3, "pragma_")) {
+    case SQLITE_READ: {
+      // The store's tables and views, common table expressions, json_each/json_tree and the
+      // pragma_* functions; not SQLite's internal virtual tables (raw pages, statements).
+      static const std::set<std::string> kInternal = {"sqlite_dbpage", "sqlite_stmt", "dbstat", "sqlite_dbdata",
+                                                      "sqlite_dbptr", "fsdir", "zipfile"};
+      if (!kInternal.count(x3) && (g->tables.count(x3) || !StartsWith(x3, "sqlite_") || x3 == "sqlite_master" ||
+                                   x3 == "sqlite_schema" || x3 == "sqlite_sequence")) {
         return SQLITE_OK;
       }
       g->denied = "reading '" + std::string(a3 ? a3 : "") + "' is not allowed (the store's tables and views only)";
       return SQLITE_DENY;
+    }
     case SQLITE_FUNCTION: {
       // fts3_tokenizer() hands out a library address (and with 2 arguments installs one);
       // the others read or write files or load code when SQLite has them.
@@ -119,6 +124,13 @@ int SqlAuthorizer(void* ctx, int action, const char* a3, const char* a4, const c
       g->denied = "PRAGMA " + x3 + (a4 ? "=" + std::string(a4) : std::string()) +
                   " is not allowed (only pragmas that read the schema or a setting)";
       return SQLITE_DENY;
+    case SQLITE_UPDATE:
+      // SQLite asks this when a pragma_* table function is used; a real UPDATE of the schema
+      // table is refused anyway (read-only connection, sqlite3_stmt_readonly, writable_schema).
+      if (x3 == "sqlite_master") return SQLITE_OK;
+      spdlog::debug("sql: authorizer refused an update of {}.{}", x3, x4);
+      g->denied = "only reading queries are allowed (no writes, schema changes or settings)";
+      return SQLITE_DENY;
     case SQLITE_ATTACH:
     case SQLITE_DETACH:
       g->denied = "ATTACH and DETACH are not allowed";
@@ -128,6 +140,7 @@ int SqlAuthorizer(void* ctx, int action, const char* a3, const char* a4, const c
       g->denied = "transactions are not allowed";
       return SQLITE_DENY;
     default:
+      spdlog::debug("sql: authorizer refused action {} ({}, {})", action, x3, x4);
       g->denied = "only reading queries are allowed (no writes, schema changes or settings)";
       return SQLITE_DENY;
   }
@@ -255,7 +268,7 @@ int RunSql(const SqlFlags& f, const Globals& g) {
   sqlite3_stmt* st = nullptr;
   const char* tail = nullptr;
   if (sqlite3_prepare_v2(db, f.sql.c_str(), -1, &st, &tail) != SQLITE_OK) {
-    if (sqlite3_errcode(db) == SQLITE_AUTH && !guard_ctx.denied.empty()) {
+    if (!guard_ctx.denied.empty()) {
       spdlog::error("sql: {}; findex sql only reads the store (see `findex sql --schema`)", guard_ctx.denied);
     } else {
       spdlog::error("sql: {}", sqlite3_errmsg(db));

@@ -301,6 +301,13 @@ Status WriteNewFile(const std::string& path, std::string_view data) {
   return Status::Ok();
 }
 
+void AddWaitOption(CLI::App* cmd) {
+  cmd->add_option_function<double>(
+         "--wait", [](const double& s) { Store::SetLockWait(s); },
+         "Wait at most SECONDS for another findex holding the store (default: as long as needed)")
+      ->check(CLI::NonNegativeNumber);
+}
+
 // --- colour ----------------------------------------------------------------------------------
 
 namespace {

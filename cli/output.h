@@ -2,6 +2,8 @@
 // written safely (never the store, replaced atomically); colour for terminals.
 #pragma once
 
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -70,6 +72,12 @@ Status WriteFileAtomic(const std::string& path, std::string_view data);
 // Creates a new file (O_CREAT | O_EXCL | O_NOFOLLOW): never follows a symlink, never
 // overwrites; for batch files in a folder cleaned beforehand.
 Status WriteNewFile(const std::string& path, std::string_view data);
+
+// --- waiting for another writer ---
+
+// `--wait SECONDS` on a subcommand that writes (ingest, gate, triage, note); the same as the
+// global option: how long a writer waits for another findex holding the store.
+void AddWaitOption(CLI::App* cmd);
 
 // --- colour ---
 
