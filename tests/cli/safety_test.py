@@ -301,6 +301,19 @@ class WritersWait(Base):
         r = self.run_findex("sql", "SELECT count(*) AS n FROM runs WHERE scope='z'", "--format", "json")
         self.assertEqual(json.loads(r.stdout)[0]["n"], 0)
 
+    def test_signal_stops_a_waiting_writer(self):
+        t = self.hold_lock(5)
+        p = subprocess.Popen([FINDEX, "--db", self.db, "ingest", "--scope", "w", GRYPE], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=self.env)
+        time.sleep(1.5)
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=30)
+        t.join()
+        self.assertEqual(p.returncode, 143, err)
+        self.assertIn(b"interrupted while waiting", err)
+        r = self.run_findex("sql", "SELECT count(*) AS n FROM runs WHERE scope='w'", "--format", "json")
+        self.assertEqual(json.loads(r.stdout)[0]["n"], 0)
+
     def test_two_findex_writers_both_succeed(self):
         db = os.path.join(self.tmp, "two.db")
         a = subprocess.Popen([FINDEX, "--db", db, "ingest", "--scope", "a", GRYPE, BANDIT, ZAP], stdout=subprocess.PIPE,
