@@ -50,7 +50,10 @@ Status PrepareBatchDir(const std::string& dir) {
   static const std::regex kBatchName(R"(batch-[0-9]{4,}\.json)");
   size_t removed = 0;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.is_regular_file() && std::regex_match(entry.path().filename().string(), kBatchName)) {
+    // Regular files only: a symlink named like a batch file stays, and creating that batch
+    // file then fails (O_EXCL | O_NOFOLLOW) instead of writing through it.
+    std::error_code sec;
+    if (fs::is_regular_file(entry.symlink_status(sec)) && std::regex_match(entry.path().filename().string(), kBatchName)) {
       fs::remove(entry.path(), ec);
       if (ec) return MakeError(ErrorCode::kIo, "cannot remove old batch file: " + ec.message(), entry.path().string());
       ++removed;
@@ -58,15 +61,6 @@ Status PrepareBatchDir(const std::string& dir) {
   }
   if (ec) return MakeError(ErrorCode::kIo, "cannot list directory: " + ec.message(), dir);
   if (removed) spdlog::debug("removed {} batch files of an earlier export from {}", removed, dir);
-  return Status::Ok();
-}
-
-Status WriteFile(const std::string& path, const std::string& data) {
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) return MakeError(ErrorCode::kIo, "cannot write file", path);
-  bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok) return MakeError(ErrorCode::kIo, "write failed", path);
   return Status::Ok();
 }
 
@@ -80,6 +74,13 @@ int RunExport(const ExportFlags& e, const Globals& g) {
   if (!e.batch_dir.empty() && e.format != "asff") {
     spdlog::error("--batch-dir writes ASFF batches; it needs --format asff");
     return kExitError;
+  }
+  // No output may be the store: `-o findex.db` would overwrite it.
+  for (Status st : {CheckOutputPath(e.output, g.DbPath()), CheckBatchDir(e.batch_dir, g.DbPath())}) {
+    if (!st.ok()) {
+      spdlog::error("{}", st.error().ToString());
+      return kExitError;
+    }
   }
   auto store = Store::Open(g.DbPath(), true);
   if (!store.ok()) {
@@ -97,19 +98,24 @@ int RunExport(const ExportFlags& e, const Globals& g) {
         [&](size_t number, const std::string& json) {
           char name[32];
           std::snprintf(name, sizeof name, "batch-%04zu.json", number);
-          return WriteFile((fs::path(e.batch_dir) / name).string(), json);
+          return WriteNewFile((fs::path(e.batch_dir) / name).string(), json);
         },
         [](const std::string& msg) { spdlog::warn("{}", msg); });
   }
   // With --batch-dir the batches are the output; the single array is written too with -o.
   const bool array_out = !batcher || !e.output.empty();
+  // A file output is written next to its target and renamed into place when the export
+  // succeeds: a failed export leaves the earlier file as it was.
   std::FILE* out = stdout;
+  std::unique_ptr<AtomicFile> out_file;
   if (array_out && !e.output.empty() && e.output != "-") {
-    out = std::fopen(e.output.c_str(), "wb");
-    if (!out) {
-      spdlog::error("cannot write {}", e.output);
+    auto created = AtomicFile::Create(e.output);
+    if (!created.ok()) {
+      spdlog::error("{}", created.error().ToString());
       return kExitError;
     }
+    out_file = std::move(*created);
+    out = out_file->file();
   }
   const AsffContext ctx = g.Context();
   if (e.format == "asff" && ctx.aws_account_id == AsffContext{}.aws_account_id) spdlog::warn("ASFF written with the placeholder account {}: Security Hub rejects it; pass --account-id or set $FINDEX_ACCOUNT_ID", ctx.aws_account_id);
@@ -199,7 +205,7 @@ int RunExport(const ExportFlags& e, const Globals& g) {
   }
   if (st.ok()) st = batch_st;
   if (st.ok() && batcher) st = batcher->Finish();
-  if (out != stdout) std::fclose(out);
+  if (st.ok() && out_file) st = out_file->Commit();
   if (!st.ok()) {
     spdlog::error("{}", st.error().ToString());
     return kExitError;

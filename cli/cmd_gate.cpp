@@ -109,7 +109,7 @@ int FastGate(const GateFlags& fl, const Globals& g, Store& store, SeverityLabel 
   }
   *violations = rows->total;
   GateVerdict v = MakeVerdict(spec, std::move(hits), rows->total, rows->by_label, fl.show);
-  if (!v.passed || !g.quiet) std::fputs(FormatVerdict(spec, v).c_str(), stderr);
+  if (!v.passed || !g.quiet) std::fputs(ColorSeverityListing(FormatVerdict(spec, v), stderr).c_str(), stderr);
   return v.passed ? kExitOk : kExitGateFailed;
 }
 
@@ -149,11 +149,7 @@ Status WriteReport(const std::string& format, const std::string& path, const Gat
     std::fflush(stdout);
     return Status::Ok();
   }
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out || !out.write(doc.data(), static_cast<std::streamsize>(doc.size())) || !out.flush()) {
-    return MakeError(ErrorCode::kIo, "cannot write report to " + path);
-  }
-  return Status::Ok();
+  return WriteFileAtomic(path, doc);  // a temporary file renamed into place
 }
 
 int RunGate(GateFlags fl, const Globals& g) {
@@ -196,6 +192,10 @@ int RunGate(GateFlags fl, const Globals& g) {
     }
   } else if (!fl.by.empty() || !fl.reason.empty()) {
     spdlog::error("--by and --reason go with --accept-current");
+    return kExitError;
+  }
+  if (Status st = CheckOutputPath(fl.output, g.DbPath()); !st.ok()) {  // never the store
+    spdlog::error("{}", st.error().ToString());
     return kExitError;
   }
   std::optional<SeverityLabel> fail_on;
@@ -522,7 +522,7 @@ int RunGate(GateFlags fl, const Globals& g) {
   }
   if (!record(verdicts)) return kExitError;
   summary.verdict = report.passed ? "PASSED" : "FAILED";
-  if (!report.passed || !g.quiet) std::fputs(FormatGateReport(report, fl.show).c_str(), stderr);
+  if (!report.passed || !g.quiet) std::fputs(ColorSeverityListing(FormatGateReport(report, fl.show), stderr).c_str(), stderr);
   std::fputs(FormatGateSummary(summary).c_str(), stderr);
   if (!fl.report.empty()) {
     if (Status w = WriteReport(fl.report, fl.output, report, fl.sarif_max); !w.ok()) {
@@ -559,6 +559,7 @@ void AddGate(CLI::App& app, Globals& g, int* exit_code) {
   fl->policy.Add(cmd,
                  "No policy decision applies: neither findex.yml's nor those stored at ingest (suppressions, severity "
                  "overrides); a person's triage still does");
+  AddWaitOption(cmd);  // writers wait for each other (cli/output.h)
   cmd->callback([fl, &g, exit_code, scope, baseline, output] {
     GateFlags f = *fl;
     f.scope_given = scope->count() > 0;

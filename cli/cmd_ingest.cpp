@@ -1,9 +1,13 @@
 // findex ingest: files, folders (recursive) or '-' -> store. Parsing runs on worker threads,
 // one writer thread (this one) owns the SQLite connection; each file is one transaction.
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <cstring>
 
 #include <algorithm>
 #include <atomic>
@@ -30,6 +34,43 @@ namespace fs = std::filesystem;
 
 namespace findex::cli {
 namespace {
+
+// --- SIGINT / SIGTERM ----------------------------------------------------------------------------
+// The handler only records the signal and wakes the stream reader through a pipe; the ingest
+// then stops between records: a stream stores what it read, a file's open transaction rolls
+// back. Installed without SA_RESTART, so a blocking read of stdin returns. A second signal
+// while stopping ends the process at once (default action).
+std::atomic<int> g_stop_signal{0};
+int g_stop_pipe[2] = {-1, -1};
+
+extern "C" void OnStopSignal(int sig) {
+  if (g_stop_signal.exchange(sig) != 0) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+    return;
+  }
+  if (g_stop_pipe[1] >= 0) {
+    char c = 1;
+    [[maybe_unused]] ssize_t n = ::write(g_stop_pipe[1], &c, 1);
+  }
+}
+
+void InstallStopHandlers() {
+  if (g_stop_pipe[0] < 0 && ::pipe2(g_stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) g_stop_pipe[0] = g_stop_pipe[1] = -1;
+  struct sigaction sa{};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: read() and poll() return EINTR
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  // A wait for another writer stops too.
+  Store::SetLockWaitHooks([](const std::string& msg) { spdlog::warn("{}", msg); },
+                          [] { return g_stop_signal.load() != 0; });
+}
+
+bool StopRequested() { return g_stop_signal.load() != 0; }
+int StopExitCode() { return 128 + g_stop_signal.load(); }
+const char* StopSignalName() { return g_stop_signal.load() == SIGINT ? "SIGINT" : "SIGTERM"; }
 
 struct IngestFlags {
   std::vector<std::string> paths;
@@ -401,7 +442,11 @@ void PrintTextSummary(const std::vector<FileResult>& results, double secs, uint6
 std::string ReadStdinHead(size_t limit) {
   std::string head;
   char c;
-  while (head.size() < limit && ::read(STDIN_FILENO, &c, 1) == 1) {
+  for (;;) {
+    if (head.size() >= limit || StopRequested()) break;
+    ssize_t n = ::read(STDIN_FILENO, &c, 1);
+    if (n < 0 && errno == EINTR) continue;  // the loop checks for a stop signal
+    if (n != 1) break;
     head.push_back(c);
     if (c == '\n') break;
   }
@@ -412,7 +457,12 @@ std::string ReadStdinHead(size_t limit) {
 std::string ReadAllStdin(std::string head, uint64_t max) {
   char buf[1 << 16];
   ssize_t n;
-  while (head.size() <= max && (n = ::read(STDIN_FILENO, buf, sizeof buf)) > 0) head.append(buf, static_cast<size_t>(n));
+  while (head.size() <= max && !StopRequested()) {
+    n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    head.append(buf, static_cast<size_t>(n));
+  }
   return head;
 }
 
@@ -500,15 +550,23 @@ int StreamEvents(const IngestFlags& fl, const Globals& g, const FormatDescriptor
   auto last_flush = std::chrono::steady_clock::now();
   const auto interval = std::chrono::milliseconds(static_cast<int64_t>(std::max(0.05, fl.flush_seconds) * 1000));
   feed(false);
+  bool stopped = false;
   for (;;) {
-    pollfd pfd{STDIN_FILENO, POLLIN, 0};
+    pollfd pfd[2] = {{STDIN_FILENO, POLLIN, 0}, {g_stop_pipe[0], POLLIN, 0}};
     auto left = interval - (std::chrono::steady_clock::now() - last_flush);
     int timeout = static_cast<int>(std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(left).count()));
-    int pr = ::poll(&pfd, 1, timeout);
+    int pr = StopRequested() ? 0 : ::poll(pfd, g_stop_pipe[0] >= 0 ? 2 : 1, timeout);
     bool eof = false;
-    if (pr > 0) {
+    if (StopRequested()) {
+      // SIGINT/SIGTERM: store the complete lines read so far, then stop.
+      stopped = true;
+      if (!store_batch()) failed = true;
+      break;
+    }
+    if (pr > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
       char buf[1 << 16];
       ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         eof = true;
       } else {
@@ -525,6 +583,13 @@ int StreamEvents(const IngestFlags& fl, const Globals& g, const FormatDescriptor
     }
     if (eof) break;
   }
+  if (stopped) {
+    std::fprintf(stderr, "findex: %s: stopped; stored %llu findings (%llu new) from %llu lines of <stdin>%s\n",
+                 StopSignalName(), static_cast<unsigned long long>(total.records),
+                 static_cast<unsigned long long>(total.new_), static_cast<unsigned long long>(line_no),
+                 failed ? "; some could not be stored (see above)" : "");
+    return StopExitCode();
+  }
   if (fl.summary == "text" && !g.quiet) {
     std::printf("<stdin> (%.*s stream): %llu lines, %llu findings stored, %llu new, %llu rejects\n",
                 static_cast<int>(fmt.name.size()), fmt.name.data(), static_cast<unsigned long long>(line_no),
@@ -536,6 +601,7 @@ int StreamEvents(const IngestFlags& fl, const Globals& g, const FormatDescriptor
 
 int RunIngest(const IngestFlags& fl, const Globals& g) {
   SetupLogging(g);
+  InstallStopHandlers();
   auto format_rules = ParseFormatRules(fl.format);
   if (!format_rules.ok()) {
     spdlog::error("{}", format_rules.error().ToString());
@@ -589,8 +655,12 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
       auto detected = DetectFormat(head);
       if (detected.ok()) fmt = *detected;
     }
-    if (fmt && IsEventFormat(*fmt)) return StreamEvents(fl, g, *fmt, std::move(head), policy);
+    if (fmt && IsEventFormat(*fmt) && !StopRequested()) return StreamEvents(fl, g, *fmt, std::move(head), policy);
     stdin_bytes = ReadAllStdin(std::move(head), opts.limits.max_bytes);
+    if (StopRequested()) {
+      std::fprintf(stderr, "findex: %s: stopped while reading <stdin>; nothing stored\n", StopSignalName());
+      return StopExitCode();
+    }
   }
   std::vector<std::unique_ptr<Job>> jobs;
   std::vector<FileResult> results(files.size());
@@ -633,7 +703,7 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
     workers.emplace_back([&] {
       for (;;) {
         size_t i = next.fetch_add(1);
-        if (i >= jobs.size()) return;
+        if (i >= jobs.size() || StopRequested()) return;
         {
           std::unique_lock lock(win_mu);
           win_cv.wait(lock, [&] { return i < finished + window; });
@@ -644,7 +714,7 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
           std::lock_guard lock(job.mu);
           pre_done = job.done;
         }
-        if (!pre_done) Parse(job, FormatForFile(*format_rules, job.path), opts, ctx, now, fl.target);
+        if (!pre_done && !StopRequested()) Parse(job, FormatForFile(*format_rules, job.path), opts, ctx, now, fl.target);
       }
     });
   }
@@ -658,8 +728,11 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
     FileResult& res = results[i];
     {
       std::unique_lock lock(job.mu);
-      job.cv.wait(lock, [&] { return job.header_ready; });
+      while (!job.cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return job.header_ready; })) {
+        if (StopRequested()) break;
+      }
     }
+    if (StopRequested()) break;  // SIGINT/SIGTERM before this file's transaction began
     bool started = false;
     Status failure;
     if (job.format) res.format = std::string(job.format->name);
@@ -697,15 +770,21 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
       bool have = false, done = false;
       {
         std::unique_lock lock(job.mu);
-        job.cv.wait(lock, [&] { return !job.chunks.empty() || job.done; });
+        // Wakes up now and then to see a stop signal while a large file is parsed.
+        job.cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return !job.chunks.empty() || job.done; });
         if (!job.chunks.empty()) {
           chunk = std::move(job.chunks.front());
           job.chunks.pop_front();
           have = true;
           job.cv.notify_all();
         } else {
-          done = true;
+          done = job.done;
         }
+      }
+      if (StopRequested() && failure.ok()) {  // SIGINT/SIGTERM: this file's transaction rolls back
+        failure = MakeError(ErrorCode::kInternal, std::string("interrupted by ") + StopSignalName() + "; rolled back");
+        job.cancel = true;
+        job.cv.notify_all();
       }
       if (done) break;
       if (!have || !started || !failure.ok()) continue;
@@ -782,9 +861,32 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
     // Free the job's memory as soon as it is stored.
     { std::lock_guard lock(job.mu); job.chunks.clear(); }
     progress.Update(i + 1, total_bytes, total_findings, i + 1 == jobs.size());
+    if (StopRequested()) break;
+  }
+  size_t processed = jobs.size();
+  if (StopRequested()) {
+    // Release the parser threads: no more files are read.
+    {
+      std::lock_guard lock(win_mu);
+      processed = finished;
+      finished = jobs.size();
+    }
+    win_cv.notify_all();
+    for (auto& job : jobs) {
+      job->cancel = true;
+      std::lock_guard lock(job->mu);
+      job->cv.notify_all();
+    }
   }
   for (auto& t : workers) t.join();
   progress.Done();
+  if (StopRequested()) {
+    size_t stored = 0;
+    for (size_t k = 0; k < processed; ++k) stored += results[k].status == "ok" || results[k].status == "unchanged";
+    std::fprintf(stderr, "findex: %s: stopped; %zu of %zu files stored, the file being stored was rolled back\n",
+                 StopSignalName(), stored, results.size());
+    return StopExitCode();
+  }
   // The batch's closing step (one transaction): absence, per scanner and target.
   auto closed = (*store)->CloseBatch(batch_failures, now);
   if (!closed.ok()) {
@@ -886,6 +988,7 @@ void AddIngest(CLI::App& app, Globals& g, int* exit_code) {
   cmd->add_option("-j,--jobs", fl->jobs, "Parser threads (default: cores - 1, at least 1)");
   cmd->add_option("--flush-seconds", fl->flush_seconds,
                   "Event streams on stdin (Falco): store a batch this often (default 5)");
+  AddWaitOption(cmd);
   cmd->callback([fl, &g, exit_code] { *exit_code = RunIngest(*fl, g); });
 }
 

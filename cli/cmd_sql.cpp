@@ -2,8 +2,10 @@
 // rows as a table, CSV or a JSON array of objects on stdout. `--schema` lists the view's columns.
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -18,6 +20,7 @@ struct SqlFlags {
   std::string sql;
   std::string format = "table";
   bool schema = false;
+  double timeout = 30;  // seconds; 0: none
 };
 
 // One line per column of v_findings (store/schema.cpp). A column without an entry is listed
@@ -61,6 +64,96 @@ const std::map<std::string, std::string>& ColumnDocs() {
       {"asff", "the finding as untruncated ASFF JSON (use json_extract)"},
   };
   return docs;
+}
+
+// What `findex sql` may do, checked by SQLite's authorizer while the statement is compiled:
+// read the store's own tables and views (v_findings is the documented one), the JSON and
+// side-effect-free pragma table functions, and call functions other than those that reach
+// outside the database or disclose memory. Never write, ATTACH, start transactions or change a
+// setting with a PRAGMA.
+struct SqlGuard {
+  std::set<std::string> tables;  // the store's tables and views, from sqlite_schema
+  std::string denied;            // why the last statement was refused
+  std::chrono::steady_clock::time_point deadline;
+  bool has_deadline = false, timed_out = false;
+};
+
+bool IsReadOnlyPragma(const std::string& name, const char* arg) {
+  // Pragmas whose argument names a table or index: they only describe it.
+  static const std::set<std::string> kDescribe = {"table_info", "table_xinfo", "index_list", "index_info",
+                                                  "index_xinfo", "foreign_key_list"};
+  // Queries of a setting or of the schema (no argument): nothing changes.
+  static const std::set<std::string> kQuery = {
+      "user_version", "schema_version", "application_id", "data_version", "page_size", "page_count",
+      "freelist_count", "encoding", "journal_mode", "table_list", "database_list", "function_list", "module_list",
+      "pragma_list", "collation_list", "compile_options", "foreign_keys", "integrity_check", "quick_check",
+      "foreign_key_check", "query_only", "cache_size"};
+  if (kDescribe.count(name)) return true;
+  return arg == nullptr && kQuery.count(name) > 0;
+}
+
+int SqlAuthorizer(void* ctx, int action, const char* a3, const char* a4, const char* /*db*/, const char* /*view*/) {
+  auto* g = static_cast<SqlGuard*>(ctx);
+  const std::string x3 = a3 ? ToLower(a3) : std::string(), x4 = a4 ? ToLower(a4) : std::string();
+  switch (action) {
+    case SQLITE_SELECT:
+    case SQLITE_RECURSIVE:
+      return SQLITE_OK;
+    case SQLITE_READ: {
+      // The store's tables and views, common table expressions, json_each/json_tree and the
+      // pragma_* functions; not SQLite's internal virtual tables (raw pages, statements).
+      static const std::set<std::string> kInternal = {"sqlite_dbpage", "sqlite_stmt", "dbstat", "sqlite_dbdata",
+                                                      "sqlite_dbptr", "fsdir", "zipfile"};
+      if (!kInternal.count(x3) && (g->tables.count(x3) || !StartsWith(x3, "sqlite_") || x3 == "sqlite_master" ||
+                                   x3 == "sqlite_schema" || x3 == "sqlite_sequence")) {
+        return SQLITE_OK;
+      }
+      g->denied = "reading '" + std::string(a3 ? a3 : "") + "' is not allowed (the store's tables and views only)";
+      return SQLITE_DENY;
+    }
+    case SQLITE_FUNCTION: {
+      // fts3_tokenizer() hands out a library address (and with 2 arguments installs one);
+      // the others read or write files or load code when SQLite has them.
+      static const std::set<std::string> kDenied = {"fts3_tokenizer", "load_extension", "readfile", "writefile",
+                                                    "edit", "fts5", "zipfile", "sqlar_compress", "sqlar_uncompress"};
+      if (!kDenied.count(x4)) return SQLITE_OK;
+      g->denied = "the function " + x4 + "() is not allowed";
+      return SQLITE_DENY;
+    }
+    case SQLITE_PRAGMA:
+      if (IsReadOnlyPragma(x3, a4)) return SQLITE_OK;
+      g->denied = "PRAGMA " + x3 + (a4 ? "=" + std::string(a4) : std::string()) +
+                  " is not allowed (only pragmas that read the schema or a setting)";
+      return SQLITE_DENY;
+    case SQLITE_UPDATE:
+      // SQLite asks this when a pragma_* table function is used; a real UPDATE of the schema
+      // table is refused anyway (read-only connection, sqlite3_stmt_readonly, writable_schema).
+      if (x3 == "sqlite_master") return SQLITE_OK;
+      spdlog::debug("sql: authorizer refused an update of {}.{}", x3, x4);
+      g->denied = "only reading queries are allowed (no writes, schema changes or settings)";
+      return SQLITE_DENY;
+    case SQLITE_ATTACH:
+    case SQLITE_DETACH:
+      g->denied = "ATTACH and DETACH are not allowed";
+      return SQLITE_DENY;
+    case SQLITE_TRANSACTION:
+    case SQLITE_SAVEPOINT:
+      g->denied = "transactions are not allowed";
+      return SQLITE_DENY;
+    default:
+      spdlog::debug("sql: authorizer refused action {} ({}, {})", action, x3, x4);
+      g->denied = "only reading queries are allowed (no writes, schema changes or settings)";
+      return SQLITE_DENY;
+  }
+}
+
+int SqlProgress(void* ctx) {
+  auto* g = static_cast<SqlGuard*>(ctx);
+  if (g->has_deadline && std::chrono::steady_clock::now() >= g->deadline) {
+    g->timed_out = true;
+    return 1;  // SQLITE_INTERRUPT
+  }
+  return 0;
 }
 
 // Statements a user may run: queries only, never transactions, ATTACH or writes.
@@ -162,10 +255,25 @@ int RunSql(const SqlFlags& f, const Globals& g) {
   }
   // Stepped here rather than through Store::Sql to keep SQLite's types for JSON output.
   sqlite3* db = (*store)->db();
+  SqlGuard guard_ctx;
+  {
+    Status listed = (*store)->Sql("SELECT lower(name) FROM sqlite_master WHERE type IN ('table', 'view')",
+                                  [&](const auto&, const auto& vals) { guard_ctx.tables.insert(vals[0].value_or("")); });
+    if (!listed.ok()) {
+      spdlog::error("{}", listed.error().ToString());
+      return kExitError;
+    }
+  }
+  sqlite3_set_authorizer(db, &SqlAuthorizer, &guard_ctx);
+  sqlite3_limit(db, SQLITE_LIMIT_LENGTH, 100 * 1000 * 1000);  // randomblob(1e9) and the like
   sqlite3_stmt* st = nullptr;
   const char* tail = nullptr;
   if (sqlite3_prepare_v2(db, f.sql.c_str(), -1, &st, &tail) != SQLITE_OK) {
-    spdlog::error("sql: {}", sqlite3_errmsg(db));
+    if (!guard_ctx.denied.empty()) {
+      spdlog::error("sql: {}; findex sql only reads the store (see `findex sql --schema`)", guard_ctx.denied);
+    } else {
+      spdlog::error("sql: {}", sqlite3_errmsg(db));
+    }
     return kExitError;
   }
   if (!st) {
@@ -182,6 +290,13 @@ int RunSql(const SqlFlags& f, const Globals& g) {
   if (!rest.empty()) {
     spdlog::error("sql: one statement at a time");
     return kExitError;
+  }
+  // A time limit: an endless recursive CTE stops with an error instead of running forever.
+  if (f.timeout > 0) {
+    guard_ctx.has_deadline = true;
+    guard_ctx.deadline = std::chrono::steady_clock::now() +
+                         std::chrono::milliseconds(static_cast<int64_t>(std::min(f.timeout, 1e9) * 1000));
+    sqlite3_progress_handler(db, 10000, &SqlProgress, &guard_ctx);
   }
   const int n = sqlite3_column_count(st);
   std::vector<std::string> cols;
@@ -225,7 +340,11 @@ int RunSql(const SqlFlags& f, const Globals& g) {
   if (rc != SQLITE_DONE) {
     // Rows already printed stay printed; the exit code says the result is incomplete.
     out.End();
-    spdlog::error("sql: {}", sqlite3_errmsg(db));
+    if (guard_ctx.timed_out) {
+      spdlog::error("sql: the query ran longer than {} s and was stopped (--timeout SECONDS; 0 for no limit)", f.timeout);
+    } else {
+      spdlog::error("sql: {}", sqlite3_errmsg(db));
+    }
     return kExitError;
   }
   out.End();
@@ -241,6 +360,8 @@ void AddSql(CLI::App& app, Globals& g, int* exit_code) {
   cmd->add_flag("--schema", f->schema, "List the columns of v_findings with a description each");
   cmd->add_option("--format", f->format, "table (default), csv or json (an array of objects)")
       ->check(CLI::IsMember({"table", "csv", "json"}));
+  cmd->add_option("--timeout", f->timeout, "Stop the query after this many seconds (default 30; 0: no limit)")
+      ->check(CLI::NonNegativeNumber);
   cmd->callback([f, &g, exit_code] { *exit_code = RunSql(*f, g); });
 }
 

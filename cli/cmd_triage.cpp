@@ -140,6 +140,7 @@ void AddTriage(CLI::App& app, Globals& g, int* exit_code) {
   cmd->add_option("--status", fl->status, "NEW, NOTIFIED, RESOLVED or SUPPRESSED")->required();
   cmd->add_option("--note", fl->note, "Why (required for SUPPRESSED)");
   cmd->add_option("--by", fl->by, "Who decides (default: $FINDEX_USER, else $USER)");
+  AddWaitOption(cmd);
   cmd->callback([fl, &g, exit_code] { *exit_code = RunTriage(*fl, g, false); });
 
   auto nf = std::make_shared<TriageFlags>();
@@ -148,6 +149,7 @@ void AddTriage(CLI::App& app, Globals& g, int* exit_code) {
   note->add_option("id", *note_id, "Finding Id (ASFF Id, fingerprint prefix or row id)")->required();
   note->add_option("text", nf->note, "The note")->required();
   note->add_option("--by", nf->by, "Who writes it (default: $FINDEX_USER, else $USER)");
+  AddWaitOption(note);
   note->callback([nf, note_id, &g, exit_code] {
     nf->ids = {*note_id};
     *exit_code = RunTriage(*nf, g, true);

@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/output.h"
 #include "normalize/timestamp.h"
 
 #include <cstdio>
@@ -27,6 +28,10 @@ int main(int argc, char** argv) {
   app.add_option("--partition", g.partition, "AWS partition for ASFF (default: $FINDEX_PARTITION, else aws)");
   app.add_flag("-v,--verbose", g.verbose, "Debug logging on stderr");
   app.add_flag("-q,--quiet", g.quiet, "Only errors on stderr; no text summary");
+  app.add_option_function<double>("--wait", [](double s) { findex::Store::SetLockWait(s); },
+                                  "Writers wait at most SECONDS for another findex holding the store (default: as long as needed)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag_callback("--no-color", [] { DisableColor(); }, "No colour on terminals (also: $NO_COLOR)");
   int exit_code = kExitOk;
   // A clock that cannot be read would silently disable every expiry.
   if (const char* now = std::getenv("FINDEX_NOW"); now && *now) {

@@ -1,6 +1,7 @@
 #include "normalize/text.h"
 
 #include <cctype>
+#include <cstdint>
 
 namespace findex {
 
@@ -214,6 +215,89 @@ std::string CanonicalCheckId(std::string_view raw) {
   digits = nz == std::string::npos ? "0" : digits.substr(nz);
   if (digits.size() < 4) digits.insert(0, 4 - digits.size(), '0');
   return s.substr(0, i) + "-" + digits;
+}
+
+std::string SanitizeForTerminal(std::string_view s, bool multiline) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size());
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7F) {
+      out.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    if (c == '\n' || c == '\t') {
+      out.push_back(multiline ? static_cast<char>(c) : ' ');
+      ++i;
+      continue;
+    }
+    if (c == '\r') {
+      out.push_back(' ');
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {  // other C0 controls and DEL
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+      ++i;
+      continue;
+    }
+    size_t len = Utf8SequenceLength(s.substr(i));
+    if (len == 0) {  // an invalid byte: 0x9b alone is CSI to an 8-bit terminal
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+      ++i;
+      continue;
+    }
+    uint32_t cp = 0;
+    if (len == 2) cp = ((c & 0x1Fu) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu);
+    else if (len == 3)
+      cp = ((c & 0x0Fu) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 6) |
+           (static_cast<unsigned char>(s[i + 2]) & 0x3Fu);
+    if ((cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
+      out += "\\u";
+      for (int shift = 12; shift >= 0; shift -= 4) out.push_back(kHex[(cp >> shift) & 15]);
+    } else {
+      out.append(s.substr(i, len));
+    }
+    i += len;
+  }
+  return out;
+}
+
+namespace {
+// "-12", "+3.5", "-1e6": a number, not a formula (a spreadsheet reads it as that number).
+bool IsPlainNumber(std::string_view s) {
+  size_t i = 0, digits = 0;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++digits;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++digits;
+  }
+  if (digits == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    size_t exp = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++exp;
+    if (exp == 0) return false;
+  }
+  return i == s.size();
+}
+}  // namespace
+
+std::string NeutralizeCsvCell(std::string_view s) {
+  if (IsPlainNumber(s)) return std::string(s);
+  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r')) {
+    return "'" + std::string(s);
+  }
+  return std::string(s);
 }
 
 }  // namespace findex

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "normalize/text.h"
+
 namespace findex {
 
 GateVerdict MakeVerdict(const GateSpec& /*spec*/, std::vector<GateHit> hits, uint64_t total_violations,
@@ -36,8 +38,10 @@ std::string FormatVerdict(const GateSpec& spec, const GateVerdict& v) {
   if (!counts.empty()) out += " (" + counts + ")";
   out += "\n";
   for (const auto& h : v.worst) {
-    out += fmt::format("  {:<13} {:<16} {}{}\n      at {}  id {}\n", ToString(h.label), h.scanner,
-                       h.is_new ? "[new] " : "", h.title.substr(0, 120), h.location.empty() ? "-" : h.location, h.id);
+    // Report text never reaches the terminal raw (escape sequences, line breaks).
+    out += fmt::format("  {:<13} {:<16} {}{}\n      at {}  id {}\n", ToString(h.label), SanitizeForTerminal(h.scanner),
+                       h.is_new ? "[new] " : "", SanitizeForTerminal(h.title.substr(0, 120)),
+                       h.location.empty() ? "-" : SanitizeForTerminal(h.location), SanitizeForTerminal(h.id));
   }
   if (v.worst.size() < v.violations) out += fmt::format("  ... and {} more\n", v.violations - v.worst.size());
   return out;
@@ -183,12 +187,13 @@ std::string FormatGateReport(const GateReport& r, size_t show) {
       std::string loc = f.location.file_path.empty()
                             ? (f.resources.empty() ? f.location.url : f.resources.front().id)
                             : f.location.file_path + (f.location.start_line > 0 ? ":" + std::to_string(f.location.start_line) : "");
-      out += fmt::format("  {:<13} {:<16} {}{}\n      at {}  id {}\n", ToString(f.severity.label), f.scanner,
-                         it.is_new ? "[new] " : "", f.title.substr(0, 120), loc.empty() ? "-" : loc, f.id);
+      out += fmt::format("  {:<13} {:<16} {}{}\n      at {}  id {}\n", ToString(f.severity.label),
+                         SanitizeForTerminal(f.scanner), it.is_new ? "[new] " : "", SanitizeForTerminal(f.title.substr(0, 120)),
+                         loc.empty() ? "-" : SanitizeForTerminal(loc), SanitizeForTerminal(f.id));
     }
     if (shown < violations) out += fmt::format("  ... and {} more\n", violations - shown);
   }
-  for (const auto& n : r.notices) out += "note: " + n + "\n";
+  for (const auto& n : r.notices) out += "note: " + SanitizeForTerminal(n) + "\n";
   return out;
 }
 

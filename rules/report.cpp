@@ -456,7 +456,19 @@ std::string MdEscape(std::string_view s) {
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '&': out += "&amp;"; break;
-      case '\\': case '`': case '*': case '_': case '[': case ']': case '#': case '~': case '!':
+      case '@':
+        // "@org/team" in a PR comment pings the team: a zero-width space breaks the mention.
+        out.push_back(c);
+        if (i < in.size() && (std::isalnum(static_cast<unsigned char>(in[i])) || in[i] == '-' || in[i] == '_')) {
+          out += "\xE2\x80\x8B";  // U+200B
+        }
+        break;
+      case '#':
+        // "#123" (and "org/repo#123") would link an issue: escaped, and broken by a zero-width space.
+        out += "\\#";
+        if (i < in.size() && std::isdigit(static_cast<unsigned char>(in[i]))) out += "\xE2\x80\x8B";  // U+200B
+        break;
+      case '\\': case '`': case '*': case '_': case '[': case ']': case '~': case '!':
         out.push_back('\\');
         out.push_back(c);
         break;

@@ -2,11 +2,20 @@
 
 #include <simdjson.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <tuple>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
 
 #include "normalize/asff_reader.h"
 #include "normalize/asff_writer.h"
@@ -97,17 +106,145 @@ Store::~Store() {
 }
 
 Error Store::SqlError(const char* what) const {
+  if (db_ && (sqlite3_extended_errcode(db_) & 0xff) == SQLITE_BUSY) {
+    return MakeError(ErrorCode::kStore, std::string(what) + ": " + BusyMessage());
+  }
   return MakeError(ErrorCode::kStore, std::string(what) + ": " + (db_ ? sqlite3_errmsg(db_) : "no database"));
 }
 
 Status Store::Exec(const char* sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : sqlite3_errmsg(db_);
+  if (int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err); rc != SQLITE_OK) {
+    std::string msg = (rc & 0xff) == SQLITE_BUSY ? BusyMessage() : (err ? err : sqlite3_errmsg(db_));
     sqlite3_free(err);
     return MakeError(ErrorCode::kStore, msg);
   }
   return Status::Ok();
+}
+
+// --- waiting for another writer ----------------------------------------------------------------
+
+namespace {
+
+struct LockWaitSettings {
+  std::mutex mu;
+  double max_seconds = -1;  // < 0: as long as needed
+  std::function<void(const std::string&)> notice;
+  std::function<bool()> interrupted;
+};
+
+LockWaitSettings& WaitSettings() {
+  static LockWaitSettings s;
+  return s;
+}
+
+constexpr double kNoticeAfterSeconds = 3;
+
+// The holder of the WAL write lock (byte 120 of PATH-shm, SQLite's WAL_WRITE_LOCK), from
+// /proc/locks; 0 when unknown. Read-only: opening the -shm file here and closing it would
+// drop this process's own POSIX locks on it.
+long LockHolderPid(const std::string& path) {
+  struct stat st{};
+  if (::stat((path + "-shm").c_str(), &st) != 0) return 0;
+  std::ifstream locks("/proc/locks");
+  std::string line;
+  const std::string ino = ":" + std::to_string(static_cast<unsigned long long>(st.st_ino));
+  while (std::getline(locks, line)) {
+    std::istringstream in(line);
+    std::vector<std::string> tok;
+    for (std::string t; in >> t;) tok.push_back(t);
+    if (tok.size() < 8 || tok[1] == "->" || tok[1] != "POSIX" || tok[3] != "WRITE") continue;
+    const std::string& dev = tok[5];
+    if (dev.size() < ino.size() || dev.compare(dev.size() - ino.size(), ino.size(), ino) != 0) continue;
+    long long start = std::atoll(tok[6].c_str());
+    long long end = tok[7] == "EOF" ? -1 : std::atoll(tok[7].c_str());
+    if (start <= 120 && (end < 0 || end >= 120)) {
+      long pid = std::atol(tok[4].c_str());
+      if (pid > 0 && pid != static_cast<long>(::getpid())) return pid;
+    }
+  }
+  return 0;
+}
+
+std::string CommandOf(long pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::string raw((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  while (!raw.empty() && raw.back() == '\0') raw.pop_back();
+  for (char& c : raw) {
+    if (c == '\0') c = ' ';
+  }
+  return TruncateUtf8(SanitizeForTerminal(raw), 100);
+}
+
+}  // namespace
+
+void Store::SetLockWait(double seconds) {
+  std::lock_guard lock(WaitSettings().mu);
+  WaitSettings().max_seconds = seconds;
+}
+
+void Store::SetLockWaitHooks(std::function<void(const std::string&)> notice, std::function<bool()> interrupted) {
+  std::lock_guard lock(WaitSettings().mu);
+  WaitSettings().notice = std::move(notice);
+  WaitSettings().interrupted = std::move(interrupted);
+}
+
+std::string Store::LockHolder(const std::string& path) {
+  long pid = LockHolderPid(path);
+  if (pid == 0) return "another findex is writing to it";
+  std::string cmd = CommandOf(pid);
+  std::string first = cmd.substr(0, cmd.find(' '));
+  bool findex = first.find("findex") != std::string::npos;
+  return std::string(findex || cmd.empty() ? "another findex" : "another program") + " is writing to it (pid " +
+         std::to_string(pid) + (cmd.empty() ? "" : ": " + cmd) + ")";
+}
+
+std::string Store::BusyMessage() const {
+  char waited[32];
+  std::snprintf(waited, sizeof waited, "%.1f", busy_waited_);
+  std::function<bool()> interrupted;
+  {
+    std::lock_guard lock(WaitSettings().mu);
+    interrupted = WaitSettings().interrupted;
+  }
+  const bool stopped = interrupted && interrupted();
+  return "the store " + path_ + " is locked: " + LockHolder(path_) + "; " +
+         (stopped ? std::string("interrupted while waiting for it")
+                  : "gave up after " + std::string(waited) + " s (--wait SECONDS sets how long a writer waits)");
+}
+
+int Store::BusyHandler(void* self, int count) {
+  auto* s = static_cast<Store*>(self);
+  const auto now = std::chrono::steady_clock::now();
+  if (count == 0) {
+    s->busy_since_ = now;
+    s->busy_noticed_ = false;
+  }
+  s->busy_waited_ = std::chrono::duration<double>(now - s->busy_since_).count();
+  double max_seconds;
+  std::function<void(const std::string&)> notice;
+  std::function<bool()> interrupted;
+  {
+    std::lock_guard lock(WaitSettings().mu);
+    max_seconds = WaitSettings().max_seconds;
+    notice = WaitSettings().notice;
+    interrupted = WaitSettings().interrupted;
+  }
+  if (interrupted && interrupted()) return 0;
+  if (max_seconds >= 0 && s->busy_waited_ >= max_seconds) return 0;
+  if (!s->busy_noticed_ && s->busy_waited_ >= kNoticeAfterSeconds && (max_seconds < 0 || max_seconds > kNoticeAfterSeconds)) {
+    s->busy_noticed_ = true;
+    std::string msg = "waiting for the store " + s->path_ + ": " + LockHolder(s->path_) +
+                      (max_seconds < 0 ? std::string("; waiting as long as it takes (--wait SECONDS bounds it)")
+                                       : "; waiting at most " + std::to_string(static_cast<long long>(max_seconds)) + " s");
+    if (notice) notice(msg);
+    else std::fprintf(stderr, "findex: warning: %s\n", msg.c_str());
+  }
+  // Short sleeps first (a writer that commits at once), then 50 ms steps.
+  double step = std::min(0.05, 0.001 * (count + 1));
+  if (max_seconds >= 0) step = std::min(step, std::max(0.001, max_seconds - s->busy_waited_));
+  std::this_thread::sleep_for(std::chrono::duration<double>(step));
+  return 1;
 }
 
 Status Store::Prepare(const char* sql, sqlite3_stmt** st) {
@@ -120,6 +257,7 @@ Status Store::Prepare(const char* sql, sqlite3_stmt** st) {
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool read_only) {
   std::unique_ptr<Store> s(new Store());
   s->read_only_ = read_only;
+  s->path_ = path;
   if (read_only && !std::filesystem::exists(path)) {
     return MakeError(ErrorCode::kStore, "no store at " + path + " (run `findex ingest` first, or pass --db)");
   }
@@ -127,7 +265,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool read_on
   if (sqlite3_open_v2(path.c_str(), &s->db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     return MakeError(ErrorCode::kStore, std::string("cannot open store: ") + (s->db_ ? sqlite3_errmsg(s->db_) : path), path);
   }
-  sqlite3_busy_timeout(s->db_, 10000);
+  // A writer waits for another writer as long as needed (or --wait), saying so (BusyHandler).
+  sqlite3_busy_handler(s->db_, &Store::BusyHandler, s.get());
   // 16 KiB pages and a large page cache were measured to matter most for insert speed
   // (../shared/PERFORMANCE.md); page_size only takes effect on a new database.
   const char* pragmas = read_only ? "PRAGMA cache_size=-65536; PRAGMA query_only=1;"
@@ -163,7 +302,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool read_on
     if (version > kSchemaVersion) return MakeError(ErrorCode::kStore, "store schema is newer than this findex", path);
   } else {
     Status st = MigrateSchema(s->db_);
-    if (!st.ok()) return MakeError(ErrorCode::kStore, st.error().message, path);
+    if (!st.ok()) {
+      const bool busy = (sqlite3_extended_errcode(s->db_) & 0xff) == SQLITE_BUSY;
+      return MakeError(ErrorCode::kStore, busy ? s->BusyMessage() : st.error().message, path);
+    }
   }
   return s;
 }

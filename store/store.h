@@ -18,6 +18,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -171,6 +172,17 @@ class Store {
   // Creates the file and schema when missing; migrates older schemas.
   static Result<std::unique_ptr<Store>> Open(const std::string& path, bool read_only = false);
 
+  // --- waiting for another writer (process-wide) ---
+  // A writer that finds the store locked by another waits: as long as needed by default
+  // (seconds < 0), else at most `seconds`; then it fails with an error naming the store and
+  // the holder. After a few seconds of waiting, `notice` hears once who holds it (default:
+  // a line on stderr); `interrupted` returning true (a signal) stops the wait.
+  static void SetLockWait(double seconds);
+  static void SetLockWaitHooks(std::function<void(const std::string&)> notice, std::function<bool()> interrupted);
+  // "another findex is writing to it (pid 123: findex ingest a.json)" or without the holder
+  // when it cannot be found (from /proc/locks: the WAL write lock on PATH-shm).
+  static std::string LockHolder(const std::string& path);
+
   // --- ingest (one run at a time; a run is one input file and one transaction) ---
   // The run that a report with this content would repeat: the latest complete run of (scope,
   // scanner) with this content when no later run of that scanner named one of its targets;
@@ -247,6 +259,13 @@ class Store {
                     const std::function<bool(FindingRow&&)>& fn);
 
   sqlite3* db_ = nullptr;
+  std::string path_;
+  // The current busy wait (BusyHandler).
+  std::chrono::steady_clock::time_point busy_since_;
+  double busy_waited_ = 0;
+  bool busy_noticed_ = false;
+  static int BusyHandler(void* self, int count);
+  std::string BusyMessage() const;
   bool read_only_ = false;
   bool in_run_ = false;
   RunInfo run_;
