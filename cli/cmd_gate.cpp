@@ -267,6 +267,10 @@ int RunGate(GateFlags fl, const Globals& g) {
     return kExitError;
   }
   const auto is_known = [&](const std::string& s) { return std::find(known->begin(), known->end(), s) != known->end(); };
+  if (fl.all_scopes && known->empty()) {  // nothing to check is not a pass
+    spdlog::error("--all-scopes on {}: {}", g.DbPath(), ScopeHint(scope, *known));
+    return kExitError;
+  }
   if (!fl.all_scopes && !is_known(scope)) {
     spdlog::error("unknown scope '{}' in {}{}: {}", scope, g.DbPath(), fl.scope_given ? "" : " (no --scope given: the default scope)",
                   ScopeHint(scope, *known));

@@ -180,6 +180,14 @@ class GateCli(unittest.TestCase):
     # ============================================================================================
     # Unknown scope is an error
     # ============================================================================================
+    def test_all_scopes_of_a_store_with_nothing_ingested_is_an_error(self):
+        # A CI job whose every report failed leaves a store with no scope: nothing checked is no pass.
+        self.write("junk.json", "{}")
+        self.assertEqual(self.run_findex("ingest", "junk.json").returncode, 2)
+        g = self.gate("--all-scopes", "--fail-on", "LOW")
+        self.assertEqual(g.returncode, 2, self.err(g))
+        self.assertIn("nothing has been ingested into this store yet", self.err(g))
+
     def test_unknown_empty_and_default_scope(self):
         self.ingest("--no-policy", "--scope", "shop:main", SCAN1)
         self.ingest("--no-policy", "--scope", "shop:pr-42", SCAN2)
