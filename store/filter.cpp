@@ -640,7 +640,7 @@ std::string ClosestMatch(std::string_view value, const std::vector<std::string>&
 }
 
 std::string IdCondition(const std::string& raw, std::vector<std::string>* params) {
-  // Keep in step with Store::Resolve (triage, note, history).
+  // Also Store::Resolve's rules (triage, note, history), which add only a minimum length.
   const std::string key = Trim(raw);
   auto bind = [&](std::string v) {
     params->push_back(std::move(v));

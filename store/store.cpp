@@ -1387,23 +1387,18 @@ Status Store::RecordGateVerdicts(const std::vector<GateVerdictRecord>& verdicts)
 Result<int64_t> Store::Resolve(const std::string& id) {
   std::string key = Trim(id);
   if (key.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty finding id");
-  sqlite3_stmt* st = nullptr;
-  bool hex = key.size() >= 8 && key.size() <= 32 &&
-             std::all_of(key.begin(), key.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
-  bool digits = std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
-  // The ASFF Id (or a prefix of it of 8+ hex digits, as `gate` and `query` print it), a
-  // fingerprint prefix, or a row id.
-  std::string sql = "SELECT id FROM findings WHERE asff_id=?1";
-  if (StartsWith(key, "findex/") && key.size() >= 15) sql += " OR substr(asff_id, 1, length(?1)) = ?1";
-  if (hex) {
-    sql += " OR substr(lower(hex(fingerprint)), 1, length(?2)) = lower(?2)"
-           " OR substr(asff_id, 1, 7 + length(?2)) = 'findex/' || lower(?2)";
+  const bool digits = std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits && key.size() < 8 && !StartsWith(key, "findex/")) {
+    // Triage names one finding: a prefix shorter than 8 hex digits is too easily another's.
+    return MakeError(ErrorCode::kNotFound, "no finding with id '" + key + "' (give 8 or more hex digits of the Id)");
   }
-  if (digits && !hex) sql += " OR id=CAST(?2 AS INTEGER)";
-  sql += " LIMIT 2";
+  // The ASFF Id (or a prefix of it), a fingerprint prefix, or a row id: the same rules as
+  // `query --id` (IdCondition, store/filter.h).
+  std::vector<std::string> params;
+  const std::string sql = "SELECT id FROM findings WHERE " + IdCondition(key, &params) + " LIMIT 2";
+  sqlite3_stmt* st = nullptr;
   FINDEX_RETURN_IF_ERROR(Prepare(sql.c_str(), &st));
-  BindText(st, 1, key);
-  if (hex || digits) BindText(st, 2, key);
+  for (size_t i = 0; i < params.size(); ++i) BindText(st, static_cast<int>(i + 1), params[i]);
   std::vector<int64_t> ids;
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) ids.push_back(sqlite3_column_int64(st, 0));
