@@ -61,7 +61,8 @@ const std::map<std::string, std::string>& ColumnDocs() {
       {"note_by", "who wrote the note (findex-policy for the policy)"},
       {"note_at", "RFC 3339 time the note was written"},
       {"target", "what the report that last saw it scanned (image, folder, site, project); empty: none named"},
-      {"asff", "the finding as untruncated ASFF JSON (use json_extract)"},
+      {"cwes", "the finding's CWEs, comma-separated (CWE-79,CWE-80); NULL: none"},
+      {"asff", "the finding as untruncated ASFF JSON (use json_extract); rendered by findex, so only in `findex sql`"},
   };
   return docs;
 }

@@ -55,8 +55,8 @@ Result<SqlWhere> CompileFilter(const FindingFilter& f) {
     w.params.push_back(f.resource_contains);
   }
   if (!f.vuln_id.empty()) {
-    // The first vulnerability id is a column; related ids (GHSA <-> CVE) are in the document.
-    c += " AND (vuln_id = ? OR instr((SELECT doc FROM finding_docs d WHERE d.id = findings.id), ?) > 0)";
+    // The first vulnerability id is a column; every id and related id (GHSA <-> CVE) is in vuln_ids.
+    c += " AND (vuln_id = ? OR instr(vuln_ids, ?) > 0)";
     w.params.push_back(ToUpper(f.vuln_id));
     w.params.push_back("\"" + ToUpper(f.vuln_id) + "\"");
   }

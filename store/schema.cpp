@@ -1,6 +1,12 @@
 #include "store/schema.h"
 
+#include <simdjson.h>
+
 #include <string>
+
+#include "normalize/asff_reader.h"
+#include "normalize/finding_codec.h"
+#include "store/texts.h"
 
 namespace findex {
 namespace {
@@ -286,7 +292,168 @@ CREATE TABLE gate_verdicts(
 );
 CREATE INDEX gate_verdicts_scope_gate ON gate_verdicts(scope, gate, passed, id);
 )sql",
+    // 5 -> 6 (issue 9): a normalized store. A finding is a narrow row of typed columns plus its
+    // own details (normalize/finding_codec.h: a compact binary record); the rule and
+    // vulnerability text that many findings share (descriptions, remediation, references, CVSS
+    // vectors) is stored once in `texts`, keyed by its content hash, and referenced. No ASFF
+    // document is stored: exports render it from these at read time. This SQL creates the new
+    // tables; ConvertDocuments (C++) fills findings_v6 from findings + finding_docs; kFinish6
+    // drops the old tables.
+    R"sql(
+CREATE TABLE texts(
+  hash INTEGER PRIMARY KEY,  -- XXH3-64 of body (as a signed integer); referenced by details
+  body TEXT NOT NULL
+);
+CREATE TABLE findings_v6(
+  id INTEGER PRIMARY KEY,
+  scope TEXT NOT NULL,
+  fingerprint BLOB NOT NULL,
+  asff_id TEXT NOT NULL,
+  scanner TEXT NOT NULL,
+  format TEXT NOT NULL,
+  generator_id TEXT NOT NULL,
+  title TEXT NOT NULL,
+  severity INTEGER NOT NULL,      -- 0 INFORMATIONAL .. 4 CRITICAL (effective)
+  normalized INTEGER NOT NULL,
+  workflow TEXT NOT NULL,         -- effective: triage, else policy_workflow, else lifecycle
+  record_state TEXT NOT NULL,
+  resource_id TEXT,
+  location TEXT,                  -- file:line or URL
+  vuln_id TEXT,                   -- first vulnerability id, upper case
+  package TEXT,
+  first_seen_run INTEGER NOT NULL,
+  last_seen_run INTEGER NOT NULL,
+  first_observed_at TEXT NOT NULL,
+  last_observed_at TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  occurrences INTEGER NOT NULL DEFAULT 0,
+  sources TEXT NOT NULL,
+  content_hash INTEGER NOT NULL,  -- of what the report said (DetailsContentHash)
+  lifecycle TEXT,
+  triage TEXT,
+  policy_workflow TEXT,
+  base_severity INTEGER,
+  policy TEXT,
+  note TEXT,
+  note_by TEXT,
+  note_at TEXT,
+  udf TEXT,
+  target TEXT NOT NULL DEFAULT '',
+  policy_expires INTEGER,
+  active_since_run INTEGER,
+  cwes TEXT,                      -- ",CWE-79,CWE-80," (NULL: none)
+  vuln_ids TEXT,                  -- every vulnerability and related id, upper case, each in double quotes
+  details BLOB NOT NULL           -- the rest (normalize/finding_codec.h)
+);
+)sql",
 };
+
+// The end of step 5 -> 6, after ConvertDocuments.
+const char* const kFinish6 = R"sql(
+DROP VIEW v_findings;
+DROP TABLE finding_docs;
+DROP TABLE findings;
+ALTER TABLE findings_v6 RENAME TO findings;
+CREATE UNIQUE INDEX findings_identity ON findings(scope, fingerprint);
+CREATE INDEX findings_gate ON findings(record_state, severity, workflow, scope, first_seen_run);
+CREATE INDEX findings_scanner ON findings(scanner, scope);
+CREATE INDEX findings_resource ON findings(resource_id);
+CREATE INDEX findings_target ON findings(scope, target, record_state);
+-- No asff column: findex renders it (the function findex_asff), so `findex sql` adds it with a
+-- TEMP view of the same name (store.cpp); other SQLite clients read this view as it is.
+CREATE VIEW v_findings AS
+SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator_id AS rule,
+       f.title,
+       CASE f.severity WHEN 0 THEN 'INFORMATIONAL' WHEN 1 THEN 'LOW' WHEN 2 THEN 'MEDIUM'
+                       WHEN 3 THEN 'HIGH' ELSE 'CRITICAL' END AS severity,
+       f.severity AS severity_rank, f.normalized, f.workflow, f.record_state AS state,
+       f.resource_id AS resource, f.location, f.vuln_id, f.package,
+       f.first_observed_at, f.last_observed_at, f.created_at, f.updated_at,
+       f.first_seen_run, f.last_seen_run, f.occurrences,
+       replace(replace(f.sources, char(31), ':'), char(30), ';') AS sources,
+       lower(hex(f.fingerprint)) AS fingerprint,
+       CASE f.base_severity WHEN 0 THEN 'INFORMATIONAL' WHEN 1 THEN 'LOW' WHEN 2 THEN 'MEDIUM'
+                            WHEN 3 THEN 'HIGH' ELSE 'CRITICAL' END AS scanner_severity,
+       f.lifecycle, f.triage, f.policy_workflow, f.policy, f.note, f.note_by, f.note_at,
+       f.target, trim(f.cwes, ',') AS cwes
+FROM findings f;
+)sql";
+
+// Step 5 -> 6: every stored ASFF document becomes details + texts (inside the step's
+// transaction). The content hash is recomputed the way ingest computes it, so that the first
+// re-ingest after the upgrade sees unchanged findings as unchanged.
+Status ConvertDocuments(sqlite3* db) {
+  sqlite3_stmt* rd = nullptr;
+  sqlite3_stmt* wr = nullptr;
+  auto fail = [&](const std::string& what) {
+    std::string msg = what + ": " + sqlite3_errmsg(db);
+    sqlite3_finalize(rd);
+    sqlite3_finalize(wr);
+    return MakeError(ErrorCode::kStore, msg);
+  };
+  if (sqlite3_prepare_v2(db, "SELECT f.id, d.doc FROM findings f LEFT JOIN finding_docs d ON d.id = f.id ORDER BY f.id",
+                         -1, &rd, nullptr) != SQLITE_OK) {
+    return fail("cannot read stored findings");
+  }
+  if (sqlite3_prepare_v2(
+          db,
+          "INSERT INTO findings_v6(id, scope, fingerprint, asff_id, scanner, format, generator_id, title, severity,"
+          " normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run, last_seen_run,"
+          " first_observed_at, last_observed_at, created_at, updated_at, occurrences, sources, content_hash, lifecycle,"
+          " triage, policy_workflow, base_severity, policy, note, note_by, note_at, udf, target, policy_expires,"
+          " active_since_run, cwes, vuln_ids, details)"
+          " SELECT id, scope, fingerprint, asff_id, scanner, format, generator_id, title, severity,"
+          " normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run, last_seen_run,"
+          " first_observed_at, last_observed_at, created_at, updated_at, occurrences, sources, ?2, lifecycle,"
+          " triage, policy_workflow, base_severity, policy, note, note_by, note_at, udf, target, policy_expires,"
+          " active_since_run, ?3, ?4, ?5 FROM findings WHERE id=?1",
+          -1, &wr, nullptr) != SQLITE_OK) {
+    return fail("cannot convert stored findings");
+  }
+  TextTable texts(db);
+  simdjson::dom::parser parser;
+  std::string details;
+  std::vector<DetailText> refs;
+  int rc;
+  while ((rc = sqlite3_step(rd)) == SQLITE_ROW) {
+    const int64_t id = sqlite3_column_int64(rd, 0);
+    const char* doc = reinterpret_cast<const char*>(sqlite3_column_text(rd, 1));
+    const size_t len = static_cast<size_t>(sqlite3_column_bytes(rd, 1));
+    Finding f;
+    simdjson::dom::element el;
+    if (!doc || parser.parse(doc, len).get(el) != simdjson::SUCCESS || !ReadAsff(el, &f).ok()) {
+      sqlite3_finalize(rd);
+      sqlite3_finalize(wr);
+      return MakeError(ErrorCode::kStore, "stored finding " + std::to_string(id) +
+                                              " has no readable document; the store cannot be upgraded");
+    }
+    EncodeDetails(f, EncodeOptions{}, &details, &refs);
+    bool collision = false;
+    Status st = texts.Intern(refs, &collision);
+    if (!st.ok()) {
+      sqlite3_finalize(rd);
+      sqlite3_finalize(wr);
+      return st;
+    }
+    const uint64_t hash = DetailsContentHash(f, details);
+    if (collision) EncodeDetails(f, EncodeOptions{0}, &details, nullptr);
+    const std::string cwes = CwesColumn(f), vulns = VulnIdsColumn(f);
+    sqlite3_reset(wr);
+    sqlite3_bind_int64(wr, 1, id);
+    sqlite3_bind_int64(wr, 2, static_cast<int64_t>(hash));
+    if (cwes.empty()) sqlite3_bind_null(wr, 3);
+    else sqlite3_bind_text(wr, 3, cwes.data(), static_cast<int>(cwes.size()), SQLITE_TRANSIENT);
+    if (vulns.empty()) sqlite3_bind_null(wr, 4);
+    else sqlite3_bind_text(wr, 4, vulns.data(), static_cast<int>(vulns.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(wr, 5, details.data(), static_cast<int>(details.size()), SQLITE_TRANSIENT);
+    if (sqlite3_step(wr) != SQLITE_DONE) return fail("cannot convert stored finding " + std::to_string(id));
+  }
+  if (rc != SQLITE_DONE) return fail("cannot read stored findings");
+  sqlite3_finalize(rd);
+  sqlite3_finalize(wr);
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -350,6 +517,15 @@ Status MigrateSchema(sqlite3* db) {
 namespace {
 
 Status MigrateSteps(sqlite3* db) {
+  bool converted = false;
+  // The documents' pages are free after step 6: give them back to the file system.
+  struct Compact {
+    sqlite3* db;
+    bool* converted;
+    ~Compact() {
+      if (*converted) sqlite3_exec(db, "VACUUM", nullptr, nullptr, nullptr);
+    }
+  } compact{db, &converted};
   const int target = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
   for (;;) {
     auto before = UserVersion(db);
@@ -372,12 +548,26 @@ Status MigrateSteps(sqlite3* db) {
       if (!v.ok()) return v.error();
       continue;
     }
-    std::string sql = std::string(kMigrations[*v]) + "\nPRAGMA user_version=" + std::to_string(*v + 1) + ";\nCOMMIT;";
-    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err ? err : "unknown error";
-      sqlite3_free(err);
+    auto run = [&](const std::string& sql) -> Status {
+      if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string msg = err ? err : "unknown error";
+        sqlite3_free(err);
+        err = nullptr;
+        return MakeError(ErrorCode::kStore, msg);
+      }
+      return Status::Ok();
+    };
+    Status st = run(kMigrations[*v]);
+    if (st.ok() && *v == 5) {
+      st = ConvertDocuments(db);
+      if (st.ok()) st = run(kFinish6);
+    }
+    if (st.ok()) st = run("PRAGMA user_version=" + std::to_string(*v + 1) + ";\nCOMMIT;");
+    if (st.ok() && *v == 5) converted = true;
+    if (!st.ok()) {
       sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-      return MakeError(ErrorCode::kStore, "schema migration to version " + std::to_string(*v + 1) + " failed: " + msg);
+      return MakeError(ErrorCode::kStore,
+                       "schema migration to version " + std::to_string(*v + 1) + " failed: " + st.error().message);
     }
   }
 }

@@ -99,7 +99,7 @@ std::string LocationOf(const Finding& f) {
 
 Store::~Store() {
   if (in_run_) AbortRun();
-  for (sqlite3_stmt* st : {st_lookup_, st_insert_, st_touch_, st_update_, st_observe_, st_reject_, st_doc_, st_history_}) {
+  for (sqlite3_stmt* st : {st_lookup_, st_insert_, st_touch_, st_update_, st_observe_, st_reject_, st_history_}) {
     sqlite3_finalize(st);
   }
   if (db_) sqlite3_close(db_);
@@ -265,11 +265,15 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool read_on
   if (sqlite3_open_v2(path.c_str(), &s->db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     return MakeError(ErrorCode::kStore, std::string("cannot open store: ") + (s->db_ ? sqlite3_errmsg(s->db_) : path), path);
   }
+  s->texts_ = std::make_unique<TextTable>(s->db_);
+  // v_findings.asff: the finding rendered as ASFF from its row (schema 6 stores no document).
+  sqlite3_create_function_v2(s->db_, "findex_asff", 1, SQLITE_UTF8, s.get(), &Store::AsffFunction, nullptr, nullptr,
+                             nullptr);
   // A writer waits for another writer as long as needed (or --wait), saying so (BusyHandler).
   sqlite3_busy_handler(s->db_, &Store::BusyHandler, s.get());
   // 16 KiB pages and a large page cache were measured to matter most for insert speed
   // (../shared/PERFORMANCE.md); page_size only takes effect on a new database.
-  const char* pragmas = read_only ? "PRAGMA cache_size=-65536; PRAGMA query_only=1;"
+  const char* pragmas = read_only ? "PRAGMA cache_size=-65536;"
                                   : "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                                     " PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY;";
   if (Status st = s->Exec(pragmas); !st.ok()) {
@@ -307,6 +311,19 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool read_on
       return MakeError(ErrorCode::kStore, busy ? s->BusyMessage() : st.error().message, path);
     }
   }
+  // On findex's own connections (`findex sql`), v_findings also has the column asff, rendered
+  // by findex_asff: a TEMP view, which shadows the stored one, so that other SQLite clients still
+  // read the stored view (which cannot name a function they lack).
+  if (Status st = s->Exec("CREATE TEMP VIEW IF NOT EXISTS v_findings AS"
+                          " SELECT v.*, findex_asff(v.rowid) AS asff FROM main.v_findings v");
+      !st.ok()) {
+    return MakeError(ErrorCode::kStore, "cannot configure store: " + st.error().message, path);
+  }
+  if (read_only) {
+    if (Status st = s->Exec("PRAGMA query_only=1"); !st.ok()) {
+      return MakeError(ErrorCode::kStore, "cannot configure store: " + st.error().message, path);
+    }
+  }
   return s;
 }
 
@@ -322,9 +339,9 @@ Status Store::PrepareIngestStatements() {
       " normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run,"
       " last_seen_run, first_observed_at, last_observed_at, created_at, updated_at, content_hash,"
       " occurrences, sources, lifecycle, policy_workflow, base_severity, policy, note, note_by, note_at, udf, target,"
-      " policy_expires)"
+      " policy_expires, details, cwes, vuln_ids)"
       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'ACTIVE',?11,?12,?13,?14,?15,?15,?16,?17,?18,?18,?19,?21,?22,"
-      "?23,?24,?25,?26,?27,?28,?29,?30,?33,?34)",
+      "?23,?24,?25,?26,?27,?28,?29,?30,?33,?34,?20,?35,?36)",
       &st_insert_));
   FINDEX_RETURN_IF_ERROR(Prepare(
       "UPDATE findings SET last_seen_run=?1, last_observed_at=max(last_observed_at, ?2), updated_at=?3,"
@@ -339,10 +356,10 @@ Status Store::PrepareIngestStatements() {
       " last_observed_at=max(last_observed_at, ?17), updated_at=?18, content_hash=?19,"
       " occurrences=?21, sources=?22, lifecycle=?23, policy_workflow=?24, base_severity=?25, policy=?26, note=?27,"
       " note_by=?28, note_at=?29, udf=?30, triage=?31, target=?33, policy_expires=?34,"
+      " details=CASE WHEN ?19 = content_hash THEN details ELSE ?20 END, cwes=?35, vuln_ids=?36,"
       " active_since_run=CASE WHEN record_state='ARCHIVED' THEN ?15 ELSE active_since_run END WHERE id=?32",
       &st_update_));
   FINDEX_RETURN_IF_ERROR(Prepare("INSERT OR IGNORE INTO observations(run_id, finding_id) VALUES(?1, ?2)", &st_observe_));
-  FINDEX_RETURN_IF_ERROR(Prepare("INSERT OR REPLACE INTO finding_docs(id, doc) VALUES(?1, ?2)", &st_doc_));
   FINDEX_RETURN_IF_ERROR(Prepare(
       "INSERT INTO rejects(run_id, file, offset, line, location, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &st_reject_));
   return Status::Ok();
@@ -495,12 +512,13 @@ PreparedFinding PrepareFinding(Finding&& f) {
   f.first_observed_at.clear();
   f.last_observed_at.clear();
   f.record_state = RecordState::kActive;
-  {
-    JsonWriter w(&p.doc);
-    WriteAsff(f, w, AsffWriteOptions{false, -1});
-  }
-  p.content_hash = Hash64(p.doc);
   p.finding = std::move(f);
+  // `texts` views strings of p.finding: encode after the move (interned texts are long, never in
+  // a string's inline buffer, so later moves of p keep them valid).
+  EncodeDetails(p.finding, EncodeOptions{}, &p.details, &p.texts);
+  p.content_hash = DetailsContentHash(p.finding, p.details);
+  p.cwes = CwesColumn(p.finding);
+  p.vuln_ids = VulnIdsColumn(p.finding);
   return p;
 }
 
@@ -515,8 +533,6 @@ Status Store::Put(PreparedFinding&& prepared) {
   const WorkflowStatus reported_workflow = prepared.reported_workflow;
   const uint64_t occurrences = prepared.occurrences;
   const uint64_t content_hash = prepared.content_hash;
-  // Read in place: the document was allocated on a parser thread, which also frees it.
-  const std::string& doc = prepared.doc;
   const std::string location = LocationOf(f);
   const std::string& resource = f.resources.empty() ? std::string() : f.resources.front().id;
   // The finding's target; without one, the report's when it named exactly one so far (else
@@ -665,7 +681,7 @@ Status Store::Put(PreparedFinding&& prepared) {
     BindText(s, 17, last_obs);
     BindText(s, 18, run_.now);
     sqlite3_bind_int64(s, 19, static_cast<int64_t>(content_hash));
-    // ?20 was the document; it lives in finding_docs now (PutDoc).
+    sqlite3_bind_blob(s, 20, prepared.details.data(), static_cast<int>(prepared.details.size()), SQLITE_STATIC);
     sqlite3_bind_int64(s, 21, static_cast<int64_t>(new_occurrences));
     BindText(s, 22, FormatSources(sources));
     BindText(s, 23, lifecycle);
@@ -681,13 +697,21 @@ Status Store::Put(PreparedFinding&& prepared) {
     BindText(s, 33, f.target);
     if (policy_expires) sqlite3_bind_int64(s, 34, *policy_expires);
     else sqlite3_bind_null(s, 34);
+    BindOptText(s, 35, prepared.cwes);
+    BindOptText(s, 36, prepared.vuln_ids);
   };
+  // The shared texts the details refer to; on a hash taken by another text (never seen in
+  // practice), this finding keeps its texts inline.
+  if (is_new || old_hash != content_hash) {
+    bool collision = false;
+    FINDEX_RETURN_IF_ERROR(texts_->Intern(prepared.texts, &collision));
+    if (collision) EncodeDetails(f, EncodeOptions{0}, &prepared.details, nullptr);
+  }
   if (is_new) {
     sqlite3_stmt* s = st_insert_;
     bind_row(s);
     if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot insert finding");
     rowid = sqlite3_last_insert_rowid(db_);
-    FINDEX_RETURN_IF_ERROR(PutDoc(rowid, doc));
     ++counts_.new_;
   } else if (!reopen && !triage_reopened && old_hash == content_hash && !sources_changed && severity == old_severity &&
              workflow == old_workflow && policy == old_policy && note == old_note && udf == old_udf &&
@@ -708,7 +732,6 @@ Status Store::Put(PreparedFinding&& prepared) {
     sqlite3_stmt* s = st_update_;
     bind_row(s);
     if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot update finding");
-    if (old_hash != content_hash) FINDEX_RETURN_IF_ERROR(PutDoc(rowid, doc));
     if (reopen || triage_reopened) ++counts_.reopened;
     else ++counts_.updated;
     // History: what changed the effective status or severity, and why.
@@ -742,14 +765,6 @@ Status Store::Put(PreparedFinding&& prepared) {
   sqlite3_bind_int64(st_observe_, 1, counts_.run_id);
   sqlite3_bind_int64(st_observe_, 2, rowid);
   if (sqlite3_step(st_observe_) != SQLITE_DONE) return SqlError("cannot record observation");
-  return Status::Ok();
-}
-
-Status Store::PutDoc(int64_t rowid, std::string_view doc) {
-  sqlite3_reset(st_doc_);
-  sqlite3_bind_int64(st_doc_, 1, rowid);
-  BindText(st_doc_, 2, doc);
-  if (sqlite3_step(st_doc_) != SQLITE_DONE) return SqlError("cannot store finding document");
   return Status::Ok();
 }
 
@@ -976,6 +991,7 @@ Result<RunCounts> Store::CommitRun(bool complete) {
     AbortRun();
     return status.error();
   }
+  texts_->Commit();
   in_run_ = false;
   if (batch_mode_) batch_runs_.push_back(std::move(me));
   return counts_;
@@ -1066,6 +1082,7 @@ Result<BatchCounts> Store::CloseBatch(const BatchFailures& failures, const std::
 void Store::AbortRun() {
   if (!in_run_) return;
   sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  texts_->Rollback();
   in_run_ = false;
 }
 
@@ -1097,9 +1114,9 @@ namespace {
 constexpr const char* kRowColumns =
     "SELECT id, first_seen_run, last_seen_run, asff_id, workflow, record_state, first_observed_at,"
     " last_observed_at, created_at, updated_at, severity, normalized,"
-    " (SELECT doc FROM finding_docs d WHERE d.id = findings.id), scope, occurrences, sources,"
+    " details, scope, occurrences, sources,"
     " base_severity, lifecycle, triage, policy, note, note_by, note_at, udf, policy_workflow, policy_expires,"
-    " coalesce(active_since_run, first_seen_run)"
+    " coalesce(active_since_run, first_seen_run), generator_id, title, scanner, format, fingerprint, target"
     " FROM findings ";
 
 }  // namespace
@@ -1119,67 +1136,111 @@ Status Store::ForEach(const FindingFilter& filter, const std::function<bool(Find
   return ForEachSql(sql, where->params, fn);
 }
 
+Status Store::DecodeRow(sqlite3_stmt* st, FindingRow* row) {
+  row->rowid = sqlite3_column_int64(st, 0);
+  row->first_seen_run = sqlite3_column_int64(st, 1);
+  row->last_seen_run = sqlite3_column_int64(st, 2);
+  Finding& f = row->finding;
+  const void* details = sqlite3_column_blob(st, 12);
+  const std::string_view blob(static_cast<const char*>(details), static_cast<size_t>(sqlite3_column_bytes(st, 12)));
+  Status rs = DecodeDetails(blob, [this](uint64_t h) { return texts_->Get(h); }, &f);
+  if (!rs.ok()) {
+    return MakeError(ErrorCode::kStore, "stored finding " + std::to_string(row->rowid) + ": " + rs.error().message);
+  }
+  f.generator_id = ColText(st, 27);
+  f.title = ColText(st, 28);
+  f.scanner = ColText(st, 29);
+  f.format = ColText(st, 30);
+  if (sqlite3_column_bytes(st, 31) == 16) std::memcpy(f.fingerprint.bytes.data(), sqlite3_column_blob(st, 31), 16);
+  f.target = ColText(st, 32);
+  f.id = ColText(st, 3);
+  if (auto w = ParseWorkflowStatus(ColText(st, 4))) f.workflow = *w;
+  if (auto r = ParseRecordState(ColText(st, 5))) f.record_state = *r;
+  f.first_observed_at = ColText(st, 6);
+  f.last_observed_at = ColText(st, 7);
+  f.created_at = ColText(st, 8);
+  f.updated_at = ColText(st, 9);
+  f.severity.label = static_cast<SeverityLabel>(std::clamp(sqlite3_column_int(st, 10), 0, 4));
+  f.severity.normalized = sqlite3_column_int(st, 11);
+  f.scope = ColText(st, 13);
+  f.occurrences = static_cast<uint64_t>(sqlite3_column_int64(st, 14));
+  for (const auto& src : ParseSources(ColText(st, 15))) {
+    if (!row->sources.empty()) row->sources += ";";
+    row->sources += src.scanner + ":" + std::string(ToString(static_cast<SeverityLabel>(src.label)));
+    if (!src.original.empty()) row->sources += "(" + src.original + ")";
+  }
+  row->base_severity = sqlite3_column_type(st, 16) == SQLITE_NULL
+                          ? f.severity.label
+                          : static_cast<SeverityLabel>(std::clamp(sqlite3_column_int(st, 16), 0, 4));
+  row->lifecycle = ParseWorkflowStatus(ColText(st, 17)).value_or(f.workflow);
+  if (sqlite3_column_type(st, 18) != SQLITE_NULL) row->triage = ParseWorkflowStatus(ColText(st, 18));
+  row->policy = ColText(st, 19);
+  if (!row->policy.empty()) f.product_fields["findex/Policy"] = row->policy;
+  if (sqlite3_column_type(st, 20) != SQLITE_NULL) f.note = Note{ColText(st, 20), ColText(st, 21), ColText(st, 22)};
+  std::string udf = ColText(st, 23);
+  for (size_t start = 0; start < udf.size();) {
+    size_t end = udf.find('\x1e', start);
+    if (end == std::string::npos) end = udf.size();
+    std::string_view rec = std::string_view(udf).substr(start, end - start);
+    size_t us = rec.find('\x1f');
+    if (us != std::string_view::npos) f.user_defined_fields[std::string(rec.substr(0, us))] = std::string(rec.substr(us + 1));
+    start = end + 1;
+  }
+  row->policy_workflow = ColText(st, 24);
+  if (sqlite3_column_type(st, 25) != SQLITE_NULL) row->policy_expires = sqlite3_column_int64(st, 25);
+  row->active_since_run = sqlite3_column_int64(st, 26);
+  return Status::Ok();
+}
+
+void Store::AsffFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  auto* self = static_cast<Store*>(sqlite3_user_data(ctx));
+  if (argc != 1 || sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  const int64_t id = sqlite3_value_int64(argv[0]);
+  sqlite3_stmt* st = nullptr;
+  const std::string sql = std::string(kRowColumns) + "WHERE id=?1";
+  if (sqlite3_prepare_v2(self->db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+    sqlite3_result_error(ctx, sqlite3_errmsg(self->db_), -1);
+    return;
+  }
+  sqlite3_bind_int64(st, 1, id);
+  const int rc = sqlite3_step(st);
+  if (rc != SQLITE_ROW) {
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE) sqlite3_result_null(ctx);
+    else sqlite3_result_error(ctx, "cannot read the finding", -1);
+    return;
+  }
+  FindingRow row;
+  Status s = self->DecodeRow(st, &row);
+  sqlite3_finalize(st);
+  if (!s.ok()) {
+    sqlite3_result_error(ctx, s.error().message.c_str(), -1);
+    return;
+  }
+  std::string out;
+  {
+    JsonWriter w(&out);
+    WriteAsff(row.finding, w, AsffWriteOptions{false, -1});
+  }
+  sqlite3_result_text(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
+}
+
 Status Store::ForEachSql(const std::string& sql, const std::vector<std::string>& params,
                          const std::function<bool(FindingRow&&)>& fn) {
   sqlite3_stmt* st = nullptr;
   FINDEX_RETURN_IF_ERROR(Prepare(sql.c_str(), &st));
   for (size_t i = 0; i < params.size(); ++i) BindText(st, static_cast<int>(i + 1), params[i]);
-  simdjson::dom::parser parser;
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     FindingRow row;
-    row.rowid = sqlite3_column_int64(st, 0);
-    row.first_seen_run = sqlite3_column_int64(st, 1);
-    row.last_seen_run = sqlite3_column_int64(st, 2);
-    const char* doc = reinterpret_cast<const char*>(sqlite3_column_text(st, 12));
-    size_t doc_len = static_cast<size_t>(sqlite3_column_bytes(st, 12));
-    simdjson::dom::element el;
-    if (parser.parse(doc ? doc : "{}", doc ? doc_len : 2).get(el) != simdjson::SUCCESS) {
-      sqlite3_finalize(st);
-      return MakeError(ErrorCode::kStore, "stored finding " + std::to_string(row.rowid) + " is not valid JSON");
-    }
-    Finding& f = row.finding;
-    Status rs = ReadAsff(el, &f);
+    Status rs = DecodeRow(st, &row);
     if (!rs.ok()) {
       sqlite3_finalize(st);
       return rs;
     }
-    f.id = ColText(st, 3);
-    if (auto w = ParseWorkflowStatus(ColText(st, 4))) f.workflow = *w;
-    if (auto r = ParseRecordState(ColText(st, 5))) f.record_state = *r;
-    f.first_observed_at = ColText(st, 6);
-    f.last_observed_at = ColText(st, 7);
-    f.created_at = ColText(st, 8);
-    f.updated_at = ColText(st, 9);
-    f.severity.label = static_cast<SeverityLabel>(std::clamp(sqlite3_column_int(st, 10), 0, 4));
-    f.severity.normalized = sqlite3_column_int(st, 11);
-    f.scope = ColText(st, 13);
-    f.occurrences = static_cast<uint64_t>(sqlite3_column_int64(st, 14));
-    for (const auto& src : ParseSources(ColText(st, 15))) {
-      if (!row.sources.empty()) row.sources += ";";
-      row.sources += src.scanner + ":" + std::string(ToString(static_cast<SeverityLabel>(src.label)));
-      if (!src.original.empty()) row.sources += "(" + src.original + ")";
-    }
-    row.base_severity = sqlite3_column_type(st, 16) == SQLITE_NULL
-                            ? f.severity.label
-                            : static_cast<SeverityLabel>(std::clamp(sqlite3_column_int(st, 16), 0, 4));
-    row.lifecycle = ParseWorkflowStatus(ColText(st, 17)).value_or(f.workflow);
-    if (sqlite3_column_type(st, 18) != SQLITE_NULL) row.triage = ParseWorkflowStatus(ColText(st, 18));
-    row.policy = ColText(st, 19);
-    if (!row.policy.empty()) f.product_fields["findex/Policy"] = row.policy;
-    if (sqlite3_column_type(st, 20) != SQLITE_NULL) f.note = Note{ColText(st, 20), ColText(st, 21), ColText(st, 22)};
-    std::string udf = ColText(st, 23);
-    for (size_t start = 0; start < udf.size();) {
-      size_t end = udf.find('\x1e', start);
-      if (end == std::string::npos) end = udf.size();
-      std::string_view rec = std::string_view(udf).substr(start, end - start);
-      size_t us = rec.find('\x1f');
-      if (us != std::string_view::npos) f.user_defined_fields[std::string(rec.substr(0, us))] = std::string(rec.substr(us + 1));
-      start = end + 1;
-    }
-    row.policy_workflow = ColText(st, 24);
-    if (sqlite3_column_type(st, 25) != SQLITE_NULL) row.policy_expires = sqlite3_column_int64(st, 25);
-    row.active_since_run = sqlite3_column_int64(st, 26);
     if (!fn(std::move(row))) break;
   }
   sqlite3_finalize(st);

@@ -27,9 +27,11 @@
 #include <vector>
 
 #include "normalize/finding.h"
+#include "normalize/finding_codec.h"
 #include "normalize/result.h"
 #include "normalize/json_writer.h"
 #include "store/filter.h"
+#include "store/texts.h"
 
 namespace findex {
 
@@ -157,8 +159,10 @@ struct GateRows {
 // The part of storing a finding that needs no database: the document of what the report said
 // and its hash. Built on parser threads so that the single writer thread only talks to SQLite.
 struct PreparedFinding {
-  Finding finding;  // lifecycle fields cleared (they live in columns)
-  std::string doc;  // untruncated ASFF
+  Finding finding;      // lifecycle fields cleared (they live in columns)
+  std::string details;  // what the columns do not hold (normalize/finding_codec.h)
+  std::vector<DetailText> texts;  // the shared texts `details` refers to (views into `finding`)
+  std::string cwes, vuln_ids;     // derived columns
   uint64_t content_hash = 0;
   std::string first_observed_at, last_observed_at;  // from the report; empty: the run's time
   WorkflowStatus reported_workflow = WorkflowStatus::kNew;
@@ -291,12 +295,14 @@ class Store {
   sqlite3_stmt* st_update_ = nullptr;
   sqlite3_stmt* st_observe_ = nullptr;
   sqlite3_stmt* st_reject_ = nullptr;
-  sqlite3_stmt* st_doc_ = nullptr;
   sqlite3_stmt* st_history_ = nullptr;
   std::set<std::string> expired_seen_;
   std::string history_now_;  // time of a triage change (outside runs)
   Status TriageOne(int64_t rowid, const TriageChange& change);
-  Status PutDoc(int64_t rowid, std::string_view doc);
+  std::unique_ptr<TextTable> texts_;
+  // Rebuilds row.finding from the columns read by kRowColumns (store.cpp) and the details.
+  Status DecodeRow(sqlite3_stmt* st, FindingRow* row);
+  static void AsffFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv);
   Status AddHistory(int64_t rowid, const std::string& actor, const char* action, const char* field,
                     std::string_view old_value, std::string_view new_value, std::string_view note);
 };

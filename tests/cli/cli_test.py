@@ -58,13 +58,13 @@ class Cli(unittest.TestCase):
     def test_identical_reingest_is_noop(self):
         self.ingest_json(PHP_A)
         runs = self.count("SELECT count(*) FROM runs")
-        findings = self.count("SELECT group_concat(updated_at || asff) FROM v_findings")
+        findings = self.count("SELECT group_concat(updated_at || hex(details)) FROM findings")
         observations = self.count("SELECT count(*) FROM observations")
         r, out = self.ingest_json(PHP_A)
         self.assertEqual(r.returncode, 0)
         self.assertEqual(out[0]["status"], "unchanged")
         # The findings are not touched; the run is recorded as a repeat of the first one.
-        self.assertEqual(self.count("SELECT group_concat(updated_at || asff) FROM v_findings"), findings)
+        self.assertEqual(self.count("SELECT group_concat(updated_at || hex(details)) FROM findings"), findings)
         self.assertEqual(self.count("SELECT count(*) FROM observations"), observations)
         self.assertEqual(self.count("SELECT count(*) FROM runs"), runs + 1)
         self.assertEqual(self.count("SELECT same_as FROM runs ORDER BY id DESC LIMIT 1"), 1)

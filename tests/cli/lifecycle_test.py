@@ -214,8 +214,12 @@ class Lifecycle(unittest.TestCase):
         for r in rows:
             self.assertEqual(r["first_observed_at"], "2026-02-03T00:00:00.000Z")
             self.assertEqual(r["last_observed_at"], "2026-02-10T00:00:00.000Z")
-        doc = json.loads(self.rows("SELECT asff FROM v_findings")[0]["asff"])
-        self.assertNotIn("LastObservedAt", doc)  # lifecycle fields live in columns
+        # asff (rendered by findex from the columns and details) shows the moved observation.
+        r = self.run_findex("sql", "--format", "json", "SELECT asff FROM v_findings")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        docs = [json.loads(x["asff"]) for x in json.loads(r.stdout)]
+        self.assertEqual({d["LastObservedAt"] for d in docs}, {"2026-02-10T00:00:00.000Z"})
+        self.assertEqual({d["FirstObservedAt"] for d in docs}, {"2026-02-03T00:00:00.000Z"})
         q = json.loads(self.run_findex("query", "--format", "json").stdout)
         self.assertEqual({x["last_observed_at"] for x in q}, {"2026-02-10T00:00:00.000Z"})
 

@@ -310,8 +310,12 @@ bogus: 1
         self.assertEqual((csp["severity"], csp["scanner_severity"]), ("LOW", "MEDIUM"))
         self.assertEqual(csp["policy"], "override:csp-low")
         self.assertEqual(csp["workflow"], "NEW")
-        # Severity.Original keeps the scanner's value in the stored ASFF.
-        self.assertEqual(json.loads(csp["asff"])["Severity"]["Original"], "Medium (High)")
+        # Severity.Original keeps the scanner's value (asff is rendered by findex: `findex sql`).
+        r = self.run_findex("sql", "--format", "json", "SELECT asff FROM v_findings WHERE rule='zap/10038' AND scope='b'")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        asff = json.loads(json.loads(r.stdout)[0]["asff"])
+        self.assertEqual(asff["Severity"]["Original"], "Medium (High)")
+        self.assertEqual(asff["Severity"]["Label"], "LOW")
         for rule in ("zap/40012", "zap/40026"):
             x = self.finding(rule)
             self.assertEqual(x["workflow"], "SUPPRESSED")

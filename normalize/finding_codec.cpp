@@ -1,0 +1,373 @@
+#include "normalize/finding_codec.h"
+
+#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace findex {
+namespace {
+
+constexpr uint8_t kVersion = 1;
+
+// ASFF strings are NonEmptyString: a map entry without text is not written (asff_writer.cpp).
+bool HasText(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return c != ' ' && c != '\t' && c != '\n' && c != '\r'; });
+}
+
+class Writer {
+ public:
+  Writer(std::string* out, const EncodeOptions& opts, std::vector<DetailText>* texts)
+      : out_(out), opts_(opts), texts_(texts) {}
+
+  void U(uint64_t v) {
+    while (v >= 0x80) {
+      out_->push_back(static_cast<char>((v & 0x7f) | 0x80));
+      v >>= 7;
+    }
+    out_->push_back(static_cast<char>(v));
+  }
+  void I(int64_t v) { U((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }  // zigzag
+  // A string inline.
+  void S(std::string_view s) {
+    U(static_cast<uint64_t>(s.size()) << 1);
+    out_->append(s);
+  }
+  // A string of an interned kind: rule or vulnerability text shared by many findings.
+  void T(std::string_view s) {
+    if (opts_.intern_min == 0 || s.size() < opts_.intern_min) {
+      S(s);
+      return;
+    }
+    const uint64_t h = TextHash(s);
+    U(1);
+    char b[8];
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((h >> (8 * i)) & 0xff);
+    out_->append(b, 8);
+    if (texts_) texts_->push_back({h, s});
+  }
+  void List(const std::vector<std::string>& v, bool intern) {
+    U(v.size());
+    for (const auto& s : v) intern ? T(s) : S(s);
+  }
+  void Map(const std::map<std::string, std::string>& m, bool intern_values) {
+    size_t n = 0;
+    for (const auto& [k, v] : m) n += HasText(k) && HasText(v);
+    U(n);
+    for (const auto& [k, v] : m) {
+      if (!HasText(k) || !HasText(v)) continue;
+      S(k);
+      intern_values ? T(v) : S(v);
+    }
+  }
+
+ private:
+  std::string* out_;
+  const EncodeOptions& opts_;
+  std::vector<DetailText>* texts_;
+};
+
+class Reader {
+ public:
+  Reader(std::string_view in, const std::function<Result<std::string>(uint64_t)>& text) : in_(in), text_(text) {}
+  bool ok() const { return ok_; }
+  const std::string& why() const { return why_; }
+
+  uint64_t U() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos_ >= in_.size()) return Fail("truncated number");
+      const auto b = static_cast<uint8_t>(in_[pos_++]);
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    return Fail("number too long");
+  }
+  int64_t I() {
+    const uint64_t z = U();
+    return static_cast<int64_t>((z >> 1) ^ (~(z & 1) + 1));
+  }
+  std::string S() {
+    const uint64_t tag = U();
+    if (!ok_) return {};
+    if (tag == 1) {
+      if (in_.size() - pos_ < 8) {
+        Fail("truncated text reference");
+        return {};
+      }
+      uint64_t h = 0;
+      for (int i = 0; i < 8; ++i) h |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
+      pos_ += 8;
+      auto t = text_(h);
+      if (!t.ok()) {
+        Fail(t.error().message);
+        return {};
+      }
+      return std::move(*t);
+    }
+    if (tag & 1) {
+      Fail("bad string tag");
+      return {};
+    }
+    const uint64_t n = tag >> 1;
+    if (n > in_.size() - pos_) {
+      Fail("truncated string");
+      return {};
+    }
+    std::string s(in_.substr(pos_, n));
+    pos_ += n;
+    return s;
+  }
+  // A count of items that each take at least one byte: larger than what is left is corrupt.
+  size_t Count() {
+    const uint64_t n = U();
+    if (n > in_.size() - pos_) {
+      Fail("bad count");
+      return 0;
+    }
+    return static_cast<size_t>(n);
+  }
+  std::vector<std::string> List() {
+    std::vector<std::string> v(Count());
+    for (auto& s : v) s = S();
+    return v;
+  }
+  std::map<std::string, std::string> Map() {
+    std::map<std::string, std::string> m;
+    const size_t n = Count();
+    for (size_t i = 0; i < n && ok_; ++i) {
+      std::string k = S();
+      m[std::move(k)] = S();
+    }
+    return m;
+  }
+  double D() {
+    if (in_.size() - pos_ < 8) {
+      Fail("truncated number");
+      return 0;
+    }
+    double d;
+    std::memcpy(&d, in_.data() + pos_, 8);
+    pos_ += 8;
+    return d;
+  }
+  bool AtEnd() const { return pos_ == in_.size(); }
+
+ private:
+  uint64_t Fail(const char* why) { return Fail(std::string(why)); }
+  uint64_t Fail(std::string why) {
+    if (ok_) why_ = std::move(why);
+    ok_ = false;
+    pos_ = in_.size();
+    return 0;
+  }
+  std::string_view in_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+  std::string why_;
+  const std::function<Result<std::string>(uint64_t)>& text_;
+};
+
+void PutDouble(std::string* out, double d) {
+  char b[8];
+  std::memcpy(b, &d, 8);
+  out->append(b, 8);
+}
+
+}  // namespace
+
+uint64_t TextHash(std::string_view text) { return XXH3_64bits(text.data(), text.size()); }
+
+void EncodeDetails(const Finding& f, const EncodeOptions& opts, std::string* out, std::vector<DetailText>* texts) {
+  out->clear();
+  if (texts) texts->clear();
+  Writer w(out, opts, texts);
+  out->push_back(static_cast<char>(kVersion));
+  w.T(f.product_arn);
+  w.S(f.aws_account_id);
+  w.S(f.region);
+  w.S(f.product_name);
+  w.S(f.company_name);
+  w.List(f.types, true);
+  w.T(f.description);
+  w.S(f.severity.original);
+  w.I(f.confidence);
+  w.I(f.criticality);
+  w.T(f.remediation_text);
+  w.T(f.remediation_url);
+  w.T(f.source_url);
+  w.Map(f.product_fields, true);
+  w.Map(f.user_defined_fields, false);
+  w.U(f.resources.size());
+  for (const auto& r : f.resources) {
+    w.S(r.type);
+    w.S(r.id);
+    w.S(r.partition);
+    w.S(r.region);
+    w.Map(r.details_other, false);
+  }
+  w.U(f.resource_count);
+  w.U(f.vulnerabilities.size());
+  for (const auto& v : f.vulnerabilities) {
+    w.S(v.id);
+    w.U(v.vulnerable_packages.size());
+    for (const auto& p : v.vulnerable_packages) {
+      w.S(p.name);
+      w.S(p.version);
+      w.S(p.epoch);
+      w.S(p.release);
+      w.S(p.architecture);
+      w.S(p.package_manager);
+      w.S(p.file_path);
+      w.S(p.fixed_in_version);
+      w.T(p.remediation);
+      w.S(p.purl);
+    }
+    w.U(v.cvss.size());
+    for (const auto& c : v.cvss) {
+      w.S(c.version);
+      PutDouble(out, c.base_score);
+      w.T(c.base_vector);
+      w.S(c.source);
+    }
+    w.List(v.reference_urls, true);
+    w.List(v.related_vulnerabilities, false);
+    w.S(v.fix_available);
+    w.S(v.vendor_name);
+    w.T(v.vendor_url);
+    w.S(v.vendor_severity);
+  }
+  w.List(f.cwes, false);
+  w.S(f.location.file_path);
+  w.I(f.location.start_line);
+  w.I(f.location.end_line);
+  w.S(f.location.url);
+  const bool note = f.note && HasText(f.note->text);
+  w.U(note ? 1 : 0);
+  if (note) {
+    w.T(f.note->text);
+    w.S(f.note->updated_by);
+    w.S(f.note->updated_at);
+  }
+}
+
+Status DecodeDetails(std::string_view details, const std::function<Result<std::string>(uint64_t)>& text, Finding* f) {
+  if (details.empty() || static_cast<uint8_t>(details[0]) != kVersion) {
+    return MakeError(ErrorCode::kStore, details.empty() ? "no stored details" : "stored details of an unknown version");
+  }
+  Reader r(details.substr(1), text);
+  f->product_arn = r.S();
+  f->aws_account_id = r.S();
+  f->region = r.S();
+  f->product_name = r.S();
+  f->company_name = r.S();
+  f->types = r.List();
+  f->description = r.S();
+  f->severity.original = r.S();
+  f->confidence = static_cast<int>(r.I());
+  f->criticality = static_cast<int>(r.I());
+  f->remediation_text = r.S();
+  f->remediation_url = r.S();
+  f->source_url = r.S();
+  f->product_fields = r.Map();
+  f->user_defined_fields = r.Map();
+  f->resources.resize(r.Count());
+  for (auto& res : f->resources) {
+    res.type = r.S();
+    res.id = r.S();
+    res.partition = r.S();
+    res.region = r.S();
+    res.details_other = r.Map();
+  }
+  f->resource_count = r.U();
+  f->vulnerabilities.resize(r.Count());
+  for (auto& v : f->vulnerabilities) {
+    v.id = r.S();
+    v.vulnerable_packages.resize(r.Count());
+    for (auto& p : v.vulnerable_packages) {
+      p.name = r.S();
+      p.version = r.S();
+      p.epoch = r.S();
+      p.release = r.S();
+      p.architecture = r.S();
+      p.package_manager = r.S();
+      p.file_path = r.S();
+      p.fixed_in_version = r.S();
+      p.remediation = r.S();
+      p.purl = r.S();
+    }
+    v.cvss.resize(r.Count());
+    for (auto& c : v.cvss) {
+      c.version = r.S();
+      c.base_score = r.D();
+      c.base_vector = r.S();
+      c.source = r.S();
+    }
+    v.reference_urls = r.List();
+    v.related_vulnerabilities = r.List();
+    v.fix_available = r.S();
+    v.vendor_name = r.S();
+    v.vendor_url = r.S();
+    v.vendor_severity = r.S();
+  }
+  f->cwes = r.List();
+  f->location.file_path = r.S();
+  f->location.start_line = static_cast<int>(r.I());
+  f->location.end_line = static_cast<int>(r.I());
+  f->location.url = r.S();
+  if (r.U() == 1) {
+    Note n;
+    n.text = r.S();
+    n.updated_by = r.S();
+    n.updated_at = r.S();
+    f->note = std::move(n);
+  }
+  if (r.ok() && !r.AtEnd()) return MakeError(ErrorCode::kStore, "stored details have trailing bytes");
+  if (!r.ok()) return MakeError(ErrorCode::kStore, "stored details are corrupt: " + r.why());
+  return Status::Ok();
+}
+
+std::string CwesColumn(const Finding& f) {
+  if (f.cwes.empty()) return {};
+  std::string s = ",";
+  for (const auto& c : f.cwes) s += c + ",";
+  return s;
+}
+
+std::string VulnIdsColumn(const Finding& f) {
+  std::string s;
+  auto add = [&](const std::string& id) {
+    if (id.empty()) return;
+    s.push_back('"');
+    for (char c : id) s.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
+    s.push_back('"');
+  };
+  for (const auto& v : f.vulnerabilities) {
+    add(v.id);
+    for (const auto& r : v.related_vulnerabilities) add(r);
+  }
+  return s;
+}
+
+uint64_t DetailsContentHash(const Finding& f, std::string_view details) {
+  XXH3_state_t st;
+  XXH3_64bits_reset(&st);
+  auto add = [&](std::string_view s) {
+    const uint64_t n = s.size();
+    XXH3_64bits_update(&st, &n, sizeof n);
+    XXH3_64bits_update(&st, s.data(), s.size());
+  };
+  add(details);
+  add(f.id);
+  add(f.scanner);
+  add(f.format);
+  add(f.generator_id);
+  add(f.title);
+  add(std::string_view(reinterpret_cast<const char*>(f.fingerprint.bytes.data()), f.fingerprint.bytes.size()));
+  const int64_t sev[2] = {static_cast<int64_t>(f.severity.label), f.severity.normalized};
+  XXH3_64bits_update(&st, sev, sizeof sev);
+  return XXH3_64bits_digest(&st);
+}
+
+}  // namespace findex

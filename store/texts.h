@@ -1,0 +1,45 @@
+// The content-addressed text table of schema 6 (store/schema.cpp: `texts`): rule and
+// vulnerability text stored once, referenced by its hash from findings' details.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "normalize/finding_codec.h"
+#include "normalize/result.h"
+
+namespace findex {
+
+class TextTable {
+ public:
+  explicit TextTable(sqlite3* db) : db_(db) {}
+  ~TextTable();
+  TextTable(const TextTable&) = delete;
+  TextTable& operator=(const TextTable&) = delete;
+
+  // Stores the texts that are not stored yet (inside the caller's transaction). `collision`
+  // becomes true when a hash is taken by another text: the caller stores that finding's
+  // details with every text inline instead.
+  Status Intern(const std::vector<DetailText>& texts, bool* collision);
+  // Forgets what this process stored since the last Commit() (the transaction rolled back).
+  void Rollback();
+  void Commit() { added_.clear(); }
+
+  // The text of a reference (cached; the cache is bounded).
+  Result<std::string> Get(uint64_t hash);
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* st_get_ = nullptr;
+  sqlite3_stmt* st_put_ = nullptr;
+  std::unordered_set<uint64_t> known_;  // stored (committed or in this transaction) and checked
+  std::vector<uint64_t> added_;         // stored in the open transaction
+  std::unordered_map<uint64_t, std::string> cache_;
+  size_t cache_bytes_ = 0;
+};
+
+}  // namespace findex
