@@ -34,6 +34,12 @@ class Writer {
     U(static_cast<uint64_t>(s.size()) << 1);
     out_->append(s);
   }
+  // An optional ASFF string: blank is absent (asff_writer's Opt), so it is stored empty.
+  void O(std::string_view s) { S(HasText(s) ? s : std::string_view()); }
+  void OT(std::string_view s) {
+    if (HasText(s)) T(s);
+    else S({});
+  }
   // A string of an interned kind: rule or vulnerability text shared by many findings.
   void T(std::string_view s) {
     if (opts_.intern_min == 0 || s.size() < opts_.intern_min) {
@@ -50,6 +56,13 @@ class Writer {
   void List(const std::vector<std::string>& v, bool intern) {
     U(v.size());
     for (const auto& s : v) intern ? T(s) : S(s);
+  }
+  // A list ASFF writes without its blank entries (asff_writer's StringList).
+  void TextList(const std::vector<std::string>& v, bool intern) {
+    U(static_cast<uint64_t>(std::count_if(v.begin(), v.end(), [](const std::string& s) { return HasText(s); })));
+    for (const auto& s : v) {
+      if (HasText(s)) intern ? T(s) : S(s);
+    }
   }
   void Map(const std::map<std::string, std::string>& m, bool intern_values) {
     size_t n = 0;
@@ -184,71 +197,74 @@ void EncodeDetails(const Finding& f, const EncodeOptions& opts, std::string* out
   if (texts) texts->clear();
   Writer w(out, opts, texts);
   out->push_back(static_cast<char>(kVersion));
+  // Stored as ASFF would keep it (asff_writer.cpp): what ASFF drops (blank optional strings,
+  // blank list entries, vendor details without a vendor, the purl) is not stored either, so that
+  // a finding and the same finding read back from ASFF (a store before schema 6) are equal.
   w.T(f.product_arn);
   w.S(f.aws_account_id);
-  w.S(f.region);
-  w.S(f.product_name);
-  w.S(f.company_name);
+  w.O(f.region);
+  w.O(f.product_name);
+  w.O(f.company_name);
   w.List(f.types, true);
   w.T(f.description);
-  w.S(f.severity.original);
+  w.O(f.severity.original);
   w.I(f.confidence);
   w.I(f.criticality);
-  w.T(f.remediation_text);
-  w.T(f.remediation_url);
-  w.T(f.source_url);
+  w.OT(f.remediation_text);
+  w.OT(f.remediation_url);
+  w.OT(f.source_url);
   w.Map(f.product_fields, true);
   w.Map(f.user_defined_fields, false);
   w.U(f.resources.size());
   for (const auto& r : f.resources) {
-    w.S(r.type);
-    w.S(r.id);
-    w.S(r.partition);
-    w.S(r.region);
+    w.S(HasText(r.type) ? std::string_view(r.type) : std::string_view("Other"));
+    w.S(HasText(r.id) ? std::string_view(r.id) : std::string_view("unknown"));
+    w.O(r.partition);
+    w.O(r.region);
     w.Map(r.details_other, false);
   }
-  w.U(f.resource_count);
+  w.U(f.resource_count > f.resources.size() ? f.resource_count : f.resources.size());
   w.U(f.vulnerabilities.size());
   for (const auto& v : f.vulnerabilities) {
-    w.S(v.id);
+    w.S(HasText(v.id) ? std::string_view(v.id) : std::string_view("unknown"));
     w.U(v.vulnerable_packages.size());
     for (const auto& p : v.vulnerable_packages) {
-      w.S(p.name);
-      w.S(p.version);
-      w.S(p.epoch);
-      w.S(p.release);
-      w.S(p.architecture);
-      w.S(p.package_manager);
-      w.S(p.file_path);
-      w.S(p.fixed_in_version);
-      w.T(p.remediation);
-      w.S(p.purl);
+      w.O(p.name);
+      w.O(p.version);
+      w.O(p.epoch);
+      w.O(p.release);
+      w.O(p.architecture);
+      w.O(p.package_manager);
+      w.O(p.file_path);
+      w.O(p.fixed_in_version);
+      w.OT(p.remediation);
     }
     w.U(v.cvss.size());
     for (const auto& c : v.cvss) {
-      w.S(c.version);
-      PutDouble(out, c.base_score);
-      w.T(c.base_vector);
-      w.S(c.source);
+      w.O(c.version);
+      PutDouble(out, c.base_score >= 0 ? c.base_score : -1);
+      w.OT(c.base_vector);
+      w.O(c.source);
     }
-    w.List(v.reference_urls, true);
-    w.List(v.related_vulnerabilities, false);
-    w.S(v.fix_available);
-    w.S(v.vendor_name);
-    w.T(v.vendor_url);
-    w.S(v.vendor_severity);
+    w.TextList(v.reference_urls, true);
+    w.TextList(v.related_vulnerabilities, false);
+    w.O(v.fix_available);
+    const bool vendor = HasText(v.vendor_name);
+    w.S(vendor ? std::string_view(v.vendor_name) : std::string_view());
+    w.OT(vendor ? std::string_view(v.vendor_url) : std::string_view());
+    w.O(vendor ? std::string_view(v.vendor_severity) : std::string_view());
   }
   w.List(f.cwes, false);
   w.S(f.location.file_path);
-  w.I(f.location.start_line);
-  w.I(f.location.end_line);
+  w.I(std::max(f.location.start_line, 0));
+  w.I(std::max(f.location.end_line, 0));
   w.S(f.location.url);
   const bool note = f.note && HasText(f.note->text);
   w.U(note ? 1 : 0);
   if (note) {
     w.T(f.note->text);
-    w.S(f.note->updated_by);
-    w.S(f.note->updated_at);
+    w.S(HasText(f.note->updated_by) ? std::string_view(f.note->updated_by) : std::string_view("findex"));
+    w.O(f.note->updated_at);
   }
 }
 
@@ -295,7 +311,6 @@ Status DecodeDetails(std::string_view details, const std::function<Result<std::s
       p.file_path = r.S();
       p.fixed_in_version = r.S();
       p.remediation = r.S();
-      p.purl = r.S();
     }
     v.cvss.resize(r.Count());
     for (auto& c : v.cvss) {
