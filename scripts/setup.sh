@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(g++ cmake ninja-build pkg-config python3
           libsimdjson-dev libpugixml-dev libsqlite3-dev libre2-dev libspdlog-dev libfmt-dev
-          libcli11-dev libxxhash-dev zlib1g-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
+          libcli11-dev libxxhash-dev zlib1g-dev libzstd-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
           python3-jsonschema python3-junitparser libxml2-utils
           clang libclang-rt-14-dev)  # clang + libFuzzer: tests/fuzz/run.sh (the fuzz_smoke test in CI)
 missing=()

@@ -428,7 +428,8 @@ Status ConvertDocuments(sqlite3* db) {
       return MakeError(ErrorCode::kStore, "stored finding " + std::to_string(id) +
                                               " has no readable document; the store cannot be upgraded");
     }
-    EncodeDetails(f, EncodeOptions{}, &details, &refs);
+    uint64_t hash = 0;
+    EncodeDetails(f, EncodeOptions{}, &details, &refs, &hash);
     bool collision = false;
     Status st = texts.Intern(refs, &collision);
     if (!st.ok()) {
@@ -436,7 +437,6 @@ Status ConvertDocuments(sqlite3* db) {
       sqlite3_finalize(wr);
       return st;
     }
-    const uint64_t hash = DetailsContentHash(f, details);
     if (collision) EncodeDetails(f, EncodeOptions{0}, &details, nullptr);
     const std::string cwes = CwesColumn(f), vulns = VulnIdsColumn(f);
     sqlite3_reset(wr);

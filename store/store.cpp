@@ -102,6 +102,7 @@ Store::~Store() {
   for (sqlite3_stmt* st : {st_lookup_, st_insert_, st_touch_, st_update_, st_observe_, st_reject_, st_history_}) {
     sqlite3_finalize(st);
   }
+  texts_.reset();  // its statements first: a connection with live statements does not close
   if (db_) sqlite3_close(db_);
 }
 
@@ -515,8 +516,7 @@ PreparedFinding PrepareFinding(Finding&& f) {
   p.finding = std::move(f);
   // `texts` views strings of p.finding: encode after the move (interned texts are long, never in
   // a string's inline buffer, so later moves of p keep them valid).
-  EncodeDetails(p.finding, EncodeOptions{}, &p.details, &p.texts);
-  p.content_hash = DetailsContentHash(p.finding, p.details);
+  EncodeDetails(p.finding, EncodeOptions{}, &p.details, &p.texts, &p.content_hash);
   p.cwes = CwesColumn(p.finding);
   p.vuln_ids = VulnIdsColumn(p.finding);
   return p;
