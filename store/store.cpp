@@ -854,18 +854,41 @@ Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRu
   }
   for (const auto& ss : failures.scope_scanner) blocked_all[ss] = "a report of this scanner failed";
   std::vector<TargetVerdict> out;
-  std::map<std::string, std::vector<std::tuple<std::string, std::string, int64_t>>> groups_by_scope;
+  // The latest batch of every (scanner, target) of a scope, with the runs whose observations
+  // count for it (a repeat counts as the run it repeats): what they see stays active. Read once
+  // per scope, in one query (per stream and group, it made a batch of N reports about N
+  // targets of one scope cost N^2 queries).
+  struct Group {
+    std::string scanner, target;
+    std::vector<std::string> targets;  // target split
+    std::string run_ids;               // comma-separated
+  };
+  std::map<std::string, std::vector<Group>> groups_by_scope;
   for (auto& [key, targets] : streams) {
     const auto& [scope, scanner] = key;
     if (!groups_by_scope.count(scope)) {
-      // The latest batch of every (scanner, target) of the scope: what they see stays active.
       auto& groups = groups_by_scope[scope];
       sqlite3_stmt* st = nullptr;
       FINDEX_RETURN_IF_ERROR(Prepare(
-          "SELECT scanner, target, max(absence_batch) FROM runs WHERE scope=?1 GROUP BY scanner, target", &st));
+          "SELECT r.scanner, r.target, coalesce(r.same_as, r.id) FROM runs r JOIN"
+          " (SELECT scanner, target, max(absence_batch) AS b FROM runs WHERE scope=?1 GROUP BY scanner, target) g"
+          " ON r.scanner = g.scanner AND r.target = g.target AND r.absence_batch = g.b"
+          " WHERE r.scope=?1 ORDER BY r.scanner, r.target, r.id",
+          &st));
       BindText(st, 1, scope);
       int rc;
-      while ((rc = sqlite3_step(st)) == SQLITE_ROW) groups.emplace_back(ColText(st, 0), ColText(st, 1), sqlite3_column_int64(st, 2));
+      while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        std::string g_scanner = ColText(st, 0), g_target = ColText(st, 1);
+        if (groups.empty() || groups.back().scanner != g_scanner || groups.back().target != g_target) {
+          Group g;
+          g.targets = SplitTargets(g_target);
+          g.scanner = std::move(g_scanner);
+          g.target = std::move(g_target);
+          groups.push_back(std::move(g));
+        }
+        Group& g = groups.back();
+        g.run_ids += (g.run_ids.empty() ? "" : ",") + std::to_string(sqlite3_column_int64(st, 2));
+      }
       sqlite3_finalize(st);
       if (rc != SQLITE_DONE) return SqlError("run query failed");
     }
@@ -880,25 +903,11 @@ Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRu
       }
       v.judged = true;
       std::string keep_ids;
-      for (const auto& [g_scanner, g_target, g_batch] : groups_by_scope[scope]) {
-        if (g_scanner == scanner) {
-          auto gt = SplitTargets(g_target);
-          if (std::find(gt.begin(), gt.end(), target) != gt.end()) continue;  // superseded by this batch
+      for (const Group& g : groups_by_scope[scope]) {
+        if (g.scanner == scanner && std::find(g.targets.begin(), g.targets.end(), target) != g.targets.end()) {
+          continue;  // superseded by this batch
         }
-        sqlite3_stmt* st = nullptr;
-        FINDEX_RETURN_IF_ERROR(Prepare(
-            "SELECT coalesce(same_as, id) FROM runs WHERE scope=?1 AND scanner=?2 AND target=?3 AND absence_batch=?4",
-            &st));
-        BindText(st, 1, scope);
-        BindText(st, 2, g_scanner);
-        BindText(st, 3, g_target);
-        sqlite3_bind_int64(st, 4, g_batch);
-        int rc;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-          keep_ids += (keep_ids.empty() ? "" : ",") + std::to_string(sqlite3_column_int64(st, 0));
-        }
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE) return SqlError("run query failed");
+        keep_ids += (keep_ids.empty() ? "" : ",") + g.run_ids;
       }
       // Resolve what this scanner's reports about this target saw last and the batch did not,
       // unless the latest batch of another (scanner, target) of the scope still reports it.
