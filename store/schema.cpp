@@ -6,6 +6,7 @@
 
 #include "normalize/asff_reader.h"
 #include "normalize/finding_codec.h"
+#include "store/members.h"
 #include "store/texts.h"
 
 namespace findex {
@@ -304,6 +305,14 @@ CREATE TABLE texts(
   hash INTEGER PRIMARY KEY,  -- XXH3-64 of body (as a signed integer); referenced by details
   body TEXT NOT NULL
 );
+-- Which findings a run observed: one record per run (store/members.h: sorted finding ids,
+-- delta-encoded varints) instead of a row per finding per run (the table observations).
+-- `findex sql`: json_each(findex_run_members(run_id)) lists them.
+CREATE TABLE run_members(
+  run_id INTEGER PRIMARY KEY,
+  n INTEGER NOT NULL,        -- how many findings
+  ids BLOB NOT NULL
+);
 CREATE TABLE findings_v6(
   id INTEGER PRIMARY KEY,
   scope TEXT NOT NULL,
@@ -349,10 +358,55 @@ CREATE TABLE findings_v6(
 )sql",
 };
 
+// Step 5 -> 6: the observations rows of each run become its membership record.
+Status ConvertObservations(sqlite3* db) {
+  sqlite3_stmt* rd = nullptr;
+  sqlite3_stmt* wr = nullptr;
+  auto fail = [&](const std::string& what) {
+    std::string msg = what + ": " + sqlite3_errmsg(db);
+    sqlite3_finalize(rd);
+    sqlite3_finalize(wr);
+    return MakeError(ErrorCode::kStore, msg);
+  };
+  if (sqlite3_prepare_v2(db, "SELECT run_id, finding_id FROM observations ORDER BY run_id, finding_id", -1, &rd,
+                         nullptr) != SQLITE_OK ||
+      sqlite3_prepare_v2(db, "INSERT INTO run_members(run_id, n, ids) VALUES(?1, ?2, ?3)", -1, &wr, nullptr) !=
+          SQLITE_OK) {
+    return fail("cannot convert observations");
+  }
+  std::vector<int64_t> ids;
+  int64_t run = -1;
+  auto flush = [&]() -> bool {
+    if (run < 0) return true;
+    const std::string rec = EncodeMembers(ids);
+    sqlite3_reset(wr);
+    sqlite3_bind_int64(wr, 1, run);
+    sqlite3_bind_int64(wr, 2, static_cast<int64_t>(ids.size()));
+    sqlite3_bind_blob(wr, 3, rec.data(), static_cast<int>(rec.size()), SQLITE_TRANSIENT);
+    ids.clear();
+    return sqlite3_step(wr) == SQLITE_DONE;
+  };
+  int rc;
+  while ((rc = sqlite3_step(rd)) == SQLITE_ROW) {
+    const int64_t r = sqlite3_column_int64(rd, 0);
+    if (r != run) {
+      if (!flush()) return fail("cannot convert observations");
+      run = r;
+    }
+    const int64_t id = sqlite3_column_int64(rd, 1);
+    if (ids.empty() || ids.back() != id) ids.push_back(id);
+  }
+  if (rc != SQLITE_DONE || !flush()) return fail("cannot convert observations");
+  sqlite3_finalize(rd);
+  sqlite3_finalize(wr);
+  return Status::Ok();
+}
+
 // The end of step 5 -> 6, after ConvertDocuments.
 const char* const kFinish6 = R"sql(
 DROP VIEW v_findings;
 DROP TABLE finding_docs;
+DROP TABLE observations;
 DROP TABLE findings;
 ALTER TABLE findings_v6 RENAME TO findings;
 CREATE UNIQUE INDEX findings_identity ON findings(scope, fingerprint);
@@ -560,6 +614,7 @@ Status MigrateSteps(sqlite3* db) {
     Status st = run(kMigrations[*v]);
     if (st.ok() && *v == 5) {
       st = ConvertDocuments(db);
+      if (st.ok()) st = ConvertObservations(db);
       if (st.ok()) st = run(kFinish6);
     }
     if (st.ok()) st = run("PRAGMA user_version=" + std::to_string(*v + 1) + ";\nCOMMIT;");

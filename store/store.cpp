@@ -21,6 +21,7 @@
 #include "normalize/asff_writer.h"
 #include "normalize/fingerprint.h"
 #include "normalize/text.h"
+#include "store/members.h"
 #include "store/schema.h"
 
 namespace findex {
@@ -99,7 +100,7 @@ std::string LocationOf(const Finding& f) {
 
 Store::~Store() {
   if (in_run_) AbortRun();
-  for (sqlite3_stmt* st : {st_lookup_, st_insert_, st_touch_, st_update_, st_observe_, st_reject_, st_history_}) {
+  for (sqlite3_stmt* st : {st_lookup_, st_insert_, st_touch_, st_update_, st_reject_, st_history_}) {
     sqlite3_finalize(st);
   }
   texts_.reset();  // its statements first: a connection with live statements does not close
@@ -270,6 +271,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool read_on
   // v_findings.asff: the finding rendered as ASFF from its row (schema 6 stores no document).
   sqlite3_create_function_v2(s->db_, "findex_asff", 1, SQLITE_UTF8, s.get(), &Store::AsffFunction, nullptr, nullptr,
                              nullptr);
+  // The findings a run observed, as a JSON array: json_each(findex_run_members(run_id)).
+  sqlite3_create_function_v2(s->db_, "findex_run_members", 1, SQLITE_UTF8, s.get(), &Store::RunMembersFunction, nullptr,
+                             nullptr, nullptr);
   // A writer waits for another writer as long as needed (or --wait), saying so (BusyHandler).
   sqlite3_busy_handler(s->db_, &Store::BusyHandler, s.get());
   // 16 KiB pages and a large page cache were measured to matter most for insert speed
@@ -360,7 +364,6 @@ Status Store::PrepareIngestStatements() {
       " details=CASE WHEN ?19 = content_hash THEN details ELSE ?20 END, cwes=?35, vuln_ids=?36,"
       " active_since_run=CASE WHEN record_state='ARCHIVED' THEN ?15 ELSE active_since_run END WHERE id=?32",
       &st_update_));
-  FINDEX_RETURN_IF_ERROR(Prepare("INSERT OR IGNORE INTO observations(run_id, finding_id) VALUES(?1, ?2)", &st_observe_));
   FINDEX_RETURN_IF_ERROR(Prepare(
       "INSERT INTO rejects(run_id, file, offset, line, location, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &st_reject_));
   return Status::Ok();
@@ -452,6 +455,7 @@ Status Store::BeginRun(const RunInfo& info) {
   in_run_ = true;
   run_ = info;
   counts_ = RunCounts{};
+  run_seen_.clear();
   expired_seen_.clear();
   run_targets_.clear();
   untargeted_ = 0;
@@ -761,10 +765,7 @@ Status Store::Put(PreparedFinding&& prepared) {
     }
   }
   if (last_seen == counts_.run_id) return Status::Ok();  // an event finding seen again in this run
-  sqlite3_reset(st_observe_);
-  sqlite3_bind_int64(st_observe_, 1, counts_.run_id);
-  sqlite3_bind_int64(st_observe_, 2, rowid);
-  if (sqlite3_step(st_observe_) != SQLITE_DONE) return SqlError("cannot record observation");
+  run_seen_.push_back(rowid);
   return Status::Ok();
 }
 
@@ -808,14 +809,17 @@ Status Store::StoreRunTargets() {
   // Findings stored before the report named its only target take it now.
   if (run_targets_.size() == 1 && untargeted_ > 0 && !run_targets_.begin()->empty()) {
     sqlite3_stmt* st = nullptr;
-    FINDEX_RETURN_IF_ERROR(Prepare(
-        "UPDATE findings SET target=?1 WHERE target='' AND id IN (SELECT finding_id FROM observations WHERE run_id=?2)",
-        &st));
+    FINDEX_RETURN_IF_ERROR(Prepare("UPDATE findings SET target=?1 WHERE id=?2 AND target=''", &st));
     BindText(st, 1, *run_targets_.begin());
-    sqlite3_bind_int64(st, 2, counts_.run_id);
-    int rc = sqlite3_step(st);
+    for (int64_t id : run_seen_) {  // what this run saw
+      sqlite3_reset(st);
+      sqlite3_bind_int64(st, 2, id);
+      if (sqlite3_step(st) != SQLITE_DONE) {
+        sqlite3_finalize(st);
+        return SqlError("cannot record the findings' target");
+      }
+    }
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return SqlError("cannot record the findings' target");
   }
   counts_.targets.assign(run_targets_.begin(), run_targets_.end());
   if (untargeted_ > 0 && run_targets_.size() > 1) counts_.targets.insert(counts_.targets.begin(), std::string());
@@ -861,8 +865,9 @@ Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRu
   struct Group {
     std::string scanner, target;
     std::vector<std::string> targets;  // target split
-    std::string run_ids;               // comma-separated
+    std::vector<int64_t> runs;         // whose membership counts
   };
+  std::set<std::string> filled;  // scopes whose groups' members are in temp.keep_members
   std::map<std::string, std::vector<Group>> groups_by_scope;
   for (auto& [key, targets] : streams) {
     const auto& [scope, scanner] = key;
@@ -886,8 +891,7 @@ Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRu
           g.target = std::move(g_target);
           groups.push_back(std::move(g));
         }
-        Group& g = groups.back();
-        g.run_ids += (g.run_ids.empty() ? "" : ",") + std::to_string(sqlite3_column_int64(st, 2));
+        groups.back().runs.push_back(sqlite3_column_int64(st, 2));
       }
       sqlite3_finalize(st);
       if (rc != SQLITE_DONE) return SqlError("run query failed");
@@ -902,12 +906,16 @@ Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRu
         continue;
       }
       v.judged = true;
-      std::string keep_ids;
-      for (const Group& g : groups_by_scope[scope]) {
+      const auto& groups = groups_by_scope[scope];
+      std::string superseded;  // groups of this batch's stream: what they saw does not keep
+      bool any_keep = false;
+      for (size_t i = 0; i < groups.size(); ++i) {
+        const Group& g = groups[i];
         if (g.scanner == scanner && std::find(g.targets.begin(), g.targets.end(), target) != g.targets.end()) {
-          continue;  // superseded by this batch
+          superseded += (superseded.empty() ? "" : ",") + std::to_string(i);
+        } else {
+          any_keep = true;
         }
-        keep_ids += (keep_ids.empty() ? "" : ",") + g.run_ids;
       }
       // Resolve what this scanner's reports about this target saw last and the batch did not,
       // unless the latest batch of another (scanner, target) of the scope still reports it.
@@ -919,9 +927,29 @@ Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRu
       std::string gone = " WHERE scope=?4 AND target=?7 AND record_state='ACTIVE'"
                          " AND last_seen_run NOT IN (" + seen_ids + ")"
                          " AND last_seen_run IN (SELECT id FROM runs WHERE scope=?4 AND scanner=?5)";
-      if (!keep_ids.empty()) {
-        gone += " AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.finding_id = findings.id AND o.run_id IN (" +
-                keep_ids + "))";
+      if (any_keep) {
+        // Only when something is gone at all: reading the other groups' members costs a pass
+        // over the scope's findings.
+        sqlite3_stmt* st = nullptr;
+        FINDEX_RETURN_IF_ERROR(Prepare(("SELECT 1 FROM findings" + gone + " LIMIT 1").c_str(), &st));
+        BindText(st, 4, scope);
+        BindText(st, 5, scanner);
+        BindText(st, 7, target);
+        const int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError("cannot find absent findings");
+        if (rc == SQLITE_ROW && !filled.count(scope)) {
+          std::vector<std::pair<int64_t, int>> runs;
+          for (size_t i = 0; i < groups.size(); ++i) {
+            for (int64_t r : groups[i].runs) runs.emplace_back(r, static_cast<int>(i));
+          }
+          FINDEX_RETURN_IF_ERROR(FillMembers("keep_members", runs));
+          filled = {scope};
+        }
+        if (rc == SQLITE_ROW) {  // else nothing is gone: the statements below change nothing
+          gone += " AND NOT EXISTS (SELECT 1 FROM temp.keep_members k WHERE k.id = findings.id" +
+                  (superseded.empty() ? std::string() : " AND k.grp NOT IN (" + superseded + ")") + ")";
+        }
       }
       const std::string resolved =
           "CASE WHEN triage='SUPPRESSED' OR (triage IS NULL AND (policy_workflow='SUPPRESSED' OR lifecycle='SUPPRESSED'))"
@@ -963,11 +991,95 @@ Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRu
   return out;
 }
 
+Status Store::StoreRunMembers() {
+  std::sort(run_seen_.begin(), run_seen_.end());
+  run_seen_.erase(std::unique(run_seen_.begin(), run_seen_.end()), run_seen_.end());
+  const std::string rec = EncodeMembers(run_seen_);
+  sqlite3_stmt* st = nullptr;
+  FINDEX_RETURN_IF_ERROR(Prepare("INSERT OR REPLACE INTO run_members(run_id, n, ids) VALUES(?1, ?2, ?3)", &st));
+  sqlite3_bind_int64(st, 1, counts_.run_id);
+  sqlite3_bind_int64(st, 2, static_cast<int64_t>(run_seen_.size()));
+  sqlite3_bind_blob(st, 3, rec.data(), static_cast<int>(rec.size()), SQLITE_STATIC);
+  const int rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) return SqlError("cannot record what the run observed");
+  return Status::Ok();
+}
+
+Status Store::FillMembers(const char* table, const std::vector<std::pair<int64_t, int>>& runs) {
+  const std::string t = std::string("temp.") + table;
+  FINDEX_RETURN_IF_ERROR(Exec(("CREATE TEMP TABLE IF NOT EXISTS " + std::string(table) +
+                               "(id INTEGER NOT NULL, grp INTEGER NOT NULL, PRIMARY KEY(id, grp)) WITHOUT ROWID")
+                                  .c_str()));
+  FINDEX_RETURN_IF_ERROR(Exec(("DELETE FROM " + t).c_str()));
+  sqlite3_stmt* rd = nullptr;
+  sqlite3_stmt* wr = nullptr;
+  FINDEX_RETURN_IF_ERROR(Prepare("SELECT ids FROM run_members WHERE run_id=?1", &rd));
+  Status s = Prepare(("INSERT OR IGNORE INTO " + t + "(id, grp) VALUES(?1, ?2)").c_str(), &wr);
+  std::vector<int64_t> ids;
+  for (const auto& [run, grp] : runs) {
+    if (!s.ok()) break;
+    sqlite3_reset(rd);
+    sqlite3_bind_int64(rd, 1, run);
+    const int rc = sqlite3_step(rd);
+    if (rc == SQLITE_DONE) continue;  // a run that observed nothing
+    if (rc != SQLITE_ROW) {
+      s = SqlError("cannot read what a run observed");
+      break;
+    }
+    ids.clear();
+    s = DecodeMembers(std::string_view(static_cast<const char*>(sqlite3_column_blob(rd, 0)),
+                                       static_cast<size_t>(sqlite3_column_bytes(rd, 0))),
+                      &ids);
+    for (int64_t id : ids) {
+      if (!s.ok()) break;
+      sqlite3_reset(wr);
+      sqlite3_bind_int64(wr, 1, id);
+      sqlite3_bind_int(wr, 2, grp);
+      if (sqlite3_step(wr) != SQLITE_DONE) s = SqlError("cannot read what a run observed");
+    }
+  }
+  sqlite3_finalize(rd);
+  sqlite3_finalize(wr);
+  return s;
+}
+
+void Store::RunMembersFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  auto* self = static_cast<Store*>(sqlite3_user_data(ctx));
+  if (argc != 1 || sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(self->db_, "SELECT ids FROM run_members WHERE run_id=?1", -1, &st, nullptr) != SQLITE_OK) {
+    sqlite3_result_error(ctx, sqlite3_errmsg(self->db_), -1);
+    return;
+  }
+  sqlite3_bind_int64(st, 1, sqlite3_value_int64(argv[0]));
+  std::vector<int64_t> ids;
+  Status s = Status::Ok();
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    s = DecodeMembers(std::string_view(static_cast<const char*>(sqlite3_column_blob(st, 0)),
+                                       static_cast<size_t>(sqlite3_column_bytes(st, 0))),
+                      &ids);
+  }
+  sqlite3_finalize(st);
+  if (!s.ok()) {
+    sqlite3_result_error(ctx, s.error().message.c_str(), -1);
+    return;
+  }
+  std::string out = "[";
+  for (size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
+  out += "]";
+  sqlite3_result_text(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
+}
+
 Result<RunCounts> Store::CommitRun(bool complete) {
   if (!in_run_) return MakeError(ErrorCode::kInternal, "no run to commit");
   sqlite3_stmt* st = nullptr;
   Status status = StoreRunTargets();
   counts_.complete = complete;
+  if (status.ok()) status = StoreRunMembers();
   BatchRun me{counts_.run_id, run_.scope, run_.scanner, run_.file, counts_.targets, complete, run_.events};
   if (status.ok() && !batch_mode_) {
     // A batch of one: judge absence now, in this run's transaction.
@@ -1015,16 +1127,19 @@ Result<RunCounts> Store::CommitRepeat() {
   // The findings the repeated run observed are reported again: they were observed now
   // (LastObservedAt moves; last_seen_run is this run, so that the batch does not find them
   // absent), and a person's RESOLVED among them is reopened, as a full ingest would.
-  const std::string observed = " FROM findings WHERE triage='RESOLVED' AND id IN"
-                               " (SELECT finding_id FROM observations WHERE run_id=?2)";
+  if (Status m = FillMembers("repeat_members", {{run_.repeat_of, 0}}); !m.ok()) {
+    AbortRun();
+    return m.error();
+  }
+  const std::string observed = " FROM findings WHERE triage='RESOLVED' AND id IN (SELECT id FROM temp.repeat_members)";
   const std::string sqls[] = {
       "INSERT INTO history(finding_id, at, actor, action, field, old, new, note)"
       " SELECT id, ?1, 'ingest run ' || ?3, 'reopened', 'workflow', workflow, coalesce(policy_workflow, lifecycle),"
       " 'reported again by ' || ?4" + observed,
       "UPDATE findings SET triage=NULL, workflow=coalesce(policy_workflow, lifecycle), updated_at=?1"
-      " WHERE triage='RESOLVED' AND id IN (SELECT finding_id FROM observations WHERE run_id=?2)",
+      " WHERE triage='RESOLVED' AND id IN (SELECT id FROM temp.repeat_members)",
       "UPDATE findings SET last_seen_run=?3, last_observed_at=max(last_observed_at, ?1), updated_at=?1"
-      " WHERE record_state='ACTIVE' AND id IN (SELECT finding_id FROM observations WHERE run_id=?2)",
+      " WHERE record_state='ACTIVE' AND id IN (SELECT id FROM temp.repeat_members)",
       "UPDATE runs SET same_as=?2, reopened=?5, target=(SELECT target FROM runs WHERE id=?2),"
       " records=(SELECT records FROM runs WHERE id=?2) WHERE id=?3",
   };

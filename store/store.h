@@ -293,13 +293,18 @@ class Store {
   sqlite3_stmt* st_insert_ = nullptr;
   sqlite3_stmt* st_touch_ = nullptr;
   sqlite3_stmt* st_update_ = nullptr;
-  sqlite3_stmt* st_observe_ = nullptr;
   sqlite3_stmt* st_reject_ = nullptr;
   sqlite3_stmt* st_history_ = nullptr;
   std::set<std::string> expired_seen_;
   std::string history_now_;  // time of a triage change (outside runs)
   Status TriageOne(int64_t rowid, const TriageChange& change);
   std::unique_ptr<TextTable> texts_;
+  std::vector<int64_t> run_seen_;  // findings this run observed (run_members at commit)
+  Status StoreRunMembers();
+  // Fills TEMP table `table`(id, grp) with the findings the runs observed (run_members), grp
+  // being the index of the run's group; created when missing, emptied first.
+  Status FillMembers(const char* table, const std::vector<std::pair<int64_t, int>>& runs);
+  static void RunMembersFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv);
   // Rebuilds row.finding from the columns read by kRowColumns (store.cpp) and the details.
   Status DecodeRow(sqlite3_stmt* st, FindingRow* row);
   static void AsffFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv);

@@ -59,13 +59,13 @@ class Cli(unittest.TestCase):
         self.ingest_json(PHP_A)
         runs = self.count("SELECT count(*) FROM runs")
         findings = self.count("SELECT group_concat(updated_at || hex(details)) FROM findings")
-        observations = self.count("SELECT count(*) FROM observations")
+        observations = self.count("SELECT coalesce(sum(n), 0) FROM run_members")
         r, out = self.ingest_json(PHP_A)
         self.assertEqual(r.returncode, 0)
         self.assertEqual(out[0]["status"], "unchanged")
         # The findings are not touched; the run is recorded as a repeat of the first one.
         self.assertEqual(self.count("SELECT group_concat(updated_at || hex(details)) FROM findings"), findings)
-        self.assertEqual(self.count("SELECT count(*) FROM observations"), observations)
+        self.assertEqual(self.count("SELECT coalesce(sum(n), 0) FROM run_members"), observations)
         self.assertEqual(self.count("SELECT count(*) FROM runs"), runs + 1)
         self.assertEqual(self.count("SELECT same_as FROM runs ORDER BY id DESC LIMIT 1"), 1)
         # Issue 8: a repeat does not make a gate's findings old. New means not active at the
@@ -148,7 +148,7 @@ class Cli(unittest.TestCase):
         self.assertEqual(self.count("SELECT count(*) FROM findings WHERE record_state='ACTIVE'"), n1)
         # Every run observed what it reported.
         self.assertEqual(self.count("SELECT count(*) FROM runs"), 3)
-        obs = self.count("SELECT count(*) FROM observations WHERE run_id=(SELECT min(id) FROM runs)")
+        obs = self.count("SELECT n FROM run_members WHERE run_id=(SELECT min(id) FROM runs)")
         self.assertEqual(obs, n1)
 
     def test_other_scope_is_independent(self):

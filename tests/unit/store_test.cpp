@@ -53,7 +53,7 @@ class StoreTest : public ::testing::Test {
     EXPECT_TRUE(store_->BeginRun(info).ok());
     for (Finding f : findings) EXPECT_TRUE(store_->Put(std::move(f)).ok());
     auto c = store_->CommitRun();
-    EXPECT_TRUE(c.ok());
+    EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
     return c.ok() ? *c : RunCounts{};
   }
 
@@ -444,6 +444,28 @@ TEST_F(StoreTargetTest, ReportsAboutOtherTargetsOfTheSameScannerResolveNothing) 
   EXPECT_EQ(c.resolved, 1u);
   EXPECT_EQ(States()["Finding b"], "alpine:3.10:ARCHIVED");
   EXPECT_EQ(States()["Finding c"], "src/:ACTIVE");
+}
+
+// Absence from one scanner's report does not resolve a finding that the latest report of another
+// scanner about the target still has (cross-tool identity): read from the runs' membership
+// records (run_members), one per run.
+TEST_F(StoreTargetTest, AFindingAnotherScannersLatestReportStillHasStaysActive) {
+  RunT("alpine:3.10", {"a", "b"}, true, "trivy");
+  RunT("alpine:3.10", {"a", "b"}, true, "grype");  // the same findings, now last seen by grype
+  RunCounts c = RunT("alpine:3.10", {"b"}, true, "grype");  // grype no longer reports a
+  EXPECT_EQ(c.resolved, 0u);  // trivy's latest report about the image still has it
+  EXPECT_EQ(States()["Finding a"], "alpine:3.10:ACTIVE");
+  RunT("alpine:3.10", {"b"}, true, "trivy");  // trivy no longer reports a either
+  c = RunT("alpine:3.10", {"b"}, true, "grype");
+  EXPECT_EQ(c.resolved, 1u);
+  EXPECT_EQ(States()["Finding a"], "alpine:3.10:ARCHIVED");
+  EXPECT_EQ(States()["Finding b"], "alpine:3.10:ACTIVE");
+  // Membership: one record per run, listing what it observed.
+  int64_t n = -1;
+  EXPECT_TRUE(store_->Sql("SELECT n FROM run_members WHERE run_id=(SELECT min(id) FROM runs)",
+                          [&](const auto&, const auto& v) { n = std::stoll(*v[0]); })
+                  .ok());
+  EXPECT_EQ(n, 2);
 }
 
 TEST_F(StoreTargetTest, FindingTakesTheTargetOfTheReportThatLastSawIt) {
