@@ -158,7 +158,14 @@ struct GateRows {
 
 // The part of storing a finding that needs no database: the document of what the report said
 // and its hash. Built on parser threads so that the single writer thread only talks to SQLite.
+// Moved, never copied: `texts` views the heap buffers of `finding`'s long strings, which a move
+// keeps and a copy would not.
 struct PreparedFinding {
+  PreparedFinding() = default;
+  PreparedFinding(PreparedFinding&&) = default;
+  PreparedFinding& operator=(PreparedFinding&&) = default;
+  PreparedFinding(const PreparedFinding&) = delete;
+  PreparedFinding& operator=(const PreparedFinding&) = delete;
   Finding finding;      // lifecycle fields cleared (they live in columns)
   std::string details;  // what the columns do not hold (normalize/finding_codec.h)
   std::vector<DetailText> texts;  // the shared texts `details` refers to (views into `finding`)
