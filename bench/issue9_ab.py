@@ -269,28 +269,30 @@ class Bench:
                      rng(la, "{:.2f}x"), rng(lb, "{:.2f}x"), "", ">= 4x (B)", yes(med(lb) >= 4))
 
     # --------------------------------------------------------------------------------- small
-    def small_files(self, n):
-        """n distinct small ZAP reports (the corpus report with its host renamed per file)."""
-        d = os.path.join(self.data, f"small-zap-{n}")
-        if os.path.isdir(d) and len(os.listdir(d)) == n:
-            return d, sorted(os.path.join(d, f) for f in os.listdir(d))
+    def small_files(self, n, tag):
+        """n distinct small ZAP reports (the corpus report with its host renamed per file), each in
+        a folder of its own (DIR/rNNNNN/zap.json: --scope-from-path '**/{repo}/*' gives it scope rNNNNN)."""
+        d = os.path.join(self.data, f"small-zap-{tag}-{n}")
+        paths = [os.path.join(d, f"r{i:05d}", "zap.json") for i in range(n)]
+        if all(os.path.exists(p) for p in paths):
+            return d, paths
         shutil.rmtree(d, ignore_errors=True)
-        os.makedirs(d)
         text = open(os.path.join(CORPUS, SMALL_SOURCE), encoding="utf-8").read()
         assert SMALL_HOST in text
-        paths = []
-        for i in range(n):
-            p = os.path.join(d, f"zap-{i:05d}.json")
+        for i, p in enumerate(paths):
+            os.makedirs(os.path.dirname(p))
             with open(p, "w", encoding="utf-8") as f:
-                f.write(text.replace(SMALL_HOST, f"app-{i:05d}.itsecgames.example"))
-            paths.append(p)
+                f.write(text.replace(SMALL_HOST, f"{tag}-{i:05d}.itsecgames.example"))
         return d, paths
 
     def sec_small(self):
         a = self.args
         n_single = a.fast_runs
-        _, singles = self.small_files(n_single * 2)  # distinct files: each run ingests findings new to the store
-        batch_dir, batch = self.small_files(a.small_files)
+        _, singles = self.small_files(n_single * 2, "one")  # distinct files: each run stores new findings
+        batch_dir, batch = self.small_files(a.small_files, "batch")
+        # per-file: each report its own scope (a CI loop over many projects); one: all in scope
+        # 'bench', each report a new target of that scope
+        scope_args = (["--scope-from-path", "**/{repo}/*"] if a.small_scope == "per-file" else [])
         size = os.path.getsize(singles[0])
         # existing store: the ZAP store of the ingest section, else one built from the small batch
         stores = {}
@@ -303,7 +305,7 @@ class Bench:
                     shutil.copyfile(os.path.join(src, f), os.path.join(d, f))
                 what = "the fresh ZAP store of the ingest section"
             else:
-                self.ingest(who, os.path.join(d, "findex.db"), [batch_dir], scope="existing")
+                self.ingest(who, os.path.join(d, "findex.db"), [batch_dir], scope="existing", extra=scope_args)
                 what = f"a store of {len(batch)} small ZAP reports"
             stores[who] = os.path.join(d, "findex.db")
         ver = {"A": [], "B": []}
@@ -312,7 +314,7 @@ class Bench:
             for who in self.order(i):
                 v = run([self.bins[who], "--version"], self.work)
                 ver[who].append(v.wall)
-                r, sums = self.ingest(who, stores[who], [singles[i * 2 + (0 if who == "A" else 1)]], scope="ci")
+                r, sums = self.ingest(who, stores[who], [singles[i * 2 + (0 if who == "A" else 1)]], scope=f"ci-{i}")
                 per_file = tot(sums, "records")
                 if tot(sums, "new") == 0:
                     self.notes.append(f"small: {who} stored no new finding from a small report")
@@ -334,13 +336,14 @@ class Bench:
             for who in self.order(rnd):
                 d = os.path.join(self.work, who, "small-batch")
                 rm_store(d)
-                r, sums = self.ingest(who, os.path.join(d, "findex.db"), [batch_dir])
+                r, sums = self.ingest(who, os.path.join(d, "findex.db"), [batch_dir], extra=scope_args)
                 if len(sums) != len(batch):
                     self.notes.append(f"small batch: {who} printed {len(sums)} summaries for {len(batch)} files")
                 fps[who].append(len(batch) / r.wall)
                 self.keep("small batch", who, dict(wall=r.wall, cpu=r.cpu, rss_mib=r.rss_mib, new=tot(sums, "new")))
                 log(f"small batch round {rnd + 1} {who}: {r.wall:.2f} s, {len(batch) / r.wall:.0f} files/s")
-        self.add(sec, f"{len(batch):,} small files in one process (fresh store): files/s",
+        self.add(sec, f"{len(batch):,} small files in one process (fresh store; "
+                      f"{'a scope per file' if a.small_scope == 'per-file' else 'one scope, a target per file'}): files/s",
                  rng(fps["A"], "{:,.0f}"), rng(fps["B"], "{:,.0f}"),
                  f"{med([b / x for x, b in zip(fps['A'], fps['B'])]):.2f}x", ">= 500 files/s (B)", yes(med(fps["B"]) >= 500))
         for who in "AB":
@@ -530,6 +533,9 @@ def main():
     ap.add_argument("--runs", type=int, help="rounds of the ingest section (full 5, small 3)")
     ap.add_argument("--fast-runs", type=int, help="runs of the fast commands: small ingests, gate, query (full 20)")
     ap.add_argument("--slow-runs", type=int, help="runs of the slow commands: policy gate, export, small batch (full 3)")
+    ap.add_argument("--small-scope", choices=["per-file", "one"], default="per-file",
+                    help="small files in one process: each in its own scope (default), or all in one scope as"
+                         " distinct targets (A's absence judgment is quadratic in the targets of a scope)")
     ap.add_argument("--formats", default="zap-json,sarif",
                     help="formats of the ingest section (also trivy, dependency-check-xml)")
     ap.add_argument("--only", default="ingest,lambda,small,large", help="sections to run")

@@ -4,7 +4,7 @@
 What the AWS sample Lambdas that forward OWASP ZAP results to Security Hub do, with the Python
 standard library only: `json.load` the whole report, rewrite every instance of every alert of
 every site into one ASFF finding dict (one finding per instance, as those samples do), and
-`json.dump` the list to a file (where a Lambda would call BatchImportFindings in pages of 100).
+write the list as JSON to a file (where a Lambda would call BatchImportFindings in pages of 100).
 No deduplication, no store, no history: the lower bound of what any ingest has to do in Python.
 
 Usage: bench/lambda_convert.py REPORT.json OUT.json [--account-id 000000000000] [--region us-east-1]
@@ -92,8 +92,11 @@ def main():
         return 2
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     findings = convert(report, args.account_id, args.region, now)
+    # json.dumps then one write: the same bytes as json.dump(findings, f), which streams through the
+    # pure-Python iterencode in small chunks and is ~1.2x slower; the faster form is the fairer competitor.
+    text = json.dumps(findings)
     with open(args.out, "w") as f:
-        json.dump(findings, f)
+        f.write(text)
     print(f"lambda_convert: {len(findings)} findings, {time.perf_counter() - t0:.2f} s", file=sys.stderr)
     return 0
 
