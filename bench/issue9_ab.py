@@ -420,6 +420,9 @@ class Bench:
             rcs = {"A": set(), "B": set()}
             outs = {}
             for i in range(runs):
+                if i >= 3 and max(sum(walls["A"]), sum(walls["B"])) > a.cell_seconds:
+                    runs = i  # time budget of the cell spent: at least 3 runs each
+                    break
                 for who in self.order(i):
                     r = run(self.fx(who, dbs[who], *argv), self.work, keep_out=check_out)
                     walls[who].append(r.wall)
@@ -548,6 +551,8 @@ def main():
                          " distinct targets (A's absence judgment is quadratic in the targets of a scope)")
     ap.add_argument("--formats", default="zap-json,sarif",
                     help="formats of the ingest section (also trivy, dependency-check-xml)")
+    ap.add_argument("--cell-seconds", type=float, default=40,
+                    help="large store: stop repeating a command after 3 runs once one binary has spent this long on it")
     ap.add_argument("--lambda-per", default="instance,alert",
                     help="lambda_convert.py --per modes to run: instance (the AWS samples), alert (findex's findings)")
     ap.add_argument("--only", default="ingest,lambda,small,large", help="sections to run")
