@@ -357,8 +357,8 @@ class Bench:
                  rng(fps["A"], "{:,.0f}"), rng(fps["B"], "{:,.0f}"),
                  f"{med([b / x for x, b in zip(fps['A'], fps['B'])]):.2f}x", ">= 500 files/s (B)", yes(med(fps["B"]) >= 500))
         for who in "AB":
-            shutil.rmtree(os.path.join(self.work, who, "small-batch"), ignore_errors=True)
-            shutil.rmtree(os.path.join(self.work, who, "small-existing"), ignore_errors=True)
+            for d in ("small-batch", "small-existing", "ingest-zap-json"):
+                shutil.rmtree(os.path.join(self.work, who, d), ignore_errors=True)
 
     # --------------------------------------------------------------------------------- large
     def build_large(self):
@@ -415,6 +415,7 @@ class Bench:
                  f"{sb['B'] / 1e6:,.0f} MB = {sb['B'] / info['report_bytes']:.2f}x", f"{sb['B'] / sb['A']:.2f}", "", "")
 
         def timed(label, argv, runs, target_ms=None, target_rss=None, check_out=False, ok_rc=(0, 1)):
+            shown = " ".join("bench/" + os.path.basename(x) if x == self.policy else x for x in argv)
             walls = {"A": [], "B": []}
             rsss = {"A": [], "B": []}
             rcs = {"A": set(), "B": set()}
@@ -445,7 +446,7 @@ class Bench:
             unit_ms = med(walls["A"]) < 1.0
             fmt = "{:.1f}" if unit_ms else "{:.2f}"
             scale = 1e3 if unit_ms else 1
-            name = f"`{' '.join(argv)}` wall {'ms' if unit_ms else 's'} (exit A {sorted(rcs['A'])}, B {sorted(rcs['B'])}; {runs} runs)"
+            name = f"`{shown}` wall {'ms' if unit_ms else 's'} (exit A {sorted(rcs['A'])}, B {sorted(rcs['B'])}; {runs} runs)"
             if target_ms is not None:
                 tgt = f"< {target_ms:g} ms" if target_ms < 1000 else f"< {target_ms / 1000:g} s"
                 self.add(sec, name, rng([x * scale for x in walls["A"]], fmt), rng([x * scale for x in walls["B"]], fmt),
@@ -468,6 +469,7 @@ class Bench:
         if not a.reuse_store:
             for w in "AB":
                 shutil.rmtree(os.path.join(self.work, w, "large"), ignore_errors=True)
+            os.remove(os.path.join(self.work, "large-store.json"))
 
     # ---------------------------------------------------------------------------------- main
     def go(self):
@@ -488,6 +490,8 @@ class Bench:
                 except (RuntimeError, subprocess.CalledProcessError) as e:
                     self.notes.append(f"section {s} stopped: {e}")
                     log(f"section {s} stopped: {e}")
+        for who in "AB":
+            shutil.rmtree(os.path.join(self.work, who, "ingest-zap-json"), ignore_errors=True)
         self.raw["seconds"] = time.time() - t0
         self.raw["load_after"] = os.getloadavg()
         self.print()
