@@ -552,7 +552,7 @@ def main():
     ap.add_argument("--slow-runs", type=int, help="runs of the slow commands: policy gate, export, small batch (full 3)")
     ap.add_argument("--small-scope", choices=["per-file", "one"], default="per-file",
                     help="small files in one process: each in its own scope (default), or all in one scope as"
-                         " distinct targets (A's absence judgment is quadratic in the targets of a scope)")
+                         " distinct targets (A's absence judgment is superlinear in the targets of a scope)")
     ap.add_argument("--formats", default="zap-json,sarif",
                     help="formats of the ingest section (also trivy, dependency-check-xml)")
     ap.add_argument("--cell-seconds", type=float, default=40,
