@@ -2,6 +2,8 @@
 // with --batch-dir, ASFF batch files that Security Hub's BatchImportFindings accepts as they are.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <set>
 
 #include <filesystem>
@@ -93,7 +95,9 @@ ReportItems StoreReportItems(Store& store, const FindingFilter& filter, const st
     for (const bool suppressed : {false, true}) {
       FindingFilter part = filter;
       const char* cond = suppressed ? "workflow = SUPPRESSED" : "workflow != SUPPRESSED";
-      part.expression = part.expression.empty() ? cond : "(" + part.expression + ") and " + cond;
+      const bool blank = std::all_of(part.expression.begin(), part.expression.end(),
+                                     [](unsigned char c) { return std::isspace(c) != 0; });
+      part.expression = blank ? cond : "(" + part.expression + ") and " + cond;
       bool stopped = false;
       Status mismatch;
       Status st = store.ForEach(part, [&](FindingRow&& row) {

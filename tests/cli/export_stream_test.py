@@ -93,5 +93,44 @@ class ExportStreams(unittest.TestCase):
         self.check("query", "--format", "json")
 
 
+class ReportOrderFromTheStore(unittest.TestCase):
+    """The report writers read open findings, then suppressed ones, in two queries: the order must
+    be the one they had when they sorted the findings in memory (open before suppressed, most
+    severe first, the store's order otherwise), across severities and with a user expression."""
+
+    def test_suppressed_last_most_severe_first(self):
+        tmp = tempfile.mkdtemp(prefix="findex-export-order-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        db = os.path.join(tmp, "t.db")
+        env = dict(os.environ, FINDEX_NOW="2026-02-03T04:05:06.000Z")
+        env.pop("FINDEX_DB", None)
+        samples = os.path.join(os.path.dirname(__file__), "..", "..", "samples")
+        run = lambda *a: subprocess.run([FINDEX, "--db", db, *a], capture_output=True, env=env, cwd=tmp)
+        r = run("-q", "ingest", os.path.join(samples, "zap-xml", "dd_zap_2.10.0_bodgeit_scan1.xml"),
+                os.path.join(samples, "bandit", "dd_bandit_many_vulns.json"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = json.loads(run("export", "--format", "json").stdout)
+        by_label = {}
+        for row in rows:
+            by_label.setdefault(row["severity"], []).append(row["id"])
+        chosen = [ids[len(ids) // 2] for ids in by_label.values()]  # one of each severity, mid-list
+        self.assertGreaterEqual(len(chosen), 3)
+        r = run("-q", "triage", *chosen, "--status", "SUPPRESSED", "--note", "accepted", "--by", "test")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for expr in [[], ["scanner=bandit or severity>=MEDIUM"]]:
+            rows = json.loads(run("export", "--format", "json", *expr).stdout)
+            ids = [x["id"] for x in rows]
+            want = [i for i in ids if i not in chosen] + [i for i in ids if i in chosen]
+            self.assertNotEqual(want, ids)  # the suppressed ones move
+            r = run("export", "--format", "sarif", *expr)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            got = [x["properties"]["findex-id"] for x in json.loads(r.stdout)["runs"][0]["results"]]
+            self.assertEqual(got, want)
+            r = run("export", "--format", "codeinsights", *expr)
+            got = [a["external_id"] for a in json.loads(r.stdout)["annotations"]]
+            fp = {x["id"]: "findex-" + x["fingerprint"] for x in rows}
+            self.assertEqual(got, [fp[i] for i in want])
+
+
 if __name__ == "__main__":
     unittest.main()
