@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <set>
 
 #include <filesystem>
@@ -112,7 +114,7 @@ ReportItems StoreReportItems(Store& store, const FindingFilter& filter, const st
       });
       if (!st.ok()) return st;
       if (!mismatch.ok()) return mismatch;
-      if (stopped) return Status::Ok();
+      if (stopped) break;
     }
     *rows = n;
     return Status::Ok();
@@ -211,9 +213,11 @@ int RunExport(const ExportFlags& e, const Globals& g) {
     }
     if (st.ok()) {
       ReportItems items = StoreReportItems(**store, report_filter, latest_runs, &n);
-      ReportSink sink = [&](std::string_view piece) {
-        std::fwrite(piece.data(), 1, piece.size(), out);
-        return Status::Ok();
+      // A failed write (disk full) stops the export instead of reading the rest of the store.
+      ReportSink sink = [&](std::string_view piece) -> Status {
+        if (std::fwrite(piece.data(), 1, piece.size(), out) == piece.size()) return Status::Ok();
+        return MakeError(ErrorCode::kIo, std::string("cannot write the export: ") + std::strerror(errno),
+                         e.output.empty() ? "stdout" : e.output);
       };
       if (e.format == "junit") st = StreamJUnitReport(head, items, sink);
       else if (e.format == "markdown") st = StreamMarkdownReport(head, items, sink);
