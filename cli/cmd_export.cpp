@@ -2,6 +2,10 @@
 // with --batch-dir, ASFF batch files that Security Hub's BatchImportFindings accepts as they are.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <set>
 
 #include <filesystem>
@@ -62,6 +66,68 @@ Status PrepareBatchDir(const std::string& dir) {
   if (ec) return MakeError(ErrorCode::kIo, "cannot list directory: " + ec.message(), dir);
   if (removed) spdlog::debug("removed {} batch files of an earlier export from {}", removed, dir);
   return Status::Ok();
+}
+
+// A finding of the store as a report item of a plain export (no gate ran).
+ReportItem ExportItem(FindingRow&& row, const std::set<int64_t>& latest_runs) {
+  ReportItem it;
+  it.is_new = latest_runs.count(row.first_seen_run) > 0;
+  it.status = row.finding.workflow == WorkflowStatus::kSuppressed ? ItemStatus::kSuppressed : ItemStatus::kOpen;
+  if (it.status == ItemStatus::kSuppressed && row.finding.note) it.suppression_reason = row.finding.note->text;
+  for (size_t start = 0; start < row.policy.size();) {
+    size_t end = row.policy.find(';', start);
+    if (end == std::string::npos) end = row.policy.size();
+    it.policy.push_back(row.policy.substr(start, end - start));
+    start = end + 1;
+  }
+  it.finding = std::move(row.finding);
+  return it;
+}
+
+// The findings `filter` selects as report items in report order, read from the store one row at
+// a time on every pass: open findings, then suppressed ones (the writers' order: most severe
+// first inside each, as Store::ForEach returns them). Two queries rather than a sort in memory;
+// the caller holds a read snapshot so that every pass sees the same rows. `*rows` counts the
+// rows of the last full pass.
+ReportItems StoreReportItems(Store& store, const FindingFilter& filter, const std::set<int64_t>& latest_runs,
+                             size_t* rows) {
+  ReportItems items;
+  items.for_each = [&store, filter, &latest_runs, rows](const ReportItemVisitor& visit) -> Status {
+    size_t n = 0;
+    for (const bool suppressed : {false, true}) {
+      FindingFilter part = filter;
+      const char* cond = suppressed ? "workflow = SUPPRESSED" : "workflow != SUPPRESSED";
+      const bool blank = std::all_of(part.expression.begin(), part.expression.end(),
+                                     [](unsigned char c) { return std::isspace(c) != 0; });
+      part.expression = blank ? cond : "(" + part.expression + ") and " + cond;
+      bool stopped = false;
+      Status mismatch;
+      Status st = store.ForEach(part, [&](FindingRow&& row) {
+        ReportItem it = ExportItem(std::move(row), latest_runs);
+        if ((it.status == ItemStatus::kSuppressed) != suppressed) {
+          mismatch = MakeError(ErrorCode::kInternal, "finding " + it.finding.id + ": workflow column and row disagree");
+          return false;
+        }
+        ++n;
+        if (!visit(it)) stopped = true;
+        return !stopped;
+      });
+      if (!st.ok()) return st;
+      if (!mismatch.ok()) return mismatch;
+      if (stopped) break;
+    }
+    *rows = n;
+    return Status::Ok();
+  };
+  // Only the number (SARIF past --sarif-max-results): counted from the index, no document read.
+  items.count = [&store, filter]() -> Result<uint64_t> {
+    auto groups = store.GroupBy(filter, "severity");
+    if (!groups.ok()) return groups.error();
+    uint64_t n = 0;
+    for (const auto& gc : *groups) n += gc.count;
+    return n;
+  };
+  return items;
 }
 
 int RunExport(const ExportFlags& e, const Globals& g) {
@@ -128,52 +194,44 @@ int RunExport(const ExportFlags& e, const Globals& g) {
   Status st, batch_st;
   size_t n = 0;
   if (e.format == "sarif" || e.format == "junit" || e.format == "markdown" || e.format == "codeinsights") {
-    // The report writers take every finding at once (rules, counts, ordering). They show what is
-    // open: fixed (ARCHIVED) findings are left out unless --state asks for them, or GitHub
-    // would reopen alerts for fixed code.
+    // The report writers show what is open: fixed (ARCHIVED) findings are left out unless
+    // --state asks for them, or GitHub would reopen alerts for fixed code.
     FindingFilter report_filter = *filter;
     if (e.filter.states.empty()) report_filter.states = {"ACTIVE"};
-    GateReport report;
-    report.tool_version = "0.1.0";
-    report.generated_at = Now();
-    report.scope = e.filter.scopes.size() == 1 ? e.filter.scopes.front() : "";
-    // "New" as the gate means it without a baseline: first seen in the latest ingest.
-    auto latest = (*store)->LatestBatchRuns(report.scope);
-    if (!latest.ok()) {
-      spdlog::error("{}", latest.error().ToString());
-      return kExitError;
-    }
-    const std::set<int64_t> latest_runs(latest->begin(), latest->end());
-    st = (*store)->ForEach(report_filter, [&](FindingRow&& row) {
-      ReportItem it;
-      it.is_new = latest_runs.count(row.first_seen_run) > 0;
-      it.status = row.finding.workflow == WorkflowStatus::kSuppressed ? ItemStatus::kSuppressed : ItemStatus::kOpen;
-      if (it.status == ItemStatus::kSuppressed && row.finding.note) it.suppression_reason = row.finding.note->text;
-      for (size_t start = 0; start < row.policy.size();) {
-        size_t end = row.policy.find(';', start);
-        if (end == std::string::npos) end = row.policy.size();
-        it.policy.push_back(row.policy.substr(start, end - start));
-        start = end + 1;
-      }
-      it.finding = std::move(row.finding);
-      report.items.push_back(std::move(it));
-      ++n;
-      return true;
-    });
+    GateReport head;  // no items: the writers read them from the store, a pass at a time
+    head.tool_version = "0.1.0";
+    head.generated_at = Now();
+    head.scope = e.filter.scopes.size() == 1 ? e.filter.scopes.front() : "";
+    // One read snapshot: every pass of a writer (counts, rules, then the rows) sees the same rows.
+    st = (*store)->BeginSnapshot();
+    std::set<int64_t> latest_runs;
     if (st.ok()) {
-      std::string doc;
-      if (e.format == "junit") doc = WriteJUnitReport(report);
-      else if (e.format == "markdown") doc = WriteMarkdownReport(report);
-      else if (e.format == "codeinsights") doc = WriteCodeInsightsReport(report);
+      // "New" as the gate means it without a baseline: first seen in the latest ingest.
+      auto latest = (*store)->LatestBatchRuns(head.scope);
+      if (latest.ok()) latest_runs.insert(latest->begin(), latest->end());
+      else st = latest.error();
+    }
+    if (st.ok()) {
+      ReportItems items = StoreReportItems(**store, report_filter, latest_runs, &n);
+      // A failed write (disk full) stops the export instead of reading the rest of the store.
+      ReportSink sink = [&](std::string_view piece) -> Status {
+        if (std::fwrite(piece.data(), 1, piece.size(), out) == piece.size()) return Status::Ok();
+        return MakeError(ErrorCode::kIo, std::string("cannot write the export: ") + std::strerror(errno),
+                         e.output.empty() ? "stdout" : e.output);
+      };
+      if (e.format == "junit") st = StreamJUnitReport(head, items, sink);
+      else if (e.format == "markdown") st = StreamMarkdownReport(head, items, sink);
+      else if (e.format == "codeinsights") st = StreamCodeInsightsReport(head, items, sink);
       else {
-        uint64_t truncated = 0;
-        doc = WriteSarifReport(report, e.sarif_max, &truncated);
-        if (truncated > 0) {
+        uint64_t truncated = 0, total = 0;
+        st = StreamSarifReport(head, items, e.sarif_max, sink, &truncated, &total);
+        if (st.ok() && truncated > 0) {
           spdlog::warn("SARIF export truncated: {} of {} results left out (GitHub code scanning accepts {} per run)",
-                       truncated, report.items.size(), e.sarif_max);
+                       truncated, total, e.sarif_max);
         }
       }
-      std::fwrite(doc.data(), 1, doc.size(), out);
+      Status end = (*store)->EndSnapshot();
+      if (st.ok()) st = end;
     }
   } else if (e.format == "csv") {
     PrintCsvRow(out, FlatHeader());

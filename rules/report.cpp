@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <memory>
 #include <set>
 #include <string_view>
 #include <type_traits>
@@ -252,27 +253,6 @@ void AppendCase(std::string* out, const JUnitCase& c) {
   *out += "    </testcase>\n";
 }
 
-void AppendSuite(std::string* out, std::string_view name, std::string_view timestamp,
-                 const std::vector<JUnitCase>& cases, uint64_t* tests, uint64_t* failures) {
-  uint64_t f = 0, s = 0;
-  for (const auto& c : cases) {
-    if (c.kind == JUnitCase::kFailure) ++f;
-    if (c.kind == JUnitCase::kSkipped) ++s;
-  }
-  *out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"0\"",
-                      XmlAttr(name), cases.size(), f, s);
-  if (!timestamp.empty()) *out += fmt::format(" timestamp=\"{}\"", XmlAttr(timestamp));
-  if (cases.empty()) {
-    *out += "/>\n";
-  } else {
-    *out += ">\n";
-    for (const auto& c : cases) AppendCase(out, c);
-    *out += "  </testsuite>\n";
-  }
-  *tests += cases.size();
-  *failures += f;
-}
-
 // Body of a <failure>: what a person needs to find and judge the finding.
 std::string FailureBody(const ReportItem& it) {
   const Finding& f = it.finding;
@@ -420,16 +400,6 @@ std::string CweTag(std::string_view cwe) {
   return "external/cwe/" + lower;
 }
 
-struct SarifRule {
-  std::string id;
-  const Finding* first = nullptr;
-  SeverityLabel worst = SeverityLabel::kInformational;
-  std::set<std::string> cwes;
-  // A generator id can cover many issues (Dependency-Check's "OSSINDEX"): the first finding's
-  // texts describe the rule only when all its findings share them.
-  bool same_title = true, same_description = true, same_remediation = true;
-};
-
 // --- Markdown --------------------------------------------------------------------------------
 
 // Text for a Markdown table cell or list item: one line, '|' escaped for the table, and
@@ -484,82 +454,224 @@ constexpr size_t kMarkdownLimit = 65000;  // GitHub rejects comments over 65,536
 
 }  // namespace
 
-// ---------------------------------------------------------------------------------------------
+// --- streaming helpers ---------------------------------------------------------------------------
+
+namespace {
+
+// Output buffered in pieces of about 64 KiB for the sink.
+class SinkBuffer {
+ public:
+  explicit SinkBuffer(const ReportSink& sink) : sink_(sink) {}
+  std::string buf;
+  // Hands the buffer over once it is large enough; call between items.
+  Status Drain() { return buf.size() >= kPiece ? Flush() : Status::Ok(); }
+  Status Flush() {
+    if (buf.empty()) return Status::Ok();
+    Status st = sink_(buf);
+    buf.clear();
+    return st;
+  }
+
+ private:
+  static constexpr size_t kPiece = 64 * 1024;
+  const ReportSink& sink_;
+};
+
+// One pass over the items; `visit` returns false to stop, or sets *failed (a sink error) and
+// returns false.
+Status Pass(const ReportItems& items, const std::function<bool(const ReportItem&, Status*)>& visit) {
+  Status failed;
+  Status st = items.for_each([&](const ReportItem& it) { return visit(it, &failed); });
+  if (!st.ok()) return st;
+  return failed;
+}
+
+}  // namespace
+
+ReportItems ItemsOf(const GateReport& r) {
+  ReportItems items;
+  auto order = std::make_shared<std::vector<size_t>>(ItemOrder(r));
+  items.for_each = [&r, order](const ReportItemVisitor& visit) {
+    for (size_t i : *order)
+      if (!visit(r.items[i])) break;
+    return Status::Ok();
+  };
+  items.count = [&r]() -> Result<uint64_t> { return static_cast<uint64_t>(r.items.size()); };
+  return items;
+}
+
+namespace {
+
+Status StringSinkAppend(std::string* out, std::string_view piece) {
+  out->append(piece);
+  return Status::Ok();
+}
+
+ReportSink StringSink(std::string* out) {
+  return [out](std::string_view piece) { return StringSinkAppend(out, piece); };
+}
+
+// --- JUnit ---
+
+// The kind of a finding's test case in a plain export: active, unsuppressed findings fail,
+// suppressed ones are skipped.
+JUnitCase::Kind ExportCaseKind(const ReportItem& it) {
+  if (IsSuppressed(it)) return JUnitCase::kSkipped;
+  if (IsActiveUnsuppressed(it)) return JUnitCase::kFailure;
+  return JUnitCase::kPass;
+}
+
+JUnitCase ExportCase(const ReportItem& it) {
+  JUnitCase c = FindingCase(it);
+  c.kind = ExportCaseKind(it);
+  if (c.kind == JUnitCase::kSkipped) {
+    c.message = SuppressedMessage(it);
+  } else if (c.kind == JUnitCase::kFailure) {
+    c.type = std::string(ToString(it.finding.severity.label));
+    c.message = fmt::format("{} finding from {}", c.type, c.classname);
+    c.body = FailureBody(it);
+  }
+  return c;
+}
+
+// Is the finding a test case of gate `g`, and of which kind.
+bool InGate(const GateResult& g, const ReportItem& it) {
+  return Contains(it.gates, g.name) || Contains(it.checked_by, g.name);
+}
+
+JUnitCase::Kind GateCaseKind(const GateResult& g, const ReportItem& it) {
+  if (Contains(it.gates, g.name) && it.status == ItemStatus::kViolation) return JUnitCase::kFailure;
+  if (IsSuppressed(it)) return JUnitCase::kSkipped;
+  return JUnitCase::kPass;
+}
+
+JUnitCase GateCase(const GateResult& g, const ReportItem& it) {
+  JUnitCase c = FindingCase(it);
+  c.kind = GateCaseKind(g, it);
+  if (c.kind == JUnitCase::kFailure) {
+    c.type = std::string(ToString(it.finding.severity.label));
+    std::string th = ThresholdFor(g, it.finding.severity.label);
+    c.message = th.empty() ? fmt::format("violates gate {}", g.name) : fmt::format("gate {}: exceeds {}", g.name, th);
+    c.body = FailureBody(it);
+  } else if (c.kind == JUnitCase::kSkipped) {
+    c.message = SuppressedMessage(it);
+  }
+  return c;
+}
+
+// One test case per threshold the gate checked.
+std::vector<JUnitCase> ThresholdCases(const GateResult& g) {
+  std::vector<JUnitCase> cases;
+  for (SeverityLabel l : kLabelsDesc) {
+    auto m = g.max.find(l);
+    if (m == g.max.end()) continue;
+    JUnitCase c;
+    c.classname = "findex.gate." + g.name;
+    c.name = fmt::format("max {} {}", ToString(l), m->second);
+    if (ThresholdBroken(g, l, m->second)) {
+      c.kind = JUnitCase::kFailure;
+      c.type = "threshold";
+      c.message = ViolationText(g, l, m->second);
+      c.body = fmt::format("gate {}: {} {} finding(s), at most {} allowed\n", g.name, CountOf(g, l), ToString(l),
+                           m->second);
+      if (!g.description.empty()) c.body += "looks at: " + g.description + "\n";
+    }
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+struct SuiteCounts {
+  uint64_t tests = 0, failures = 0, skipped = 0;
+  void Add(JUnitCase::Kind k) {
+    ++tests;
+    if (k == JUnitCase::kFailure) ++failures;
+    if (k == JUnitCase::kSkipped) ++skipped;
+  }
+};
+
+void AppendSuiteHead(std::string* out, std::string_view name, std::string_view timestamp, const SuiteCounts& c) {
+  *out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"0\"",
+                      XmlAttr(name), c.tests, c.failures, c.skipped);
+  if (!timestamp.empty()) *out += fmt::format(" timestamp=\"{}\"", XmlAttr(timestamp));
+  *out += c.tests == 0 ? "/>\n" : ">\n";
+}
+
+void AppendSuiteTail(std::string* out, const SuiteCounts& c) {
+  if (c.tests > 0) *out += "  </testsuite>\n";
+}
+
+}  // namespace
+
+Status StreamJUnitReport(const GateReport& r, const ReportItems& items, const ReportSink& sink) {
+  // Counts first: the suites' attributes come before their test cases.
+  std::vector<SuiteCounts> suites(r.has_verdict ? r.gates.size() : 1);
+  std::vector<std::vector<JUnitCase>> thresholds;
+  if (r.has_verdict) {
+    for (size_t g = 0; g < r.gates.size(); ++g) {
+      thresholds.push_back(ThresholdCases(r.gates[g]));
+      for (const JUnitCase& c : thresholds.back()) suites[g].Add(c.kind);
+    }
+  }
+  FINDEX_RETURN_IF_ERROR(Pass(items, [&](const ReportItem& it, Status*) {
+    if (!r.has_verdict) {
+      suites[0].Add(ExportCaseKind(it));
+    } else {
+      for (size_t g = 0; g < r.gates.size(); ++g)
+        if (InGate(r.gates[g], it)) suites[g].Add(GateCaseKind(r.gates[g], it));
+    }
+    return true;
+  }));
+  SuiteCounts all;
+  for (const SuiteCounts& c : suites) {
+    all.tests += c.tests;
+    all.failures += c.failures;
+  }
+
+  SinkBuffer out(sink);
+  out.buf = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out.buf += fmt::format("<testsuites name=\"findex\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"0\"", all.tests,
+                         all.failures);
+  if (suites.empty()) {
+    out.buf += "/>\n";
+    return out.Flush();
+  }
+  out.buf += ">\n";
+  // A pass over the items per suite: its test cases are written as they are read.
+  auto write_cases = [&](const std::function<bool(const ReportItem&)>& in_suite,
+                         const std::function<JUnitCase(const ReportItem&)>& make) {
+    return Pass(items, [&](const ReportItem& it, Status* failed) {
+      if (!in_suite(it)) return true;
+      AppendCase(&out.buf, make(it));
+      *failed = out.Drain();
+      return failed->ok();
+    });
+  };
+  if (!r.has_verdict) {
+    AppendSuiteHead(&out.buf, "findex", r.generated_at, suites[0]);
+    if (suites[0].tests > 0) {
+      FINDEX_RETURN_IF_ERROR(write_cases([](const ReportItem&) { return true; }, ExportCase));
+    }
+    AppendSuiteTail(&out.buf, suites[0]);
+  } else {
+    for (size_t g = 0; g < r.gates.size(); ++g) {
+      const GateResult& gate = r.gates[g];
+      AppendSuiteHead(&out.buf, gate.name, r.generated_at, suites[g]);
+      for (const JUnitCase& c : thresholds[g]) AppendCase(&out.buf, c);
+      if (suites[g].tests > thresholds[g].size()) {
+        FINDEX_RETURN_IF_ERROR(write_cases([&](const ReportItem& it) { return InGate(gate, it); },
+                                           [&](const ReportItem& it) { return GateCase(gate, it); }));
+      }
+      AppendSuiteTail(&out.buf, suites[g]);
+    }
+  }
+  out.buf += "</testsuites>\n";
+  return out.Flush();
+}
 
 std::string WriteJUnitReport(const GateReport& r) {
-  std::string body;
-  uint64_t tests = 0, failures = 0;
-  std::vector<size_t> order = ItemOrder(r);
-
-  if (!r.has_verdict) {
-    // Plain export: every active, unsuppressed finding is a failure; suppressed ones are skipped.
-    std::vector<JUnitCase> cases;
-    for (size_t i : order) {
-      const ReportItem& it = r.items[i];
-      JUnitCase c = FindingCase(it);
-      if (IsSuppressed(it)) {
-        c.kind = JUnitCase::kSkipped;
-        c.message = SuppressedMessage(it);
-      } else if (IsActiveUnsuppressed(it)) {
-        c.kind = JUnitCase::kFailure;
-        c.type = std::string(ToString(it.finding.severity.label));
-        c.message = fmt::format("{} finding from {}", c.type, c.classname);
-        c.body = FailureBody(it);
-      }
-      cases.push_back(std::move(c));
-    }
-    AppendSuite(&body, "findex", r.generated_at, cases, &tests, &failures);
-  } else {
-    for (const GateResult& g : r.gates) {
-      std::vector<JUnitCase> cases;
-      // One test case per threshold the gate checked.
-      for (SeverityLabel l : kLabelsDesc) {
-        auto m = g.max.find(l);
-        if (m == g.max.end()) continue;
-        JUnitCase c;
-        c.classname = "findex.gate." + g.name;
-        c.name = fmt::format("max {} {}", ToString(l), m->second);
-        if (ThresholdBroken(g, l, m->second)) {
-          c.kind = JUnitCase::kFailure;
-          c.type = "threshold";
-          c.message = ViolationText(g, l, m->second);
-          c.body = fmt::format("gate {}: {} {} finding(s), at most {} allowed\n", g.name, CountOf(g, l),
-                               ToString(l), m->second);
-          if (!g.description.empty()) c.body += "looks at: " + g.description + "\n";
-        }
-        cases.push_back(std::move(c));
-      }
-      // One test case per finding the gate looked at.
-      for (size_t i : order) {
-        const ReportItem& it = r.items[i];
-        bool violates = Contains(it.gates, g.name);
-        if (!violates && !Contains(it.checked_by, g.name)) continue;
-        JUnitCase c = FindingCase(it);
-        if (violates && it.status == ItemStatus::kViolation) {
-          c.kind = JUnitCase::kFailure;
-          c.type = std::string(ToString(it.finding.severity.label));
-          std::string th = ThresholdFor(g, it.finding.severity.label);
-          c.message = th.empty() ? fmt::format("violates gate {}", g.name)
-                                 : fmt::format("gate {}: exceeds {}", g.name, th);
-          c.body = FailureBody(it);
-        } else if (IsSuppressed(it)) {
-          c.kind = JUnitCase::kSkipped;
-          c.message = SuppressedMessage(it);
-        }
-        cases.push_back(std::move(c));
-      }
-      AppendSuite(&body, g.name, r.generated_at, cases, &tests, &failures);
-    }
-  }
-
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += fmt::format("<testsuites name=\"findex\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"0\"", tests,
-                     failures);
-  if (body.empty()) {
-    out += "/>\n";
-  } else {
-    out += ">\n" + body + "</testsuites>\n";
-  }
+  std::string out;
+  (void)StreamJUnitReport(r, ItemsOf(r), StringSink(&out));  // in memory: cannot fail
   return out;
 }
 
@@ -576,38 +688,197 @@ static void WriteItemState(JsonWriter& w, const ReportItem& it) {
   WriteStringArray(w, it.policy);
 }
 
-std::string WriteSarifReport(const GateReport& r, size_t max_results, uint64_t* truncated) {
-  std::vector<size_t> order = ItemOrder(r);
-  if (order.size() > max_results) order.resize(max_results);
-  if (truncated) *truncated = r.items.size() - order.size();
+namespace {
 
-  // Rules in order of first use by a kept result.
-  std::vector<SarifRule> rules;
+// A SARIF rule as the kept results define it: what its first result said (only what the rule
+// entry shows; long texts as their excerpt and a hash to compare later results with).
+struct SarifRuleAgg {
+  std::string id;
+  std::string scanner, generator_id, first_vuln, short_title, title;
+  bool has_vulns = false;
+  std::string description;  // Excerpt(description, 1000)
+  std::string remediation;  // Excerpt(remediation_text, 2000)
+  std::string remediation_url;
+  uint64_t description_hash = 0, remediation_hash = 0;
+  size_t description_size = 0, remediation_size = 0;
+  SeverityLabel worst = SeverityLabel::kInformational;
+  std::set<std::string> cwes;
+  // A generator id can cover many issues (Dependency-Check's "OSSINDEX"): the first finding's
+  // texts describe the rule only when all its findings share them.
+  bool same_title = true, same_description = true, same_remediation = true;
+};
+
+// 64-bit FNV-1a: equal texts of one rule are recognized by hash and size, not kept whole.
+uint64_t TextHash(std::string_view s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+void WriteSarifRule(JsonWriter& w, const SarifRuleAgg& rule) {
+  w.BeginObject();
+  w.Field("id", rule.id);
+  std::string short_desc = rule.same_title ? rule.short_title
+                           : rule.has_vulns ? fmt::format("{} {}", rule.scanner, rule.first_vuln)
+                                            : fmt::format("{} rule {}", rule.scanner, rule.generator_id);
+  w.Key("shortDescription").BeginObject().Field("text", short_desc).EndObject();
+  if (rule.same_description && !rule.description.empty())
+    w.Key("fullDescription").BeginObject().Field("text", rule.description).EndObject();
+  if (rule.same_remediation) {
+    std::string help = rule.remediation;
+    if (!rule.remediation_url.empty()) help += (help.empty() ? "" : "\n") + rule.remediation_url;
+    if (!help.empty()) w.Key("help").BeginObject().Field("text", help).EndObject();
+    if (StartsWith(rule.remediation_url, "https://") || StartsWith(rule.remediation_url, "http://"))
+      w.Field("helpUri", rule.remediation_url);
+  }
+  w.Key("defaultConfiguration").BeginObject().Field("level", SarifLevel(rule.worst)).EndObject();
+  w.Key("properties").BeginObject();
+  w.Field("security-severity", SecuritySeverity(rule.worst));
+  w.Key("tags").BeginArray().String("security");
+  size_t tags = 1;
+  for (const auto& t : rule.cwes) {
+    if (tags++ == kMaxSarifTags) break;
+    w.String(t);
+  }
+  w.EndArray();
+  w.Field("scanner", rule.scanner);
+  w.EndObject();
+  w.EndObject();
+}
+
+void WriteSarifResult(JsonWriter& w, const GateReport& r, const ReportItem& it, const SarifRuleAgg& rule,
+                      size_t rule_index) {
+  const Finding& f = it.finding;
+  w.BeginObject();
+  w.Field("ruleId", rule.id);
+  w.Key("ruleIndex").UInt(rule_index);
+  w.Field("level", SarifLevel(f.severity.label));
+
+  std::string message = TitleOf(f);
+  std::string where;
+  if (f.location.file_path.empty()) {
+    if (!f.location.url.empty()) where = f.location.url;
+    else if (const VulnerablePackage* p = FirstPackage(f))
+      where = p->version.empty() ? p->name : p->name + "@" + p->version;
+    else if (!f.resources.empty()) where = f.resources.front().id;
+  }
+  if (!where.empty()) message += " (" + where + ")";
+  w.Key("message").BeginObject().Field("text", message).EndObject();
+
+  // Exactly one location: the file, else the package's manifest, else a pseudo-path from the
+  // URL or resource id with the real one as a logical location.
+  w.Key("locations").BeginArray().BeginObject();
+  std::string logical;
+  ArtifactUri art;
+  int start = 0, end = 0;
+  if (!f.location.file_path.empty()) {
+    art = FileUri(f.location.file_path);
+    start = f.location.start_line;
+    end = f.location.end_line;
+  } else if (const VulnerablePackage* p = PackageWithPath(f)) {
+    art = FileUri(p->file_path);
+  } else {
+    // The first resource is the most specific (ZAP: the instance URL; location.url is the site).
+    logical = !f.resources.empty()      ? f.resources.front().id
+              : !f.location.url.empty() ? f.location.url
+                                        : RuleId(f);
+    art = {SanitizedResourcePath(logical), true};
+  }
+  w.Key("physicalLocation").BeginObject();
+  w.Key("artifactLocation").BeginObject().Field("uri", art.uri);
+  if (art.relative) w.Field("uriBaseId", "%SRCROOT%");
+  w.EndObject();
+  if (start > 0) {
+    w.Key("region").BeginObject().FieldInt("startLine", start);
+    if (end >= start) w.FieldInt("endLine", end);
+    w.EndObject();
+  }
+  w.EndObject();  // physicalLocation
+  if (!logical.empty()) {
+    w.Key("logicalLocations").BeginArray().BeginObject();
+    w.Field("fullyQualifiedName", logical).Field("kind", "resource");
+    w.EndObject().EndArray();
+  }
+  w.EndObject().EndArray();  // location, locations
+
+  w.Key("partialFingerprints").BeginObject().Field("findex/v1", f.fingerprint.Hex()).EndObject();
+  if (r.has_verdict) w.Field("baselineState", it.is_new ? "new" : "unchanged");
+  if (IsSuppressed(it)) {
+    w.Key("suppressions").BeginArray().BeginObject();
+    w.Field("kind", "external").Field("status", "accepted");
+    std::string reason = SuppressedMessage(it);
+    w.Field("justification", reason);
+    w.EndObject().EndArray();
+  }
+  w.Key("properties").BeginObject();
+  w.Field("findex-id", f.id);
+  w.Field("severity", ToString(f.severity.label));
+  if (!f.severity.original.empty()) w.Field("scanner-severity", f.severity.original);
+  WriteItemState(w, it);
+  w.EndObject();
+  w.EndObject();
+}
+
+}  // namespace
+
+Status StreamSarifReport(const GateReport& r, const ReportItems& items, size_t max_results, const ReportSink& sink,
+                         uint64_t* truncated, uint64_t* total_out) {
+  // First pass: the rules, in order of first use by a kept result (the first max_results in
+  // report order), and how many items there are.
+  std::vector<SarifRuleAgg> rules;
   std::map<std::string, size_t> rule_index;
-  std::vector<size_t> result_rule;
-  for (size_t i : order) {
-    const Finding& f = r.items[i].finding;
+  uint64_t seen = 0, kept = 0;
+  FINDEX_RETURN_IF_ERROR(Pass(items, [&](const ReportItem& it, Status*) {
+    ++seen;
+    if (kept >= max_results) return !items.count;  // only counting now, unless the source knows
+    ++kept;
+    const Finding& f = it.finding;
     std::string id = SarifRuleId(f);
     auto [pos, inserted] = rule_index.emplace(id, rules.size());
+    const uint64_t dh = TextHash(f.description), rh = TextHash(f.remediation_text);
     if (inserted) {
-      SarifRule rule;
-      rule.id = id;
-      rule.first = &f;
+      SarifRuleAgg rule;
+      rule.id = std::move(id);
+      rule.scanner = f.scanner;
+      rule.generator_id = f.generator_id;
+      rule.has_vulns = !f.vulnerabilities.empty();
+      if (rule.has_vulns) rule.first_vuln = f.vulnerabilities.front().id;
+      rule.short_title = TitleOf(f);
+      rule.title = f.title;
+      rule.description = Excerpt(f.description, 1000);
+      rule.description_hash = dh;
+      rule.description_size = f.description.size();
+      rule.remediation = Excerpt(f.remediation_text, 2000);
+      rule.remediation_hash = rh;
+      rule.remediation_size = f.remediation_text.size();
+      rule.remediation_url = f.remediation_url;
       rule.worst = f.severity.label;
       rules.push_back(std::move(rule));
     }
-    SarifRule& rule = rules[pos->second];
+    SarifRuleAgg& rule = rules[pos->second];
     if (static_cast<int>(f.severity.label) > static_cast<int>(rule.worst)) rule.worst = f.severity.label;
-    rule.same_title = rule.same_title && f.title == rule.first->title;
-    rule.same_description = rule.same_description && f.description == rule.first->description;
-    rule.same_remediation = rule.same_remediation && f.remediation_text == rule.first->remediation_text &&
-                            f.remediation_url == rule.first->remediation_url;
+    rule.same_title = rule.same_title && f.title == rule.title;
+    rule.same_description =
+        rule.same_description && f.description.size() == rule.description_size && dh == rule.description_hash;
+    rule.same_remediation = rule.same_remediation && f.remediation_text.size() == rule.remediation_size &&
+                            rh == rule.remediation_hash && f.remediation_url == rule.remediation_url;
     for (const auto& c : f.cwes) rule.cwes.insert(CweTag(c));
-    result_rule.push_back(pos->second);
+    return true;
+  }));
+  uint64_t total = seen;
+  if (items.count && kept >= max_results) {
+    auto n = items.count();
+    if (!n.ok()) return n.error();
+    total = std::max<uint64_t>(*n, kept);
   }
+  if (truncated) *truncated = total - kept;
+  if (total_out) *total_out = total;
 
-  std::string out;
-  JsonWriter w(&out, 2);
+  SinkBuffer out(sink);
+  JsonWriter w(&out.buf, 2);
   w.BeginObject();
   w.Field("$schema", "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json");
   w.Field("version", "2.1.0");
@@ -617,128 +888,64 @@ std::string WriteSarifReport(const GateReport& r, size_t max_results, uint64_t* 
   if (!r.tool_version.empty()) w.Field("version", r.tool_version);
   w.Field("informationUri", "https://github.com/findex/findex");
   w.Key("rules").BeginArray();
-  for (const SarifRule& rule : rules) {
-    const Finding& f = *rule.first;
-    w.BeginObject();
-    w.Field("id", rule.id);
-    std::string short_desc = rule.same_title                ? TitleOf(f)
-                             : !f.vulnerabilities.empty()   ? fmt::format("{} {}", f.scanner, f.vulnerabilities.front().id)
-                                                            : fmt::format("{} rule {}", f.scanner, f.generator_id);
-    w.Key("shortDescription").BeginObject().Field("text", short_desc).EndObject();
-    std::string desc = rule.same_description ? Excerpt(f.description, 1000) : "";
-    if (!desc.empty()) w.Key("fullDescription").BeginObject().Field("text", desc).EndObject();
-    if (rule.same_remediation) {
-      std::string help = Excerpt(f.remediation_text, 2000);
-      if (!f.remediation_url.empty()) help += (help.empty() ? "" : "\n") + f.remediation_url;
-      if (!help.empty()) w.Key("help").BeginObject().Field("text", help).EndObject();
-      if (StartsWith(f.remediation_url, "https://") || StartsWith(f.remediation_url, "http://"))
-        w.Field("helpUri", f.remediation_url);
-    }
-    w.Key("defaultConfiguration").BeginObject().Field("level", SarifLevel(rule.worst)).EndObject();
-    w.Key("properties").BeginObject();
-    w.Field("security-severity", SecuritySeverity(rule.worst));
-    w.Key("tags").BeginArray().String("security");
-    size_t tags = 1;
-    for (const auto& t : rule.cwes) {
-      if (tags++ == kMaxSarifTags) break;
-      w.String(t);
-    }
-    w.EndArray();
-    w.Field("scanner", f.scanner);
-    w.EndObject();
-    w.EndObject();
+  for (const SarifRuleAgg& rule : rules) {
+    WriteSarifRule(w, rule);
+    FINDEX_RETURN_IF_ERROR(out.Drain());
   }
   w.EndArray();
   w.EndObject().EndObject();  // driver, tool
 
+  // Second pass: the kept results, written as they are read.
   w.Key("results").BeginArray();
-  for (size_t k = 0; k < order.size(); ++k) {
-    const ReportItem& it = r.items[order[k]];
-    const Finding& f = it.finding;
-    const SarifRule& rule = rules[result_rule[k]];
-    w.BeginObject();
-    w.Field("ruleId", rule.id);
-    w.Key("ruleIndex").UInt(result_rule[k]);
-    w.Field("level", SarifLevel(f.severity.label));
-
-    std::string message = TitleOf(f);
-    std::string where;
-    if (f.location.file_path.empty()) {
-      if (!f.location.url.empty()) where = f.location.url;
-      else if (const VulnerablePackage* p = FirstPackage(f))
-        where = p->version.empty() ? p->name : p->name + "@" + p->version;
-      else if (!f.resources.empty()) where = f.resources.front().id;
-    }
-    if (!where.empty()) message += " (" + where + ")";
-    w.Key("message").BeginObject().Field("text", message).EndObject();
-
-    // Exactly one location: the file, else the package's manifest, else a pseudo-path from the
-    // URL or resource id with the real one as a logical location.
-    w.Key("locations").BeginArray().BeginObject();
-    std::string logical;
-    ArtifactUri art;
-    int start = 0, end = 0;
-    if (!f.location.file_path.empty()) {
-      art = FileUri(f.location.file_path);
-      start = f.location.start_line;
-      end = f.location.end_line;
-    } else if (const VulnerablePackage* p = PackageWithPath(f)) {
-      art = FileUri(p->file_path);
-    } else {
-      // The first resource is the most specific (ZAP: the instance URL; location.url is the site).
-      logical = !f.resources.empty()      ? f.resources.front().id
-                : !f.location.url.empty() ? f.location.url
-                                          : RuleId(f);
-      art = {SanitizedResourcePath(logical), true};
-    }
-    w.Key("physicalLocation").BeginObject();
-    w.Key("artifactLocation").BeginObject().Field("uri", art.uri);
-    if (art.relative) w.Field("uriBaseId", "%SRCROOT%");
-    w.EndObject();
-    if (start > 0) {
-      w.Key("region").BeginObject().FieldInt("startLine", start);
-      if (end >= start) w.FieldInt("endLine", end);
-      w.EndObject();
-    }
-    w.EndObject();  // physicalLocation
-    if (!logical.empty()) {
-      w.Key("logicalLocations").BeginArray().BeginObject();
-      w.Field("fullyQualifiedName", logical).Field("kind", "resource");
-      w.EndObject().EndArray();
-    }
-    w.EndObject().EndArray();  // location, locations
-
-    w.Key("partialFingerprints").BeginObject().Field("findex/v1", f.fingerprint.Hex()).EndObject();
-    if (r.has_verdict) w.Field("baselineState", it.is_new ? "new" : "unchanged");
-    if (IsSuppressed(it)) {
-      w.Key("suppressions").BeginArray().BeginObject();
-      w.Field("kind", "external").Field("status", "accepted");
-      std::string reason = SuppressedMessage(it);
-      w.Field("justification", reason);
-      w.EndObject().EndArray();
-    }
-    w.Key("properties").BeginObject();
-    w.Field("findex-id", f.id);
-    w.Field("severity", ToString(f.severity.label));
-    if (!f.severity.original.empty()) w.Field("scanner-severity", f.severity.original);
-    WriteItemState(w, it);
-    w.EndObject();
-    w.EndObject();
+  uint64_t written = 0;
+  if (kept > 0) {
+    FINDEX_RETURN_IF_ERROR(Pass(items, [&](const ReportItem& it, Status* failed) {
+      auto pos = rule_index.find(SarifRuleId(it.finding));
+      if (pos == rule_index.end()) {
+        *failed = MakeError(ErrorCode::kInternal, "report items changed between passes (rule of a result unknown)");
+        return false;
+      }
+      WriteSarifResult(w, r, it, rules[pos->second], pos->second);
+      *failed = out.Drain();
+      return failed->ok() && ++written < kept;
+    }));
+  }
+  if (written != kept) {
+    return MakeError(ErrorCode::kInternal, fmt::format("report items changed between passes ({} results, then {})",
+                                                       kept, written));
   }
   w.EndArray();
 
   w.Key("properties").BeginObject();
   if (r.has_verdict) w.Key("passed").Bool(r.passed);
   w.Field("scope", r.scope).Field("baseline", r.baseline).Field("generated_at", r.generated_at);
-  w.Key("results_left_out").UInt(r.items.size() - order.size());
+  w.Key("results_left_out").UInt(total - kept);
   w.EndObject();
   w.EndObject().EndArray();  // run, runs
   w.EndObject();
-  out.push_back('\n');
+  out.buf.push_back('\n');
+  return out.Flush();
+}
+
+std::string WriteSarifReport(const GateReport& r, size_t max_results, uint64_t* truncated) {
+  std::string out;
+  (void)StreamSarifReport(r, ItemsOf(r), max_results, StringSink(&out), truncated);  // in memory: cannot fail
   return out;
 }
 
-std::string WriteMarkdownReport(const GateReport& r, size_t top) {
+Status StreamMarkdownReport(const GateReport& r, const ReportItems& items, const ReportSink& sink, size_t top) {
+  // Counts by severity: new vs existing among unsuppressed findings, and suppressed.
+  std::map<SeverityLabel, std::array<uint64_t, 3>> counts;  // new, existing, suppressed
+  std::array<uint64_t, 3> total{};
+  uint64_t shown = 0;  // unsuppressed: candidates for the top findings
+  FINDEX_RETURN_IF_ERROR(Pass(items, [&](const ReportItem& it, Status*) {
+    size_t col = IsSuppressed(it) ? 2 : it.is_new ? 0 : 1;
+    ++counts[it.finding.severity.label][col];
+    ++total[col];
+    if (col != 2) ++shown;
+    return true;
+  }));
+
   std::string head;
   if (r.has_verdict) head += r.passed ? "## findex gate: passed\n\n" : "## findex gate: FAILED\n\n";
   else head += "## findex findings\n\n";
@@ -749,14 +956,6 @@ std::string WriteMarkdownReport(const GateReport& r, size_t top) {
   if (!r.tool_version.empty()) facts.push_back("findex " + MdEscape(r.tool_version));
   if (!facts.empty()) head += fmt::format("{}\n\n", fmt::join(facts, " · "));
 
-  // Counts by severity: new vs existing among unsuppressed findings, and suppressed.
-  std::map<SeverityLabel, std::array<uint64_t, 3>> counts;  // new, existing, suppressed
-  std::array<uint64_t, 3> total{};
-  for (const ReportItem& it : r.items) {
-    size_t col = IsSuppressed(it) ? 2 : it.is_new ? 0 : 1;
-    ++counts[it.finding.severity.label][col];
-    ++total[col];
-  }
   head += "| Severity | New | Existing | Suppressed | Total |\n|---|---:|---:|---:|---:|\n";
   for (SeverityLabel l : kLabelsDesc) {
     const auto& c = counts[l];
@@ -789,12 +988,9 @@ std::string WriteMarkdownReport(const GateReport& r, size_t top) {
   }
 
   // Top findings, unsuppressed, most severe (violations) first.
-  std::vector<size_t> shown;
-  for (size_t i : ItemOrder(r))
-    if (!IsSuppressed(r.items[i])) shown.push_back(i);
   std::string table;
-  size_t written = 0;
-  if (!shown.empty()) {
+  uint64_t written = 0;
+  if (shown > 0) {
     table += "### Top findings\n\n| Severity | Scanner | Title | Location | New |";
     if (r.has_verdict) table += " Gate |";
     table += r.has_verdict ? "\n|---|---|---|---|---|---|\n" : "\n|---|---|---|---|---|\n";
@@ -815,28 +1011,36 @@ std::string WriteMarkdownReport(const GateReport& r, size_t top) {
     notices = cut + "\n";
   }
   out += notices;
-  if (!shown.empty()) {
+  if (shown > 0) {
     out += table;
-    for (size_t i : shown) {
-      if (written >= top) break;
-      const ReportItem& it = r.items[i];
-      const Finding& f = it.finding;
-      std::string row = fmt::format("| {} | {} | {} | {} | {} |", ToString(f.severity.label), MdEscape(f.scanner),
-                                    MdEscape(OneLine(TitleOf(f), 120)), MdEscape(OneLine(LocationText(f), 160)),
-                                    it.is_new ? "yes" : "no");
-      if (r.has_verdict)
-        row += fmt::format(" {} |", it.gates.empty() ? std::string("") : MdEscape(fmt::format("{}", fmt::join(it.gates, ", "))));
-      row += "\n";
-      if (out.size() + row.size() > budget) break;
-      out += row;
-      ++written;
+    // The document is at most kMarkdownLimit bytes: built whole, then handed over.
+    if (top > 0) {
+      FINDEX_RETURN_IF_ERROR(Pass(items, [&](const ReportItem& it, Status*) {
+        if (IsSuppressed(it)) return true;
+        const Finding& f = it.finding;
+        std::string row = fmt::format("| {} | {} | {} | {} | {} |", ToString(f.severity.label), MdEscape(f.scanner),
+                                      MdEscape(OneLine(TitleOf(f), 120)), MdEscape(OneLine(LocationText(f), 160)),
+                                      it.is_new ? "yes" : "no");
+        if (r.has_verdict)
+          row += fmt::format(" {} |", it.gates.empty() ? std::string("") : MdEscape(fmt::format("{}", fmt::join(it.gates, ", "))));
+        row += "\n";
+        if (out.size() + row.size() > budget) return false;
+        out += row;
+        return ++written < top;
+      }));
     }
-    if (written < shown.size()) out += fmt::format("\n... and {} more\n", shown.size() - written);
+    if (written < shown) out += fmt::format("\n... and {} more\n", shown - written);
   }
+  return sink(out);
+}
+
+std::string WriteMarkdownReport(const GateReport& r, size_t top) {
+  std::string out;
+  (void)StreamMarkdownReport(r, ItemsOf(r), StringSink(&out), top);  // in memory: cannot fail
   return out;
 }
 
-std::string WriteCodeInsightsReport(const GateReport& r) {
+Status StreamCodeInsightsReport(const GateReport& r, const ReportItems& items, const ReportSink& sink) {
   // Bitbucket Cloud REST API 2.0, "Reports" group: PUT .../commit/{commit}/reports/{reportId}
   // ("Create or update a report": title, details, report_type SECURITY|COVERAGE|TEST|BUG,
   // reporter, result PASSED|FAILED|PENDING, data [{title, type BOOLEAN|DATE|DURATION|LINK|NUMBER|
@@ -851,18 +1055,20 @@ std::string WriteCodeInsightsReport(const GateReport& r) {
   constexpr size_t kMaxSummary = 450;
   constexpr size_t kMaxData = 10;
 
-  uint64_t violations = 0, suppressed = 0, fresh = 0;
+  uint64_t n_items = 0, violations = 0, suppressed = 0, fresh = 0;
   std::map<SeverityLabel, uint64_t> active;
-  for (const ReportItem& it : r.items) {
+  FINDEX_RETURN_IF_ERROR(Pass(items, [&](const ReportItem& it, Status*) {
+    ++n_items;
     if (it.status == ItemStatus::kViolation) ++violations;
     if (IsSuppressed(it)) {
       ++suppressed;
-      continue;
+      return true;
     }
     if (it.is_new) ++fresh;
     ++active[it.finding.severity.label];
-  }
-  uint64_t unsuppressed = r.items.size() - suppressed;
+    return true;
+  }));
+  uint64_t unsuppressed = n_items - suppressed;
 
   std::string details;
   if (r.has_verdict) {
@@ -872,15 +1078,15 @@ std::string WriteCodeInsightsReport(const GateReport& r) {
         failed.push_back(g.violated.empty() ? g.name
                                             : fmt::format("{} ({})", g.name, fmt::join(g.violated, ", ")));
     details = r.passed ? "findex gate passed." : fmt::format("findex gate FAILED: {}.", fmt::join(failed, "; "));
-    details += fmt::format(" {} findings: {} violating, {} new, {} suppressed.", r.items.size(), violations, fresh,
+    details += fmt::format(" {} findings: {} violating, {} new, {} suppressed.", n_items, violations, fresh,
                            suppressed);
   } else {
-    details = fmt::format("findex: {} findings, {} suppressed.", r.items.size(), suppressed);
+    details = fmt::format("findex: {} findings, {} suppressed.", n_items, suppressed);
   }
   for (const auto& n : r.notices) details += " Notice: " + OneLine(n, 300) + ".";
 
-  std::string out;
-  JsonWriter w(&out, 2);
+  SinkBuffer out(sink);
+  JsonWriter w(&out.buf, 2);
   w.BeginObject();
   w.Key("report").BeginObject();
   w.Field("title", "findex");
@@ -917,71 +1123,91 @@ std::string WriteCodeInsightsReport(const GateReport& r) {
   w.EndObject();  // report
 
   w.Key("annotations").BeginArray();
-  std::set<std::string> ids;
+  std::set<std::string> ids;  // at most kMaxAnnotations
   size_t n = 0;
-  for (size_t i : ItemOrder(r)) {
-    if (n >= kMaxAnnotations) break;
-    const ReportItem& it = r.items[i];
-    const Finding& f = it.finding;
-    // Stable across runs so re-uploads update rather than duplicate; unique in the report.
-    std::string base = "findex-" + f.fingerprint.Hex();
-    std::string id = base;
-    for (int k = 2; ids.count(id); ++k) id = fmt::format("{}-{}", base, k);
-    ids.insert(id);
+  if (n_items > 0) {
+    FINDEX_RETURN_IF_ERROR(Pass(items, [&](const ReportItem& it, Status* failed) {
+      const Finding& f = it.finding;
+      // Stable across runs so re-uploads update rather than duplicate; unique in the report.
+      std::string base = "findex-" + f.fingerprint.Hex();
+      std::string id = base;
+      for (int k = 2; ids.count(id); ++k) id = fmt::format("{}-{}", base, k);
+      ids.insert(id);
 
-    std::string loc = LocationText(f);
-    std::string summary = fmt::format("[{}] {}", ToString(f.severity.label), TitleOf(f));
-    if (!loc.empty()) summary += " (" + loc + ")";
-    std::string det = fmt::format("{} rule {}; id {}", f.scanner, f.generator_id, f.id);
-    if (!it.gates.empty()) det += fmt::format("; violates {}", fmt::join(it.gates, ", "));
-    if (IsSuppressed(it)) det += "; suppressed: " + SuppressedMessage(it);
-    std::string desc = Excerpt(f.description, 1000);
-    if (!desc.empty()) det += "\n" + desc;
+      std::string loc = LocationText(f);
+      std::string summary = fmt::format("[{}] {}", ToString(f.severity.label), TitleOf(f));
+      if (!loc.empty()) summary += " (" + loc + ")";
+      std::string det = fmt::format("{} rule {}; id {}", f.scanner, f.generator_id, f.id);
+      if (!it.gates.empty()) det += fmt::format("; violates {}", fmt::join(it.gates, ", "));
+      if (IsSuppressed(it)) det += "; suppressed: " + SuppressedMessage(it);
+      std::string desc = Excerpt(f.description, 1000);
+      if (!desc.empty()) det += "\n" + desc;
 
-    std::string path;
-    int line = 0;
-    if (!f.location.file_path.empty()) {
-      path = f.location.file_path;
-      line = f.location.start_line;
-    } else if (const VulnerablePackage* p = PackageWithPath(f)) {
-      path = p->file_path;
-    }
-    // Bitbucket places annotations by repository-relative path; an absolute path or URI (a jar
-    // in ~/.m2, /var/lib/dpkg/status) names no file of the repository, so it stays in the summary.
-    ArtifactUri uri = FileUri(path);
-    if (!uri.relative) path.clear();
-    std::replace(path.begin(), path.end(), '\\', '/');
-    while (StartsWith(path, "./")) path.erase(0, 2);
+      std::string path;
+      int line = 0;
+      if (!f.location.file_path.empty()) {
+        path = f.location.file_path;
+        line = f.location.start_line;
+      } else if (const VulnerablePackage* p = PackageWithPath(f)) {
+        path = p->file_path;
+      }
+      // Bitbucket places annotations by repository-relative path; an absolute path or URI (a jar
+      // in ~/.m2, /var/lib/dpkg/status) names no file of the repository, so it stays in the summary.
+      ArtifactUri uri = FileUri(path);
+      if (!uri.relative) path.clear();
+      std::replace(path.begin(), path.end(), '\\', '/');
+      while (StartsWith(path, "./")) path.erase(0, 2);
 
-    std::string_view severity = f.severity.label == SeverityLabel::kInformational ? "LOW" : ToString(f.severity.label);
-    std::string_view result;
-    if (IsSuppressed(it)) result = "IGNORED";
-    else if (r.has_verdict) result = it.status == ItemStatus::kViolation ? "FAILED" : "PASSED";
-    else result = IsActiveUnsuppressed(it) ? "FAILED" : "PASSED";
+      std::string_view severity =
+          f.severity.label == SeverityLabel::kInformational ? "LOW" : ToString(f.severity.label);
+      std::string_view result;
+      if (IsSuppressed(it)) result = "IGNORED";
+      else if (r.has_verdict) result = it.status == ItemStatus::kViolation ? "FAILED" : "PASSED";
+      else result = IsActiveUnsuppressed(it) ? "FAILED" : "PASSED";
 
-    w.BeginObject();
-    w.Field("external_id", id);
-    w.Field("annotation_type", "VULNERABILITY");
-    w.Field("summary", TruncateUtf8(summary, kMaxSummary));
-    w.Field("details", TruncateUtf8(det, kMaxDetails));
-    if (!path.empty()) {
-      w.Field("path", path);
-      if (line > 0) w.FieldInt("line", line);
-    }
-    w.Field("severity", severity);
-    w.Field("result", result);
-    w.EndObject();
-    ++n;
+      w.BeginObject();
+      w.Field("external_id", id);
+      w.Field("annotation_type", "VULNERABILITY");
+      w.Field("summary", TruncateUtf8(summary, kMaxSummary));
+      w.Field("details", TruncateUtf8(det, kMaxDetails));
+      if (!path.empty()) {
+        w.Field("path", path);
+        if (line > 0) w.FieldInt("line", line);
+      }
+      w.Field("severity", severity);
+      w.Field("result", result);
+      w.EndObject();
+      *failed = out.Drain();
+      return failed->ok() && ++n < kMaxAnnotations;
+    }));
   }
   w.EndArray();
   w.EndObject();
-  out.push_back('\n');
+  out.buf.push_back('\n');
+  return out.Flush();
+}
+
+std::string WriteCodeInsightsReport(const GateReport& r) {
+  std::string out;
+  (void)StreamCodeInsightsReport(r, ItemsOf(r), StringSink(&out));  // in memory: cannot fail
   return out;
 }
 
-std::string WriteVerdictJson(const GateReport& r) {
-  std::string out;
-  JsonWriter w(&out, 2);
+Status StreamVerdictJson(const GateReport& r, const ReportItems& items, const ReportSink& sink) {
+  uint64_t n_items = 0, violations = 0, open = 0, suppressed = 0, fresh = 0;
+  FINDEX_RETURN_IF_ERROR(Pass(items, [&](const ReportItem& it, Status*) {
+    ++n_items;
+    switch (it.status) {
+      case ItemStatus::kViolation: ++violations; break;
+      case ItemStatus::kOpen: ++open; break;
+      case ItemStatus::kSuppressed: ++suppressed; break;
+    }
+    if (it.is_new) ++fresh;
+    return true;
+  }));
+
+  SinkBuffer out(sink);
+  JsonWriter w(&out.buf, 2);
   w.BeginObject();
   // No gate ran for an export: there is no verdict to report.
   w.Key("passed");
@@ -1020,17 +1246,8 @@ std::string WriteVerdictJson(const GateReport& r) {
   }
   w.EndArray();
 
-  uint64_t violations = 0, open = 0, suppressed = 0, fresh = 0;
-  for (const ReportItem& it : r.items) {
-    switch (it.status) {
-      case ItemStatus::kViolation: ++violations; break;
-      case ItemStatus::kOpen: ++open; break;
-      case ItemStatus::kSuppressed: ++suppressed; break;
-    }
-    if (it.is_new) ++fresh;
-  }
   w.Key("counts").BeginObject();
-  w.Key("total").UInt(r.items.size());
+  w.Key("total").UInt(n_items);
   w.Key("violations").UInt(violations);
   w.Key("open").UInt(open);
   w.Key("suppressed").UInt(suppressed);
@@ -1040,24 +1257,33 @@ std::string WriteVerdictJson(const GateReport& r) {
   WriteStringArray(w, r.notices);
 
   w.Key("findings").BeginArray();
-  for (size_t i : ItemOrder(r)) {
-    const ReportItem& it = r.items[i];
-    const Finding& f = it.finding;
-    w.BeginObject();
-    w.Field("id", f.id);
-    w.Field("fingerprint", f.fingerprint.Hex());
-    w.Field("severity", ToString(f.severity.label));
-    w.Field("scanner", f.scanner);
-    w.Field("rule", f.generator_id);
-    w.Field("title", f.title);
-    w.Field("location", LocationText(f));
-    WriteItemState(w, it);
-    if (it.status == ItemStatus::kSuppressed) w.Field("suppression_reason", it.suppression_reason);
-    w.EndObject();
+  if (n_items > 0) {
+    FINDEX_RETURN_IF_ERROR(Pass(items, [&](const ReportItem& it, Status* failed) {
+      const Finding& f = it.finding;
+      w.BeginObject();
+      w.Field("id", f.id);
+      w.Field("fingerprint", f.fingerprint.Hex());
+      w.Field("severity", ToString(f.severity.label));
+      w.Field("scanner", f.scanner);
+      w.Field("rule", f.generator_id);
+      w.Field("title", f.title);
+      w.Field("location", LocationText(f));
+      WriteItemState(w, it);
+      if (it.status == ItemStatus::kSuppressed) w.Field("suppression_reason", it.suppression_reason);
+      w.EndObject();
+      *failed = out.Drain();
+      return failed->ok();
+    }));
   }
   w.EndArray();
   w.EndObject();
-  out.push_back('\n');
+  out.buf.push_back('\n');
+  return out.Flush();
+}
+
+std::string WriteVerdictJson(const GateReport& r) {
+  std::string out;
+  (void)StreamVerdictJson(r, ItemsOf(r), StringSink(&out));  // in memory: cannot fail
   return out;
 }
 

@@ -4,11 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "normalize/finding.h"
+#include "normalize/result.h"
 
 namespace findex {
 
@@ -53,6 +56,38 @@ struct GateReport {
   std::vector<ReportItem> items;      // most severe first; violations before open before suppressed
   std::vector<std::string> notices;   // e.g. "suppression 'legacy-xss' expired on 2026-10-01 (owner alice)"
 };
+
+// --- streaming ---
+// The writers below read a report's items through ReportItems and hand the document to a
+// ReportSink piece by piece, so that an export of any size is written in constant memory: they
+// keep counts, SARIF one entry per rule of the kept results and Code Insights one id per
+// annotation, never the items. A writer passes over the items more than once (counts before
+// the items they head, SARIF rules before results); every pass must see the same items in the
+// same order.
+
+// Calls `visit` on each item in report order (violations, then open, then suppressed; most
+// severe first inside each group; the source's order otherwise) until it returns false.
+using ReportItemVisitor = std::function<bool(const ReportItem&)>;
+struct ReportItems {
+  std::function<Status(const ReportItemVisitor& visit)> for_each;
+  // How many items for_each yields, when the source knows without a pass (a count over the
+  // store); empty: a writer that needs only the number counts in a pass.
+  std::function<Result<uint64_t>()> count;
+};
+using ReportSink = std::function<Status(std::string_view piece)>;
+
+// The document for `head` (its gates, notices, scope...; head.items is ignored) and `items`.
+// Byte for byte what the Write* functions below return for a GateReport holding those items.
+Status StreamJUnitReport(const GateReport& head, const ReportItems& items, const ReportSink& sink);
+Status StreamSarifReport(const GateReport& head, const ReportItems& items, size_t max_results,
+                         const ReportSink& sink, uint64_t* truncated, uint64_t* total = nullptr);
+Status StreamMarkdownReport(const GateReport& head, const ReportItems& items, const ReportSink& sink,
+                            size_t top = 10);
+Status StreamCodeInsightsReport(const GateReport& head, const ReportItems& items, const ReportSink& sink);
+Status StreamVerdictJson(const GateReport& head, const ReportItems& items, const ReportSink& sink);
+
+// The items of an in-memory report, in report order.
+ReportItems ItemsOf(const GateReport& r);
 
 // Each returns the whole document. Deterministic for a given input (no clock reads).
 std::string WriteJUnitReport(const GateReport& r);

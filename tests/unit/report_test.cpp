@@ -631,3 +631,110 @@ TEST(Reports, RealSamplesSemgrepAndZap) {
   EXPECT_NE(md.find("test.go:"), std::string::npos);
   EXPECT_NE(md.find("... and " + std::to_string(semgrep.size() + zap.size() - 5) + " more"), std::string::npos) << md;
 }
+
+// --- Streaming -------------------------------------------------------------------------------------
+
+namespace {
+
+// A source that makes each item when it is read (nothing kept between calls) and logs, for each
+// piece the sink receives, how far the current pass had got.
+struct GeneratedItems {
+  int n = 0;
+  int passes = 0;
+  int visited = 0;  // items yielded so far in the current pass
+  ReportItem Make(int i) const {
+    SeverityLabel l = i % 50 == 0 ? SeverityLabel::kCritical : SeverityLabel::kMedium;  // already in report order
+    ReportItem it = Item(MakeFinding(i, l, "semgrep", "rule-" + std::to_string(i % 7)), ItemStatus::kOpen, i % 3 == 0);
+    it.finding.description = std::string(2000, 'd');
+    return it;
+  }
+  ReportItems Source() {
+    ReportItems items;
+    items.for_each = [this](const ReportItemVisitor& visit) {
+      ++passes;
+      visited = 0;
+      // Critical first, then the rest: report order.
+      for (int pass = 0; pass < 2; ++pass)
+        for (int i = 0; i < n; ++i) {
+          if ((i % 50 == 0) != (pass == 0)) continue;
+          ++visited;
+          if (!visit(Make(i))) return Status::Ok();
+        }
+      return Status::Ok();
+    };
+    return items;
+  }
+  GateReport Whole() const {
+    GateReport r;
+    r.generated_at = "2026-03-01T12:00:00Z";
+    for (int i = 0; i < n; ++i) r.items.push_back(Make(i));
+    return r;
+  }
+};
+
+struct LoggingSink {
+  std::string out;
+  std::vector<std::pair<int, int>> pieces;  // (pass, items visited in it) at each piece
+  ReportSink Sink(const GeneratedItems* src) {
+    return [this, src](std::string_view piece) {
+      out.append(piece);
+      pieces.emplace_back(src->passes, src->visited);
+      return Status::Ok();
+    };
+  }
+};
+
+}  // namespace
+
+TEST(StreamingReports, WrittenWhileTheItemsAreReadAndIdenticalToTheWholeDocument) {
+  GeneratedItems src;
+  src.n = 3000;  // ~6 MB of descriptions: many pieces
+  const GateReport whole = src.Whole();
+  GateReport head = whole;
+  head.items.clear();
+  using Writer = std::function<Status(const ReportItems&, const ReportSink&)>;
+  const std::vector<std::tuple<std::string, Writer, std::string>> writers = {
+      {"junit", [&](const ReportItems& i, const ReportSink& s) { return StreamJUnitReport(head, i, s); },
+       WriteJUnitReport(whole)},
+      {"sarif",
+       [&](const ReportItems& i, const ReportSink& s) { return StreamSarifReport(head, i, 100000, s, nullptr); },
+       WriteSarifReport(whole, 100000, nullptr)},
+      {"verdict", [&](const ReportItems& i, const ReportSink& s) { return StreamVerdictJson(head, i, s); },
+       WriteVerdictJson(whole)},
+  };
+  for (const auto& [name, write, expected] : writers) {
+    LoggingSink sink;
+    src.passes = 0;
+    ASSERT_TRUE(write(src.Source(), sink.Sink(&src)).ok()) << name;
+    EXPECT_TRUE(sink.out == expected) << name;  // (megabytes: not printed)
+    // Output reached the sink during the last pass, long before its end, in pieces of bounded size.
+    int during = 0;
+    for (const auto& [pass, visited] : sink.pieces)
+      if (pass == src.passes && visited < src.n) ++during;
+    EXPECT_GE(src.passes, 2) << name << ": counts (or rules) before the rows";
+    EXPECT_GT(during, 10) << name << ": pieces written while the items were read";
+    EXPECT_LT(sink.pieces.front().second, src.n) << name;
+  }
+}
+
+TEST(StreamingReports, LimitedWritersStopReadingEarly) {
+  GeneratedItems src;
+  src.n = 3000;
+  const GateReport whole = src.Whole();
+  GateReport head = whole;
+  head.items.clear();
+  LoggingSink sink;
+  // SARIF with a count from the source: the rules pass stops at the limit, so does the results pass.
+  ReportItems items = src.Source();
+  items.count = [&]() -> Result<uint64_t> { return static_cast<uint64_t>(src.n); };
+  uint64_t truncated = 0;
+  ASSERT_TRUE(StreamSarifReport(head, items, 10, sink.Sink(&src), &truncated).ok());
+  EXPECT_EQ(truncated, 2990u);
+  EXPECT_EQ(src.visited, 10);
+  EXPECT_TRUE(sink.out == WriteSarifReport(whole, 10, nullptr));
+  // Markdown reads the top rows only on its second pass.
+  LoggingSink md;
+  ASSERT_TRUE(StreamMarkdownReport(head, src.Source(), md.Sink(&src)).ok());
+  EXPECT_EQ(src.visited, 10);
+  EXPECT_TRUE(md.out == WriteMarkdownReport(whole));
+}
