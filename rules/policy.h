@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -130,6 +131,21 @@ Status LoadTrivyIgnoreYaml(const std::string& text, const std::string& file, Pol
 // Deterministic: same policy, finding and time give the same decision.
 PolicyDecision Evaluate(const Policy& policy, const Finding& f, int64_t now_ms);
 
+// The same decision over matcher outcomes instead of a Finding (rules/policy_sql.h evaluates
+// matchers on store columns): `match(kind, index, label)` tells whether entry `index` of the
+// policy's overrides / suppressions / rules matches the finding at severity `label`: 1 yes, 0 no,
+// -1 unknown. nullopt when an outcome the decision depends on is unknown. Evaluate is this with
+// Matcher::Matches; one implementation, so that both give the same decisions.
+enum class MatcherKind { kOverride, kSuppression, kRule };
+using MatchOracle = std::function<int(MatcherKind kind, size_t index, SeverityLabel label)>;
+std::optional<PolicyDecision> EvaluateWith(const Policy& policy, SeverityLabel base, WorkflowStatus lifecycle,
+                                           int64_t now_ms, const MatchOracle& match);
+
+// The matcher's severity range (severity_at_least / severity_at_most) holds at `label`.
+bool SeverityInRange(const Matcher& m, SeverityLabel label);
+// The matcher at `label`, over a finding (Matcher::Matches uses f.severity.label).
+bool MatchesAtLabel(const Matcher& m, const Finding& f, SeverityLabel label);
+
 // The ProductFields keys matchers read (tag lists, CodeGuru recommendation ids): whoever trims
 // findings before matching must keep them.
 bool MatcherReadsProductField(std::string_view key);
@@ -141,6 +157,15 @@ std::string ClosestName(std::string_view word, const std::vector<std::string>& c
 
 // Glob over '/'-separated paths: '*' and '?' stay inside a segment, "**" spans segments.
 bool GlobMatch(std::string_view pattern, std::string_view text);
+// The glob of rule, scope and resource matchers: '*' any bytes, '?' one byte, case-sensitive.
+bool WildcardMatch(std::string_view pattern, std::string_view text);
+// Path matcher normalization: leading "./" removed (pattern and path alike).
+std::string_view StripDotSlash(std::string_view s);
+// "79", "cwe-79", " CWE-79 " -> "CWE-79" (the number part as written); compared case-insensitively.
+std::string NormalizeCwe(std::string_view s);
+// The lower-cased tag tokens the `tag` matcher compares with (ASFF Types' last segment, and the
+// comma/space/semicolon-separated tokens of *tags product fields).
+std::vector<std::string> TagTokens(const Finding& f);
 
 // "2026-12-31" (end of that day, UTC: valid through it) or RFC 3339 -> the first instant at
 // which an expiry no longer holds, in Unix ms.
