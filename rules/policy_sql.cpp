@@ -35,10 +35,40 @@ std::string AnyOf(const std::vector<std::string>& parts) {
   return s + ")";
 }
 
+// The longest run of a glob pattern without wildcards, when it is ASCII and at least 3 bytes:
+// every text the pattern matches contains it. (SQLite's instr tries only character boundaries;
+// an ASCII byte is always one, so the test is exact for ASCII needles.)
+// For path globs, "**/" also matches nothing ("**/a.py" matches "a.py"): it is a wildcard too.
+std::string Needle(std::string_view pattern, bool path) {
+  std::string p(pattern);
+  if (path) {
+    for (size_t at; (at = p.find("**/")) != std::string::npos;) p.replace(at, 3, "*");
+  }
+  std::string best, cur;
+  for (char c : p) {
+    if (c == '*' || c == '?') {
+      if (cur.size() > best.size()) best = cur;
+      cur.clear();
+    } else {
+      cur.push_back(c);
+    }
+  }
+  if (cur.size() > best.size()) best = cur;
+  return best.size() >= 3 && IsAscii(best) ? best : std::string();
+}
+
+// `call` (a findex_ function over `column`, 0 for a text without the needle) guarded by the
+// needle's cheap instr test, so that the function runs only on candidate rows.
+std::string Guarded(std::string_view pattern, const char* column, const std::string& call, bool path = false) {
+  const std::string needle = Needle(pattern, path);
+  if (needle.empty()) return call;
+  return "(CASE WHEN instr(" + std::string(column) + ", " + SqlQuote(needle) + ") > 0 THEN " + call + " ELSE 0 END)";
+}
+
 // A wildcard glob over a column: GLOB where it is byte-for-byte the same, else findex_wild.
 std::string WildSql(const std::string& pattern, const char* column) {
   if (auto g = WildcardToGlob(pattern)) return std::string(column) + " GLOB " + SqlQuote(*g);
-  return "findex_wild(" + SqlQuote(pattern) + ", " + column + ")";
+  return Guarded(pattern, column, "findex_wild(" + SqlQuote(pattern) + ", " + column + ")");
 }
 
 // A list column holds this exact entry.
@@ -167,9 +197,17 @@ std::string MatcherSql(const Matcher& m, const ColumnSet& cols) {
     if (cols.full) conds.push_back(AnyOf(p));
     else conds.push_back(first.empty() ? std::string("NULL") : OnlyIf(AnyOf(first)));
   }
+  if (!m.tags.empty()) {
+    std::vector<std::string> p;
+    for (const auto& s : m.tags) p.push_back(HasEntry("tags", ToLower(s)));
+    conds.push_back(cols.full ? AnyOf(p) : "NULL");
+  }
   if (!m.paths.empty()) {
     std::vector<std::string> p;
-    for (const auto& s : m.paths) p.push_back("findex_path_any(" + SqlQuote(StripDotSlash(s)) + ", file_paths)");
+    for (const auto& s : m.paths) {
+      const std::string_view pat = StripDotSlash(s);
+      p.push_back(Guarded(pat, "file_paths", "findex_path_any(" + SqlQuote(pat) + ", file_paths)", true));
+    }
     conds.push_back(cols.full ? AnyOf(p) : "NULL");
   }
   if (!m.url_prefixes.empty()) {
@@ -184,21 +222,22 @@ std::string MatcherSql(const Matcher& m, const ColumnSet& cols) {
   if (!m.resources.empty()) {
     std::vector<std::string> p, first;
     for (const auto& s : m.resources) {
-      p.push_back("findex_wild_any(" + SqlQuote(s) + ", resource_ids)");
-      first.push_back("findex_wild_any(" + SqlQuote(s) + ", resource_id) = 1");
+      p.push_back(Guarded(s, "resource_ids", "findex_wild_any(" + SqlQuote(s) + ", resource_ids)"));
+      first.push_back(Guarded(s, "resource_id", "findex_wild_any(" + SqlQuote(s) + ", resource_id)") + " = 1");
     }
     conds.push_back(cols.full ? AnyOf(p) : OnlyIf(AnyOf(first)));
   }
-  if (!m.tags.empty()) {
-    std::vector<std::string> p;
-    for (const auto& s : m.tags) p.push_back(HasEntry("tags", ToLower(s)));
-    conds.push_back(cols.full ? AnyOf(p) : "NULL");
-  }
   if (m.title_regex) conds.push_back("findex_re(" + SqlQuote(m.title_regex_text) + ", title)");
+  // Kleene AND, lazily: the conditions cheapest first (columns, then instr, then functions); a
+  // later one is evaluated only when the earlier ones are not 0. L(c, rest) = CASE WHEN c = 0
+  // THEN 0 ELSE (c AND rest) END: 0 when c is 0; c AND rest otherwise (NULL when c is NULL and
+  // rest is not 0).
   if (conds.empty()) return "1";
-  std::string s = "(";
-  for (size_t i = 0; i < conds.size(); ++i) s += (i ? " AND " : "") + conds[i];
-  return s + ")";
+  std::string s = conds.back();
+  for (size_t i = conds.size() - 1; i-- > 0;) {
+    s = "(CASE WHEN " + conds[i] + " = 0 THEN 0 ELSE (" + conds[i] + " AND " + s + ") END)";
+  }
+  return s;
 }
 
 PolicyProgram CompilePolicy(const Policy* policy, const std::vector<GateDef>& gates, const ColumnSet& cols) {
