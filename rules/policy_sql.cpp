@@ -79,23 +79,21 @@ std::string HasEntry(const char* column, std::string_view v) {
 // Schema 5: "1 when `cond`, else unknown".
 std::string OnlyIf(const std::string& cond) { return "(CASE WHEN " + cond + " THEN 1 END)"; }
 
-// The entries of a list column ("\x1fa\x1f\x1f" holds "a" and ""); a value that does not start
-// with US is one entry (schema 5's single-valued columns); "" holds none.
-std::vector<std::string_view> SplitList(std::string_view list) {
-  std::vector<std::string_view> out;
-  if (list.empty()) return out;
-  if (list[0] != kUs) {
-    out.push_back(list);
-    return out;
-  }
+// Whether any entry of a list column ("\x1fa\x1f\x1f" holds "a" and "") satisfies `pred`; a
+// value that does not start with US is one entry (schema 5's single-valued columns); "" holds
+// none. Called per row: no allocation.
+template <typename Pred>
+bool AnyEntry(std::string_view list, Pred&& pred) {
+  if (list.empty()) return false;
+  if (list[0] != kUs) return pred(list);
   size_t start = 1;
   while (start < list.size()) {
     size_t end = list.find(kUs, start);
     if (end == std::string_view::npos) end = list.size();
-    out.push_back(list.substr(start, end - start));
+    if (pred(list.substr(start, end - start))) return true;
     start = end + 1;
   }
-  return out;
+  return false;
 }
 
 }  // namespace
@@ -298,23 +296,17 @@ std::vector<SqlFunctionDef> PolicySqlFunctions() {
   out.push_back({"findex_path_any", 2, [text](const auto& a) {
                    auto p = text(a, 0), l = text(a, 1);
                    if (!p || !l) return 0;
-                   for (const auto& e : SplitList(*l))
-                     if (GlobMatch(*p, e)) return 1;
-                   return 0;
+                   return AnyEntry(*l, [&](std::string_view e) { return GlobMatch(*p, e); }) ? 1 : 0;
                  }});
   out.push_back({"findex_wild_any", 2, [text](const auto& a) {
                    auto p = text(a, 0), l = text(a, 1);
                    if (!p || !l) return 0;
-                   for (const auto& e : SplitList(*l))
-                     if (WildcardMatch(*p, e)) return 1;
-                   return 0;
+                   return AnyEntry(*l, [&](std::string_view e) { return WildcardMatch(*p, e); }) ? 1 : 0;
                  }});
   out.push_back({"findex_prefix_any", 2, [text](const auto& a) {
                    auto p = text(a, 0), l = text(a, 1);
                    if (!p || !l) return 0;
-                   for (const auto& e : SplitList(*l))
-                     if (StartsWith(e, *p)) return 1;
-                   return 0;
+                   return AnyEntry(*l, [&](std::string_view e) { return StartsWith(e, *p); }) ? 1 : 0;
                  }});
   return out;
 }

@@ -13,10 +13,16 @@ std::string Text(sqlite3_stmt* st, int i) {
   return t ? std::string(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_column_bytes(st, i))) : std::string();
 }
 
+std::string_view View(sqlite3_stmt* st, int i) {
+  const unsigned char* t = sqlite3_column_text(st, i);
+  return t ? std::string_view(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_column_bytes(st, i)))
+           : std::string_view();
+}
+
 void CallScalar(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   auto* fn = static_cast<SqlScalarFunction*>(sqlite3_user_data(ctx));
-  std::vector<std::optional<std::string_view>> args;
-  args.reserve(static_cast<size_t>(argc));
+  thread_local std::vector<std::optional<std::string_view>> args;  // called per row: no allocation
+  args.clear();
   for (int i = 0; i < argc; ++i) {
     if (sqlite3_value_type(argv[i]) == SQLITE_NULL) {
       args.emplace_back(std::nullopt);
@@ -85,11 +91,11 @@ Status Store::ScanActive(const ColumnScan& q, const std::function<bool(const Col
     row.rowid = sqlite3_column_int64(st, 0);
     row.severity = label(1);
     row.base_severity = sqlite3_column_type(st, 2) == SQLITE_NULL ? row.severity : label(2);
-    row.workflow = ParseWorkflowStatus(Text(st, 3)).value_or(WorkflowStatus::kNew);
-    row.lifecycle = ParseWorkflowStatus(Text(st, 4)).value_or(row.workflow);
+    row.workflow = ParseWorkflowStatus(View(st, 3)).value_or(WorkflowStatus::kNew);
+    row.lifecycle = ParseWorkflowStatus(View(st, 4)).value_or(row.workflow);
     row.triage.reset();
-    if (sqlite3_column_type(st, 5) != SQLITE_NULL) row.triage = ParseWorkflowStatus(Text(st, 5));
-    row.policy_workflow = Text(st, 6);
+    if (sqlite3_column_type(st, 5) != SQLITE_NULL) row.triage = ParseWorkflowStatus(View(st, 5));
+    row.policy_workflow.assign(View(st, 6));
     row.policy_expires.reset();
     if (sqlite3_column_type(st, 7) != SQLITE_NULL) row.policy_expires = sqlite3_column_int64(st, 7);
     row.active_since_run = sqlite3_column_int64(st, 8);
