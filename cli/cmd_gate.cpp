@@ -129,7 +129,6 @@ struct ColumnGateInput {
   const std::map<std::string, std::unordered_set<std::string>>* baselines = nullptr;
   std::string baseline;  // --baseline (display "new")
   int64_t now_ms = 0;
-  std::string now;
   size_t show = 10;
 };
 struct ColumnGateOutput {
@@ -642,7 +641,6 @@ int RunGate(GateFlags fl, const Globals& g) {
     in.baselines = &baselines;
     in.baseline = fl.baseline;
     in.now_ms = now_ms;
-    in.now = now;
     in.show = fl.show;
     ColumnGateOutput out;
     if (Status cs = ColumnGate(in, **store, &report, &out); !cs.ok()) {
