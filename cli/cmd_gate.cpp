@@ -23,6 +23,7 @@
 #include "cli/policy_util.h"
 #include "normalize/text.h"
 #include "rules/gate.h"
+#include "rules/policy_sql.h"
 #include "rules/report.h"
 #include "store/store.h"
 
@@ -111,6 +112,215 @@ int FastGate(const GateFlags& fl, const Globals& g, Store& store, SeverityLabel 
   GateVerdict v = MakeVerdict(spec, std::move(hits), rows->total, rows->by_label, fl.show);
   if (!v.passed || !g.quiet) std::fputs(ColorSeverityListing(FormatVerdict(spec, v), stderr).c_str(), stderr);
   return v.passed ? kExitOk : kExitGateFailed;
+}
+
+// A gate without a report, evaluated in memory that does not grow with the store: the policy's
+// matchers compiled to SQL over the findings' columns (rules/policy_sql.h) and the gates tallied
+// as rows stream by (GateTally); a finding is read in full (its document decoded) only when the
+// columns cannot decide a matcher its verdict depends on. Same decisions, counts, listing and
+// notices as the path over every document (ColumnGateTest, policy_sql_test).
+struct ColumnGateInput {
+  const Policy* policy = nullptr;  // nullptr: the decisions stored at ingest (none with --no-policy)
+  bool apply_stored = true;
+  const std::vector<GateDef>* gates = nullptr;
+  std::string scope;  // "" all scopes
+  std::vector<int64_t> marks;  // per gate: the watermark of "new" (since[...].mark)
+  int64_t display_mark = 0;
+  const std::map<std::string, std::unordered_set<std::string>>* baselines = nullptr;
+  std::string baseline;  // --baseline (display "new")
+  int64_t now_ms = 0;
+  size_t show = 10;
+};
+struct ColumnGateOutput {
+  GateTallyCounts counts;
+  std::map<std::string, uint64_t> expired;  // suppression -> findings it no longer covers
+  uint64_t stored_expired = 0;
+  uint64_t decoded = 0;  // rows read in full
+};
+
+// What one row's gate outcome needs, from columns or from the decoded finding.
+struct RowFacts {
+  int64_t rowid = 0;
+  SeverityLabel stored_severity = SeverityLabel::kInformational, base = SeverityLabel::kInformational;
+  WorkflowStatus stored_workflow = WorkflowStatus::kNew, lifecycle = WorkflowStatus::kNew;
+  std::optional<WorkflowStatus> triage;
+  std::string policy_workflow;
+  std::optional<int64_t> policy_expires;
+  int64_t active_since_run = 0;
+  std::string fingerprint;  // hex; only when a baseline is used
+};
+
+Status ColumnGate(const ColumnGateInput& in, Store& store, GateReport* report, ColumnGateOutput* out) {
+  const std::vector<GateDef>& gates = *in.gates;
+  auto cols = store.FindingColumns();
+  if (!cols.ok()) return cols.error();
+  const ColumnSet colset = ColumnSet::FromNames(*cols);
+  const PolicyProgram prog = CompilePolicy(in.policy, gates, colset);
+  for (auto& f : PolicySqlFunctions()) FINDEX_RETURN_IF_ERROR(store.RegisterFunction(f.name, f.nargs, std::move(f.fn)));
+  spdlog::debug("gate: {} matcher expressions over columns ({} schema)", prog.exprs.size(),
+                colset.full ? "full policy-column" : "schema 5");
+  const bool need_fp = !in.baselines->empty();
+  GateTally tally(gates, in.show);
+
+  // One row's outcome. `match(slot, matcher, label)` and `fixable(slot)`: 1, 0 or -1 (unknown).
+  // Returns false when an unknown outcome matters (the row must be read in full); counts
+  // nothing then.
+  auto evaluate = [&](const RowFacts& r, const std::function<int(int, const Matcher&, SeverityLabel)>& match,
+                      const std::function<int(int)>& fixable) -> bool {
+    SeverityLabel label;
+    WorkflowStatus workflow;
+    const std::vector<std::string>* expired = nullptr;
+    PolicyDecision d;
+    bool stored_over = false;
+    if (in.policy) {
+      const Policy& p = *in.policy;
+      auto dec = EvaluateWith(p, r.base, r.lifecycle, in.now_ms, [&](MatcherKind kind, size_t i, SeverityLabel l) {
+        if (kind == MatcherKind::kOverride) return match(prog.override_slot[i], p.overrides[i].match, l);
+        if (kind == MatcherKind::kSuppression) return match(prog.suppression_slot[i], p.suppressions[i].match, l);
+        return match(prog.rule_slot[i], p.rules[i].match, l);
+      });
+      if (!dec) return false;
+      d = std::move(*dec);
+      label = d.severity.value_or(r.base);
+      workflow = r.triage ? *r.triage : d.workflow ? *d.workflow : r.lifecycle;
+      expired = &d.expired;
+    } else {
+      FindingRow row;
+      row.finding.severity.label = r.stored_severity;
+      row.base_severity = r.base;
+      row.lifecycle = r.lifecycle;
+      row.triage = r.triage;
+      row.policy_workflow = r.policy_workflow;
+      row.policy_expires = r.policy_expires;
+      workflow = GateWorkflow(row, in.apply_stored, in.now_ms);
+      const bool policy_over = !in.apply_stored || (row.policy_workflow == "SUPPRESSED" &&
+                                                    workflow != WorkflowStatus::kSuppressed && !row.triage);
+      stored_over = in.apply_stored && policy_over && r.stored_workflow == WorkflowStatus::kSuppressed;
+      label = GateSeverity(row, in.apply_stored);
+    }
+    GateTallyItem it;
+    it.rowid = r.rowid;
+    it.label = label;
+    it.stored_severity = r.stored_severity;
+    it.suppressed = workflow == WorkflowStatus::kSuppressed;
+    auto is_new_for = [&](const std::string& baseline, int64_t mark) {
+      if (!baseline.empty()) return !in.baselines->at(baseline).count(r.fingerprint);
+      return r.active_since_run > mark;
+    };
+    it.is_new = is_new_for(in.baseline, in.display_mark);
+    if (!it.suppressed) {  // a suppressed finding is counted by no gate: its matchers do not matter
+      for (size_t g = 0; g < gates.size(); ++g) {
+        const GateDef& def = gates[g];
+        if (def.new_only && !is_new_for(def.baseline, in.marks[g])) continue;
+        if (prog.gate_slot[g] >= 0) {
+          const int m = match(prog.gate_slot[g], def.match, label);
+          if (m < 0) return false;
+          if (m == 0) continue;
+        }
+        if (def.fixable_only) {
+          const int fx = fixable(prog.fixable_slot[g]);
+          if (fx < 0) return false;
+          if (fx == 0) continue;
+        }
+        it.counted |= uint64_t{1} << g;
+      }
+    }
+    if (!it.suppressed && expired) {
+      for (const auto& e : *expired) ++out->expired[e];
+    }
+    if (stored_over) ++out->stored_expired;
+    tally.Add(it);
+    return true;
+  };
+
+  // Rows the columns cannot decide, read in full a batch at a time.
+  std::vector<int64_t> pending;
+  auto flush = [&]() -> Status {
+    Status s = store.ForEachRowId(pending, [&](FindingRow&& row) {
+      ++out->decoded;
+      RowFacts r;
+      r.rowid = row.rowid;
+      r.stored_severity = row.finding.severity.label;
+      r.base = row.base_severity;
+      r.stored_workflow = row.finding.workflow;
+      r.lifecycle = row.lifecycle;
+      r.triage = row.triage;
+      r.policy_workflow = row.policy_workflow;
+      r.policy_expires = row.policy_expires;
+      r.active_since_run = row.active_since_run;
+      if (need_fp) r.fingerprint = row.finding.fingerprint.Hex();
+      // The finding as scanners and lifecycle left it, as Evaluate sees it.
+      Finding& base = row.finding;
+      base.severity.label = row.base_severity;
+      base.workflow = row.lifecycle;
+      evaluate(
+          r, [&](int, const Matcher& m, SeverityLabel l) { return MatchesAtLabel(m, base, l) ? 1 : 0; },
+          [&](int) { return IsFixable(base) ? 1 : 0; });
+      return true;
+    });
+    pending.clear();
+    return s;
+  };
+  Status inner = Status::Ok();
+  ColumnScan q;
+  q.scope = in.scope;
+  q.exprs = prog.exprs;
+  q.fingerprints = need_fp;
+  Status s = store.ScanActive(q, [&](const ColumnRow& c) {
+    RowFacts r;
+    r.rowid = c.rowid;
+    r.stored_severity = c.severity;
+    r.base = c.base_severity;
+    r.stored_workflow = c.workflow;
+    r.lifecycle = c.lifecycle;
+    r.triage = c.triage;
+    r.policy_workflow = c.policy_workflow;
+    r.policy_expires = c.policy_expires;
+    r.active_since_run = c.active_since_run;
+    r.fingerprint = c.fingerprint_hex;
+    const bool decided = evaluate(
+        r,
+        [&](int slot, const Matcher& m, SeverityLabel l) {
+          if (!SeverityInRange(m, l)) return 0;
+          return static_cast<int>(c.values[static_cast<size_t>(slot)]);
+        },
+        [&](int slot) { return static_cast<int>(c.values[static_cast<size_t>(slot)]); });
+    if (!decided) {
+      pending.push_back(c.rowid);
+      if (pending.size() >= 512) {
+        inner = flush();
+        if (!inner.ok()) return false;
+      }
+    }
+    return true;
+  });
+  if (!s.ok()) return s;
+  if (!inner.ok()) return inner;
+  FINDEX_RETURN_IF_ERROR(flush());
+  spdlog::debug("gate: {} findings read in full (the columns could not decide them)", out->decoded);
+
+  // The listed violations: only these are read in full for display.
+  std::vector<GateTallyItem> listed;
+  tally.Finish(report, &out->counts, &listed);
+  std::vector<int64_t> ids;
+  for (const auto& it : listed) ids.push_back(it.rowid);
+  std::map<int64_t, Finding> shown;
+  FINDEX_RETURN_IF_ERROR(store.ForEachRowId(ids, [&](FindingRow&& row) {
+    shown[row.rowid] = std::move(row.finding);
+    return true;
+  }));
+  report->items.clear();
+  for (const auto& it : listed) {
+    auto f = shown.find(it.rowid);
+    if (f == shown.end()) continue;
+    ReportItem item;
+    item.finding = std::move(f->second);
+    item.finding.severity.label = it.label;
+    item.status = ItemStatus::kViolation;
+    item.is_new = it.is_new;
+    report->items.push_back(std::move(item));
+  }
+  return Status::Ok();
 }
 
 // "did you mean" for a scope: the closest known one, or the list.
@@ -413,10 +623,36 @@ int RunGate(GateFlags fl, const Globals& g) {
   // that verdict's mark). Items show "new" as the first gate sees it.
   const int64_t display_mark = since[gates.front().name].mark;
   const bool apply_stored = !fl.policy.none;
-  std::vector<ReportItem> items;
-  std::map<int64_t, int64_t> active_since;  // row id -> run that made it active
   std::map<std::string, uint64_t> expired;  // suppression -> findings it no longer covers
   uint64_t stored_expired = 0;              // stored policy suppressions over (no policy file)
+  // Without a report (which lists every finding), the gate runs on columns; $FINDEX_GATE_DOCS=1
+  // forces the path over every document (tests compare the two).
+  const char* force_docs = std::getenv("FINDEX_GATE_DOCS");
+  const bool on_columns = fl.report.empty() && gates.size() <= GateTally::kMaxGates && !(force_docs && *force_docs == '1');
+  std::optional<GateTallyCounts> tally_counts;
+  if (on_columns) {
+    ColumnGateInput in;
+    in.policy = policy.get();
+    in.apply_stored = apply_stored;
+    in.gates = &gates;
+    in.scope = scope;
+    for (const auto& d : gates) in.marks.push_back(since[d.name].mark);
+    in.display_mark = display_mark;
+    in.baselines = &baselines;
+    in.baseline = fl.baseline;
+    in.now_ms = now_ms;
+    in.show = fl.show;
+    ColumnGateOutput out;
+    if (Status cs = ColumnGate(in, **store, &report, &out); !cs.ok()) {
+      spdlog::error("{}", cs.error().ToString());
+      return kExitError;
+    }
+    expired = std::move(out.expired);
+    stored_expired = out.stored_expired;
+    tally_counts = std::move(out.counts);
+  } else {
+  std::vector<ReportItem> items;
+  std::map<int64_t, int64_t> active_since;  // row id -> run that made it active
   FindingFilter filter;
   if (!scope.empty()) filter.scopes = {scope};
   filter.states = {"ACTIVE"};
@@ -496,6 +732,7 @@ int RunGate(GateFlags fl, const Globals& g) {
                 },
                 &report);
   for (auto& it : report.items) it.finding.product_fields.erase("findex/RowId");
+  }
   if (policy) {
     for (const auto& x : policy->suppressions) {
       for (const auto& [e, n] : expired) {
@@ -517,16 +754,24 @@ int RunGate(GateFlags fl, const Globals& g) {
                                          stored_expired, stored_expired == 1 ? "" : "s", stored_expired == 1 ? "is" : "are"));
   }
   std::vector<GateVerdictRecord> verdicts;
-  for (const auto& r : report.gates) {
+  for (size_t i = 0; i < report.gates.size(); ++i) {
+    const auto& r = report.gates[i];
     uint64_t violating = 0;
-    for (const auto& it : report.items) {
-      if (std::find(it.gates.begin(), it.gates.end(), r.name) != it.gates.end()) ++violating;
+    if (tally_counts) {
+      violating = tally_counts->gate_violations[i];
+    } else {
+      for (const auto& it : report.items) {
+        if (std::find(it.gates.begin(), it.gates.end(), r.name) != it.gates.end()) ++violating;
+      }
     }
     verdicts.push_back(verdict_of(r.name, r.passed, violating));
   }
   if (!record(verdicts)) return kExitError;
   summary.verdict = report.passed ? "PASSED" : "FAILED";
-  if (!report.passed || !g.quiet) std::fputs(ColorSeverityListing(FormatGateReport(report, fl.show), stderr).c_str(), stderr);
+  if (!report.passed || !g.quiet) {
+    const std::string text = tally_counts ? FormatGateReport(report, fl.show, *tally_counts) : FormatGateReport(report, fl.show);
+    std::fputs(ColorSeverityListing(text, stderr).c_str(), stderr);
+  }
   std::fputs(FormatGateSummary(summary).c_str(), stderr);
   if (!fl.report.empty()) {
     if (Status w = WriteReport(fl.report, fl.output, report, fl.sarif_max); !w.ok()) {

@@ -378,28 +378,6 @@ Status DecodeDetails(std::string_view details, const std::function<Result<std::s
   return Status::Ok();
 }
 
-std::string CwesColumn(const Finding& f) {
-  if (f.cwes.empty()) return {};
-  std::string s = ",";
-  for (const auto& c : f.cwes) s += c + ",";
-  return s;
-}
-
-std::string VulnIdsColumn(const Finding& f) {
-  std::string s;
-  auto add = [&](const std::string& id) {
-    if (id.empty()) return;
-    s.push_back('"');
-    for (char c : id) s.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
-    s.push_back('"');
-  };
-  for (const auto& v : f.vulnerabilities) {
-    add(v.id);
-    for (const auto& r : v.related_vulnerabilities) add(r);
-  }
-  return s;
-}
-
 uint64_t DetailsContentHash(const Finding& f, std::string_view details) {
   XXH3_state_t st;
   XXH3_64bits_reset(&st);

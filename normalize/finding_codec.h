@@ -51,11 +51,6 @@ Status DecodeDetails(std::string_view details, const std::function<Result<std::s
 // what the report said (not lifecycle). Equal for equal findings, whatever the texts' storage.
 uint64_t DetailsContentHash(const Finding& f, std::string_view details);
 
-// Columns derived from the finding for filters and policy matchers: ",CWE-79,CWE-80," and every
-// vulnerability and related id upper-cased in double quotes ("CVE-1""GHSA-X"); empty: none.
-std::string CwesColumn(const Finding& f);
-std::string VulnIdsColumn(const Finding& f);
-
 // The hash a text is referenced by.
 uint64_t TextHash(std::string_view text);
 

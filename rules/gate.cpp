@@ -1,6 +1,7 @@
 #include "rules/gate.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -51,15 +52,6 @@ std::string FormatVerdict(const GateSpec& spec, const GateVerdict& v) {
 
 namespace findex {
 
-bool IsFixable(const Finding& f) {
-  for (const auto& v : f.vulnerabilities) {
-    if (v.fix_available == "YES" || v.fix_available == "PARTIAL") return true;
-    for (const auto& p : v.vulnerable_packages) {
-      if (!p.fixed_in_version.empty()) return true;
-    }
-  }
-  return false;
-}
 
 namespace {
 
@@ -79,6 +71,33 @@ std::string Describe(const GateDef& g) {
   return out.empty() ? "all active findings" : out;
 }
 
+GateResult ResultOf(const GateDef& g) {
+  GateResult res;
+  res.name = g.name;
+  res.max = g.max;
+  res.new_only = g.new_only;
+  res.baseline = g.baseline;
+  res.fixable_only = g.fixable_only;
+  res.description = Describe(g);
+  return res;
+}
+
+// The labels whose count (res->counts) exceeds the gate's max; fills violated and passed.
+std::set<SeverityLabel> Judge(const GateDef& g, GateResult* res) {
+  std::set<SeverityLabel> over;
+  for (auto l = static_cast<int>(SeverityLabel::kCritical); l >= 0; --l) {
+    auto label = static_cast<SeverityLabel>(l);
+    auto m = g.max.find(label);
+    uint64_t n = res->counts.count(label) ? res->counts.at(label) : 0;
+    if (m != g.max.end() && n > static_cast<uint64_t>(m->second)) {
+      over.insert(label);
+      res->violated.push_back(fmt::format("{}: {} > {}", ToString(label), n, m->second));
+    }
+  }
+  res->passed = over.empty();
+  return over;
+}
+
 int StatusRank(ItemStatus s) { return s == ItemStatus::kViolation ? 0 : s == ItemStatus::kOpen ? 1 : 2; }
 
 }  // namespace
@@ -94,13 +113,7 @@ void EvaluateGates(const std::vector<GateDef>& gates, std::vector<ReportItem> it
     it.checked_by.clear();
   }
   for (const auto& g : gates) {
-    GateResult res;
-    res.name = g.name;
-    res.max = g.max;
-    res.new_only = g.new_only;
-    res.baseline = g.baseline;
-    res.fixable_only = g.fixable_only;
-    res.description = Describe(g);
+    GateResult res = ResultOf(g);
     std::vector<size_t> looked;
     for (size_t i = 0; i < items.size(); ++i) {
       const ReportItem& it = items[i];
@@ -115,17 +128,7 @@ void EvaluateGates(const std::vector<GateDef>& gates, std::vector<ReportItem> it
       looked.push_back(i);
       items[i].checked_by.push_back(g.name);
     }
-    std::set<SeverityLabel> over;
-    for (auto l = static_cast<int>(SeverityLabel::kCritical); l >= 0; --l) {
-      auto label = static_cast<SeverityLabel>(l);
-      auto m = g.max.find(label);
-      uint64_t n = res.counts.count(label) ? res.counts.at(label) : 0;
-      if (m != g.max.end() && n > static_cast<uint64_t>(m->second)) {
-        over.insert(label);
-        res.violated.push_back(fmt::format("{}: {} > {}", ToString(label), n, m->second));
-      }
-    }
-    res.passed = over.empty();
+    const std::set<SeverityLabel> over = Judge(g, &res);
     if (!res.passed) {
       report->passed = false;
       for (size_t i : looked) {
@@ -142,6 +145,83 @@ void EvaluateGates(const std::vector<GateDef>& gates, std::vector<ReportItem> it
     return a.is_new > b.is_new;
   });
   report->items = std::move(items);
+}
+
+GateTally::GateTally(const std::vector<GateDef>& gates, size_t show)
+    : gates_(gates), show_(show), counts_(gates.size()), top_(gates.size()) {
+  for (auto& c : counts_) c.fill(0);
+}
+
+bool GateTally::Before(const GateTallyItem& a, const GateTallyItem& b) {
+  if (a.is_new != b.is_new) return a.is_new;
+  if (a.stored_severity != b.stored_severity) return a.stored_severity > b.stored_severity;
+  return a.rowid < b.rowid;
+}
+
+void GateTally::Add(const GateTallyItem& it) {
+  if (it.suppressed) {
+    ++suppressed_;
+    return;
+  }
+  ++open_;
+  if (it.counted == 0) return;
+  const int l = static_cast<int>(it.label);
+  ++by_mask_[{it.counted, l}];
+  for (size_t g = 0; g < gates_.size(); ++g) {
+    if (!(it.counted >> g & 1)) continue;
+    ++counts_[g][l];
+    // Keep the first `show` of (gate, label) in listing order: the listing's violations are
+    // the first `show` of the violating (gate, label) pairs, merged.
+    auto& top = top_[g][l];
+    if (show_ == 0) continue;
+    if (top.size() == show_ && !Before(it, top.back())) continue;
+    top.insert(std::upper_bound(top.begin(), top.end(), it, &GateTally::Before), it);
+    if (top.size() > show_) top.pop_back();
+  }
+}
+
+void GateTally::Finish(GateReport* report, GateTallyCounts* counts, std::vector<GateTallyItem>* listed) const {
+  report->has_verdict = true;
+  report->passed = true;
+  report->gates.clear();
+  counts->gate_violations.assign(gates_.size(), 0);
+  std::vector<std::set<SeverityLabel>> over(gates_.size());
+  for (size_t g = 0; g < gates_.size(); ++g) {
+    GateResult res = ResultOf(gates_[g]);
+    for (int l = 0; l < 5; ++l) {
+      if (counts_[g][l] > 0) res.counts[static_cast<SeverityLabel>(l)] = counts_[g][l];
+    }
+    over[g] = Judge(gates_[g], &res);
+    if (!res.passed) report->passed = false;
+    for (auto label : over[g]) counts->gate_violations[g] += counts_[g][static_cast<int>(label)];
+    report->gates.push_back(std::move(res));
+  }
+  auto violates = [&](uint64_t mask, SeverityLabel label) {
+    for (size_t g = 0; g < gates_.size(); ++g) {
+      if ((mask >> g & 1) && over[g].count(label)) return true;
+    }
+    return false;
+  };
+  counts->violations = 0;
+  for (const auto& [key, n] : by_mask_) {
+    if (violates(key.first, static_cast<SeverityLabel>(key.second))) counts->violations += n;
+  }
+  counts->open = open_ - counts->violations;
+  counts->suppressed = suppressed_;
+  listed->clear();
+  std::set<int64_t> seen;
+  for (size_t g = 0; g < gates_.size(); ++g) {
+    for (auto label : over[g]) {
+      for (const auto& it : top_[g][static_cast<int>(label)]) {
+        if (seen.insert(it.rowid).second) listed->push_back(it);
+      }
+    }
+  }
+  std::sort(listed->begin(), listed->end(), [](const GateTallyItem& a, const GateTallyItem& b) {
+    if (a.label != b.label) return a.label > b.label;
+    return Before(a, b);
+  });
+  if (listed->size() > show_) listed->resize(show_);
 }
 
 std::string FormatGateSummary(const GateRunSummary& s) {
@@ -162,13 +242,18 @@ std::string FormatGateSummary(const GateRunSummary& s) {
 }
 
 std::string FormatGateReport(const GateReport& r, size_t show) {
-  std::string out;
-  uint64_t violations = 0, open = 0, suppressed = 0;
+  GateTallyCounts c;
   for (const auto& it : r.items) {
-    if (it.status == ItemStatus::kViolation) ++violations;
-    else if (it.status == ItemStatus::kOpen) ++open;
-    else ++suppressed;
+    if (it.status == ItemStatus::kViolation) ++c.violations;
+    else if (it.status == ItemStatus::kOpen) ++c.open;
+    else ++c.suppressed;
   }
+  return FormatGateReport(r, show, c);
+}
+
+std::string FormatGateReport(const GateReport& r, size_t show, const GateTallyCounts& counts) {
+  std::string out;
+  const uint64_t violations = counts.violations, open = counts.open, suppressed = counts.suppressed;
   if (r.passed) {
     out = fmt::format("gate passed: {} gate{} ({} active finding{} checked, {} suppressed)\n", r.gates.size(),
                       r.gates.size() == 1 ? "" : "s", violations + open, violations + open == 1 ? "" : "s", suppressed);

@@ -1,6 +1,7 @@
 // Gate thresholds: which active, unsuppressed findings fail a CI build.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -40,8 +41,6 @@ std::string FormatVerdict(const GateSpec& spec, const GateVerdict& v);
 
 // --- named gates (findex.yml `gates:` or --fail-on) over findings with the policy applied ---
 
-// True when a fix exists: FixAvailable YES/PARTIAL or a FixedInVersion on a vulnerable package.
-bool IsFixable(const Finding& f);
 
 // Counts, per gate, the active unsuppressed items it looks at (its match, new_only via
 // `is_new`, fixable_only) and fails a gate when a label's count exceeds its max. Marks violating
@@ -49,6 +48,44 @@ bool IsFixable(const Finding& f);
 // report.items and report.passed.
 void EvaluateGates(const std::vector<GateDef>& gates, std::vector<ReportItem> items,
                    const std::function<bool(const ReportItem&, const GateDef&)>& is_new, GateReport* report);
+
+// --- the same gates, evaluated as findings stream by, in memory that does not grow with the
+// store (a gate without a report: rules/policy_sql.h evaluates the policy on columns) ---
+struct GateTallyItem {
+  int64_t rowid = 0;
+  SeverityLabel label = SeverityLabel::kInformational;  // effective (policy applied)
+  bool suppressed = false;                              // effective workflow SUPPRESSED
+  uint64_t counted = 0;  // bit g: gates[g] counts it (its match, fixable_only, new_only; not suppressed)
+  bool is_new = false;   // as the listing shows it
+  // The store's order (stored severity DESC, id): EvaluateGates' tie-break over ForEach's rows.
+  SeverityLabel stored_severity = SeverityLabel::kInformational;
+};
+struct GateTallyCounts {
+  uint64_t violations = 0, open = 0, suppressed = 0;  // items, as EvaluateGates' statuses
+  std::vector<uint64_t> gate_violations;              // per gate: items that violate it
+};
+class GateTally {
+ public:
+  static constexpr size_t kMaxGates = 64;
+  // At most kMaxGates gates.
+  GateTally(const std::vector<GateDef>& gates, size_t show);
+  void Add(const GateTallyItem& it);
+  // What EvaluateGates gives: report->gates, passed and has_verdict (items left as they are), the
+  // counts, and the violating items to list (at most `show`, in the listing's order).
+  void Finish(GateReport* report, GateTallyCounts* counts, std::vector<GateTallyItem>* listed) const;
+
+ private:
+  static bool Before(const GateTallyItem& a, const GateTallyItem& b);  // listing order within a label
+  const std::vector<GateDef>& gates_;
+  size_t show_;
+  uint64_t open_ = 0, suppressed_ = 0;
+  std::vector<std::array<uint64_t, 5>> counts_;                 // per gate, per label
+  std::map<std::pair<uint64_t, int>, uint64_t> by_mask_;        // (counted, label) -> items
+  std::vector<std::array<std::vector<GateTallyItem>, 5>> top_;  // per gate, per label: the first `show`
+};
+
+// FormatGateReport with the item counts given (r.items: the listed violations only).
+std::string FormatGateReport(const GateReport& r, size_t show, const GateTallyCounts& counts);
 
 // What a gate run used, for the one line every gate run prints on stderr (also when it passes):
 // "gate summary: PASSED | scope S | policy FILES | baseline B | gates G (new since ...) | clock T".

@@ -24,6 +24,15 @@ std::string Diagnostic::ToString() const {
   return fmt::format("{}: {} {}: {}", where, level == Level::kError ? "error" : "warning", code, message);
 }
 
+
+
+bool SeverityInRange(const Matcher& m, SeverityLabel label) {
+  if (m.severity_at_least && label < *m.severity_at_least) return false;
+  if (m.severity_at_most && label > *m.severity_at_most) return false;
+  return true;
+}
+
+
 namespace {
 
 // Builds a diagnostic member by member. GCC 12 at -O2/-O3 reported the aggregate temporaries
@@ -73,24 +82,12 @@ bool Wild(std::string_view p, std::string_view t, bool segments) {
   return t.empty();
 }
 
-std::string_view StripDotSlash(std::string_view s) {
-  while (s.size() >= 2 && s[0] == '.' && s[1] == '/') s.remove_prefix(2);
-  return s;
-}
-
-std::string NormalizeCwe(std::string_view s) {
-  std::string t = Trim(s);
-  if (t.size() > 4 && IEquals(t.substr(0, 4), "CWE-")) t = t.substr(4);
-  return "CWE-" + t;
-}
-
 bool AnyOf(const std::vector<std::string>& wanted, const std::function<bool(const std::string&)>& pred) {
   return std::any_of(wanted.begin(), wanted.end(), pred);
 }
 
 bool MatchesAt(const Matcher& m, const Finding& f, SeverityLabel label) {
-  if (m.severity_at_least && label < *m.severity_at_least) return false;
-  if (m.severity_at_most && label > *m.severity_at_most) return false;
+  if (!SeverityInRange(m, label)) return false;
   if (!m.scanners.empty() && !AnyOf(m.scanners, [&](const std::string& s) { return IEquals(s, f.scanner); })) return false;
   if (!m.scopes.empty() && !AnyOf(m.scopes, [&](const std::string& s) { return Wild(s, f.scope, false); })) return false;
   if (!m.rules.empty() && !AnyOf(m.rules, [&](const std::string& s) { return Wild(s, f.generator_id, false); })) return false;
@@ -161,24 +158,7 @@ bool MatchesAt(const Matcher& m, const Finding& f, SeverityLabel label) {
       return false;
   }
   if (!m.tags.empty()) {
-    std::vector<std::string> have;
-    for (const auto& t : f.types) {
-      size_t slash = t.rfind('/');
-      have.push_back(ToLower(slash == std::string::npos ? t : t.substr(slash + 1)));
-    }
-    for (const auto& [k, v] : f.product_fields) {
-      if (k != "codeguru/RecommendationId" && MatcherReadsProductField(k)) {
-        std::string tok;
-        for (char c : v + ",") {
-          if (c == ',' || c == ' ' || c == ';') {
-            if (!tok.empty()) have.push_back(ToLower(tok));
-            tok.clear();
-          } else {
-            tok.push_back(c);
-          }
-        }
-      }
-    }
+    const std::vector<std::string> have = TagTokens(f);
     if (!AnyOf(m.tags, [&](const std::string& s) { return std::find(have.begin(), have.end(), ToLower(s)) != have.end(); }))
       return false;
   }
@@ -189,6 +169,8 @@ bool MatchesAt(const Matcher& m, const Finding& f, SeverityLabel label) {
 }  // namespace
 
 bool GlobMatch(std::string_view pattern, std::string_view text) { return Wild(pattern, text, true); }
+bool WildcardMatch(std::string_view pattern, std::string_view text) { return Wild(pattern, text, false); }
+bool MatchesAtLabel(const Matcher& m, const Finding& f, SeverityLabel label) { return MatchesAt(m, f, label); }
 
 size_t EditDistance(std::string_view a, std::string_view b) {
   // Two rows of the Levenshtein table; names are short.
@@ -222,10 +204,6 @@ std::string ClosestName(std::string_view word, const std::vector<std::string>& c
   return best;
 }
 
-bool MatcherReadsProductField(std::string_view key) {
-  return key == "codeguru/RecommendationId" ||
-         (key.size() >= 4 && IEquals(key.substr(key.size() - 4), "tags"));
-}
 
 bool Matcher::Matches(const Finding& f) const { return MatchesAt(*this, f, f.severity.label); }
 
@@ -265,19 +243,26 @@ std::optional<int64_t> ParseExpiry(std::string_view s) {
   return rt.epoch_seconds * 1000 + rt.nanos / 1000000;
 }
 
-PolicyDecision Evaluate(const Policy& policy, const Finding& f, int64_t now_ms) {
+std::optional<PolicyDecision> EvaluateWith(const Policy& policy, SeverityLabel base, WorkflowStatus lifecycle,
+                                           int64_t now_ms, const MatchOracle& match) {
   PolicyDecision d;
-  SeverityLabel label = f.severity.label;
-  for (const auto& o : policy.overrides) {
-    if (!MatchesAt(o.match, f, label)) continue;
+  SeverityLabel label = base;
+  for (size_t i = 0; i < policy.overrides.size(); ++i) {
+    const auto& o = policy.overrides[i];
+    const int m = match(MatcherKind::kOverride, i, label);
+    if (m < 0) return std::nullopt;
+    if (m == 0) continue;
     // First matching override wins: later ones would silently undo an earlier, more specific one.
     if (o.label != label) d.severity = o.label;
     label = o.label;
     d.applied.push_back("override:" + o.name);
     break;
   }
-  for (const auto& s : policy.suppressions) {
-    if (!MatchesAt(s.match, f, label)) continue;
+  for (size_t i = 0; i < policy.suppressions.size(); ++i) {
+    const auto& s = policy.suppressions[i];
+    const int m = match(MatcherKind::kSuppression, i, label);
+    if (m < 0) return std::nullopt;
+    if (m == 0) continue;
     if (s.expires_ms >= 0 && now_ms >= s.expires_ms) {
       d.expired.push_back(s.name + " (expired " + s.expires + ")");
       continue;
@@ -291,15 +276,18 @@ PolicyDecision Evaluate(const Policy& policy, const Finding& f, int64_t now_ms) 
     d.applied.push_back("suppress:" + s.name);
     break;
   }
-  for (const auto& r : policy.rules) {
-    if (!MatchesAt(r.match, f, label)) continue;
+  for (size_t i = 0; i < policy.rules.size(); ++i) {
+    const auto& r = policy.rules[i];
+    const int m = match(MatcherKind::kRule, i, label);
+    if (m < 0) return std::nullopt;
+    if (m == 0) continue;
     if (r.severity) {
       d.severity = *r.severity;
       label = *r.severity;
     }
     // A rule may suppress, but never lifts a suppression (the policy's or the report's), and
     // never replaces the reason an accepted risk was recorded with.
-    const bool suppressed = f.workflow == WorkflowStatus::kSuppressed || d.workflow == WorkflowStatus::kSuppressed;
+    const bool suppressed = lifecycle == WorkflowStatus::kSuppressed || d.workflow == WorkflowStatus::kSuppressed;
     if (r.workflow && (!suppressed || *r.workflow == WorkflowStatus::kSuppressed)) {
       d.workflow = *r.workflow;
       if (*r.workflow == WorkflowStatus::kSuppressed) d.suppress_expires_ms = -1;  // a rule does not expire
@@ -309,8 +297,18 @@ PolicyDecision Evaluate(const Policy& policy, const Finding& f, int64_t now_ms) 
     d.applied.push_back("rule:" + r.name);
     if (r.terminal) break;
   }
-  if (d.severity && *d.severity == f.severity.label) d.severity.reset();
+  if (d.severity && *d.severity == base) d.severity.reset();
   return d;
+}
+
+PolicyDecision Evaluate(const Policy& policy, const Finding& f, int64_t now_ms) {
+  auto d = EvaluateWith(policy, f.severity.label, f.workflow, now_ms, [&](MatcherKind kind, size_t i, SeverityLabel label) {
+    const Matcher& m = kind == MatcherKind::kOverride      ? policy.overrides[i].match
+                       : kind == MatcherKind::kSuppression ? policy.suppressions[i].match
+                                                           : policy.rules[i].match;
+    return MatchesAt(m, f, label) ? 1 : 0;
+  });
+  return d ? std::move(*d) : PolicyDecision{};
 }
 
 uint64_t Policy::Hash() const {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "normalize/finding.h"
+#include "normalize/finding_columns.h"
 #include "normalize/result.h"
 
 namespace re2 {
@@ -130,9 +132,23 @@ Status LoadTrivyIgnoreYaml(const std::string& text, const std::string& file, Pol
 // Deterministic: same policy, finding and time give the same decision.
 PolicyDecision Evaluate(const Policy& policy, const Finding& f, int64_t now_ms);
 
+// The same decision over matcher outcomes instead of a Finding (rules/policy_sql.h evaluates
+// matchers on store columns): `match(kind, index, label)` tells whether entry `index` of the
+// policy's overrides / suppressions / rules matches the finding at severity `label`: 1 yes, 0 no,
+// -1 unknown. nullopt when an outcome the decision depends on is unknown. Evaluate is this with
+// Matcher::Matches; one implementation, so that both give the same decisions.
+enum class MatcherKind { kOverride, kSuppression, kRule };
+using MatchOracle = std::function<int(MatcherKind kind, size_t index, SeverityLabel label)>;
+std::optional<PolicyDecision> EvaluateWith(const Policy& policy, SeverityLabel base, WorkflowStatus lifecycle,
+                                           int64_t now_ms, const MatchOracle& match);
+
+// The matcher's severity range (severity_at_least / severity_at_most) holds at `label`.
+bool SeverityInRange(const Matcher& m, SeverityLabel label);
+// The matcher at `label`, over a finding (Matcher::Matches uses f.severity.label).
+bool MatchesAtLabel(const Matcher& m, const Finding& f, SeverityLabel label);
+
 // The ProductFields keys matchers read (tag lists, CodeGuru recommendation ids): whoever trims
 // findings before matching must keep them.
-bool MatcherReadsProductField(std::string_view key);
 
 // Levenshtein distance, and the candidate closest to `word` (case-insensitive) when it is close
 // enough to be a typo ("" otherwise): the "did you mean" of policy keys and gate scopes.
@@ -141,6 +157,8 @@ std::string ClosestName(std::string_view word, const std::vector<std::string>& c
 
 // Glob over '/'-separated paths: '*' and '?' stay inside a segment, "**" spans segments.
 bool GlobMatch(std::string_view pattern, std::string_view text);
+// The glob of rule, scope and resource matchers: '*' any bytes, '?' one byte, case-sensitive.
+bool WildcardMatch(std::string_view pattern, std::string_view text);
 
 // "2026-12-31" (end of that day, UTC: valid through it) or RFC 3339 -> the first instant at
 // which an expiry no longer holds, in Unix ms.

@@ -58,7 +58,7 @@ Result<SqlWhere> CompileFilter(const FindingFilter& f) {
     // The first vulnerability id is a column; every id and related id (GHSA <-> CVE) is in vuln_ids.
     c += " AND (vuln_id = ? OR instr(vuln_ids, ?) > 0)";
     w.params.push_back(ToUpper(f.vuln_id));
-    w.params.push_back("\"" + ToUpper(f.vuln_id) + "\"");
+    w.params.push_back("\x1f" + ToUpper(f.vuln_id) + "\x1f");
   }
   if (!f.package.empty()) {
     c += " AND lower(package) = lower(?)";

@@ -6,6 +6,7 @@
 
 #include "normalize/asff_reader.h"
 #include "normalize/finding_codec.h"
+#include "normalize/finding_columns.h"
 #include "store/members.h"
 #include "store/texts.h"
 
@@ -351,8 +352,17 @@ CREATE TABLE findings_v6(
   target TEXT NOT NULL DEFAULT '',
   policy_expires INTEGER,
   active_since_run INTEGER,
-  cwes TEXT,                      -- ",CWE-79,CWE-80," (NULL: none)
-  vuln_ids TEXT,                  -- every vulnerability and related id, upper case, each in double quotes
+  -- What policy matchers read (normalize/finding_columns.h; rules/policy_sql.h): lists as
+  -- US-separated entries with a leading US ('' none).
+  cwes TEXT NOT NULL DEFAULT '',          -- CWE-79 ...
+  vuln_ids TEXT NOT NULL DEFAULT '',      -- every vulnerability and related id, upper case
+  packages TEXT NOT NULL DEFAULT '',      -- lower(name), lower(name) RS version
+  file_paths TEXT NOT NULL DEFAULT '',    -- the location's and packages' file paths
+  resource_ids TEXT NOT NULL DEFAULT '',
+  tags TEXT NOT NULL DEFAULT '',
+  url TEXT NOT NULL DEFAULT '',
+  rec_ids TEXT NOT NULL DEFAULT '',       -- CodeGuru RecommendationId
+  fixable INTEGER NOT NULL DEFAULT 0,
   details BLOB NOT NULL           -- the rest (normalize/finding_codec.h)
 );
 )sql",
@@ -430,7 +440,7 @@ SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator
        CASE f.base_severity WHEN 0 THEN 'INFORMATIONAL' WHEN 1 THEN 'LOW' WHEN 2 THEN 'MEDIUM'
                             WHEN 3 THEN 'HIGH' ELSE 'CRITICAL' END AS scanner_severity,
        f.lifecycle, f.triage, f.policy_workflow, f.policy, f.note, f.note_by, f.note_at,
-       f.target, trim(f.cwes, ',') AS cwes
+       f.target, nullif(trim(replace(f.cwes, char(31), ','), ','), '') AS cwes
 FROM findings f;
 )sql";
 
@@ -456,12 +466,12 @@ Status ConvertDocuments(sqlite3* db) {
           " normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run, last_seen_run,"
           " first_observed_at, last_observed_at, created_at, updated_at, occurrences, sources, content_hash, lifecycle,"
           " triage, policy_workflow, base_severity, policy, note, note_by, note_at, udf, target, policy_expires,"
-          " active_since_run, cwes, vuln_ids, details)"
+          " active_since_run, cwes, vuln_ids, packages, file_paths, resource_ids, tags, url, rec_ids, fixable, details)"
           " SELECT id, scope, fingerprint, asff_id, scanner, format, generator_id, title, severity,"
           " normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run, last_seen_run,"
           " first_observed_at, last_observed_at, created_at, updated_at, occurrences, sources, ?2, lifecycle,"
           " triage, policy_workflow, base_severity, policy, note, note_by, note_at, udf, target, policy_expires,"
-          " active_since_run, ?3, ?4, ?5 FROM findings WHERE id=?1",
+          " active_since_run, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 FROM findings WHERE id=?1",
           -1, &wr, nullptr) != SQLITE_OK) {
     return fail("cannot convert stored findings");
   }
@@ -492,15 +502,16 @@ Status ConvertDocuments(sqlite3* db) {
       return st;
     }
     if (collision) EncodeDetails(f, EncodeOptions{0}, &details, nullptr);
-    const std::string cwes = CwesColumn(f), vulns = VulnIdsColumn(f);
+    const std::vector<std::string> cols = PolicyColumnValues(f);
     sqlite3_reset(wr);
     sqlite3_bind_int64(wr, 1, id);
     sqlite3_bind_int64(wr, 2, static_cast<int64_t>(hash));
-    if (cwes.empty()) sqlite3_bind_null(wr, 3);
-    else sqlite3_bind_text(wr, 3, cwes.data(), static_cast<int>(cwes.size()), SQLITE_TRANSIENT);
-    if (vulns.empty()) sqlite3_bind_null(wr, 4);
-    else sqlite3_bind_text(wr, 4, vulns.data(), static_cast<int>(vulns.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_blob(wr, 5, details.data(), static_cast<int>(details.size()), SQLITE_TRANSIENT);
+    for (int c = 0; c < 8; ++c) {
+      sqlite3_bind_text(wr, 3 + c, cols[static_cast<size_t>(c)].data(), static_cast<int>(cols[static_cast<size_t>(c)].size()),
+                        SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_int(wr, 11, cols[8] == "1" ? 1 : 0);
+    sqlite3_bind_blob(wr, 12, details.data(), static_cast<int>(details.size()), SQLITE_TRANSIENT);
     if (sqlite3_step(wr) != SQLITE_DONE) return fail("cannot convert stored finding " + std::to_string(id));
   }
   if (rc != SQLITE_DONE) return fail("cannot read stored findings");

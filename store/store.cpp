@@ -19,6 +19,7 @@
 
 #include "normalize/asff_reader.h"
 #include "normalize/asff_writer.h"
+#include "normalize/finding_columns.h"
 #include "normalize/fingerprint.h"
 #include "normalize/text.h"
 #include "store/members.h"
@@ -344,9 +345,9 @@ Status Store::PrepareIngestStatements() {
       " normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run,"
       " last_seen_run, first_observed_at, last_observed_at, created_at, updated_at, content_hash,"
       " occurrences, sources, lifecycle, policy_workflow, base_severity, policy, note, note_by, note_at, udf, target,"
-      " policy_expires, details, cwes, vuln_ids)"
+      " policy_expires, details, cwes, vuln_ids, packages, file_paths, resource_ids, tags, url, rec_ids, fixable)"
       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'ACTIVE',?11,?12,?13,?14,?15,?15,?16,?17,?18,?18,?19,?21,?22,"
-      "?23,?24,?25,?26,?27,?28,?29,?30,?33,?34,?20,?35,?36)",
+      "?23,?24,?25,?26,?27,?28,?29,?30,?33,?34,?20,?35,?36,?37,?38,?39,?40,?41,?42,?43)",
       &st_insert_));
   FINDEX_RETURN_IF_ERROR(Prepare(
       "UPDATE findings SET last_seen_run=?1, last_observed_at=max(last_observed_at, ?2), updated_at=?3,"
@@ -362,6 +363,7 @@ Status Store::PrepareIngestStatements() {
       " occurrences=?21, sources=?22, lifecycle=?23, policy_workflow=?24, base_severity=?25, policy=?26, note=?27,"
       " note_by=?28, note_at=?29, udf=?30, triage=?31, target=?33, policy_expires=?34,"
       " details=CASE WHEN ?19 = content_hash THEN details ELSE ?20 END, cwes=?35, vuln_ids=?36,"
+      " packages=?37, file_paths=?38, resource_ids=?39, tags=?40, url=?41, rec_ids=?42, fixable=?43,"
       " active_since_run=CASE WHEN record_state='ARCHIVED' THEN ?15 ELSE active_since_run END WHERE id=?32",
       &st_update_));
   FINDEX_RETURN_IF_ERROR(Prepare(
@@ -521,8 +523,7 @@ PreparedFinding PrepareFinding(Finding&& f) {
   // `texts` views strings of p.finding: encode after the move (interned texts are long, never in
   // a string's inline buffer, so later moves of p keep them valid).
   EncodeDetails(p.finding, EncodeOptions{}, &p.details, &p.texts, &p.content_hash);
-  p.cwes = CwesColumn(p.finding);
-  p.vuln_ids = VulnIdsColumn(p.finding);
+  p.columns = PolicyColumnValues(p.finding);
   return p;
 }
 
@@ -701,8 +702,8 @@ Status Store::Put(PreparedFinding&& prepared) {
     BindText(s, 33, f.target);
     if (policy_expires) sqlite3_bind_int64(s, 34, *policy_expires);
     else sqlite3_bind_null(s, 34);
-    BindOptText(s, 35, prepared.cwes);
-    BindOptText(s, 36, prepared.vuln_ids);
+    for (int c = 0; c < 8; ++c) BindText(s, 35 + c, prepared.columns[static_cast<size_t>(c)]);
+    sqlite3_bind_int(s, 43, prepared.columns[8] == "1" ? 1 : 0);
   };
   // The shared texts the details refer to; on a hash taken by another text (never seen in
   // practice), this finding keeps its texts inline.
@@ -1259,6 +1260,8 @@ Status Store::ForEach(const FindingFilter& filter, const std::function<bool(Find
   }
   return ForEachSql(sql, where->params, fn);
 }
+
+const char* Store::RowColumns() { return kRowColumns; }
 
 Status Store::DecodeRow(sqlite3_stmt* st, FindingRow* row) {
   row->rowid = sqlite3_column_int64(st, 0);

@@ -169,13 +169,36 @@ struct PreparedFinding {
   Finding finding;      // lifecycle fields cleared (they live in columns)
   std::string details;  // what the columns do not hold (normalize/finding_codec.h)
   std::vector<DetailText> texts;  // the shared texts `details` refers to (views into `finding`)
-  std::string cwes, vuln_ids;     // derived columns
+  std::vector<std::string> columns;  // the policy columns (normalize/finding_columns.h)
   uint64_t content_hash = 0;
   std::string first_observed_at, last_observed_at;  // from the report; empty: the run's time
   WorkflowStatus reported_workflow = WorkflowStatus::kNew;
   uint64_t occurrences = 0;
 };
 PreparedFinding PrepareFinding(Finding&& f);  // f: Finalize()d
+
+// A column scan (Store::ScanActive, store/columns.cpp): an active finding's lifecycle, policy
+// and triage columns, and the values of the caller's SQL expressions, without its document.
+struct ColumnScan {
+  std::string scope;               // empty: every scope
+  std::vector<std::string> exprs;  // SQL over the findings table's columns; each 1, 0 or NULL
+  bool fingerprints = false;       // fill ColumnRow::fingerprint_hex
+};
+struct ColumnRow {
+  int64_t rowid = 0;
+  SeverityLabel severity = SeverityLabel::kInformational;       // effective, as stored
+  SeverityLabel base_severity = SeverityLabel::kInformational;  // highest scanner label
+  WorkflowStatus workflow = WorkflowStatus::kNew;               // effective, as stored
+  WorkflowStatus lifecycle = WorkflowStatus::kNew;
+  std::optional<WorkflowStatus> triage;
+  std::string policy_workflow;
+  std::optional<int64_t> policy_expires;
+  int64_t active_since_run = 0;
+  std::string fingerprint_hex;  // with ColumnScan::fingerprints
+  std::vector<int8_t> values;   // per expression: 1, 0, or -1 for NULL
+};
+// A scalar SQL function: text arguments (nullopt: NULL); returns 1, 0 or -1 (NULL).
+using SqlScalarFunction = std::function<int(const std::vector<std::optional<std::string_view>>& args)>;
 
 class Store {
  public:
@@ -258,6 +281,17 @@ class Store {
   Status Triage(const std::vector<int64_t>& rowids, const TriageChange& change);
   Result<std::vector<HistoryEntry>> History(int64_t rowid);
 
+  // --- column scans (store/columns.cpp): a policy evaluated on columns (rules/policy_sql.h) ---
+  // The findings table's column names.
+  Result<std::set<std::string>> FindingColumns();
+  // Registers a deterministic scalar SQL function on this connection, for ScanActive's
+  // expressions.
+  Status RegisterFunction(const std::string& name, int nargs, SqlScalarFunction fn);
+  // The active findings (of q.scope), in no particular order: columns only, constant memory.
+  Status ScanActive(const ColumnScan& q, const std::function<bool(const ColumnRow&)>& fn);
+  // The rows with these ids as ForEach reads them (the finding rebuilt), in id order.
+  Status ForEachRowId(const std::vector<int64_t>& ids, const std::function<bool(FindingRow&&)>& fn);
+
   sqlite3* db() { return db_; }
 
  private:
@@ -315,6 +349,8 @@ class Store {
   // Rebuilds row.finding from the columns read by kRowColumns (store.cpp) and the details.
   Status DecodeRow(sqlite3_stmt* st, FindingRow* row);
   static void AsffFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv);
+  // "SELECT <the columns DecodeRow reads> FROM findings ".
+  static const char* RowColumns();
   Status AddHistory(int64_t rowid, const std::string& actor, const char* action, const char* field,
                     std::string_view old_value, std::string_view new_value, std::string_view note);
 };

@@ -399,6 +399,83 @@ severity_overrides:
         g = self.gate("--scope", "b", "--fail-on", "HIGH", "--format", "html")
         self.assertEqual(g.returncode, 2, self.err(g))
 
+    # ============================================================================================
+    # The gate on columns (no report) decides as the gate over every document
+    # ============================================================================================
+    def test_gate_on_columns_equals_gate_over_documents(self):
+        """Without --report the gate evaluates the policy on columns (rules/policy_sql.h) and tallies
+        as it streams; FINDEX_GATE_DOCS=1 forces the path that decodes every finding. Both must print
+        the same verdicts, listings, notices and counts, exit alike and record the same verdicts, over
+        real samples, policies with every matcher kind, stored decisions, --no-policy, new_only,
+        baselines and --all-scopes."""
+        def sample(*p):
+            return os.path.join(SAMPLES, *p)
+        sets = {
+            "a": [SCAN1, GRYPE, sample("trivy", sorted(f for f in os.listdir(sample("trivy")) if f.endswith(".json")
+                                                      and "expected" not in f)[0]),
+                  sample("codeguru", "awscli_codeguru_reviewer_recommendations.json"),
+                  sample("sarif", "dd_njsscan_0.2.3.sarif"), sample("sarif", "dd_grype_0.34.7_cxf.sarif")],
+            "legacy-b": [SCAN2, sample("dependency-check-json", "vjwa_dc_12.1.0_all_formats.json"),
+                         sample("semgrep", sorted(f for f in os.listdir(sample("semgrep")) if "expected" not in f)[0])],
+        }
+        gates_policy = self.write("gates.yml", """\
+version: 1
+severity_overrides:
+  - {name: zap-high-is-critical, match: {scanner: zap, severity_at_least: HIGH}, severity: CRITICAL}
+suppressions:
+  - {name: xss, match: {cwe: 79}, reason: waf, expires: 2026-03-01}
+  - {name: old, match: {title_regex: "(?i)cookie"}, reason: r, expires: 2026-01-01}
+  - {name: pkgs, match: {package: [package-2, "Lodash"]}, reason: r}
+automation_rules:
+  - {name: crit-notified, match: {severity_at_least: CRITICAL, scanner: [trivy, grype]}, actions: {workflow: NOTIFIED}}
+gates:
+  - {name: no-critical, max: {CRITICAL: 0}}
+  - {name: few-high, max: {HIGH: 2, MEDIUM: 5}}
+  - {name: fixable, max: {CRITICAL: 0, HIGH: 0}, fixable_only: true, scanner: [trivy, grype, dependency-check]}
+  - {name: new-paths, max: {LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0}, new_only: true, match: {path: ["**/*.js", "**/*.java"]}}
+""")
+        for scope, files in sets.items():
+            r = self.run_findex("ingest", "--scope", scope, *files, "--policy", gates_policy)
+            self.assertEqual(r.returncode, 0, self.err(r))
+        # A later run in scope a: "new" differs from the first pass on.
+        self.assertEqual(self.gate("--scope", "a", "--policy", gates_policy, "--gate", "new-paths",
+                                   "--accept-current", "--by", "t", "--reason", "r").returncode, 0)
+        self.ingest("--scope", "a", SCAN2, "--policy", gates_policy)
+        bench = os.path.join(SRC, "bench", "policy_bench.yml")
+        data = os.path.join(SRC, "tests", "data", "policy")
+        cases = [
+            ["--scope", "a", "--policy", gates_policy],
+            ["--all-scopes", "--policy", gates_policy, "--show", "3"],
+            ["--scope", "a", "--policy", gates_policy, "--new-only"],
+            ["--scope", "a", "--policy", gates_policy, "--baseline", "legacy-b"],
+            ["--scope", "legacy-b", "--policy", bench, "--fail-on", "LOW", "--gate", "no-critical"],
+            ["--all-scopes", "--policy", bench, "--policy", gates_policy],
+            ["--scope", "a", "--policy", os.path.join(data, "codeguru-ignore.yml"), "--fail-on", "LOW"],
+            ["--scope", "a", "--policy", os.path.join(data, "trivyignore.yaml"), "--fail-on", "MEDIUM", "--show", "0"],
+            ["--scope", "a", "--policy", os.path.join(data, "trivyignore"), "--fail-on", "INFORMATIONAL", "--show", "50"],
+            ["--scope", "a", "--fail-on", "HIGH", "--baseline", "legacy-b"],                  # stored decisions
+            ["--all-scopes", "--no-policy", "--fail-on", "MEDIUM", "--baseline", "legacy-b"],  # none at all
+            ["--scope", "legacy-b", "--fail-on", "LOW", "--baseline", "a"],
+        ]
+        for now in (NOW, "2026-06-01T00:00:00.000Z"):  # before and after the suppressions' expiry
+            for args in cases:
+                with self.subTest(now=now, args=args):
+                    got = {}
+                    for mode in ("docs", "columns"):
+                        db = os.path.join(self.tmp, mode + ".db")
+                        shutil.copyfile(self.db, db)
+                        env = dict(self.env, FINDEX_NOW=now)
+                        if mode == "docs":
+                            env["FINDEX_GATE_DOCS"] = "1"
+                        r = subprocess.run([FINDEX, "--db", db, "gate", *args], capture_output=True, env=env, cwd=self.tmp)
+                        con = sqlite3.connect(db)
+                        verdicts = con.execute("SELECT scope, gate, passed, mark_run, violations FROM gate_verdicts "
+                                               "ORDER BY id").fetchall()
+                        con.close()
+                        got[mode] = (r.returncode, r.stderr.decode(), verdicts)
+                    self.assertIn(got["docs"][0], (0, 1), got["docs"][1])
+                    self.assertEqual(got["columns"], got["docs"])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

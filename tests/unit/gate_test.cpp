@@ -1,6 +1,8 @@
 // Named gates over findings with the policy applied: counting, new-only, fixable-only, suppressed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "normalize/fingerprint.h"
 #include "rules/gate.h"
 
@@ -118,6 +120,108 @@ TEST(SarifRules, OneRulePerVulnerabilityAndAtMostTwentyTags) {
   EXPECT_NE(sarif.find("\"security-severity\": \"2.0\""), std::string::npos);
   EXPECT_EQ(sarif.find("external/cwe/cwe-120"), std::string::npos);  // tag 21 and later left out
   EXPECT_NE(sarif.find("external/cwe/cwe-118"), std::string::npos);  // tag 20
+}
+
+// GateTally (the gate on columns, counting as rows stream by) against EvaluateGates over the same
+// items in the store's order: same gate results, counts, and the same violations listed first.
+TEST(GateTally, AgreesWithEvaluateGatesOnRandomItems) {
+  uint64_t seed = 42;
+  auto next = [&](uint64_t n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (seed >> 33) % n;
+  };
+  size_t compared = 0, failing = 0;
+  for (int round = 0; round < 200; ++round) {
+    std::vector<GateDef> gates(1 + next(3));
+    for (size_t g = 0; g < gates.size(); ++g) {
+      gates[g].name = "g" + std::to_string(g);
+      gates[g].new_only = next(3) == 0;
+      gates[g].fixable_only = next(4) == 0;
+      if (next(2)) gates[g].match.scanners = {next(2) ? "trivy" : "zap"};
+      for (int l = 0; l < 5; ++l)
+        if (next(3) == 0) gates[g].max[static_cast<SeverityLabel>(l)] = static_cast<int64_t>(next(4));
+    }
+    const size_t show = next(6);
+    // Items in the store's order (stored severity DESC, id); effective labels differ.
+    struct Row {
+      int64_t id;
+      SeverityLabel stored;
+      ReportItem item;
+    };
+    std::vector<Row> rows;
+    const size_t n = next(40);
+    for (size_t i = 0; i < n; ++i) {
+      Row r;
+      r.id = static_cast<int64_t>(i + 1);
+      r.stored = static_cast<SeverityLabel>(next(5));
+      const auto wf = next(4) == 0 ? WorkflowStatus::kSuppressed : WorkflowStatus::kNew;
+      r.item = Item("k" + std::to_string(i), static_cast<SeverityLabel>(next(5)), next(2) == 0, next(2) == 0, wf,
+                    next(2) ? "trivy" : "zap");
+      r.item.finding.id = std::to_string(r.id);
+      rows.push_back(std::move(r));
+    }
+    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+      if (a.stored != b.stored) return a.stored > b.stored;
+      return a.id < b.id;
+    });
+    std::vector<ReportItem> items;
+    GateTally tally(gates, show);
+    for (const auto& r : rows) {
+      items.push_back(r.item);
+      GateTallyItem t;
+      t.rowid = r.id;
+      t.label = r.item.finding.severity.label;
+      t.suppressed = r.item.finding.workflow == WorkflowStatus::kSuppressed;
+      t.is_new = r.item.is_new;
+      t.stored_severity = r.stored;
+      for (size_t g = 0; g < gates.size(); ++g) {
+        const GateDef& d = gates[g];
+        if (t.suppressed || (!d.match.empty() && !d.match.Matches(r.item.finding)) ||
+            (d.fixable_only && !IsFixable(r.item.finding)) || (d.new_only && !r.item.is_new))
+          continue;
+        t.counted |= uint64_t{1} << g;
+      }
+      tally.Add(t);
+    }
+    GateReport want, got;
+    EvaluateGates(gates, items, [](const ReportItem& it, const GateDef&) { return it.is_new; }, &want);
+    GateTallyCounts counts;
+    std::vector<GateTallyItem> listed;
+    tally.Finish(&got, &counts, &listed);
+    ASSERT_EQ(got.passed, want.passed);
+    failing += !want.passed;
+    ASSERT_EQ(got.gates.size(), want.gates.size());
+    for (size_t g = 0; g < gates.size(); ++g) {
+      EXPECT_EQ(got.gates[g].counts, want.gates[g].counts);
+      EXPECT_EQ(got.gates[g].violated, want.gates[g].violated);
+      EXPECT_EQ(got.gates[g].passed, want.gates[g].passed);
+      uint64_t v = 0;
+      for (const auto& it : want.items)
+        v += std::count(it.gates.begin(), it.gates.end(), gates[g].name) > 0;
+      EXPECT_EQ(counts.gate_violations[g], v);
+    }
+    uint64_t violations = 0, open = 0, suppressed = 0;
+    std::vector<std::string> want_listed;
+    for (const auto& it : want.items) {
+      if (it.status == ItemStatus::kViolation) {
+        ++violations;
+        if (want_listed.size() < show) want_listed.push_back(it.finding.id);
+      } else if (it.status == ItemStatus::kOpen) {
+        ++open;
+      } else {
+        ++suppressed;
+      }
+    }
+    EXPECT_EQ(counts.violations, violations);
+    EXPECT_EQ(counts.open, open);
+    EXPECT_EQ(counts.suppressed, suppressed);
+    std::vector<std::string> got_listed;
+    for (const auto& t : listed) got_listed.push_back(std::to_string(t.rowid));
+    EXPECT_EQ(got_listed, want_listed) << "round " << round;
+    compared += want_listed.size();
+  }
+  EXPECT_GT(compared, 100u);
+  EXPECT_GT(failing, 50u);
 }
 
 }  // namespace

@@ -331,3 +331,425 @@ TEST(Policy, HashChangesWithContentNotGates) {
 
 }  // namespace
 }  // namespace findex
+
+// ---------------------------------------------------------------------------------------------
+// Differential: matchers compiled to SQL over store columns (rules/policy_sql.h) against
+// Matcher::Matches / Evaluate on the same findings, read back from a store of every sample.
+
+#include <re2/re2.h>
+
+#include <filesystem>
+#include <map>
+
+#include "ingest/driver.h"
+#include "ingest/source.h"
+#include "normalize/text.h"
+#include "rules/gate.h"
+#include "rules/policy_sql.h"
+#include "store/store.h"
+
+namespace findex {
+namespace {
+
+namespace fs = std::filesystem;
+
+class PolicySqlDifferential : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    path_ = (fs::temp_directory_path() / ("findex-policy-sql-" + std::to_string(::getpid()) + ".db")).string();
+    for (const char* s : {"", "-wal", "-shm"}) fs::remove(path_ + s);
+    auto st = Store::Open(path_);
+    ASSERT_TRUE(st.ok()) << st.error().ToString();
+    store_ = std::move(st.value()).release();
+    fs::path samples = fs::path(FINDEX_SOURCE_DIR) / "samples";
+    std::vector<fs::path> files;
+    for (const auto& dir : fs::directory_iterator(samples)) {
+      if (!dir.is_directory()) continue;
+      for (const auto& f : fs::directory_iterator(dir.path())) {
+        const std::string name = f.path().filename().string();
+        if (f.is_regular_file() && name.find(".expected.") == std::string::npos && name != "PROVENANCE.tsv" &&
+            name != "README.md" && name[0] != '.')
+          files.push_back(f.path());
+      }
+    }
+    std::sort(files.begin(), files.end());
+    // Scopes the policies' scope globs care about, one per file (no absence between files).
+    const char* kPrefixes[] = {"legacy-", "sandbox-", "team/[x]%_", "repo:main/"};
+    size_t i = 0;
+    for (const auto& p : files) {
+      const FormatDescriptor* fmt = FindFormat(p.parent_path().filename().string());
+      auto src = Source::FromFile(p.string());
+      if (!fmt || !src.ok()) continue;
+      CollectingSink sink;
+      if (!IngestSource(*src, fmt, IngestOptions{}, sink).ok() || sink.findings.empty()) continue;
+      const std::string scope = std::string(kPrefixes[i++ % 4]) + p.parent_path().filename().string() + "/" +
+                                p.filename().string();
+      RunInfo info{p.string(), std::string(fmt->name), sink.findings.front().scanner, scope, i, 1,
+                   "2026-11-01T00:00:00.000Z", false, {}, 0};
+      ASSERT_TRUE(store_->BeginRun(info).ok());
+      for (auto& f : sink.findings) {
+        Finalize(f, AsffContext{}, scope, info.now);
+        ASSERT_TRUE(store_->Put(std::move(f)).ok());
+      }
+      ASSERT_TRUE(store_->CommitRun().ok());
+    }
+    for (auto& f : PolicySqlFunctions()) ASSERT_TRUE(store_->RegisterFunction(f.name, f.nargs, std::move(f.fn)).ok());
+  }
+  static void TearDownTestSuite() {
+    delete store_;
+    store_ = nullptr;
+    for (const char* s : {"", "-wal", "-shm"}) fs::remove(path_ + s);
+  }
+
+  struct Row {
+    Finding base;  // as scanners and lifecycle left it (Evaluate's input)
+  };
+  static std::map<int64_t, Finding> Findings() {
+    std::map<int64_t, Finding> out;
+    FindingFilter filter;
+    filter.states = {"ACTIVE"};
+    EXPECT_TRUE(store_->ForEach(filter, [&](FindingRow&& r) {
+                        Finding f = std::move(r.finding);
+                        f.severity.label = r.base_severity;
+                        f.workflow = r.lifecycle;
+                        out.emplace(r.rowid, std::move(f));
+                        return true;
+                      }).ok());
+    return out;
+  }
+
+  // Ingest filled the policy columns as PolicyColumnValues says, for every finding.
+  static void CheckPolicyColumnsFilled() {
+    std::string sql = "SELECT ";
+    int n = 0;
+    for (const char* c : kOptionalColumns) sql += (n++ > 0 ? ", " : "") + std::string(c);
+    sql += " FROM findings WHERE id = ?1";
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(store_->db(), sql.c_str(), -1, &st, nullptr), SQLITE_OK);
+    size_t checked = 0;
+    for (const auto& [id, f] : Findings()) {
+      const auto want = PolicyColumnValues(f);
+      sqlite3_bind_int64(st, 1, id);
+      ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+      for (int i = 0; i < n; ++i) {
+        const char* got = reinterpret_cast<const char*>(sqlite3_column_text(st, i));  // may hold a NUL
+        EXPECT_EQ(std::string(got ? got : "", static_cast<size_t>(sqlite3_column_bytes(st, i))), want[static_cast<size_t>(i)])
+            << kOptionalColumns[i] << " of finding " << id;
+      }
+      sqlite3_reset(st);
+      ++checked;
+    }
+    sqlite3_finalize(st);
+    EXPECT_GT(checked, 100u);
+  }
+
+  struct Tally {
+    size_t decided = 0, unknown = 0, positive = 0, decisions = 0, evaluated_on_columns = 0;
+  };
+
+  // Every slot of the program over every row: a decided value equals the C++ matcher; the decision
+  // (C++ for unknown outcomes) equals Evaluate's.
+  static Tally Check(const Policy& policy, const std::vector<GateDef>& gates, bool full, const std::string& what) {
+    Tally t;
+    auto names = store_->FindingColumns();
+    EXPECT_TRUE(names.ok());
+    // The store (schema 6) has the policy columns; without them (schema 5's contract) is what a
+    // program compiled for an empty ColumnSet reads.
+    EXPECT_TRUE(ColumnSet::FromNames(*names).full);
+    const ColumnSet cols = full ? ColumnSet::FromNames(*names) : ColumnSet{};
+    const PolicyProgram prog = CompilePolicy(&policy, gates, cols);
+    // Matchers by slot, without their severity range (checked in C++).
+    std::vector<Matcher> by_slot(prog.exprs.size());
+    std::vector<bool> fix_slot(prog.exprs.size(), false);
+    auto put = [&](int slot, const Matcher& m) {
+      Matcher x = m;
+      x.severity_at_least.reset();
+      x.severity_at_most.reset();
+      by_slot[static_cast<size_t>(slot)] = x;
+    };
+    for (size_t i = 0; i < policy.overrides.size(); ++i) put(prog.override_slot[i], policy.overrides[i].match);
+    for (size_t i = 0; i < policy.suppressions.size(); ++i) put(prog.suppression_slot[i], policy.suppressions[i].match);
+    for (size_t i = 0; i < policy.rules.size(); ++i) put(prog.rule_slot[i], policy.rules[i].match);
+    for (size_t g = 0; g < gates.size(); ++g) {
+      if (prog.gate_slot[g] >= 0) put(prog.gate_slot[g], gates[g].match);
+      if (prog.fixable_slot[g] >= 0) fix_slot[static_cast<size_t>(prog.fixable_slot[g])] = true;
+    }
+    const auto findings = Findings();
+    ColumnScan q;
+    q.exprs = prog.exprs;
+    Status s = store_->ScanActive(q, [&](const ColumnRow& c) {
+      auto it = findings.find(c.rowid);
+      EXPECT_NE(it, findings.end());
+      if (it == findings.end()) return false;
+      const Finding& f = it->second;
+      EXPECT_EQ(c.base_severity, f.severity.label);
+      for (size_t k = 0; k < prog.exprs.size(); ++k) {
+        const bool truth = fix_slot[k] ? IsFixable(f) : by_slot[k].Matches(f);
+        const int v = c.values[k];
+        if (v < 0) {
+          ++t.unknown;
+          EXPECT_FALSE(full) << what << ": undecided with every policy column: " << prog.exprs[k];
+          continue;
+        }
+        ++t.decided;
+        t.positive += v == 1;
+        EXPECT_EQ(v == 1, truth) << what << ": slot " << k << " row " << c.rowid << " (" << f.scanner << " "
+                                 << f.generator_id << ")\n  SQL: " << prog.exprs[k];
+      }
+      bool needed_cpp = false;
+      auto d = EvaluateWith(policy, f.severity.label, f.workflow, kNow, [&](MatcherKind kind, size_t i, SeverityLabel l) {
+        const int slot = kind == MatcherKind::kOverride      ? prog.override_slot[i]
+                         : kind == MatcherKind::kSuppression ? prog.suppression_slot[i]
+                                                             : prog.rule_slot[i];
+        const Matcher& m = kind == MatcherKind::kOverride      ? policy.overrides[i].match
+                           : kind == MatcherKind::kSuppression ? policy.suppressions[i].match
+                                                               : policy.rules[i].match;
+        if (!SeverityInRange(m, l)) return 0;
+        int v = c.values[static_cast<size_t>(slot)];
+        if (v < 0) {
+          needed_cpp = true;
+          v = MatchesAtLabel(m, f, l) ? 1 : 0;
+        }
+        return v;
+      });
+      EXPECT_TRUE(d.has_value());
+      if (!needed_cpp) ++t.evaluated_on_columns;
+      const PolicyDecision want = Evaluate(policy, f, kNow);
+      ++t.decisions;
+      if (d) {
+        EXPECT_EQ(d->applied, want.applied) << what << ": row " << c.rowid;
+        EXPECT_EQ(d->expired, want.expired) << what << ": row " << c.rowid;
+        EXPECT_EQ(d->severity, want.severity) << what << ": row " << c.rowid;
+        EXPECT_EQ(d->workflow, want.workflow) << what << ": row " << c.rowid;
+        EXPECT_EQ(d->suppress_expires_ms, want.suppress_expires_ms) << what << ": row " << c.rowid;
+        EXPECT_EQ(d->user_defined_fields, want.user_defined_fields) << what << ": row " << c.rowid;
+      }
+      return true;
+    });
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().ToString());
+    return t;
+  }
+
+  // Matchers made from the stored findings themselves, so that most of them match something:
+  // globs with wildcards in place of characters, other-case ids, later vulnerabilities, packages,
+  // paths and resources than the first.
+  static Policy Derived() {
+    Policy p;
+    size_t n = 0;
+    auto add = [&](Matcher m) {
+      Suppression s;
+      s.name = "derived#" + std::to_string(++n);
+      s.reason = "test";
+      s.match = std::move(m);
+      p.suppressions.push_back(std::move(s));
+    };
+    size_t i = 0;
+    const auto all = Findings();
+    const size_t stride = std::max<size_t>(7, all.size() / 40);  // some 40 findings, ~200 matchers
+    for (const auto& [id, f] : all) {
+      if (i++ % stride != 0) continue;
+      Matcher m;
+      std::string rule = f.generator_id;
+      if (rule.size() > 4) rule[rule.size() / 2] = '?';
+      m.rules = {rule, f.generator_id.substr(0, f.generator_id.size() / 2) + "*"};
+      add(m);
+      m = Matcher{};
+      m.scanners = {ToUpper(f.scanner)};
+      m.ids = {ToUpper(f.fingerprint.Hex().substr(0, 8 + i % 9))};
+      add(m);
+      if (!f.vulnerabilities.empty()) {
+        const auto& v = f.vulnerabilities.back();
+        m = Matcher{};
+        m.vulns = {ToLower(v.id)};
+        if (!v.related_vulnerabilities.empty()) m.vulns.push_back(v.related_vulnerabilities.back());
+        add(m);
+        if (!v.vulnerable_packages.empty()) {
+          const auto& pkg = v.vulnerable_packages.back();
+          m = Matcher{};
+          m.packages = {ToUpper(pkg.name), pkg.name + "@" + pkg.version, pkg.name + "@x" + pkg.version};
+          add(m);
+          if (!pkg.file_path.empty()) {
+            m = Matcher{};
+            m.paths = {"./" + pkg.file_path, "**/" + fs::path(pkg.file_path).filename().string()};
+            add(m);
+          }
+        }
+      }
+      if (!f.location.file_path.empty()) {
+        m = Matcher{};
+        const std::string fp = f.location.file_path;
+        const size_t slash = fp.rfind('/');
+        m.paths = {slash == std::string::npos ? "*" : fp.substr(0, slash) + "/*", "**/" + fp.substr(slash + 1)};
+        add(m);
+      }
+      if (!f.resources.empty()) {
+        m = Matcher{};
+        const std::string r = f.resources.back().id;
+        m.resources = {r.substr(0, r.size() / 2) + "*", r};
+        m.url_prefixes = {r.substr(0, r.size() / 2)};
+        add(m);
+      }
+      if (!f.location.url.empty()) {
+        m = Matcher{};
+        m.url_prefixes = {f.location.url.substr(0, f.location.url.size() / 2 + 1)};
+        add(m);
+      }
+      if (!f.cwes.empty()) {
+        m = Matcher{};
+        m.cwes = {ToLower(f.cwes.back())};
+        std::string num = f.cwes.front();
+        if (num.size() > 4 && ToUpper(num.substr(0, 4)) == "CWE-") num = num.substr(4);
+        m.cwes.push_back(" " + num);
+        add(m);
+      }
+      const auto tags = TagTokens(f);
+      if (!tags.empty()) {
+        m = Matcher{};
+        m.tags = {ToUpper(tags.back())};
+        add(m);
+      }
+      if (f.title.size() > 3) {
+        m = Matcher{};
+        m.title_regex_text = "(?i)^" + RE2::QuoteMeta(f.title.substr(0, 3));
+        m.title_regex = std::make_shared<RE2>(m.title_regex_text);
+        m.severity_at_least = SeverityLabel::kLow;
+        add(m);
+      }
+    }
+    return p;
+  }
+
+  static std::string path_;
+  static Store* store_;
+};
+std::string PolicySqlDifferential::path_;
+Store* PolicySqlDifferential::store_ = nullptr;
+
+// Glob edge cases: SQL's own wildcards (% _) and GLOB's class bracket as literals, '?' and '*'
+// (one byte / any bytes, within a path segment for path globs), case rules (rules and scopes are
+// case-sensitive; scanners, vulns, packages, tags and CWEs are not).
+constexpr const char* kEdgePolicy = R"yaml(
+version: 1
+severity_overrides:
+  - name: percent
+    match: {rule: ["*%*", "*_*", "*[*", "*]*"]}
+    severity: LOW
+  - name: question
+    match: {rule: ["zap/1002?", "semgrep/?*", "?", "*?*?*"]}
+    severity: HIGH
+  - name: case
+    match: {scanner: [ZAP, Semgrep], rule: ["ZAP/*"]}
+    severity: CRITICAL
+suppressions:
+  - name: scope-brackets
+    match: {scope: ["team/[x]%_*", "team/?x?%_*", "TEAM/*"]}
+    reason: edge
+  - name: scope-class
+    match: {scope: ["[lr]*", "*[!x]*"]}
+    reason: no classes in findex globs
+  - name: paths
+    match: {path: ["**/*.js", "*/*", "src/?*.py", "**/[a]*", "./**/*%*", "**/*_*"]}
+    reason: edge
+  - name: resources
+    match: {resource: ["*%*", "http*://*", "*_*", "*?*"]}
+    reason: edge
+  - name: urls
+    match: {url_prefix: ["http://", "https://public-firing-range.appspot.com/", "%"]}
+    reason: edge
+  - name: mixed
+    match: {package: ["LODASH", "Lodash@4.17.4", "@babel/core"], vuln: [cve-2021-44228, GHSA-JFH8-C2JP-5V3Q]}
+    reason: edge
+  - name: tags-and-cwe
+    match: {tag: ["SECURITY", "owasp-a1"], cwe: ["cwe-79", "89", "CWE-022"]}
+    reason: edge
+  - name: ids
+    match: {id: ["0000000000000000", "ABCDEF12", "x"]}
+    reason: edge
+automation_rules:
+  - name: regex
+    match: {title_regex: "(?i)(sql|script|[%_])", severity_at_most: HIGH}
+    actions: {note: regex}
+)yaml";
+
+std::vector<std::pair<std::string, Policy>> Policies() {
+  std::vector<std::pair<std::string, Policy>> out;
+  std::vector<std::string> files = {"bench/policy_bench.yml"};
+  for (const auto& e : fs::directory_iterator(fs::path(FINDEX_SOURCE_DIR) / "tests/data/policy")) {
+    files.push_back(fs::relative(e.path(), FINDEX_SOURCE_DIR).string());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    Policy p;
+    std::vector<Diagnostic> diags;
+    if (LoadPolicyFile((fs::path(FINDEX_SOURCE_DIR) / f).string(), &p, &diags).ok()) out.emplace_back(f, std::move(p));
+  }
+  Policy edge;
+  std::vector<Diagnostic> diags;
+  EXPECT_TRUE(LoadPolicyText(kEdgePolicy, "edge.yml", &edge, &diags).ok());
+  out.emplace_back("edge", std::move(edge));
+  return out;
+}
+
+std::vector<GateDef> TestGates() {
+  std::vector<GateDef> gates(3);
+  gates[0].name = "all";
+  gates[1].name = "sca-fixable";
+  gates[1].fixable_only = true;
+  gates[1].match.scanners = {"trivy", "grype", "dependency-check"};
+  gates[2].name = "paths";
+  gates[2].match.paths = {"**/*.py", "**/*.js"};
+  gates[2].match.severity_at_least = SeverityLabel::kMedium;
+  return gates;
+}
+
+TEST_F(PolicySqlDifferential, CompiledSqlDecidesAsTheCppMatchersOnSchema5AndWithPolicyColumns) {
+  ASSERT_GT(Findings().size(), 500u) << "the samples should make a store of several hundred findings";
+  auto policies = Policies();
+  ASSERT_GE(policies.size(), 5u);
+  policies.emplace_back("derived", Derived());
+  ASSERT_GT(policies.back().second.suppressions.size(), 100u);
+  const auto gates = TestGates();
+  // Schema 5: what the columns decide is exact; the rest is left to C++.
+  Tally five;
+  for (const auto& [name, p] : policies) {
+    const Tally t = Check(p, gates, false, "schema 5, " + name);
+    five.decided += t.decided;
+    five.unknown += t.unknown;
+    five.positive += t.positive;
+    five.evaluated_on_columns += t.evaluated_on_columns;
+  }
+  EXPECT_GT(five.decided, 0u);
+  EXPECT_GT(five.positive, 0u);
+  EXPECT_GT(five.unknown, 0u) << "schema 5 has no CWE, tag or path column";
+  // With every policy column: every matcher decided on columns, the same as C++.
+  CheckPolicyColumnsFilled();
+  Tally full;
+  for (const auto& [name, p] : policies) {
+    const Tally t = Check(p, gates, true, "policy columns, " + name);
+    full.decided += t.decided;
+    full.positive += t.positive;
+    full.decisions += t.decisions;
+    full.evaluated_on_columns += t.evaluated_on_columns;
+  }
+  EXPECT_EQ(full.evaluated_on_columns, full.decisions);
+  EXPECT_GT(full.positive, 1000u) << "the derived matchers should match many findings";
+}
+
+TEST(PolicySql, GlobTranslation) {
+  EXPECT_EQ(WildcardToGlob("zap/*"), "zap/*");
+  EXPECT_EQ(WildcardToGlob("a[b]*"), "a[[]b]*");
+  EXPECT_EQ(WildcardToGlob("100%_x"), "100%_x");
+  EXPECT_EQ(WildcardToGlob("a?b"), std::nullopt);           // '?' is a byte here, a character in GLOB
+  EXPECT_EQ(WildcardToGlob("caf\xc3\xa9*"), std::nullopt);  // non-ASCII
+  EXPECT_EQ(SqlQuote("it's"), "'it''s'");
+  EXPECT_EQ(SqlQuote(std::string_view("a\0b", 3)), "CAST(X'610062' AS TEXT)");
+  Matcher m;
+  m.rules = {"a?b"};
+  EXPECT_NE(MatcherSql(m, ColumnSet{}).find("findex_wild("), std::string::npos);
+  m.rules = {"a[b"};
+  EXPECT_NE(MatcherSql(m, ColumnSet{}).find("GLOB 'a[[]b'"), std::string::npos);
+  EXPECT_EQ(MatcherSql(Matcher{}, ColumnSet{}), "1");
+}
+
+}  // namespace
+}  // namespace findex
