@@ -1,5 +1,7 @@
 #include "ingest/pipeline.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -263,6 +265,7 @@ PipelineResult Pipeline::Run(std::vector<PipelineInput> inputs) {
   std::vector<std::thread> workers;
   for (int w = 0; w < nworkers; ++w) {
     workers.emplace_back([&] {
+      ::pthread_setname_np(::pthread_self(), "findex-parse");  // names for perf and top -H
       for (;;) {
         size_t i = next.fetch_add(1);
         if (i >= jobs_.size() || Stopped()) return;
@@ -281,7 +284,12 @@ PipelineResult Pipeline::Run(std::vector<PipelineInput> inputs) {
     });
   }
   std::thread stage;
-  if (stage_) stage = std::thread([this] { Stage(); });
+  if (stage_) {
+    stage = std::thread([this] {
+      ::pthread_setname_np(::pthread_self(), "findex-stage");
+      Stage();
+    });
+  }
 
   auto progress = [&](size_t files_done, bool final) {
     if (o_.progress) o_.progress(files_done, out.bytes, out.findings, final);
