@@ -2,7 +2,6 @@
 // one writer thread (this one) owns the SQLite connection; each file is one transaction.
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -21,7 +20,6 @@
 #include "cli/output.h"
 #include "ingest/driver.h"
 #include "ingest/pipeline.h"
-#include "ingest/formats/falco.h"
 #include "ingest/registry.h"
 #include "normalize/fingerprint.h"
 #include "normalize/json_writer.h"
@@ -311,136 +309,51 @@ std::string ReadAllStdin(std::string head, uint64_t max) {
 }
 
 // Falco events on stdin (`tail -f events.log | findex ingest -`): lines are collapsed as they
-// arrive and stored every `flush_seconds` (and at end of input), one transaction per batch.
-int StreamEvents(const IngestFlags& fl, const Globals& g, const FormatDescriptor& fmt, std::string pending,
-                 const std::shared_ptr<const Policy>& policy) {
+// arrive and stored every `flush_seconds` (and at end of input), one transaction per batch
+// (StreamEvents in ingest/pipeline.h).
+int RunStream(const IngestFlags& fl, const Globals& g, const FormatDescriptor& fmt, std::string pending,
+              const std::shared_ptr<const Policy>& policy) {
   auto store = Store::Open(g.DbPath());
   if (!store.ok()) {
     spdlog::error("{}", store.error().ToString());
     return kExitError;
   }
-  const AsffContext ctx = g.Context();
-  FalcoCollapser collapser;
-  CollectingSink rejects;
-  uint64_t offset = 0, batch_bytes = 0;
-  uint32_t line_no = 0;
-  bool failed = false;
-  RunCounts total;
-  auto store_batch = [&]() -> bool {
-    CollectingSink out;
-    if (Status st = collapser.Flush(out); !st.ok()) {
-      spdlog::error("<stdin>: {}", st.error().ToString());
-      return false;
-    }
-    if (out.findings.empty() && rejects.rejects.empty()) return true;
-    const std::string now = Now();
-    RunInfo info{"<stdin>", std::string(fmt.name), std::string(fmt.scanner), fl.scope, Hash64(now + std::to_string(offset)),
-                 batch_bytes, now, true, PolicyHook(policy, now)};
-    Status st = (*store)->BeginRun(info);
-    if (st.ok() && !fl.target.empty()) (*store)->AddRunTarget(fl.target);
-    for (auto& f : out.findings) {
-      if (!st.ok()) break;
-      if (!fl.target.empty()) f.target = fl.target;
-      Finalize(f, ctx, fl.scope, now);
-      st = (*store)->Put(std::move(f));
-    }
-    for (auto& r : rejects.rejects) {
-      if (!st.ok()) break;
-      st = (*store)->PutReject(StoredReject{r.offset, r.line, r.where, r.reason});
-    }
-    rejects.rejects.clear();
-    batch_bytes = 0;
-    if (!st.ok()) {
-      (*store)->AbortRun();
-      spdlog::error("<stdin>: {}", st.error().ToString());
-      return false;
-    }
-    auto counts = (*store)->CommitRun();
-    if (!counts.ok()) {
-      spdlog::error("<stdin>: {}", counts.error().ToString());
-      return false;
-    }
-    total.records += counts->records;
-    total.new_ += counts->new_;
-    total.updated += counts->updated + counts->unchanged;
-    total.rejects += counts->rejects;
-    if (fl.summary == "json") {
+  StreamOptions so;
+  so.format = &fmt;
+  so.scope = fl.scope;
+  so.target = fl.target;
+  so.ctx = g.Context();
+  so.now = [] { return Now(); };
+  if (policy) so.policy_at = [policy](const std::string& now) { return PolicyHook(policy, now); };
+  so.flush_seconds = fl.flush_seconds;
+  so.fd = STDIN_FILENO;
+  so.wake_fd = g_stop_pipe[0];
+  so.stop = StopRequested;
+  so.log = [](LogLevel, const std::string& msg) { spdlog::error("{}", msg); };
+  if (fl.summary == "json") {
+    so.on_batch = [&fmt](const RunCounts& counts) {
       FileResult r;
       r.file = "<stdin>";
       r.format = std::string(fmt.name);
-      r.counts = *counts;
+      r.counts = counts;
       PrintJsonSummary(r);
-    }
-    return true;
-  };
-  auto feed = [&](bool eof) {
-    size_t start = 0;
-    for (;;) {
-      size_t nl = pending.find('\n', start);
-      if (nl == std::string::npos) break;
-      ++line_no;
-      Status st = collapser.AddLine(std::string_view(pending).substr(start, nl - start), offset + start, line_no, rejects);
-      if (!st.ok()) failed = true;
-      start = nl + 1;
-    }
-    if (eof && start < pending.size()) {  // a last line without a line break (maybe truncated)
-      ++line_no;
-      if (!collapser.AddLine(std::string_view(pending).substr(start), offset + start, line_no, rejects).ok()) failed = true;
-      start = pending.size();
-    }
-    offset += start;
-    pending.erase(0, start);
-  };
-  auto last_flush = std::chrono::steady_clock::now();
-  const auto interval = std::chrono::milliseconds(static_cast<int64_t>(std::max(0.05, fl.flush_seconds) * 1000));
-  feed(false);
-  bool stopped = false;
-  for (;;) {
-    pollfd pfd[2] = {{STDIN_FILENO, POLLIN, 0}, {g_stop_pipe[0], POLLIN, 0}};
-    auto left = interval - (std::chrono::steady_clock::now() - last_flush);
-    int timeout = static_cast<int>(std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(left).count()));
-    int pr = StopRequested() ? 0 : ::poll(pfd, g_stop_pipe[0] >= 0 ? 2 : 1, timeout);
-    bool eof = false;
-    if (StopRequested()) {
-      // SIGINT/SIGTERM: store the complete lines read so far, then stop.
-      stopped = true;
-      if (!store_batch()) failed = true;
-      break;
-    }
-    if (pr > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-      char buf[1 << 16];
-      ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        eof = true;
-      } else {
-        pending.append(buf, static_cast<size_t>(n));
-        batch_bytes += static_cast<uint64_t>(n);
-      }
-      feed(eof);
-    } else if (pr < 0 && errno != EINTR) {
-      eof = true;
-    }
-    if (eof || std::chrono::steady_clock::now() - last_flush >= interval) {
-      if (!store_batch()) failed = true;
-      last_flush = std::chrono::steady_clock::now();
-    }
-    if (eof) break;
+    };
   }
-  if (stopped) {
+  StreamResult sr = StreamEvents(**store, std::move(pending), so);
+  if (sr.stopped) {
     std::fprintf(stderr, "findex: %s: stopped; stored %llu findings (%llu new) from %llu lines of <stdin>%s\n",
-                 StopSignalName(), static_cast<unsigned long long>(total.records),
-                 static_cast<unsigned long long>(total.new_), static_cast<unsigned long long>(line_no),
-                 failed ? "; some could not be stored (see above)" : "");
+                 StopSignalName(), static_cast<unsigned long long>(sr.total.records),
+                 static_cast<unsigned long long>(sr.total.new_), static_cast<unsigned long long>(sr.lines),
+                 sr.failed ? "; some could not be stored (see above)" : "");
     return StopExitCode();
   }
   if (fl.summary == "text" && !g.quiet) {
     std::printf("<stdin> (%.*s stream): %llu lines, %llu findings stored, %llu new, %llu rejects\n",
-                static_cast<int>(fmt.name.size()), fmt.name.data(), static_cast<unsigned long long>(line_no),
-                static_cast<unsigned long long>(total.records), static_cast<unsigned long long>(total.new_),
-                static_cast<unsigned long long>(total.rejects));
+                static_cast<int>(fmt.name.size()), fmt.name.data(), static_cast<unsigned long long>(sr.lines),
+                static_cast<unsigned long long>(sr.total.records), static_cast<unsigned long long>(sr.total.new_),
+                static_cast<unsigned long long>(sr.total.rejects));
   }
-  return failed ? kExitError : kExitOk;
+  return sr.failed ? kExitError : kExitOk;
 }
 
 int RunIngest(const IngestFlags& fl, const Globals& g) {
@@ -499,7 +412,7 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
       auto detected = DetectFormat(head);
       if (detected.ok()) fmt = *detected;
     }
-    if (fmt && IsEventFormat(*fmt) && !StopRequested()) return StreamEvents(fl, g, *fmt, std::move(head), policy);
+    if (fmt && IsEventFormat(*fmt) && !StopRequested()) return RunStream(fl, g, *fmt, std::move(head), policy);
     stdin_bytes = ReadAllStdin(std::move(head), opts.limits.max_bytes);
     if (StopRequested()) {
       std::fprintf(stderr, "findex: %s: stopped while reading <stdin>; nothing stored\n", StopSignalName());

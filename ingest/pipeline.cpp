@@ -1,6 +1,10 @@
 #include "ingest/pipeline.h"
 
+#include <poll.h>
 #include <pthread.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <atomic>
@@ -11,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "ingest/formats/falco.h"
 #include "normalize/fingerprint.h"
 
 namespace findex {
@@ -487,6 +492,116 @@ PipelineResult Pipeline::Run(std::vector<PipelineInput> inputs) {
 PipelineResult RunPipeline(Store& store, std::vector<PipelineInput> inputs, const PipelineOptions& options) {
   Pipeline p(store, options);
   return p.Run(std::move(inputs));
+}
+
+StreamResult StreamEvents(Store& store, std::string pending, const StreamOptions& o) {
+  StreamResult out;
+  auto log = [&](const std::string& m) {
+    if (o.log) o.log(LogLevel::kError, "<stdin>: " + m);
+  };
+  auto stopped = [&] { return o.stop && o.stop(); };
+  const FormatDescriptor& fmt = *o.format;
+  FalcoCollapser collapser;
+  CollectingSink rejects;
+  uint64_t offset = 0, batch_bytes = 0;
+  uint32_t& line_no = out.lines;
+  bool& failed = out.failed;
+  RunCounts& total = out.total;
+  auto store_batch = [&]() -> bool {
+    CollectingSink batch;
+    if (Status st = collapser.Flush(batch); !st.ok()) {
+      log(st.error().ToString());
+      return false;
+    }
+    if (batch.findings.empty() && rejects.rejects.empty()) return true;
+    const std::string now = o.now ? o.now() : std::string();
+    RunInfo info{"<stdin>", std::string(fmt.name), std::string(fmt.scanner), o.scope, Hash64(now + std::to_string(offset)),
+                 batch_bytes, now, true, o.policy_at ? o.policy_at(now) : nullptr};
+    Status st = store.BeginRun(info);
+    if (st.ok() && !o.target.empty()) store.AddRunTarget(o.target);
+    for (auto& f : batch.findings) {
+      if (!st.ok()) break;
+      if (!o.target.empty()) f.target = o.target;
+      Finalize(f, o.ctx, o.scope, now);
+      st = store.Put(std::move(f));
+    }
+    for (auto& r : rejects.rejects) {
+      if (!st.ok()) break;
+      st = store.PutReject(StoredReject{r.offset, r.line, r.where, r.reason});
+    }
+    rejects.rejects.clear();
+    batch_bytes = 0;
+    if (!st.ok()) {
+      store.AbortRun();
+      log(st.error().ToString());
+      return false;
+    }
+    auto counts = store.CommitRun();
+    if (!counts.ok()) {
+      log(counts.error().ToString());
+      return false;
+    }
+    total.records += counts->records;
+    total.new_ += counts->new_;
+    total.updated += counts->updated + counts->unchanged;
+    total.rejects += counts->rejects;
+    if (o.on_batch) o.on_batch(*counts);
+    return true;
+  };
+  auto feed = [&](bool eof) {
+    size_t start = 0;
+    for (;;) {
+      size_t nl = pending.find('\n', start);
+      if (nl == std::string::npos) break;
+      ++line_no;
+      Status st = collapser.AddLine(std::string_view(pending).substr(start, nl - start), offset + start, line_no, rejects);
+      if (!st.ok()) failed = true;
+      start = nl + 1;
+    }
+    if (eof && start < pending.size()) {  // a last line without a line break (maybe truncated)
+      ++line_no;
+      if (!collapser.AddLine(std::string_view(pending).substr(start), offset + start, line_no, rejects).ok()) failed = true;
+      start = pending.size();
+    }
+    offset += start;
+    pending.erase(0, start);
+  };
+  auto last_flush = std::chrono::steady_clock::now();
+  const auto interval = std::chrono::milliseconds(static_cast<int64_t>(std::max(0.05, o.flush_seconds) * 1000));
+  feed(false);
+  for (;;) {
+    pollfd pfd[2] = {{o.fd, POLLIN, 0}, {o.wake_fd, POLLIN, 0}};
+    auto left = interval - (std::chrono::steady_clock::now() - last_flush);
+    int timeout = static_cast<int>(std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(left).count()));
+    int pr = stopped() ? 0 : ::poll(pfd, o.wake_fd >= 0 ? 2 : 1, timeout);
+    bool eof = false;
+    if (stopped()) {
+      // Stopped: store the complete lines read so far, then return.
+      out.stopped = true;
+      if (!store_batch()) failed = true;
+      break;
+    }
+    if (pr > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+      char buf[1 << 16];
+      ssize_t n = ::read(o.fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        eof = true;
+      } else {
+        pending.append(buf, static_cast<size_t>(n));
+        batch_bytes += static_cast<uint64_t>(n);
+      }
+      feed(eof);
+    } else if (pr < 0 && errno != EINTR) {
+      eof = true;
+    }
+    if (eof || std::chrono::steady_clock::now() - last_flush >= interval) {
+      if (!store_batch()) failed = true;
+      last_flush = std::chrono::steady_clock::now();
+    }
+    if (eof) break;
+  }
+  return out;
 }
 
 }  // namespace findex

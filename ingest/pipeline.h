@@ -99,4 +99,33 @@ struct PipelineResult {
 // Ingests `inputs` into `store` as one batch. Never throws; per-report errors are in the result.
 PipelineResult RunPipeline(Store& store, std::vector<PipelineInput> inputs, const PipelineOptions& options);
 
+// An event stream (Falco; IsEventFormat) read from a file descriptor as it arrives
+// (`tail -f events.log | findex ingest -`): lines are collapsed as they come and stored every
+// `flush_seconds` and at end of input, one run (transaction) per batch.
+struct StreamOptions {
+  const FormatDescriptor* format = nullptr;
+  std::string scope = "default";
+  std::string target;  // --target
+  AsffContext ctx;
+  std::function<std::string()> now;  // the clock, read once per batch
+  // The policy at a batch's clock (RunInfo::policy); empty: none.
+  std::function<std::function<PolicyDecision(const Finding&)>(const std::string& now)> policy_at;
+  double flush_seconds = 5.0;
+  int fd = 0;          // read until end of input
+  int wake_fd = -1;    // readable when stop() may have turned true (a signal handler's pipe)
+  std::function<bool()> stop;  // true: store the complete lines read so far, then return
+  std::function<void(LogLevel, const std::string&)> log;
+  std::function<void(const RunCounts&)> on_batch;  // after each stored batch
+};
+
+struct StreamResult {
+  RunCounts total;  // records, new_, updated (+ unchanged), rejects summed over the batches
+  uint32_t lines = 0;
+  bool failed = false;   // a batch or a line could not be stored (logged)
+  bool stopped = false;  // stop() said so
+};
+
+// `pending`: bytes already read from the stream (e.g. while detecting its format).
+StreamResult StreamEvents(Store& store, std::string pending, const StreamOptions& options);
+
 }  // namespace findex
