@@ -395,6 +395,13 @@ void MaybeReexecWithHugePages(const IngestFlags& fl) {
   const std::string value = (tunables && *tunables ? saved + ":" : std::string()) + "glibc.malloc.hugetlb=1";
   if (::setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
   std::fflush(nullptr);
+  // The binary's own path, so that the process keeps its name (ps, top, pkill).
+  char exe[4096];
+  const ssize_t len = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (len > 0 && static_cast<size_t>(len) < sizeof exe - 1) {
+    exe[len] = '\0';
+    ::execv(exe, argv.data());
+  }
   ::execv("/proc/self/exe", argv.data());
   // Still here: the exec failed; carry on without.
   if (tunables) ::setenv("GLIBC_TUNABLES", saved.c_str(), 1);
