@@ -522,6 +522,47 @@ void BM_Pipeline(benchmark::State& state, const char* format) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * in.findings));
   state.counters["findings"] = static_cast<double>(in.findings);
 }
+// The same on a report file of your own: FINDEX_PIPELINE_REPORT=path (e.g. one of
+// bench/gen_reports.py), format detected; skipped without it. One iteration per run.
+void BM_PipelineFile(benchmark::State& state) {
+  const char* report = std::getenv("FINDEX_PIPELINE_REPORT");
+  if (!report || !*report) {
+    state.SkipWithError("set FINDEX_PIPELINE_REPORT to a report file");
+    return;
+  }
+  PipelineOptions opts;
+  opts.now = "2024-05-01T10:00:00.000Z";
+  opts.stage_thread = state.range(0) != 0;
+  uint64_t findings = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::string path = TempDbPath();
+    auto store = Store::Open(path);
+    if (!store.ok()) {
+      state.SkipWithError(store.error().ToString().c_str());
+      break;
+    }
+    std::vector<PipelineInput> inputs(1);
+    inputs[0].path = report;
+    inputs[0].scope = "bench";
+    state.ResumeTiming();
+    PipelineResult r = RunPipeline(**store, std::move(inputs), opts);
+    state.PauseTiming();
+    store->reset();
+    RemoveDb(path);
+    if (r.any_failed) {
+      state.SkipWithError(("pipeline failed: " + r.files[0].error).c_str());
+      break;
+    }
+    findings = r.findings;
+    state.ResumeTiming();
+  }
+  std::error_code ec;
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * fs::file_size(report, ec)));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * findings));
+}
+BENCHMARK(BM_PipelineFile)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
+
 BENCHMARK_CAPTURE(BM_Pipeline, zap_json, "zap-json")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Pipeline, sarif, "sarif")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 
