@@ -358,7 +358,8 @@ int RunStream(const IngestFlags& fl, const Globals& g, const FormatDescriptor& f
   return sr.failed ? kExitError : kExitOk;
 }
 
-// Reports of this many bytes or more (regular files named on the command line) make the
+// Reports of this many bytes or more (regular files named on the command line; a gzip file
+// counts as its inflated size) make the
 // ingest run again with glibc's malloc backing its heaps with transparent huge pages
 // (GLIBC_TUNABLES=glibc.malloc.hugetlb=1; the tunable is read only at process start, hence
 // the exec): the first touch of a large report's working set (simdjson's index, the findings
@@ -375,7 +376,20 @@ void MaybeReexecWithHugePages(const IngestFlags& fl) {
   uint64_t total = 0;
   for (const auto& p : fl.paths) {
     struct stat st {};
-    if (p != "-" && ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode)) total += static_cast<uint64_t>(st.st_size);
+    if (p == "-" || ::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    uint64_t size = static_cast<uint64_t>(st.st_size);
+    // A gzip report counts as what it inflates to (its trailer's size, mod 4 GiB).
+    const int fd = size >= 18 ? ::open(p.c_str(), O_RDONLY | O_CLOEXEC) : -1;
+    if (fd >= 0) {
+      unsigned char magic[2], isize[4];
+      if (::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b &&
+          ::pread(fd, isize, 4, static_cast<off_t>(size - 4)) == 4) {
+        size = std::max<uint64_t>(size, isize[0] | (isize[1] << 8) | (isize[2] << 16) |
+                                            (static_cast<uint64_t>(isize[3]) << 24));
+      }
+      ::close(fd);
+    }
+    total += size;
   }
   if (total < kHugePagesFloor) return;
   std::string cmdline;

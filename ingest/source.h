@@ -84,6 +84,8 @@ class Source {
   };
   const char* base() const { return map_.p ? map_.p : buf_.data(); }
   void FinishMapped(size_t n);
+  // Inflates gzip data into map_ (path_ set); then FinishMapped.
+  Status InflateFrom(std::string_view gz, const SourceLimits& limits);
   std::string path_;
   std::string buf_;  // size_ bytes + padding (unless map_ holds the bytes)
   Mapping map_;      // the bytes of a regular file, read in one go, + zero padding
