@@ -362,8 +362,13 @@ CREATE TABLE findings_v6(
   tags TEXT NOT NULL DEFAULT '',
   url TEXT NOT NULL DEFAULT '',
   rec_ids TEXT NOT NULL DEFAULT '',       -- CodeGuru RecommendationId
-  fixable INTEGER NOT NULL DEFAULT 0,
-  details BLOB NOT NULL           -- the rest (normalize/finding_codec.h)
+  fixable INTEGER NOT NULL DEFAULT 0
+);
+-- A finding's own details (normalize/finding_codec.h), apart from its row: seeing a finding
+-- again rewrites the row (SQLite rewrites a whole record), not its details.
+CREATE TABLE finding_details(
+  id INTEGER PRIMARY KEY,  -- findings.id
+  details BLOB NOT NULL
 );
 )sql",
 };
@@ -450,10 +455,12 @@ FROM findings f;
 Status ConvertDocuments(sqlite3* db) {
   sqlite3_stmt* rd = nullptr;
   sqlite3_stmt* wr = nullptr;
+  sqlite3_stmt* wd = nullptr;
   auto fail = [&](const std::string& what) {
     std::string msg = what + ": " + sqlite3_errmsg(db);
     sqlite3_finalize(rd);
     sqlite3_finalize(wr);
+    sqlite3_finalize(wd);
     return MakeError(ErrorCode::kStore, msg);
   };
   if (sqlite3_prepare_v2(db, "SELECT f.id, d.doc FROM findings f LEFT JOIN finding_docs d ON d.id = f.id ORDER BY f.id",
@@ -466,13 +473,16 @@ Status ConvertDocuments(sqlite3* db) {
           " normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run, last_seen_run,"
           " first_observed_at, last_observed_at, created_at, updated_at, occurrences, sources, content_hash, lifecycle,"
           " triage, policy_workflow, base_severity, policy, note, note_by, note_at, udf, target, policy_expires,"
-          " active_since_run, cwes, vuln_ids, packages, file_paths, resource_ids, tags, url, rec_ids, fixable, details)"
+          " active_since_run, cwes, vuln_ids, packages, file_paths, resource_ids, tags, url, rec_ids, fixable)"
           " SELECT id, scope, fingerprint, asff_id, scanner, format, generator_id, title, severity,"
           " normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run, last_seen_run,"
           " first_observed_at, last_observed_at, created_at, updated_at, occurrences, sources, ?2, lifecycle,"
           " triage, policy_workflow, base_severity, policy, note, note_by, note_at, udf, target, policy_expires,"
-          " active_since_run, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 FROM findings WHERE id=?1",
+          " active_since_run, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 FROM findings WHERE id=?1",
           -1, &wr, nullptr) != SQLITE_OK) {
+    return fail("cannot convert stored findings");
+  }
+  if (sqlite3_prepare_v2(db, "INSERT INTO finding_details(id, details) VALUES(?1, ?2)", -1, &wd, nullptr) != SQLITE_OK) {
     return fail("cannot convert stored findings");
   }
   TextTable texts(db);
@@ -489,6 +499,7 @@ Status ConvertDocuments(sqlite3* db) {
     if (!doc || parser.parse(doc, len).get(el) != simdjson::SUCCESS || !ReadAsff(el, &f).ok()) {
       sqlite3_finalize(rd);
       sqlite3_finalize(wr);
+      sqlite3_finalize(wd);
       return MakeError(ErrorCode::kStore, "stored finding " + std::to_string(id) +
                                               " has no readable document; the store cannot be upgraded");
     }
@@ -499,6 +510,7 @@ Status ConvertDocuments(sqlite3* db) {
     if (!st.ok()) {
       sqlite3_finalize(rd);
       sqlite3_finalize(wr);
+      sqlite3_finalize(wd);
       return st;
     }
     if (collision) EncodeDetails(f, EncodeOptions{0}, &details, nullptr);
@@ -511,12 +523,16 @@ Status ConvertDocuments(sqlite3* db) {
                         SQLITE_TRANSIENT);
     }
     sqlite3_bind_int(wr, 11, cols[8] == "1" ? 1 : 0);
-    sqlite3_bind_blob(wr, 12, details.data(), static_cast<int>(details.size()), SQLITE_TRANSIENT);
     if (sqlite3_step(wr) != SQLITE_DONE) return fail("cannot convert stored finding " + std::to_string(id));
+    sqlite3_reset(wd);
+    sqlite3_bind_int64(wd, 1, id);
+    sqlite3_bind_blob(wd, 2, details.data(), static_cast<int>(details.size()), SQLITE_TRANSIENT);
+    if (sqlite3_step(wd) != SQLITE_DONE) return fail("cannot convert stored finding " + std::to_string(id));
   }
   if (rc != SQLITE_DONE) return fail("cannot read stored findings");
   sqlite3_finalize(rd);
   sqlite3_finalize(wr);
+  sqlite3_finalize(wd);
   return Status::Ok();
 }
 

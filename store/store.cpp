@@ -101,7 +101,7 @@ std::string LocationOf(const Finding& f) {
 
 Store::~Store() {
   if (in_run_) AbortRun();
-  for (sqlite3_stmt* st : {st_lookup_, st_insert_, st_touch_, st_update_, st_reject_, st_history_}) {
+  for (sqlite3_stmt* st : {st_lookup_, st_insert_, st_touch_, st_update_, st_reject_, st_history_, st_details_}) {
     sqlite3_finalize(st);
   }
   texts_.reset();  // its statements first: a connection with live statements does not close
@@ -345,9 +345,9 @@ Status Store::PrepareIngestStatements() {
       " normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run,"
       " last_seen_run, first_observed_at, last_observed_at, created_at, updated_at, content_hash,"
       " occurrences, sources, lifecycle, policy_workflow, base_severity, policy, note, note_by, note_at, udf, target,"
-      " policy_expires, details, cwes, vuln_ids, packages, file_paths, resource_ids, tags, url, rec_ids, fixable)"
+      " policy_expires, cwes, vuln_ids, packages, file_paths, resource_ids, tags, url, rec_ids, fixable)"
       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'ACTIVE',?11,?12,?13,?14,?15,?15,?16,?17,?18,?18,?19,?21,?22,"
-      "?23,?24,?25,?26,?27,?28,?29,?30,?33,?34,?20,?35,?36,?37,?38,?39,?40,?41,?42,?43)",
+      "?23,?24,?25,?26,?27,?28,?29,?30,?33,?34,?35,?36,?37,?38,?39,?40,?41,?42,?43)",
       &st_insert_));
   FINDEX_RETURN_IF_ERROR(Prepare(
       "UPDATE findings SET last_seen_run=?1, last_observed_at=max(last_observed_at, ?2), updated_at=?3,"
@@ -362,7 +362,7 @@ Status Store::PrepareIngestStatements() {
       " last_observed_at=max(last_observed_at, ?17), updated_at=?18, content_hash=?19,"
       " occurrences=?21, sources=?22, lifecycle=?23, policy_workflow=?24, base_severity=?25, policy=?26, note=?27,"
       " note_by=?28, note_at=?29, udf=?30, triage=?31, target=?33, policy_expires=?34,"
-      " details=CASE WHEN ?19 = content_hash THEN details ELSE ?20 END, cwes=?35, vuln_ids=?36,"
+      " cwes=?35, vuln_ids=?36,"
       " packages=?37, file_paths=?38, resource_ids=?39, tags=?40, url=?41, rec_ids=?42, fixable=?43,"
       " active_since_run=CASE WHEN record_state='ARCHIVED' THEN ?15 ELSE active_since_run END WHERE id=?32",
       &st_update_));
@@ -686,7 +686,6 @@ Status Store::Put(PreparedFinding&& prepared) {
     BindText(s, 17, last_obs);
     BindText(s, 18, run_.now);
     sqlite3_bind_int64(s, 19, static_cast<int64_t>(content_hash));
-    sqlite3_bind_blob(s, 20, prepared.details.data(), static_cast<int>(prepared.details.size()), SQLITE_STATIC);
     sqlite3_bind_int64(s, 21, static_cast<int64_t>(new_occurrences));
     BindText(s, 22, FormatSources(sources));
     BindText(s, 23, lifecycle);
@@ -717,6 +716,7 @@ Status Store::Put(PreparedFinding&& prepared) {
     bind_row(s);
     if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot insert finding");
     rowid = sqlite3_last_insert_rowid(db_);
+    FINDEX_RETURN_IF_ERROR(PutDetails(rowid, prepared.details));
     ++counts_.new_;
   } else if (!reopen && !triage_reopened && old_hash == content_hash && !sources_changed && severity == old_severity &&
              workflow == old_workflow && policy == old_policy && note == old_note && udf == old_udf &&
@@ -737,6 +737,7 @@ Status Store::Put(PreparedFinding&& prepared) {
     sqlite3_stmt* s = st_update_;
     bind_row(s);
     if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot update finding");
+    if (old_hash != content_hash) FINDEX_RETURN_IF_ERROR(PutDetails(rowid, prepared.details));
     if (reopen || triage_reopened) ++counts_.reopened;
     else ++counts_.updated;
     // History: what changed the effective status or severity, and why.
@@ -767,6 +768,17 @@ Status Store::Put(PreparedFinding&& prepared) {
   }
   if (last_seen == counts_.run_id) return Status::Ok();  // an event finding seen again in this run
   run_seen_.push_back(rowid);
+  return Status::Ok();
+}
+
+Status Store::PutDetails(int64_t rowid, std::string_view details) {
+  if (!st_details_) {
+    FINDEX_RETURN_IF_ERROR(Prepare("INSERT OR REPLACE INTO finding_details(id, details) VALUES(?1, ?2)", &st_details_));
+  }
+  sqlite3_reset(st_details_);
+  sqlite3_bind_int64(st_details_, 1, rowid);
+  sqlite3_bind_blob(st_details_, 2, details.data(), static_cast<int>(details.size()), SQLITE_STATIC);
+  if (sqlite3_step(st_details_) != SQLITE_DONE) return SqlError("cannot store finding details");
   return Status::Ok();
 }
 
@@ -1239,7 +1251,7 @@ namespace {
 constexpr const char* kRowColumns =
     "SELECT id, first_seen_run, last_seen_run, asff_id, workflow, record_state, first_observed_at,"
     " last_observed_at, created_at, updated_at, severity, normalized,"
-    " details, scope, occurrences, sources,"
+    " (SELECT details FROM finding_details d WHERE d.id = findings.id), scope, occurrences, sources,"
     " base_severity, lifecycle, triage, policy, note, note_by, note_at, udf, policy_workflow, policy_expires,"
     " coalesce(active_since_run, first_seen_run), generator_id, title, scanner, format, fingerprint, target"
     " FROM findings ";

@@ -336,6 +336,8 @@ class Store {
   sqlite3_stmt* st_update_ = nullptr;
   sqlite3_stmt* st_reject_ = nullptr;
   sqlite3_stmt* st_history_ = nullptr;
+  sqlite3_stmt* st_details_ = nullptr;
+  Status PutDetails(int64_t rowid, std::string_view details);
   std::set<std::string> expired_seen_;
   std::string history_now_;  // time of a triage change (outside runs)
   Status TriageOne(int64_t rowid, const TriageChange& change);

@@ -58,13 +58,13 @@ class Cli(unittest.TestCase):
     def test_identical_reingest_is_noop(self):
         self.ingest_json(PHP_A)
         runs = self.count("SELECT count(*) FROM runs")
-        findings = self.count("SELECT group_concat(updated_at || hex(details)) FROM findings")
+        findings = self.count("SELECT group_concat(f.updated_at || hex(d.details)) FROM findings f JOIN finding_details d ON d.id = f.id")
         observations = self.count("SELECT coalesce(sum(n), 0) FROM run_members")
         r, out = self.ingest_json(PHP_A)
         self.assertEqual(r.returncode, 0)
         self.assertEqual(out[0]["status"], "unchanged")
         # The findings are not touched; the run is recorded as a repeat of the first one.
-        self.assertEqual(self.count("SELECT group_concat(updated_at || hex(details)) FROM findings"), findings)
+        self.assertEqual(self.count("SELECT group_concat(f.updated_at || hex(d.details)) FROM findings f JOIN finding_details d ON d.id = f.id"), findings)
         self.assertEqual(self.count("SELECT coalesce(sum(n), 0) FROM run_members"), observations)
         self.assertEqual(self.count("SELECT count(*) FROM runs"), runs + 1)
         self.assertEqual(self.count("SELECT same_as FROM runs ORDER BY id DESC LIMIT 1"), 1)

@@ -59,7 +59,8 @@ class Migration(unittest.TestCase):
         # Migrated: no documents, details and shared texts instead.
         self.assertEqual(self.sql("PRAGMA user_version")[0][0], 6)
         self.assertEqual(self.sql("SELECT count(*) FROM sqlite_master WHERE name='finding_docs'")[0][0], 0)
-        self.assertEqual(self.sql("SELECT count(*) FROM findings WHERE details IS NULL")[0][0], 0)
+        self.assertEqual(self.sql("SELECT count(*) FROM findings f LEFT JOIN finding_details d ON d.id = f.id"
+                                  " WHERE d.details IS NULL")[0][0], 0)
         self.assertGreater(self.sql("SELECT count(*) FROM texts")[0][0], 0)
         # Other SQLite clients still read the documented view.
         self.assertEqual(self.sql("SELECT count(*) FROM v_findings")[0][0], 316)
