@@ -425,7 +425,9 @@ DROP TABLE observations;
 DROP TABLE findings;
 ALTER TABLE findings_v6 RENAME TO findings;
 CREATE UNIQUE INDEX findings_identity ON findings(scope, fingerprint);
-CREATE INDEX findings_gate ON findings(record_state, severity, workflow, scope, first_seen_run);
+-- The gate's covering index; scanner at its end makes `query --group-by scanner` (active
+-- findings) read the index alone (measured: 0.40 s -> see bench/README.md on 174k findings).
+CREATE INDEX findings_gate ON findings(record_state, severity, workflow, scope, first_seen_run, scanner);
 CREATE INDEX findings_scanner ON findings(scanner, scope);
 CREATE INDEX findings_resource ON findings(resource_id);
 CREATE INDEX findings_target ON findings(scope, target, record_state);
