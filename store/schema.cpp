@@ -507,15 +507,13 @@ Status ConvertDocuments(sqlite3* db) {
     }
     uint64_t hash = 0;
     EncodeDetails(f, EncodeOptions{}, &details, &refs, &hash);
-    bool collision = false;
-    Status st = texts.Intern(refs, &collision);
+    Status st = texts.Put(f, refs, &details);
     if (!st.ok()) {
       sqlite3_finalize(rd);
       sqlite3_finalize(wr);
       sqlite3_finalize(wd);
       return st;
     }
-    if (collision) EncodeDetails(f, EncodeOptions{0}, &details, nullptr);
     const std::vector<std::string> cols = PolicyColumnValues(f);
     sqlite3_reset(wr);
     sqlite3_bind_int64(wr, 1, id);

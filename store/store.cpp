@@ -101,7 +101,7 @@ std::string LocationOf(const Finding& f) {
 
 Store::~Store() {
   if (in_run_) AbortRun();
-  for (sqlite3_stmt* st : {st_lookup_, st_insert_, st_touch_, st_update_, st_reject_, st_history_, st_details_}) {
+  for (sqlite3_stmt* st : {st_lookup_, st_insert_, st_touch_, st_update_, st_reject_, st_history_, st_details_, st_asff_}) {
     sqlite3_finalize(st);
   }
   texts_.reset();  // its statements first: a connection with live statements does not close
@@ -704,13 +704,8 @@ Status Store::Put(PreparedFinding&& prepared) {
     for (int c = 0; c < 8; ++c) BindText(s, 35 + c, prepared.columns[static_cast<size_t>(c)]);
     sqlite3_bind_int(s, 43, prepared.columns[8] == "1" ? 1 : 0);
   };
-  // The shared texts the details refer to; on a hash taken by another text (never seen in
-  // practice), this finding keeps its texts inline.
-  if (is_new || old_hash != content_hash) {
-    bool collision = false;
-    FINDEX_RETURN_IF_ERROR(texts_->Intern(prepared.texts, &collision));
-    if (collision) EncodeDetails(f, EncodeOptions{0}, &prepared.details, nullptr);
-  }
+  // The shared texts the details refer to (stored only when the details are).
+  if (is_new || old_hash != content_hash) FINDEX_RETURN_IF_ERROR(texts_->Put(f, prepared.texts, &prepared.details));
   if (is_new) {
     sqlite3_stmt* s = st_insert_;
     bind_row(s);
@@ -1338,23 +1333,27 @@ void Store::AsffFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     return;
   }
   const int64_t id = sqlite3_value_int64(argv[0]);
-  sqlite3_stmt* st = nullptr;
-  const std::string sql = std::string(kRowColumns) + "WHERE id=?1";
-  if (sqlite3_prepare_v2(self->db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-    sqlite3_result_error(ctx, sqlite3_errmsg(self->db_), -1);
-    return;
+  // Prepared once per connection: `SELECT asff FROM v_findings` calls this once per row.
+  sqlite3_stmt*& st = self->st_asff_;
+  if (!st) {
+    const std::string sql = std::string(kRowColumns) + "WHERE id=?1";
+    if (sqlite3_prepare_v3(self->db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK) {
+      sqlite3_result_error(ctx, sqlite3_errmsg(self->db_), -1);
+      return;
+    }
   }
+  sqlite3_reset(st);
   sqlite3_bind_int64(st, 1, id);
   const int rc = sqlite3_step(st);
   if (rc != SQLITE_ROW) {
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     if (rc == SQLITE_DONE) sqlite3_result_null(ctx);
     else sqlite3_result_error(ctx, "cannot read the finding", -1);
     return;
   }
   FindingRow row;
   Status s = self->DecodeRow(st, &row);
-  sqlite3_finalize(st);
+  sqlite3_reset(st);
   if (!s.ok()) {
     sqlite3_result_error(ctx, s.error().message.c_str(), -1);
     return;

@@ -337,6 +337,7 @@ class Store {
   sqlite3_stmt* st_reject_ = nullptr;
   sqlite3_stmt* st_history_ = nullptr;
   sqlite3_stmt* st_details_ = nullptr;
+  sqlite3_stmt* st_asff_ = nullptr;  // AsffFunction's row read
   Status PutDetails(int64_t rowid, std::string_view details);
   std::set<std::string> expired_seen_;
   std::string history_now_;  // time of a triage change (outside runs)

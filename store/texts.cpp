@@ -60,6 +60,13 @@ Status TextTable::Intern(const std::vector<DetailText>& texts, bool* collision) 
   return Status::Ok();
 }
 
+Status TextTable::Put(const Finding& f, const std::vector<DetailText>& texts, std::string* details) {
+  bool collision = false;
+  FINDEX_RETURN_IF_ERROR(Intern(texts, &collision));
+  if (collision) EncodeDetails(f, EncodeOptions{0}, details, nullptr);  // never seen in practice
+  return Status::Ok();
+}
+
 void TextTable::Rollback() {
   for (uint64_t h : added_) {
     known_.erase(h);

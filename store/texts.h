@@ -25,6 +25,9 @@ class TextTable {
   // becomes true when a hash is taken by another text: the caller stores that finding's
   // details with every text inline instead.
   Status Intern(const std::vector<DetailText>& texts, bool* collision);
+  // Stores the texts `details` (EncodeDetails of f) refers to; on a collision, re-encodes
+  // `details` with every text inline.
+  Status Put(const Finding& f, const std::vector<DetailText>& texts, std::string* details);
   // Forgets what this process stored since the last Commit() (the transaction rolled back).
   void Rollback();
   void Commit() { added_.clear(); }

@@ -91,17 +91,18 @@ TEST(FindingCodec, RoundTripGivesTheSameAsff) {
   Finding g;
   ASSERT_TRUE(DecodeDetails(details, texts.fn(), &g).ok());
   // Columns are the caller's: copy them to compare what the details hold.
-  for (Finding* x : {&g}) {
-    x->id = f.id;
-    x->scanner = f.scanner;
-    x->format = f.format;
-    x->generator_id = f.generator_id;
-    x->title = f.title;
-    x->fingerprint = f.fingerprint;
-    x->severity.label = f.severity.label;
-    x->severity.normalized = f.severity.normalized;
-  }
-  EXPECT_EQ(Asff(g), Asff(f));
+  auto with_columns = [&](Finding x) {
+    x.id = f.id;
+    x.scanner = f.scanner;
+    x.format = f.format;
+    x.generator_id = f.generator_id;
+    x.title = f.title;
+    x.fingerprint = f.fingerprint;
+    x.severity.label = f.severity.label;
+    x.severity.normalized = f.severity.normalized;
+    return x;
+  };
+  EXPECT_EQ(Asff(with_columns(g)), Asff(f));
   EXPECT_TRUE(g.vulnerabilities[0].vulnerable_packages[0].purl.empty());
   EXPECT_TRUE(g.vulnerabilities[0].vendor_url.empty());
   EXPECT_EQ(g.product_fields.count("blank"), 0u);
@@ -114,13 +115,7 @@ TEST(FindingCodec, RoundTripGivesTheSameAsff) {
   EXPECT_NE(inline_details, details);
   Finding h;
   ASSERT_TRUE(DecodeDetails(inline_details, Texts{}.fn(), &h).ok());
-  h.id = f.id;
-  h.scanner = f.scanner;
-  h.format = f.format;
-  h.generator_id = f.generator_id;
-  h.title = f.title;
-  h.fingerprint = f.fingerprint;
-  EXPECT_EQ(Asff(h), Asff(f));
+  EXPECT_EQ(Asff(with_columns(h)), Asff(f));
   // Content hashes: equal findings, equal hashes; a changed description, another.
   Finding changed = f;
   changed.description += ".";
