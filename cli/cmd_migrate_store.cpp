@@ -15,6 +15,7 @@ namespace {
 struct MigrateFlags {
   std::string from, to;
   std::string summary = "text";
+  size_t chunk_kb = 4096;
 };
 
 int RunMigrateStore(const MigrateFlags& fl, const Globals& g) {
@@ -22,6 +23,7 @@ int RunMigrateStore(const MigrateFlags& fl, const Globals& g) {
   MigrateOptions o;
   o.from = fl.from;
   o.to = fl.to;
+  o.chunk_bytes = fl.chunk_kb << 10;
   auto r = MigrateStore(o);
   if (!r.ok()) {
     spdlog::error("{}", r.error().ToString());
@@ -66,6 +68,10 @@ void AddMigrateStore(CLI::App& app, Globals& g, int* exit_code) {
       ->required();
   cmd->add_option("--summary", fl->summary, "text (default: rows per table on stderr), json (on stdout) or none")
       ->check(CLI::IsMember({"text", "json", "none"}));
+  cmd->add_option("--chunk-kb", fl->chunk_kb,
+                  "Rows go to the server in COPY statements of about this many KiB each (default 4096): "
+                  "memory stays bounded whatever the store's size")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20));
   cmd->footer("Ids are kept and the id sequences continue after them, so that later ingests, gates (new-only) "
               "and triage carry on where the SQLite store left off. Exit 2 when the target already holds "
               "findex data.");
