@@ -11,7 +11,7 @@ postgresql://findex@/findex?host=/tmp/pgdev&port=55433). Every store is a schema
 (mig_<random>), dropped at the end. Without FINDEX_TEST_PG the test is skipped (exit 77 when run
 as the PostgreSQL variant of tests/CMakeLists.txt, where ctest reports it skipped), unless
 FINDEX_TEST_PG_REQUIRED=1. Usage: migrate_store_test.py PATH_TO_FINDEX (from the source tree)."""
-import json, os, re, shutil, sqlite3, subprocess, sys, tempfile, unittest, uuid
+import gzip, json, os, re, shutil, sqlite3, subprocess, sys, tempfile, unittest, uuid
 
 FINDEX = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/cli/findex"
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -21,6 +21,8 @@ SCAN2 = os.path.join(ZAP, "dd_zap_2.10.0_bodgeit_scan2.xml")
 JUICE = os.path.join(ZAP, "dd_zap_2.10.0_juiceshop.xml")
 # A Trivy report whose 3 records are all rejected (tests/data/PROVENANCE.tsv): rows in `rejects`.
 REJECTED = os.path.join(SRC, "tests", "data", "lifecycle", "trivy_fs_renamed_key.json")
+# A store of the previous release (schema 5) and its exports then (tests/data/store_v5/README.md).
+STORE_V5 = os.path.join(SRC, "tests", "data", "store_v5")
 
 BACKEND = os.environ.get("FINDEX_TEST_BACKEND", "").strip().lower()
 PG_BASE = os.environ.get("FINDEX_TEST_PG", "").strip()
@@ -265,6 +267,22 @@ class MigrateStore(unittest.TestCase):
         out = findex(target, "sql", "SELECT title FROM v_findings WHERE rowid = %d" % rowid, "--format", "json")
         self.assertEqual(out.returncode, 0, out.stderr.decode())
         self.assertEqual(json.loads(out.stdout), [{"title": "before\ufffdafter"}])
+
+    def test_older_sqlite_schema(self):
+        # A schema 5 store is upgraded on the way (the file itself too, as any findex command
+        # opening it would), and the PostgreSQL store exports what the previous release did.
+        old = os.path.join(self.tmp, "v5.db")
+        with gzip.open(os.path.join(STORE_V5, "store.db.gz"), "rb") as f, open(old, "wb") as out:
+            out.write(f.read())
+        target, _ = new_target()
+        r = findex(None, "migrate-store", "--from", old, "--to", target, "--summary", "json")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertGreater(json.loads(r.stdout)["tables"]["findings"], 0)
+        for fmt, name in (("asff", "export.asff.json.gz"), ("sarif", "export.sarif.gz")):
+            got = findex(target, "export", "--format", fmt, now="2026-11-03T00:00:00.000Z")
+            self.assertEqual(got.returncode, 0, got.stderr.decode())
+            with gzip.open(os.path.join(STORE_V5, name), "rb") as f:
+                self.assertEqual(got.stdout, f.read(), fmt)
 
     def test_usage_errors(self):
         target, schema = new_target()
