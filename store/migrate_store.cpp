@@ -231,7 +231,7 @@ Result<MigrateSummary> MigrateStore(const MigrateOptions& o) {
     return MakeError(ErrorCode::kInvalidArgument, "--from is a SQLite store file, not a server URI");
   if (!IsPostgresUri(o.to))
     return MakeError(ErrorCode::kInvalidArgument,
-                     "--to is a PostgreSQL URI (postgresql://... or postgres://...), not '" + o.to + "'");
+                     "--to is a PostgreSQL URI (postgresql://... or postgres://...), not '" + RedactUri(o.to) + "'");
   out.to = RedactUri(o.to);
   auto src = Store::Open(o.from, /*read_only=*/true);
   if (!src.ok()) return src.error();

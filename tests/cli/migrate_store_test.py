@@ -192,6 +192,12 @@ class MigrateStore(unittest.TestCase):
         self.assertEqual(r.stdout, b"")
         self.assertEqual(int(psql("SELECT count(*) FROM findings", self.schema)), self.counts["findings"])
         self.assertEqual(int(psql("SELECT count(*) FROM runs", self.schema)), self.counts["runs"])
+        # A password in the URI is never shown (refused, or not let in: exit 2 either way).
+        r = findex(None, "migrate-store", "--from", self.src, "--to", self.target + "&password=s3cret",
+                   "--summary", "json")
+        self.assertEqual(r.returncode, 2, r.stderr.decode())
+        self.assertIn("password=***", r.stderr.decode())
+        self.assertNotIn(b"s3cret", r.stdout + r.stderr)
 
     def test_ids_and_lifecycle_continue(self):
         # A store of its own: this test writes to both sides.
