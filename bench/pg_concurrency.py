@@ -158,6 +158,7 @@ def ingest_all(findex, db, jobs, cwd):
         p = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         procs.append((p, out, err, path))
     res = []
+    failed = []
     pending = {p.pid: (p, out, err, path) for p, out, err, path in procs}
     while pending:
         pid, status, ru = os.wait4(-1, 0)
@@ -172,10 +173,12 @@ def ingest_all(findex, db, jobs, cwd):
              "rc": p.returncode, "records": sum(s.get("records", 0) for s in sums),
              "new": sum(s.get("new", 0) for s in sums), "bytes": os.path.getsize(path)}
         if p.returncode != 0 or not sums or any(s.get("status") == "error" for s in sums):
-            raise RuntimeError(f"ingest of {path} into {db} failed (exit {p.returncode}):\n"
-                               f"{err.read().decode(errors='replace')[-3000:]}")
+            failed.append(f"ingest of {path} into {db} failed (exit {p.returncode}):\n"
+                          f"{err.read().decode(errors='replace')[-3000:]}")
         res.append(r)
     wall = time.perf_counter() - t0
+    if failed:  # raised once every runner has exited
+        raise RuntimeError("\n".join(failed))
     return wall, res
 
 

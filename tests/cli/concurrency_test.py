@@ -265,6 +265,27 @@ class Concurrency(unittest.TestCase):
             print(f"\n  gates during the ingest: {len(during)}: before {during.count(before)}, first file "
                   f"{during.count(mid)}, after {during.count(after)}", file=sys.stderr)
 
+    def test_new_only_gate_counts_what_a_concurrent_ingest_committed_after_its_pass(self):
+        # A --new-only gate's watermark is the latest run id at its pass. An ingest into scope x
+        # that started before another scope's ingest but commits after it, and after a passing
+        # gate on x, must still count as new at the next gate: run ids that are handed out at
+        # the start of a run, not in the order runs take effect, would hide its findings.
+        # (The race may or may not happen in a given run; when it does not, this passes.)
+        st = self.store()
+        self.ingest(st, "x", [sample("zap-json", "bcgov_zap_2.11.0_itsecgames.json")])  # no CRITICAL
+        gate = ("gate", "--no-policy", "--scope", "x", "--fail-on", "CRITICAL", "--new-only")
+        rc, _, err = self.run_findex(st, *gate)
+        self.assertEqual(rc, 0, err)
+        slow = self.start_ingest(st, "x", [sample("dependency-check-xml", "dd_pr6439_engine7.3.0_large.xml"),
+                                           sample("trivy", "scb_trivy_image_juiceshop_v10.2.0.json")])
+        self.ingest(st, "y", [sample("zap-json", "bcgov_zap_2.11.1_itsecgames.json")])
+        rc_during, _, err = self.run_findex(st, *gate)  # passes if the slow ingest has not committed
+        self.assertIn(rc_during, (0, 1), err)
+        self.summaries(slow, "slow ingest")
+        rc, _, err = self.run_findex(st, *gate)
+        self.assertEqual(rc, 1, f"the CRITICAL findings ingested into x after the pass are not new (gate during: "
+                                f"exit {rc_during}): {err}")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
