@@ -10,7 +10,7 @@ at the end with psql. FINDEX_CONCURRENCY_ON_SQLITE=1 runs the same checks on SQL
 
 Usage: FINDEX_TEST_BACKEND=postgres FINDEX_TEST_PG=postgresql://... concurrency_test.py PATH_TO_FINDEX
 """
-import json, os, shutil, sqlite3, subprocess, sys, tempfile, time, unittest, urllib.parse, uuid
+import json, os, re, shutil, sqlite3, subprocess, sys, tempfile, time, unittest, urllib.parse, uuid
 
 FINDEX = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/cli/findex"
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -285,6 +285,119 @@ class Concurrency(unittest.TestCase):
         rc, _, err = self.run_findex(st, *gate)
         self.assertEqual(rc, 1, f"the CRITICAL findings ingested into x after the pass are not new (gate during: "
                                 f"exit {rc_during}): {err}")
+
+
+def readme_sql_blocks():
+    """The ```sql blocks of the README's "Shared store (PostgreSQL)" section, in order."""
+    with open(os.path.join(SRC, "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    start = text.index("## Shared store (PostgreSQL)")
+    end = text.find("\n## ", start + 1)
+    section = text[start:end if end > 0 else len(text)]
+    blocks = []
+    for part in section.split("```sql\n")[1:]:
+        blocks.append(part.split("```", 1)[0])
+    return blocks
+
+
+def with_user(uri, user):
+    parts = urllib.parse.urlsplit(uri)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}@{host}"))
+
+
+@unittest.skipUnless(ON_PG, "PostgreSQL only: set FINDEX_TEST_BACKEND=postgres and FINDEX_TEST_PG")
+class ReadmeRoles(unittest.TestCase):
+    """The README's roles, with its SQL as written: the owner creates the tables, the CI role
+    ingests, gates and triages, the read-only role reads and cannot write, the gate role gates
+    (records its verdict) and cannot ingest. None of them is a superuser."""
+
+    def setUp(self):
+        self.u = uuid.uuid4().hex[:10]
+        self.base = strip_schema(PG)
+        self.schema = "r_" + self.u
+        self.roles = {r: f"findex_{r}_{self.u}" for r in ("owner", "ci", "read", "gate")}
+        self.tmp = tempfile.mkdtemp(prefix="findex-roles-")
+        self.env = dict(os.environ)
+        for k in ("FINDEX_DB", "FINDEX_NOW", "PGPASSWORD"):
+            self.env.pop(k, None)
+        blocks = readme_sql_blocks()
+        self.assertEqual(len(blocks), 3, "the README's role SQL: admin, owner grants, gate role")
+        self.admin_sql, self.grant_sql, self.gate_sql = (self.adapt(b) for b in blocks)
+        self.created = False
+
+    def tearDown(self):
+        if self.created:
+            pg_psql(self.base, f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+            for r in self.roles.values():
+                pg_psql(self.base, f"DROP OWNED BY {r}; DROP ROLE IF EXISTS {r}")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def adapt(self, sql):
+        sql = re.sub(r"\bfindex_(owner|ci|read|gate)\b", lambda m: self.roles[m.group(1)], sql)
+        sql = re.sub(r"\bSCHEMA findex\b", "SCHEMA " + self.schema, sql)
+        sql = sql.replace("findex.gate_verdicts", self.schema + ".gate_verdicts")
+        self.assertNotRegex(re.sub(r"--[^\n]*", "", sql), r"\bfindex\b(?!_)", sql)  # every name replaced
+        return sql
+
+    def db(self, role):
+        uri = with_user(self.base, self.roles[role])
+        return uri + ("&" if "?" in uri else "?") + "schema=" + self.schema
+
+    def findex(self, role, *args):
+        r = subprocess.run([FINDEX, "--db", self.db(role), *args], capture_output=True, text=True, env=self.env,
+                           cwd=self.tmp)
+        return r.returncode, r.stdout, r.stderr
+
+    def test_readme_roles(self):
+        self.created = True
+        pg_psql(self.base, self.admin_sql)
+        try:
+            pg_psql(with_user(self.base, self.roles["read"]), "SELECT 1")
+        except AssertionError as e:
+            self.skipTest(f"the test server does not let a new role log in without a password: {e}")
+        for r in self.roles.values():
+            self.assertEqual(pg_psql(self.base, f"SELECT rolsuper FROM pg_roles WHERE rolname='{r}'"), [["f"]])
+        trivy = sample("trivy", "scb_trivy_image_juiceshop_v10.2.0.json")
+        rc, _, err = self.findex("owner", "ingest", "--no-policy", "--scope", "main", trivy)
+        self.assertEqual(rc, 0, err)
+        pg_psql(with_user(self.base, self.roles["owner"]), self.grant_sql)
+        pg_psql(with_user(self.base, self.roles["owner"]), self.gate_sql)
+
+        # CI: ingest, gate, triage.
+        rc, out, err = self.findex("ci", "ingest", "--no-policy", "--scope", "pr-1", "--summary", "json",
+                                   sample("grype", "dd_grype_0.7.0_many_vulns3.json"))
+        self.assertEqual(rc, 0, err)
+        rc, _, err = self.findex("ci", "gate", "--no-policy", "--scope", "pr-1", "--fail-on", "CRITICAL")
+        self.assertEqual(rc, 1, err)
+        rc, out, err = self.findex("ci", "query", "--scope", "pr-1", "--format", "json", "--columns", "id", "--limit", "1")
+        self.assertEqual(rc, 0, err)
+        fid = json.loads(out)[0]["id"]
+        rc, _, err = self.findex("ci", "triage", fid, "--status", "NOTIFIED", "--by", "ci")
+        self.assertEqual(rc, 0, err)
+
+        # Read-only: query, export, sql, history; no ingest, no triage.
+        for args in (("query", "--group-by", "scope"), ("export", "--format", "asff"),
+                     ("sql", "SELECT count(*) FROM v_findings"), ("history", fid)):
+            rc, out, err = self.findex("read", *args)
+            self.assertEqual(rc, 0, f"{args}: {err}")
+            self.assertTrue(out.strip(), args)
+        rc, _, err = self.findex("read", "ingest", "--no-policy", "--scope", "pr-2", trivy)
+        self.assertEqual(rc, 2, err)
+        rc, _, err = self.findex("read", "triage", fid, "--status", "NEW", "--by", "read")
+        self.assertEqual(rc, 2, err)
+
+        # Gate role: a gate records its verdict; no ingest.
+        verdicts = f"SELECT count(*) FROM {self.schema}.gate_verdicts"
+        n = int(pg_psql(self.base, verdicts)[0][0])
+        rc, _, err = self.findex("gate", "gate", "--no-policy", "--scope", "main", "--fail-on", "CRITICAL")
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(int(pg_psql(self.base, verdicts)[0][0]), n + 1)
+        rc, _, err = self.findex("gate", "ingest", "--no-policy", "--scope", "pr-3", trivy)
+        self.assertEqual(rc, 2, err)
+        # The read-only role's gate cannot record its verdict: an error, never a silent pass.
+        rc, _, err = self.findex("read", "gate", "--no-policy", "--scope", "main", "--fail-on", "LOW")
+        self.assertEqual(rc, 2, err)
 
 
 if __name__ == "__main__":
