@@ -13,8 +13,9 @@ per runner so that runners never share a finding):
   sqlite         the 1-runner report into a fresh SQLite file, for comparison (store size: the
                  file plus -wal after findex exits)
 
-Every schema is new (`?schema=pgbench_<pid>_<n>` appended to --db), created by findex on first
-use and dropped at the end (psql, unless --keep). The server is the one --db names, or with
+Every schema is new (`?schema=pgbench_<pid>_<n>` appended to --db), created by findex before the
+runs (an ingest of an empty Gitleaks report into scope "setup": the runners measure ingest, not
+the one-time creation of the tables) and dropped at the end (psql, unless --keep). The server is the one --db names, or with
 --start-cluster a throwaway cluster this script starts (initdb as the `postgres` user, a
 private Unix socket directory under /tmp, no TCP, fsync and synchronous_commit left on: a
 benchmark measures a durable server) and stops at the end; then --db is not needed.
@@ -224,7 +225,7 @@ def main():
         else:
             base = libpq_uri(base)
         server = psql(base, "SHOW server_version")
-        settings = psql(base, "SELECT string_agg(name || '=' || setting, ' ' ORDER BY name) FROM pg_settings"
+        settings = psql(base, "SELECT string_agg(name || '=' || current_setting(name), ' ' ORDER BY name) FROM pg_settings"
                               " WHERE name IN ('fsync', 'synchronous_commit', 'shared_buffers', 'wal_level')")
         raw["server"] = server
         raw["settings"] = settings
@@ -235,6 +236,12 @@ def main():
             schema = f"pgbench_{os.getpid()}_{len(schemas) + 1}"
             schemas.append(schema)
             db = with_schema(base, schema)
+            # The store exists before the runners start (one empty report, scope "setup"): they
+            # measure ingest, not the one-time creation of the tables.
+            r = subprocess.run([findex, "--db", db, "-q", "ingest", "--scope", "setup", "--format", "gitleaks", "-"],
+                               input=b"[]", capture_output=True, cwd=work)
+            if r.returncode != 0:
+                raise RuntimeError(f"cannot create the store in {db}: {r.stderr.decode(errors='replace')}")
             load = os.getloadavg()[0]
             log(f"postgresql, {n} runner(s), schema {schema} ...")
             wall, res = ingest_all(findex, db, [(f"runner{i + 1}", paths[i]) for i in range(n)], work)

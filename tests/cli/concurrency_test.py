@@ -92,8 +92,15 @@ class Concurrency(unittest.TestCase):
         for k in ("FINDEX_DB", "FINDEX_NOW"):
             self.env.pop(k, None)
         self.stores = []
+        self.procs = []
 
     def tearDown(self):
+        for p in self.procs:  # a failed assertion may leave some running
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            for f in p.files:
+                f.close()
         for s in self.stores:
             s.drop()
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -111,6 +118,7 @@ class Concurrency(unittest.TestCase):
         p = subprocess.Popen([FINDEX, "--db", store.db, *args], stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                              env=self.env, cwd=self.tmp)
         p.files = (out, err)
+        self.procs.append(p)
         return p
 
     def finish(self, p):
