@@ -276,23 +276,36 @@ class Concurrency(unittest.TestCase):
     def test_new_only_gate_counts_what_a_concurrent_ingest_committed_after_its_pass(self):
         # A --new-only gate's watermark is the latest run id at its pass. An ingest into scope x
         # that started before another scope's ingest but commits after it, and after a passing
-        # gate on x, must still count as new at the next gate: run ids that are handed out at
-        # the start of a run, not in the order runs take effect, would hide its findings.
-        # (The race may or may not happen in a given run; when it does not, this passes.)
+        # gate on x, must still count as new at the next gate: run ids handed out when a run
+        # starts, not in the order runs take effect, would hide its findings from that gate.
         st = self.store()
         self.ingest(st, "x", [sample("zap-json", "bcgov_zap_2.11.0_itsecgames.json")])  # no CRITICAL
+        self.ingest(st, "y", [sample("zap-json", "heimdall_zap_2.7.0_webgoat.json")])
         gate = ("gate", "--no-policy", "--scope", "x", "--fail-on", "CRITICAL", "--new-only")
         rc, _, err = self.run_findex(st, *gate)
         self.assertEqual(rc, 0, err)
-        slow = self.start_ingest(st, "x", [sample("dependency-check-xml", "dd_pr6439_engine7.3.0_large.xml"),
-                                           sample("trivy", "scb_trivy_image_juiceshop_v10.2.0.json")])
-        self.ingest(st, "y", [sample("zap-json", "bcgov_zap_2.11.1_itsecgames.json")])
-        rc_during, _, err = self.run_findex(st, *gate)  # passes if the slow ingest has not committed
+        # One Trivy report (Juice Shop's image, replicated by bench/gen_reports.py to 3 MB: 88
+        # CRITICAL findings) is one transaction long enough for the steps below.
+        subprocess.run([sys.executable, os.path.join(SRC, "bench", "gen_reports.py"), "--format", "trivy",
+                        "--size-mb", "3", "--out", self.tmp, "--variants", "base", "--name", "big"],
+                       check=True, stdout=subprocess.DEVNULL)
+        slow = self.start_ingest(st, "x", [os.path.join(self.tmp, "big.json")])
+        if ON_PG:  # until its transaction holds the scope's lock (its run is recorded right after)
+            for _ in range(2000):
+                if slow.poll() is not None or st.sql(
+                        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                        f" WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()"
+                        f" AND a.pid <> pg_backend_pid()")[0][0] != "0":
+                    break
+        self.ingest(st, "y", [sample("zap-json", "bcgov_zap_2.11.1_itsecgames.json")])  # another scope, done first
+        rc_during, _, err = self.run_findex(st, *gate)  # passes when the slow ingest has not committed yet
         self.assertIn(rc_during, (0, 1), err)
         self.summaries(slow, "slow ingest")
         rc, _, err = self.run_findex(st, *gate)
-        self.assertEqual(rc, 1, f"the CRITICAL findings ingested into x after the pass are not new (gate during: "
-                                f"exit {rc_during}): {err}")
+        self.assertEqual(rc, 1, f"the CRITICAL findings ingested into x after the pass are not new (gate during the "
+                                f"ingest: exit {rc_during}): {err}")
+        if os.environ.get("FINDEX_TEST_VERBOSE"):
+            print(f"\n  gate during the slow ingest: exit {rc_during} (0: the race was exercised)", file=sys.stderr)
 
 
 def readme_sql_blocks():
