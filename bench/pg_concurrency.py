@@ -73,6 +73,44 @@ def psql(uri, sql):
     return r.stdout.strip()
 
 
+def server_pid(uri):
+    """The postmaster's pid when the server runs on this machine and we may read its data
+    directory (SHOW data_directory needs a superuser or pg_read_all_settings); else None."""
+    try:
+        d = psql(uri, "SHOW data_directory")
+        with open(os.path.join(d, "postmaster.pid")) as f:
+            pid = int(f.readline())
+        return pid if os.path.exists(f"/proc/{pid}/stat") else None
+    except (RuntimeError, OSError, ValueError):
+        return None
+
+
+def proc_stat(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def server_cpu(pid):
+    """CPU seconds of the server so far: the postmaster, the backends it has reaped (its cutime,
+    cstime) and those alive."""
+    tick = os.sysconf("SC_CLK_TCK")
+    st = proc_stat(pid)
+    total = sum(int(x) for x in st[11:15])  # utime stime cutime cstime
+    for d in os.listdir("/proc"):
+        if d.isdigit() and d != str(pid):
+            try:
+                c = proc_stat(d)
+            except OSError:
+                continue
+            if c[1] == str(pid):
+                total += int(c[11]) + int(c[12])
+    return total / tick
+
+
+def commits(uri):
+    return int(psql(uri, "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"))
+
+
 def schema_bytes(uri, schema):
     return int(psql(uri, "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
                          " JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -231,6 +269,7 @@ def main():
         raw["settings"] = settings
         log("server", server, settings)
         paths = [gen_report(data, args.size_mb, ns) for ns in range(1, max(runners + [1]) + 1)]
+        spid = server_pid(base)
 
         def pg_run(n):
             schema = f"pgbench_{os.getpid()}_{len(schemas) + 1}"
@@ -244,14 +283,18 @@ def main():
                 raise RuntimeError(f"cannot create the store in {db}: {r.stderr.decode(errors='replace')}")
             load = os.getloadavg()[0]
             log(f"postgresql, {n} runner(s), schema {schema} ...")
+            cpu0, xact0 = (server_cpu(spid) if spid else None), commits(base)
             wall, res = ingest_all(findex, db, [(f"runner{i + 1}", paths[i]) for i in range(n)], work)
+            time.sleep(0.2)  # the backends exit after their findex: let the postmaster reap them
+            srv = server_cpu(spid) - cpu0 if spid else None
+            xacts = commits(base) - xact0 - 1  # less the stats query's own
             size = schema_bytes(base, schema)
             rec = sum(r["records"] for r in res)
             byt = sum(r["bytes"] for r in res)
             row = {"store": "postgresql", "runners": n, "wall": wall, "records": rec, "bytes": byt,
                    "findings_s": rec / wall, "mb_s": byt / MB / wall, "rss_mib": max(r["rss_mib"] for r in res),
                    "cpu": sum(r["cpu"] for r in res), "slowest": max(r["wall"] for r in res),
-                   "store_bytes": size, "load": load, "each": res}
+                   "store_bytes": size, "load": load, "server_cpu": srv, "commits": xacts, "each": res}
             raw["runs"].append(row)
             rows.append(row)
 
@@ -266,7 +309,8 @@ def main():
             r = res[0]
             row = {"store": "sqlite", "runners": 1, "wall": wall, "records": r["records"], "bytes": r["bytes"],
                    "findings_s": r["records"] / wall, "mb_s": r["bytes"] / MB / wall, "rss_mib": r["rss_mib"],
-                   "cpu": r["cpu"], "slowest": r["wall"], "store_bytes": sqlite_bytes(db), "load": load, "each": res}
+                   "cpu": r["cpu"], "slowest": r["wall"], "store_bytes": sqlite_bytes(db), "load": load, "server_cpu": None,
+                   "commits": None, "each": res}
             raw["runs"].append(row)
             rows.append(row)
     finally:
@@ -284,12 +328,13 @@ def main():
           f"{os.cpu_count()} CPUs, server {raw['server']} ({'own cluster' if cluster else 'given'}; {raw['settings']})")
     print()
     print("| store | runners | wall s | findings/s | MB/s | slowest runner s | peak RSS MiB (findex) | CPU s (findex) "
-          "| store size MiB | load (1 min) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| CPU s (server) | commits | store size MiB | load (1 min) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    na = lambda v, f: "-" if v is None else format(v, f)
     for r in rows:
         print(f"| {r['store']} | {r['runners']} | {r['wall']:.2f} | {r['findings_s']:,.0f} | {r['mb_s']:.1f} "
-              f"| {r['slowest']:.2f} | {r['rss_mib']:.0f} | {r['cpu']:.1f} | {r['store_bytes'] / 2**20:.1f} "
-              f"| {r['load']:.2f} |")
+              f"| {r['slowest']:.2f} | {r['rss_mib']:.0f} | {r['cpu']:.1f} | {na(r['server_cpu'], '.1f')} "
+              f"| {na(r['commits'], ',')} | {r['store_bytes'] / 2**20:.1f} | {r['load']:.2f} |")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(raw, f, indent=2)
