@@ -166,6 +166,23 @@ def drop(db):
             _psql(db, 'DROP SCHEMA IF EXISTS "%s" CASCADE;' % schema.replace('"', '""'), check=False)
 
 
+def copy_store(src, dst):
+    """Copies the store src to dst (a new_store() not yet created): the file on SQLite, the
+    schema with its data (pg_dump, renamed) on PostgreSQL."""
+    if not is_pg(src):
+        shutil.copyfile(src, dst)
+        return
+    uri, s_schema = _split_schema(src)
+    _, d_schema = _split_schema(dst)
+    assert s_schema and d_schema and s_schema != d_schema, (src, dst)
+    r = subprocess.run(["pg_dump", "-d", uri, "-n", s_schema, "--no-owner", "--no-privileges"],
+                       capture_output=True, timeout=300)
+    if r.returncode != 0:
+        raise AssertionError("pg_dump failed: " + r.stderr.decode().strip())
+    # Schema names here are t_<20 hex digits>: unique enough to rename by text.
+    _psql(uri, r.stdout.decode().replace(s_schema, d_schema))
+
+
 def rows(db, sql, *params):
     """The result of a query on the store, as a list of dicts (column name -> value)."""
     if is_pg(db):
@@ -228,8 +245,11 @@ def hex_sql(expr):
 
 
 def group_concat_sql(expr, order_by=None):
-    o = (" ORDER BY " + order_by) if order_by else ""
-    return ("string_agg(%s, ','%s)" if PG else "group_concat(%s%s)") % (expr, o)
+    """Values joined with ','; order_by applies on PostgreSQL (SQLite 3.40 has no ordered
+    aggregates; its group_concat follows the scan order, stable for the same store)."""
+    if PG:
+        return "string_agg(%s, ','%s)" % (expr, (" ORDER BY " + order_by) if order_by else "")
+    return "group_concat(%s)" % expr
 
 
 # --- Test cases ---------------------------------------------------------------------------------
