@@ -183,6 +183,21 @@ def copy_store(src, dst):
     _psql(uri, r.stdout.decode().replace(s_schema, d_schema))
 
 
+def digest(db):
+    """A hash of everything in the store, to show that a command changed nothing: the file's
+    bytes on SQLite, the schema's dump (definitions and data) on PostgreSQL."""
+    import hashlib
+    if not is_pg(db):
+        with open(db, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    uri, schema = _split_schema(db)
+    r = subprocess.run(["pg_dump", "-d", uri, "-n", schema, "--no-owner", "--no-privileges"],
+                       capture_output=True, timeout=300)
+    if r.returncode != 0:
+        raise AssertionError("pg_dump failed: " + r.stderr.decode().strip())
+    return hashlib.sha256(r.stdout).hexdigest()
+
+
 def rows(db, sql, *params):
     """The result of a query on the store, as a list of dicts (column name -> value)."""
     if is_pg(db):
