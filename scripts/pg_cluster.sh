@@ -30,13 +30,13 @@ esac
 port=${PG_CLUSTER_PORT:-55432}
 
 SUDO=()
-[ "$(id -u)" -eq 0 ] || SUDO=(sudo -n)
+[ "$(id -u)" -eq 0 ] || SUDO=(sudo)
 # Runs a command as the postgres user, from / (the caller's directory may be closed to it).
 as_pg() {
   if [ "$(id -u)" -eq 0 ]; then
     (cd / && runuser -u postgres -- "$@")
   else
-    (cd / && sudo -n -u postgres -- "$@")
+    (cd / && sudo -u postgres -- "$@")
   fi
 }
 

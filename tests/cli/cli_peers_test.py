@@ -6,7 +6,7 @@ did-you-mean for scanner and scope values, --id as triage takes it, --account-id
 `findex help` and the man page. Expected rows come from the store's tables (findex_cli.rows), never from
 findex's own output.
 Usage: cli_peers_test.py PATH_TO_FINDEX (run from the source tree)."""
-import json, os, re, shutil, subprocess, sys, unittest
+import json, os, re, shutil, subprocess, sys
 
 import findex_cli
 from findex_cli import StoreCase, rows

@@ -2,7 +2,7 @@
 """CLI tests: run the built findex binary against real samples and check exit codes, stdout
 data, stderr messages and the store's contents. Usage: cli_test.py PATH_TO_FINDEX
 (run from the source tree; ../shared/asff/asff_check.py validates exported ASFF)."""
-import gzip, json, os, shutil, subprocess, sys, unittest
+import gzip, json, os, shutil, subprocess, sys
 
 import findex_cli
 from findex_cli import StoreCase, group_concat_sql, hex_sql

@@ -10,7 +10,7 @@ SQL injection, 10062 PII; MEDIUM 3 (10038 CSP, 10020, 30001). scan2 has the same
 plus 40033 NoSQL injection (HIGH) and three LOW/INFORMATIONAL alerts. Grype's upstream image
 report has one CRITICAL (CVE-1999-0002 on package-2) and one LOW.
 """
-import json, os, shutil, subprocess, sys, unittest
+import json, os, subprocess, sys
 
 import findex_cli
 from findex_cli import StoreCase

@@ -2,7 +2,7 @@
 """Identity, bundles, event counts and secrets through the CLI (issue 8, defects 6-8 and 17):
 run the built binary, then look at the summary, the store (findex sql, every table's rows, the SQLite file itself)
 and the ASFF export. Usage: identity_test.py PATH_TO_FINDEX (from the source tree)."""
-import json, os, subprocess, sys, unittest
+import json, os, subprocess, sys
 
 import findex_cli
 from findex_cli import StoreCase

@@ -5,7 +5,7 @@ later report of the same scanner about the same target in the same scope, all re
 --max-rejects, and identical re-ingests that still move LastObservedAt. Real Trivy reports:
 an image scan (juice-shop, 25 CRITICAL) and a filesystem scan (catalina.jar, 3 findings).
 Usage: lifecycle_test.py PATH_TO_FINDEX (run from the source tree)."""
-import json, os, shutil, subprocess, sys, unittest
+import json, os, shutil, subprocess, sys
 
 import findex_cli
 from findex_cli import StoreCase

@@ -10,7 +10,7 @@ ZAP bodgeit scan1 has 15 alerts: HIGH 40012 XSS reflected, 40026 XSS DOM, 40018 
 plus 40033 NoSQL (HIGH), 10054 and 10010 (LOW, cookies) and 10096 (INFORMATIONAL): HIGH 4,
 MEDIUM 3, LOW 6, INFORMATIONAL 5. The two XSS alerts (40012, 40026) are the only CWE-79 ones.
 """
-import json, os, shutil, subprocess, sys, unittest
+import json, os, subprocess, sys
 
 import findex_cli
 from findex_cli import StoreCase

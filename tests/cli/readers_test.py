@@ -3,7 +3,7 @@
 on gzip and on standard input; a report that used to crash findex (bare `n`, deep nesting) is
 one file's error (exit 2) and the files after it are still read.
 Usage: readers_test.py PATH_TO_FINDEX (run from the source tree)."""
-import gzip, os, subprocess, sys, unittest
+import gzip, os, subprocess, sys
 
 import findex_cli
 from findex_cli import StoreCase
