@@ -14,6 +14,9 @@
 # The tests' URI base is the printed URI; each test appends `&schema=t_<unique>` (see
 # tests/cli/findex_cli.py). Never touches any other server: the port only names the socket
 # file in DIR's own socket directory. PG_CLUSTER_PORT overrides the port (default 55432).
+# PG_CLUSTER_ICU_LOCALE=en-US creates findex_test with that ICU collation instead of C, as many
+# production servers have (text sorts and compares by language rules, not by code point): findex
+# must give the same output there too.
 set -euo pipefail
 
 usage() { echo "usage: $0 start|stop|uri DIR" >&2; exit 2; }
@@ -88,9 +91,16 @@ start() {
     as_pg cat "$dir/log" >&2 || true
     exit 1
   fi
-  as_pg "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/sock" -p "$port" -U postgres -d postgres <<'SQL'
+  local locale_opts=""
+  if [ -n "${PG_CLUSTER_ICU_LOCALE:-}" ]; then
+    case "$PG_CLUSTER_ICU_LOCALE" in
+      *[!A-Za-z0-9_-]*) echo "pg_cluster: bad PG_CLUSTER_ICU_LOCALE" >&2; exit 2 ;;
+    esac
+    locale_opts="TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '$PG_CLUSTER_ICU_LOCALE'"
+  fi
+  as_pg "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/sock" -p "$port" -U postgres -d postgres <<SQL
 CREATE ROLE findex LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;
-CREATE DATABASE findex_test OWNER findex;
+CREATE DATABASE findex_test OWNER findex $locale_opts;
 SQL
   # The database owner owns its public schema on PostgreSQL 15 (pg_database_owner); older
   # servers grant CREATE on public to everyone. Either way findex may create its own schemas.
