@@ -628,7 +628,9 @@ int RunGate(GateFlags fl, const Globals& g) {
   // Without a report (which lists every finding), the gate runs on columns; $FINDEX_GATE_DOCS=1
   // forces the path over every document (tests compare the two).
   const char* force_docs = std::getenv("FINDEX_GATE_DOCS");
-  const bool on_columns = fl.report.empty() && gates.size() <= GateTally::kMaxGates && !(force_docs && *force_docs == '1');
+  // PostgreSQL runs no findex code on the server (the matchers call findex functions): documents.
+  const bool on_columns = fl.report.empty() && gates.size() <= GateTally::kMaxGates && !(force_docs && *force_docs == '1') &&
+                          (**store).SupportsFunctions();
   std::optional<GateTallyCounts> tally_counts;
   if (on_columns) {
     ColumnGateInput in;

@@ -242,6 +242,66 @@ int RunSchema(const SqlFlags& f) {
   return kExitOk;
 }
 
+// PostgreSQL: the server enforces read-only (a READ ONLY transaction; a role without write rights
+// where the user gives one) and the time limit (statement_timeout).
+int RunSqlPostgres(const SqlFlags& f, Store& store) {
+  Output out(f.format);
+  bool begun = false;
+  std::vector<std::string> cols, text;
+  Status st = store.SqlPostgres(f.sql, f.timeout, [&](const DbStatement& row) {
+    if (!begun) {
+      for (int i = 0; i < row.Columns(); ++i) cols.push_back(row.Name(i));
+      out.Begin(cols);
+      text.resize(cols.size());
+      begun = true;
+    }
+    for (size_t i = 0; i < cols.size(); ++i) {
+      const int c = static_cast<int>(i);
+      if (row.Kind(c) == 'b') {
+        static const char* kHex = "0123456789abcdef";
+        std::string hex;
+        for (unsigned char b : row.Blob(c)) {
+          hex.push_back(kHex[b >> 4]);
+          hex.push_back(kHex[b & 15]);
+        }
+        text[i] = hex;
+      } else if (row.Kind(c) == 'i') {
+        text[i] = std::to_string(row.Int(c));
+      } else {
+        text[i] = row.Str(c);
+      }
+    }
+    out.Row(text, [&](JsonWriter& w, size_t i) {
+      const int c = static_cast<int>(i);
+      switch (row.Kind(c)) {
+        case 'n': w.Null(); break;
+        case 'i': w.Int(row.Int(c)); break;
+        case 'f': {
+          double d = std::strtod(text[i].c_str(), nullptr);
+          if (std::isfinite(d)) w.Double(d);
+          else w.Null();
+          break;
+        }
+        default: w.String(text[i]); break;
+      }
+    });
+  });
+  if (!begun) out.Begin(cols);
+  out.End();
+  if (!st.ok()) {
+    const std::string& m = st.error().message;
+    if (m.find("read-only transaction") != std::string::npos || m.find("permission denied") != std::string::npos) {
+      spdlog::error("sql: {}; findex sql only reads the store (see `findex sql --schema`)", m);
+    } else if (m.find("statement timeout") != std::string::npos) {
+      spdlog::error("sql: the query ran longer than {} s and was stopped (--timeout SECONDS; 0 for no limit)", f.timeout);
+    } else {
+      spdlog::error("sql: {}", m);
+    }
+    return kExitError;
+  }
+  return kExitOk;
+}
+
 int RunSql(const SqlFlags& f, const Globals& g) {
   SetupLogging(g);
   if (f.schema) return RunSchema(f);
@@ -254,8 +314,9 @@ int RunSql(const SqlFlags& f, const Globals& g) {
     spdlog::error("{}", store.error().ToString());
     return kExitError;
   }
+  if ((*store)->backend() == Backend::kPostgres) return RunSqlPostgres(f, **store);
   // Stepped here rather than through Store::Sql to keep SQLite's types for JSON output.
-  sqlite3* db = (*store)->db();
+  sqlite3* db = (*store)->sqlite_handle();
   SqlGuard guard_ctx;
   {
     Status listed = (*store)->Sql("SELECT lower(name) FROM sqlite_master WHERE type IN ('table', 'view')",

@@ -8,17 +8,6 @@ namespace findex {
 
 namespace {
 
-std::string Text(sqlite3_stmt* st, int i) {
-  const unsigned char* t = sqlite3_column_text(st, i);
-  return t ? std::string(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_column_bytes(st, i))) : std::string();
-}
-
-std::string_view View(sqlite3_stmt* st, int i) {
-  const unsigned char* t = sqlite3_column_text(st, i);
-  return t ? std::string_view(reinterpret_cast<const char*>(t), static_cast<size_t>(sqlite3_column_bytes(st, i)))
-           : std::string_view();
-}
-
 void CallScalar(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   auto* fn = static_cast<SqlScalarFunction*>(sqlite3_user_data(ctx));
   thread_local std::vector<std::optional<std::string_view>> args;  // called per row: no allocation
@@ -42,20 +31,23 @@ void DestroyScalar(void* p) { delete static_cast<SqlScalarFunction*>(p); }
 }  // namespace
 
 Result<std::set<std::string>> Store::FindingColumns() {
-  sqlite3_stmt* st = nullptr;
-  FINDEX_RETURN_IF_ERROR(Prepare("SELECT name FROM pragma_table_info('findings')", &st));
+  auto prepared = Prep(d_.pg() ? "SELECT column_name FROM information_schema.columns"
+                                 " WHERE table_name = 'findings' AND table_schema = current_schema()"
+                               : "SELECT name FROM pragma_table_info('findings')");
+  if (!prepared.ok()) return prepared.error();
+  DbStatement* st = prepared->get();
   std::set<std::string> out;
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) out.insert(Text(st, 0));
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) return SqlError("cannot read the findings table's columns");
+  Result<bool> rc = false;
+  while ((rc = st->Step()).ok() && *rc) out.insert(st->Str(0));
+  if (!rc.ok()) return SqlError("cannot read the findings table's columns", rc.error());
   return out;
 }
 
 Status Store::RegisterFunction(const std::string& name, int nargs, SqlScalarFunction fn) {
+  if (!lite_) return MakeError(ErrorCode::kStore, "SQL functions of findex run on SQLite stores only (" + name + ")");
   auto* p = new SqlScalarFunction(std::move(fn));
   // On failure SQLite calls DestroyScalar itself.
-  if (sqlite3_create_function_v2(db_, name.c_str(), nargs, SQLITE_UTF8 | SQLITE_DETERMINISTIC, p, &CallScalar, nullptr,
+  if (sqlite3_create_function_v2(lite_, name.c_str(), nargs, SQLITE_UTF8 | SQLITE_DETERMINISTIC, p, &CallScalar, nullptr,
                                  nullptr, &DestroyScalar) != SQLITE_OK) {
     return SqlError(("cannot register SQL function " + name).c_str());
   }
@@ -66,39 +58,39 @@ Status Store::ScanActive(const ColumnScan& q, const std::function<bool(const Col
   std::string sql =
       "SELECT id, severity, base_severity, workflow, lifecycle, triage, policy_workflow, policy_expires,"
       " coalesce(active_since_run, first_seen_run), ";
-  sql += q.fingerprints ? "lower(hex(fingerprint))" : "NULL";
+  sql += q.fingerprints ? d_.hex("fingerprint") : "NULL";
   for (const auto& e : q.exprs) sql += ", " + e;
   sql += " FROM findings WHERE record_state = 'ACTIVE'";
   if (!q.scope.empty()) sql += " AND scope = ?1";
-  sqlite3_stmt* st = nullptr;
-  FINDEX_RETURN_IF_ERROR(Prepare(sql.c_str(), &st));
-  if (!q.scope.empty()) sqlite3_bind_text(st, 1, q.scope.data(), static_cast<int>(q.scope.size()), SQLITE_TRANSIENT);
+  auto prepared = Prep(sql);
+  if (!prepared.ok()) return prepared.error();
+  DbStatement* st = prepared->get();
+  if (!q.scope.empty()) st->BindText(1, q.scope);
   constexpr int kFirst = 10;  // first expression column
   ColumnRow row;
   row.values.resize(q.exprs.size());
-  auto label = [&](int i) { return static_cast<SeverityLabel>(std::clamp(sqlite3_column_int(st, i), 0, 4)); };
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    row.rowid = sqlite3_column_int64(st, 0);
+  auto label = [&](int i) { return static_cast<SeverityLabel>(std::clamp<int64_t>(st->Int(i), 0, 4)); };
+  Result<bool> rc = false;
+  while ((rc = st->Step()).ok() && *rc) {
+    row.rowid = st->Int(0);
     row.severity = label(1);
-    row.base_severity = sqlite3_column_type(st, 2) == SQLITE_NULL ? row.severity : label(2);
-    row.workflow = ParseWorkflowStatus(View(st, 3)).value_or(WorkflowStatus::kNew);
-    row.lifecycle = ParseWorkflowStatus(View(st, 4)).value_or(row.workflow);
+    row.base_severity = st->Null(2) ? row.severity : label(2);
+    row.workflow = ParseWorkflowStatus(st->Text(3)).value_or(WorkflowStatus::kNew);
+    row.lifecycle = ParseWorkflowStatus(st->Text(4)).value_or(row.workflow);
     row.triage.reset();
-    if (sqlite3_column_type(st, 5) != SQLITE_NULL) row.triage = ParseWorkflowStatus(View(st, 5));
-    row.policy_workflow.assign(View(st, 6));
+    if (!st->Null(5)) row.triage = ParseWorkflowStatus(st->Text(5));
+    row.policy_workflow.assign(st->Text(6));
     row.policy_expires.reset();
-    if (sqlite3_column_type(st, 7) != SQLITE_NULL) row.policy_expires = sqlite3_column_int64(st, 7);
-    row.active_since_run = sqlite3_column_int64(st, 8);
-    if (q.fingerprints) row.fingerprint_hex = Text(st, 9);
+    if (!st->Null(7)) row.policy_expires = st->Int(7);
+    row.active_since_run = st->Int(8);
+    if (q.fingerprints) row.fingerprint_hex = st->Str(9);
     for (size_t i = 0; i < q.exprs.size(); ++i) {
       const int c = kFirst + static_cast<int>(i);
-      row.values[i] = sqlite3_column_type(st, c) == SQLITE_NULL ? -1 : sqlite3_column_int(st, c) != 0 ? 1 : 0;
+      row.values[i] = st->Null(c) ? -1 : st->Int(c) != 0 ? 1 : 0;
     }
     if (!fn(row)) break;
   }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError("column scan failed");
+  if (!rc.ok()) return SqlError("column scan failed", rc.error());
   return Status::Ok();
 }
 

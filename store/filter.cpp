@@ -101,7 +101,7 @@ struct FieldDef {
 // The store writes location as file_path[:start_line] or the URL (store.cpp LocationOf).
 constexpr const char* kPathSql =
     "(CASE WHEN location IS NULL OR instr(location, '://') > 0 THEN NULL"
-    " WHEN rtrim(location, '0123456789') != location AND rtrim(location, '0123456789') GLOB '?*:'"
+    " WHEN rtrim(location, '0123456789') != location AND rtrim(location, '0123456789') LIKE '_%:'"
     " THEN substr(location, 1, length(rtrim(location, '0123456789')) - 1) ELSE location END)";
 constexpr const char* kUrlSql = "(CASE WHEN instr(location, '://') > 0 THEN location END)";
 

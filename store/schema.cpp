@@ -8,6 +8,7 @@
 #include "normalize/finding_codec.h"
 #include "normalize/finding_columns.h"
 #include "store/members.h"
+#include "store/sqlite/sqlite_db.h"
 #include "store/texts.h"
 
 namespace findex {
@@ -487,7 +488,8 @@ Status ConvertDocuments(sqlite3* db) {
   if (sqlite3_prepare_v2(db, "INSERT INTO finding_details(id, details) VALUES(?1, ?2)", -1, &wd, nullptr) != SQLITE_OK) {
     return fail("cannot convert stored findings");
   }
-  TextTable texts(db);
+  SqliteDb wrapped(db, /*owns=*/false);
+  TextTable texts(&wrapped);
   simdjson::dom::parser parser;
   std::string details;
   std::vector<DetailText> refs;

@@ -17,35 +17,21 @@
 #include <sstream>
 #include <thread>
 
+#include <xxhash.h>
+
 #include "normalize/asff_reader.h"
 #include "normalize/asff_writer.h"
 #include "normalize/finding_columns.h"
 #include "normalize/fingerprint.h"
 #include "normalize/text.h"
 #include "store/members.h"
+#include "store/postgres/pg_db.h"
+#include "store/postgres/pg_schema.h"
 #include "store/schema.h"
+#include "store/sqlite/sqlite_db.h"
 
 namespace findex {
 namespace {
-
-void BindText(sqlite3_stmt* st, int i, std::string_view s) {
-  sqlite3_bind_text(st, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-}
-
-// Nullable text: empty strings become NULL so that filters and group-by see "absent".
-void BindOptText(sqlite3_stmt* st, int i, std::string_view s) {
-  if (s.empty()) {
-    sqlite3_bind_null(st, i);
-  } else {
-    BindText(st, i, s);
-  }
-}
-
-std::string ColText(sqlite3_stmt* st, int i) {
-  const unsigned char* p = sqlite3_column_text(st, i);
-  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(st, i)))
-           : std::string();
-}
 
 // Sources: records "scanner US label US original" joined by RS (ASCII unit/record separators,
 // which no scanner name or severity word contains).
@@ -101,29 +87,49 @@ std::string LocationOf(const Finding& f) {
 
 Store::~Store() {
   if (in_run_) AbortRun();
-  for (sqlite3_stmt* st : {st_lookup_, st_insert_, st_touch_, st_update_, st_reject_, st_history_, st_details_, st_asff_}) {
-    sqlite3_finalize(st);
-  }
+  st_lookup_.reset();
+  st_insert_.reset();
+  st_touch_.reset();
+  st_update_.reset();
+  st_reject_.reset();
+  st_history_.reset();
+  st_details_.reset();
+  st_asff_.reset();
   texts_.reset();  // its statements first: a connection with live statements does not close
-  if (db_) sqlite3_close(db_);
+  db_.reset();
 }
 
 Error Store::SqlError(const char* what) const {
-  if (db_ && (sqlite3_extended_errcode(db_) & 0xff) == SQLITE_BUSY) {
+  if (lite_ && (sqlite3_extended_errcode(lite_) & 0xff) == SQLITE_BUSY) {
     return MakeError(ErrorCode::kStore, std::string(what) + ": " + BusyMessage());
   }
-  return MakeError(ErrorCode::kStore, std::string(what) + ": " + (db_ ? sqlite3_errmsg(db_) : "no database"));
+  return MakeError(ErrorCode::kStore, std::string(what) + ": " + (db_ ? db_->LastError() : "no database"));
 }
 
-Status Store::Exec(const char* sql) {
-  char* err = nullptr;
-  if (int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err); rc != SQLITE_OK) {
-    std::string msg = (rc & 0xff) == SQLITE_BUSY ? BusyMessage() : (err ? err : sqlite3_errmsg(db_));
-    sqlite3_free(err);
-    return MakeError(ErrorCode::kStore, msg);
+Error Store::SqlError(const char* what, const Error& e) const {
+  if (lite_ && (sqlite3_extended_errcode(lite_) & 0xff) == SQLITE_BUSY) {
+    return MakeError(ErrorCode::kStore, std::string(what) + ": " + BusyMessage());
+  }
+  return MakeError(ErrorCode::kStore, std::string(what) + ": " + e.message);
+}
+
+Status Store::Exec(std::string_view sql) {
+  if (Status s = db_->Exec(sql); !s.ok()) {
+    if (lite_ && (sqlite3_extended_errcode(lite_) & 0xff) == SQLITE_BUSY) return MakeError(ErrorCode::kStore, BusyMessage());
+    return s;
   }
   return Status::Ok();
 }
+
+Result<std::unique_ptr<DbStatement>> Store::Prep(std::string_view sql) {
+  auto st = d_.pg() ? db_->Prepare(PostgresSql(sql)) : db_->Prepare(sql);
+  if (!st.ok()) return SqlError("prepare failed", st.error());
+  return st;
+}
+
+Status Store::BeginWrite() { return Exec(d_.pg() ? "BEGIN" : "BEGIN IMMEDIATE"); }
+
+void Store::Rollback() { (void)db_->Exec("ROLLBACK"); }
 
 // --- waiting for another writer ----------------------------------------------------------------
 
@@ -250,14 +256,8 @@ int Store::BusyHandler(void* self, int count) {
   return 1;
 }
 
-Status Store::Prepare(const char* sql, sqlite3_stmt** st) {
-  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, st, nullptr) != SQLITE_OK) {
-    return SqlError("prepare failed");
-  }
-  return Status::Ok();
-}
-
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool read_only) {
+  if (IsPostgresUri(path)) return OpenPostgres(path, read_only);
   std::unique_ptr<Store> s(new Store());
   s->read_only_ = read_only;
   s->path_ = path;
@@ -265,37 +265,49 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool read_on
     return MakeError(ErrorCode::kStore, "no store at " + path + " (run `findex ingest` first, or pass --db)");
   }
   int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  if (sqlite3_open_v2(path.c_str(), &s->db_, flags | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-    return MakeError(ErrorCode::kStore, std::string("cannot open store: ") + (s->db_ ? sqlite3_errmsg(s->db_) : path), path);
+  sqlite3* lite = nullptr;
+  const int orc = sqlite3_open_v2(path.c_str(), &lite, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  auto owned = std::make_unique<SqliteDb>(lite);
+  s->lite_ = lite;
+  s->db_ = std::move(owned);
+  if (orc != SQLITE_OK) {
+    return MakeError(ErrorCode::kStore, std::string("cannot open store: ") + (lite ? sqlite3_errmsg(lite) : path), path);
   }
-  s->texts_ = std::make_unique<TextTable>(s->db_);
+  s->texts_ = std::make_unique<TextTable>(s->db_.get());
   // v_findings.asff: the finding rendered as ASFF from its row (schema 6 stores no document).
-  sqlite3_create_function_v2(s->db_, "findex_asff", 1, SQLITE_UTF8, s.get(), &Store::AsffFunction, nullptr, nullptr,
+  sqlite3_create_function_v2(lite, "findex_asff", 1, SQLITE_UTF8, s.get(), &Store::AsffFunction, nullptr, nullptr,
                              nullptr);
   // The findings a run observed, as a JSON array: json_each(findex_run_members(run_id)).
-  sqlite3_create_function_v2(s->db_, "findex_run_members", 1, SQLITE_UTF8, s.get(), &Store::RunMembersFunction, nullptr,
+  sqlite3_create_function_v2(lite, "findex_run_members", 1, SQLITE_UTF8, s.get(), &Store::RunMembersFunction, nullptr,
                              nullptr, nullptr);
   // A writer waits for another writer as long as needed (or --wait), saying so (BusyHandler).
-  sqlite3_busy_handler(s->db_, &Store::BusyHandler, s.get());
+  sqlite3_busy_handler(lite, &Store::BusyHandler, s.get());
   // 16 KiB pages and a large page cache were measured to matter most for insert speed
   // (../shared/PERFORMANCE.md); page_size only takes effect on a new database.
   const char* pragmas = read_only ? "PRAGMA cache_size=-65536;"
                                   : "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                                     " PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY;";
-  if (Status st = s->Exec(pragmas); !st.ok()) {
-    return MakeError(ErrorCode::kStore, "cannot configure store: " + st.error().message, path);
+  // Switching a new file to WAL while another findex creates it too can be refused at once
+  // (SQLite does not call the busy handler there): wait as for any other writer.
+  for (int count = 0;; ++count) {
+    Status st = s->db_->Exec(pragmas);
+    if (st.ok()) break;
+    if ((sqlite3_extended_errcode(lite) & 0xff) != SQLITE_BUSY || !BusyHandler(s.get(), count)) {
+      return MakeError(ErrorCode::kStore, "cannot configure store: " + s->SqlError("", st.error()).message.substr(2), path);
+    }
   }
   if (read_only) {
     sqlite3_stmt* st = nullptr;
     int version = 0;
-    if (sqlite3_prepare_v2(s->db_, "PRAGMA user_version", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    if (sqlite3_prepare_v2(lite, "PRAGMA user_version", -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
       version = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     if (version == 0) return MakeError(ErrorCode::kStore, "not a findex store (no schema)", path);
     if (version < kSchemaVersion) {
       // An older store: migrate it once (queries need the new columns), then read as asked.
-      sqlite3_close(s->db_);
-      s->db_ = nullptr;
+      s->texts_.reset();
+      s->lite_ = nullptr;
+      s->db_.reset();
       auto rw = Open(path, false);
       if (!rw.ok()) {
         return MakeError(ErrorCode::kStore,
@@ -311,9 +323,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool read_on
     }
     if (version > kSchemaVersion) return MakeError(ErrorCode::kStore, "store schema is newer than this findex", path);
   } else {
-    Status st = MigrateSchema(s->db_);
+    Status st = MigrateSchema(lite);
     if (!st.ok()) {
-      const bool busy = (sqlite3_extended_errcode(s->db_) & 0xff) == SQLITE_BUSY;
+      const bool busy = (sqlite3_extended_errcode(lite) & 0xff) == SQLITE_BUSY;
       return MakeError(ErrorCode::kStore, busy ? s->BusyMessage() : st.error().message, path);
     }
   }
@@ -333,41 +345,74 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, bool read_on
   return s;
 }
 
+Result<std::unique_ptr<Store>> Store::OpenPostgres(const std::string& uri, bool read_only) {
+  auto target = ParsePgUri(uri);
+  if (!target.ok()) return target.error();
+  std::unique_ptr<Store> s(new Store());
+  s->read_only_ = read_only;
+  s->path_ = uri;
+  s->shown_ = target->shown;
+  s->pg_schema_ = target->schema;
+  s->d_.backend = Backend::kPostgres;
+  auto db = PgDb::Connect(*target, !read_only);
+  if (!db.ok()) return db.error();
+  s->pg_ = db->get();
+  s->db_ = std::move(*db);
+  if (Status m = MigratePostgres(s->db_.get(), target->schema, !read_only); !m.ok()) {
+    return MakeError(ErrorCode::kStore, m.error().message, target->shown);
+  }
+  if (read_only) {
+    // Queries, exports and gates never write (the gate's verdict opens a store of its own).
+    FINDEX_RETURN_IF_ERROR(s->Exec("SET default_transaction_read_only = on"));
+    s->texts_ = std::make_unique<TextTable>(s->db_.get());
+  } else {
+    // Texts are written by a connection of their own, each committed at once: a text is the same
+    // whoever stores it, and no runner waits on another's uncommitted text.
+    auto texts = PgDb::Connect(*target, false);
+    if (!texts.ok()) return texts.error();
+    s->pg_texts_ = std::move(*texts);
+    s->texts_ = std::make_unique<TextTable>(s->db_.get(), s->pg_texts_.get());
+  }
+  return s;
+}
+
 Status Store::PrepareIngestStatements() {
   if (st_lookup_) return Status::Ok();
-  FINDEX_RETURN_IF_ERROR(Prepare(
+  auto prep = [&](std::unique_ptr<DbStatement>* out, const std::string& sql) -> Status {
+    auto st = Prep(sql);
+    if (!st.ok()) return st.error();
+    *out = std::move(*st);
+    return Status::Ok();
+  };
+  FINDEX_RETURN_IF_ERROR(prep(&st_lookup_,
       "SELECT id, record_state, workflow, content_hash, last_seen_run, severity, scanner, sources, occurrences,"
       " normalized, lifecycle, triage, policy, note, note_by, note_at, udf, policy_workflow, policy_expires FROM findings"
-      " WHERE scope=?1 AND fingerprint=?2",
-      &st_lookup_));
-  FINDEX_RETURN_IF_ERROR(Prepare(
+      " WHERE scope=?1 AND fingerprint=?2"));
+  FINDEX_RETURN_IF_ERROR(prep(&st_insert_,
       "INSERT INTO findings(scope, fingerprint, asff_id, scanner, format, generator_id, title, severity,"
       " normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run,"
       " last_seen_run, first_observed_at, last_observed_at, created_at, updated_at, content_hash,"
       " occurrences, sources, lifecycle, policy_workflow, base_severity, policy, note, note_by, note_at, udf, target,"
       " policy_expires, cwes, vuln_ids, packages, file_paths, resource_ids, tags, url, rec_ids, fixable)"
       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'ACTIVE',?11,?12,?13,?14,?15,?15,?16,?17,?18,?18,?19,?21,?22,"
-      "?23,?24,?25,?26,?27,?28,?29,?30,?33,?34,?35,?36,?37,?38,?39,?40,?41,?42,?43)",
-      &st_insert_));
-  FINDEX_RETURN_IF_ERROR(Prepare(
-      "UPDATE findings SET last_seen_run=?1, last_observed_at=max(last_observed_at, ?2), updated_at=?3,"
-      " first_observed_at=min(first_observed_at, ?5), occurrences=?6, scanner=?7, target=?8 WHERE id=?4",
-      &st_touch_));
-  FINDEX_RETURN_IF_ERROR(Prepare(
+      "?23,?24,?25,?26,?27,?28,?29,?30,?33,?34,?35,?36,?37,?38,?39,?40,?41,?42,?43) RETURNING id"));
+  FINDEX_RETURN_IF_ERROR(prep(&st_touch_,
+      std::string("UPDATE findings SET last_seen_run=?1, last_observed_at=") + d_.max2() + "(last_observed_at, ?2), updated_at=?3,"
+      " first_observed_at=" + d_.min2() + "(first_observed_at, ?5), occurrences=?6, scanner=?7, target=?8 WHERE id=?4"));
+  FINDEX_RETURN_IF_ERROR(prep(&st_update_,
       // Same parameter numbers as the INSERT (one binding serves both); ?31 triage, ?32 row id.
       // active_since_run: SET reads the old row, so an ARCHIVED finding seen again records this run.
-      "UPDATE findings SET asff_id=?3, scanner=?4, format=?5, generator_id=?6, title=?7, severity=?8,"
+      std::string("UPDATE findings SET asff_id=?3, scanner=?4, format=?5, generator_id=?6, title=?7, severity=?8,"
       " normalized=?9, workflow=?10, record_state='ACTIVE', resource_id=?11, location=?12, vuln_id=?13,"
-      " package=?14, last_seen_run=?15, first_observed_at=min(first_observed_at, ?16),"
-      " last_observed_at=max(last_observed_at, ?17), updated_at=?18, content_hash=?19,"
+      " package=?14, last_seen_run=?15, first_observed_at=") + d_.min2() + "(first_observed_at, ?16),"
+      " last_observed_at=" + d_.max2() + "(last_observed_at, ?17), updated_at=?18, content_hash=?19,"
       " occurrences=?21, sources=?22, lifecycle=?23, policy_workflow=?24, base_severity=?25, policy=?26, note=?27,"
       " note_by=?28, note_at=?29, udf=?30, triage=?31, target=?33, policy_expires=?34,"
       " cwes=?35, vuln_ids=?36,"
       " packages=?37, file_paths=?38, resource_ids=?39, tags=?40, url=?41, rec_ids=?42, fixable=?43,"
-      " active_since_run=CASE WHEN record_state='ARCHIVED' THEN ?15 ELSE active_since_run END WHERE id=?32",
-      &st_update_));
-  FINDEX_RETURN_IF_ERROR(Prepare(
-      "INSERT INTO rejects(run_id, file, offset, line, location, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", &st_reject_));
+      " active_since_run=CASE WHEN record_state='ARCHIVED' THEN ?15 ELSE active_since_run END WHERE id=?32"));
+  FINDEX_RETURN_IF_ERROR(prep(&st_reject_,
+      "INSERT INTO rejects(run_id, file, \"offset\", line, location, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
   return Status::Ok();
 }
 
@@ -401,41 +446,38 @@ bool Intersects(const std::vector<std::string>& a, const std::vector<std::string
 }  // namespace
 
 Result<int64_t> Store::RepeatOf(const std::string& scope, const std::string& scanner, uint64_t content_hash) {
-  sqlite3_stmt* st = nullptr;
   // Incomplete runs (rejects) are never repeated: the file is read, and fails, again.
-  FINDEX_RETURN_IF_ERROR(Prepare(
+  auto st = Prep(
       "SELECT id, target, batch FROM runs WHERE scope=?1 AND scanner=?2 AND content_hash=?3 AND same_as IS NULL"
-      " AND complete=1 ORDER BY id DESC LIMIT 1",
-      &st));
-  BindText(st, 1, scope);
-  BindText(st, 2, scanner);
-  BindText(st, 3, Hex64(content_hash));
-  int rc = sqlite3_step(st);
-  int64_t id = 0, batch = 0;
+      " AND complete=1 ORDER BY id DESC LIMIT 1");
+  if (!st.ok()) return st.error();
+  (*st)->BindText(1, scope);
+  (*st)->BindText(2, scanner);
+  (*st)->BindText(3, Hex64(content_hash));
+  auto row = (*st)->Step();
+  if (!row.ok()) return SqlError("run lookup failed", row.error());
+  int64_t id = 0;
   std::string target;
-  if (rc == SQLITE_ROW) {
-    id = sqlite3_column_int64(st, 0);
-    target = ColText(st, 1);
-    batch = sqlite3_column_int64(st, 2);
+  if (*row) {
+    id = (*st)->Int(0);
+    target = (*st)->Str(1);
   }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError("run lookup failed");
   if (id == 0) return int64_t{0};
   // Stale when the scanner read a later report about one of its targets (even in the same batch:
   // then it is read again, which is slower but never wrong).
-  (void)batch;
-  FINDEX_RETURN_IF_ERROR(Prepare(
-      "SELECT DISTINCT target FROM runs WHERE scope=?1 AND scanner=?2 AND same_as IS NULL AND id > ?3", &st));
-  BindText(st, 1, scope);
-  BindText(st, 2, scanner);
-  sqlite3_bind_int64(st, 3, id);
+  auto later = Prep("SELECT DISTINCT target FROM runs WHERE scope=?1 AND scanner=?2 AND same_as IS NULL AND id > ?3");
+  if (!later.ok()) return later.error();
+  DbStatement* lt = later->get();
+  lt->BindText(1, scope);
+  lt->BindText(2, scanner);
+  lt->BindInt(3, id);
   const std::vector<std::string> mine = SplitTargets(target);
   bool stale = false;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    if (Intersects(mine, SplitTargets(ColText(st, 0)))) stale = true;
+  Result<bool> r = false;
+  while ((r = lt->Step()).ok() && *r) {
+    if (Intersects(mine, SplitTargets(lt->Str(0)))) stale = true;
   }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) return SqlError("run lookup failed");
+  if (!r.ok()) return SqlError("run lookup failed", r.error());
   return stale ? int64_t{0} : id;
 }
 
@@ -453,7 +495,7 @@ Status Store::BeginRun(const RunInfo& info) {
   if (read_only_) return MakeError(ErrorCode::kStore, "store opened read-only");
   if (in_run_) return MakeError(ErrorCode::kInternal, "a run is already open");
   FINDEX_RETURN_IF_ERROR(PrepareIngestStatements());
-  FINDEX_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  FINDEX_RETURN_IF_ERROR(BeginWrite());
   in_run_ = true;
   run_ = info;
   counts_ = RunCounts{};
@@ -462,35 +504,41 @@ Status Store::BeginRun(const RunInfo& info) {
   run_targets_.clear();
   untargeted_ = 0;
   prev_run_ = 0;
-  sqlite3_stmt* st = nullptr;
-  Status status = Prepare("SELECT max(id) FROM runs WHERE scope=?1 AND scanner=?2 AND same_as IS NULL", &st);
-  if (status.ok()) {
-    BindText(st, 1, info.scope);
-    BindText(st, 2, info.scanner);
-    if (sqlite3_step(st) == SQLITE_ROW) prev_run_ = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    status = Prepare(
-        "INSERT INTO runs(file, content_hash, format, scanner, scope, started_at, bytes, batch)"
-        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
-        &st);
-  }
-  if (status.ok()) {
-    BindText(st, 1, info.file);
-    BindText(st, 2, Hex64(info.content_hash));
-    BindText(st, 3, info.format);
-    BindText(st, 4, info.scanner);
-    BindText(st, 5, info.scope);
-    BindText(st, 6, info.now);
-    sqlite3_bind_int64(st, 7, static_cast<int64_t>(info.bytes));
-    sqlite3_bind_int64(st, 8, batch_id_);
-    if (sqlite3_step(st) != SQLITE_DONE) status = SqlError("cannot record run");
-    sqlite3_finalize(st);
-  }
-  if (!status.ok()) {
+  // Two ingests of one scope take turns (the second sees the first's result); other scopes go on.
+  Status status = LockScopes({info.scope});
+  auto fail = [&](Status s) {
     AbortRun();
-    return status;
+    return s;
+  };
+  if (!status.ok()) return fail(status);
+  {
+    auto st = Prep("SELECT max(id) FROM runs WHERE scope=?1 AND scanner=?2 AND same_as IS NULL");
+    if (!st.ok()) return fail(st.error());
+    (*st)->BindText(1, info.scope);
+    (*st)->BindText(2, info.scanner);
+    auto r = (*st)->Step();
+    if (!r.ok()) return fail(SqlError("run lookup failed", r.error()));
+    if (*r) prev_run_ = (*st)->Int(0);
   }
-  counts_.run_id = sqlite3_last_insert_rowid(db_);
+  {
+    auto st = Prep(
+        "INSERT INTO runs(file, content_hash, format, scanner, scope, started_at, bytes, batch)"
+        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8) RETURNING id");
+    if (!st.ok()) return fail(st.error());
+    DbStatement* s = st->get();
+    s->BindText(1, info.file);
+    s->BindText(2, Hex64(info.content_hash));
+    s->BindText(3, info.format);
+    s->BindText(4, info.scanner);
+    s->BindText(5, info.scope);
+    s->BindText(6, info.now);
+    s->BindInt(7, static_cast<int64_t>(info.bytes));
+    s->BindInt(8, batch_id_);
+    auto r = s->Step();
+    if (!r.ok() || !*r) return fail(r.ok() ? SqlError("cannot record run") : SqlError("cannot record run", r.error()));
+    counts_.run_id = s->Int(0);
+    if (Status done = s->Run(); !done.ok()) return fail(SqlError("cannot record run", done.error()));
+  }
   if (batch_id_ == 0) batch_id_ = counts_.run_id;
   {
     // The first run of this invocation names the batch (gate --new-only compares batches);
@@ -498,10 +546,22 @@ Status Store::BeginRun(const RunInfo& info) {
     std::string sql = "UPDATE runs SET batch=" + std::to_string(batch_id_) + ", absence_batch=" +
                       std::to_string(batch_mode_ ? batch_id_ : counts_.run_id) +
                       " WHERE id=" + std::to_string(counts_.run_id);
-    if (Status s = Exec(sql.c_str()); !s.ok()) {
-      AbortRun();
-      return s;
-    }
+    if (Status s = Exec(sql); !s.ok()) return fail(s);
+  }
+  return Status::Ok();
+}
+
+Status Store::LockScopes(std::vector<std::string> scopes) {
+  if (!d_.pg()) return Status::Ok();  // SQLite: BEGIN IMMEDIATE holds the one write lock
+  std::sort(scopes.begin(), scopes.end());  // one order for every runner: no deadlock
+  scopes.erase(std::unique(scopes.begin(), scopes.end()), scopes.end());
+  for (const auto& scope : scopes) {
+    // Keyed by the schema too: stores in other schemas of the database do not wait.
+    const std::string key = "findex\x1f" + pg_schema_ + "\x1f" + scope;
+    auto st = Prep("SELECT pg_advisory_xact_lock(?1)");
+    if (!st.ok()) return st.error();
+    (*st)->BindInt(1, static_cast<int64_t>(XXH3_64bits(key.data(), key.size())));
+    if (Status s = (*st)->Run(); !s.ok()) return SqlError("cannot lock the scope", s.error());
   }
   return Status::Ok();
 }
@@ -555,12 +615,13 @@ Status Store::Put(PreparedFinding&& prepared) {
     if (!f.vulnerabilities.front().vulnerable_packages.empty()) package = f.vulnerabilities.front().vulnerable_packages.front().name;
   }
 
-  sqlite3_reset(st_lookup_);
-  BindText(st_lookup_, 1, run_.scope);
-  sqlite3_bind_blob(st_lookup_, 2, f.fingerprint.bytes.data(), 16, SQLITE_TRANSIENT);
-  int rc = sqlite3_step(st_lookup_);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError("finding lookup failed");
-  const bool is_new = rc == SQLITE_DONE;
+  DbStatement* lk = st_lookup_.get();
+  lk->Reset();
+  lk->BindText(1, run_.scope);
+  lk->BindBlob(2, std::string_view(reinterpret_cast<const char*>(f.fingerprint.bytes.data()), 16));
+  auto found = lk->Step();
+  if (!found.ok()) return SqlError("finding lookup failed", found.error());
+  const bool is_new = !*found;
 
   // What the row holds now (defaults for a new finding).
   int64_t rowid = 0, last_seen = 0;
@@ -572,24 +633,25 @@ Status Store::Put(PreparedFinding&& prepared) {
   int old_severity = -1, old_normalized = 0;
   std::vector<Source1> sources;
   if (!is_new) {
-    rowid = sqlite3_column_int64(st_lookup_, 0);
-    state = ColText(st_lookup_, 1);
-    old_workflow = ColText(st_lookup_, 2);
-    old_hash = static_cast<uint64_t>(sqlite3_column_int64(st_lookup_, 3));
-    last_seen = sqlite3_column_int64(st_lookup_, 4);
-    old_severity = sqlite3_column_int(st_lookup_, 5);
-    sources = ParseSources(ColText(st_lookup_, 7));
-    old_occurrences = static_cast<uint64_t>(sqlite3_column_int64(st_lookup_, 8));
-    old_normalized = sqlite3_column_int(st_lookup_, 9);
-    old_lifecycle = ColText(st_lookup_, 10);
-    if (sqlite3_column_type(st_lookup_, 11) != SQLITE_NULL) triage = ColText(st_lookup_, 11);
-    old_policy = ColText(st_lookup_, 12);
-    old_note = ColText(st_lookup_, 13);
-    old_note_by = ColText(st_lookup_, 14);
-    old_note_at = ColText(st_lookup_, 15);
-    old_udf = ColText(st_lookup_, 16);
-    old_policy_workflow = ColText(st_lookup_, 17);
-    if (sqlite3_column_type(st_lookup_, 18) != SQLITE_NULL) old_policy_expires = sqlite3_column_int64(st_lookup_, 18);
+    rowid = lk->Int(0);
+    state = lk->Str(1);
+    old_workflow = lk->Str(2);
+    old_hash = static_cast<uint64_t>(lk->Int(3));
+    last_seen = lk->Int(4);
+    old_severity = static_cast<int>(lk->Int(5));
+    sources = ParseSources(lk->Text(7));
+    old_occurrences = static_cast<uint64_t>(lk->Int(8));
+    old_normalized = static_cast<int>(lk->Int(9));
+    old_lifecycle = lk->Str(10);
+    if (!lk->Null(11)) triage = lk->Str(11);
+    old_policy = lk->Str(12);
+    old_note = lk->Str(13);
+    old_note_by = lk->Str(14);
+    old_note_at = lk->Str(15);
+    old_udf = lk->Str(16);
+    old_policy_workflow = lk->Str(17);
+    if (!lk->Null(18)) old_policy_expires = lk->Int(18);
+    lk->Reset();
     if (last_seen == counts_.run_id && !run_.events) {
       ++counts_.duplicates;  // the same finding twice in one report: stored once
       return Status::Ok();
@@ -665,73 +727,75 @@ Status Store::Put(PreparedFinding&& prepared) {
 
   // Every column of the row, numbered as in st_insert_ / st_update_ (a statement ignores the
   // numbers it does not use).
-  auto bind_row = [&](sqlite3_stmt* s) {
-    sqlite3_reset(s);
-    BindText(s, 1, run_.scope);
-    sqlite3_bind_blob(s, 2, f.fingerprint.bytes.data(), 16, SQLITE_TRANSIENT);
-    BindText(s, 3, f.id);
-    BindText(s, 4, f.scanner);
-    BindText(s, 5, f.format);
-    BindText(s, 6, f.generator_id);
-    BindText(s, 7, f.title);
-    sqlite3_bind_int(s, 8, severity);
-    sqlite3_bind_int(s, 9, normalized);
-    BindText(s, 10, workflow);
-    BindOptText(s, 11, resource);
-    BindOptText(s, 12, location);
-    BindOptText(s, 13, vuln_id);
-    BindOptText(s, 14, package);
-    sqlite3_bind_int64(s, 15, counts_.run_id);
-    BindText(s, 16, first_obs);
-    BindText(s, 17, last_obs);
-    BindText(s, 18, run_.now);
-    sqlite3_bind_int64(s, 19, static_cast<int64_t>(content_hash));
-    sqlite3_bind_int64(s, 21, static_cast<int64_t>(new_occurrences));
-    BindText(s, 22, FormatSources(sources));
-    BindText(s, 23, lifecycle);
-    BindOptText(s, 24, policy_workflow);
-    sqlite3_bind_int(s, 25, base);
-    BindOptText(s, 26, policy);
-    BindOptText(s, 27, note);
-    BindOptText(s, 28, note_by);
-    BindOptText(s, 29, note_at);
-    BindOptText(s, 30, udf);
-    BindOptText(s, 31, triage ? *triage : std::string());
-    sqlite3_bind_int64(s, 32, rowid);
-    BindText(s, 33, f.target);
-    if (policy_expires) sqlite3_bind_int64(s, 34, *policy_expires);
-    else sqlite3_bind_null(s, 34);
-    for (int c = 0; c < 8; ++c) BindText(s, 35 + c, prepared.columns[static_cast<size_t>(c)]);
-    sqlite3_bind_int(s, 43, prepared.columns[8] == "1" ? 1 : 0);
+  auto bind_row = [&](DbStatement* s) {
+    s->Reset();
+    s->BindText(1, run_.scope);
+    s->BindBlob(2, std::string_view(reinterpret_cast<const char*>(f.fingerprint.bytes.data()), 16));
+    s->BindText(3, f.id);
+    s->BindText(4, f.scanner);
+    s->BindText(5, f.format);
+    s->BindText(6, f.generator_id);
+    s->BindText(7, f.title);
+    s->BindInt(8, severity);
+    s->BindInt(9, normalized);
+    s->BindText(10, workflow);
+    s->BindOptText(11, resource);
+    s->BindOptText(12, location);
+    s->BindOptText(13, vuln_id);
+    s->BindOptText(14, package);
+    s->BindInt(15, counts_.run_id);
+    s->BindText(16, first_obs);
+    s->BindText(17, last_obs);
+    s->BindText(18, run_.now);
+    s->BindInt(19, static_cast<int64_t>(content_hash));
+    s->BindInt(21, static_cast<int64_t>(new_occurrences));
+    s->BindText(22, FormatSources(sources));
+    s->BindText(23, lifecycle);
+    s->BindOptText(24, policy_workflow);
+    s->BindInt(25, base);
+    s->BindOptText(26, policy);
+    s->BindOptText(27, note);
+    s->BindOptText(28, note_by);
+    s->BindOptText(29, note_at);
+    s->BindOptText(30, udf);
+    s->BindOptText(31, triage ? *triage : std::string());
+    s->BindInt(32, rowid);
+    s->BindText(33, f.target);
+    if (policy_expires) s->BindInt(34, *policy_expires);
+    else s->BindNull(34);
+    for (int c = 0; c < 8; ++c) s->BindText(35 + c, prepared.columns[static_cast<size_t>(c)]);
+    s->BindInt(43, prepared.columns[8] == "1" ? 1 : 0);
   };
   // The shared texts the details refer to (stored only when the details are).
   if (is_new || old_hash != content_hash) FINDEX_RETURN_IF_ERROR(texts_->Put(f, prepared.texts, &prepared.details));
   if (is_new) {
-    sqlite3_stmt* s = st_insert_;
+    DbStatement* s = st_insert_.get();
     bind_row(s);
-    if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot insert finding");
-    rowid = sqlite3_last_insert_rowid(db_);
+    auto r = s->Step();
+    if (!r.ok() || !*r) return r.ok() ? SqlError("cannot insert finding") : SqlError("cannot insert finding", r.error());
+    rowid = s->Int(0);
+    if (Status done = s->Run(); !done.ok()) return SqlError("cannot insert finding", done.error());
     FINDEX_RETURN_IF_ERROR(PutDetails(rowid, prepared.details));
     ++counts_.new_;
   } else if (!reopen && !triage_reopened && old_hash == content_hash && !sources_changed && severity == old_severity &&
              workflow == old_workflow && policy == old_policy && note == old_note && udf == old_udf &&
              policy_workflow == old_policy_workflow && lifecycle == old_lifecycle && policy_expires == old_policy_expires) {
-    sqlite3_stmt* s = st_touch_;
-    sqlite3_reset(s);
-    sqlite3_bind_int64(s, 1, counts_.run_id);
-    BindText(s, 2, last_obs);
-    BindText(s, 3, run_.now);
-    sqlite3_bind_int64(s, 4, rowid);
-    BindText(s, 5, first_obs);
-    sqlite3_bind_int64(s, 6, static_cast<int64_t>(new_occurrences));
-    BindText(s, 7, f.scanner);
-    BindText(s, 8, f.target);
-    if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot update finding");
+    DbStatement* s = st_touch_.get();
+    s->Reset();
+    s->BindInt(1, counts_.run_id);
+    s->BindText(2, last_obs);
+    s->BindText(3, run_.now);
+    s->BindInt(4, rowid);
+    s->BindText(5, first_obs);
+    s->BindInt(6, static_cast<int64_t>(new_occurrences));
+    s->BindText(7, f.scanner);
+    s->BindText(8, f.target);
+    if (Status r = s->Run(); !r.ok()) return SqlError("cannot update finding", r.error());
     ++counts_.unchanged;
   } else {
-    sqlite3_stmt* s = st_update_;
+    DbStatement* s = st_update_.get();
     bind_row(s);
-    if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot update finding");
+    if (Status r = s->Run(); !r.ok()) return SqlError("cannot update finding", r.error());
     if (old_hash != content_hash) FINDEX_RETURN_IF_ERROR(PutDetails(rowid, prepared.details));
     if (reopen || triage_reopened) ++counts_.reopened;
     else ++counts_.updated;
@@ -768,66 +832,68 @@ Status Store::Put(PreparedFinding&& prepared) {
 
 Status Store::PutDetails(int64_t rowid, std::string_view details) {
   if (!st_details_) {
-    FINDEX_RETURN_IF_ERROR(Prepare("INSERT OR REPLACE INTO finding_details(id, details) VALUES(?1, ?2)", &st_details_));
+    auto st = Prep("INSERT INTO finding_details(id, details) VALUES(?1, ?2)"
+                   " ON CONFLICT(id) DO UPDATE SET details = excluded.details");
+    if (!st.ok()) return st.error();
+    st_details_ = std::move(*st);
   }
-  sqlite3_reset(st_details_);
-  sqlite3_bind_int64(st_details_, 1, rowid);
-  sqlite3_bind_blob(st_details_, 2, details.data(), static_cast<int>(details.size()), SQLITE_STATIC);
-  if (sqlite3_step(st_details_) != SQLITE_DONE) return SqlError("cannot store finding details");
+  DbStatement* s = st_details_.get();
+  s->Reset();
+  s->BindInt(1, rowid);
+  s->BindBlob(2, details);
+  if (Status r = s->Run(); !r.ok()) return SqlError("cannot store finding details", r.error());
   return Status::Ok();
 }
 
 Status Store::AddHistory(int64_t rowid, const std::string& actor, const char* action, const char* field,
                          std::string_view old_value, std::string_view new_value, std::string_view note) {
   if (!st_history_) {
-    FINDEX_RETURN_IF_ERROR(Prepare(
-        "INSERT INTO history(finding_id, at, actor, action, field, old, new, note) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
-        &st_history_));
+    auto st = Prep(
+        "INSERT INTO history(finding_id, at, actor, action, field, old, new, note) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)");
+    if (!st.ok()) return st.error();
+    st_history_ = std::move(*st);
   }
-  sqlite3_stmt* s = st_history_;
-  sqlite3_reset(s);
-  sqlite3_bind_int64(s, 1, rowid);
-  BindText(s, 2, in_run_ ? run_.now : history_now_);
-  BindText(s, 3, actor);
-  BindText(s, 4, action);
-  BindOptText(s, 5, field ? field : "");
-  BindOptText(s, 6, old_value);
-  BindOptText(s, 7, new_value);
-  BindOptText(s, 8, note);
-  if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot record history");
+  DbStatement* s = st_history_.get();
+  s->Reset();
+  s->BindInt(1, rowid);
+  s->BindText(2, in_run_ ? run_.now : history_now_);
+  s->BindText(3, actor);
+  s->BindText(4, action);
+  s->BindOptText(5, field ? field : "");
+  s->BindOptText(6, old_value);
+  s->BindOptText(7, new_value);
+  s->BindOptText(8, note);
+  if (Status r = s->Run(); !r.ok()) return SqlError("cannot record history", r.error());
   return Status::Ok();
 }
 
 Status Store::PutReject(const StoredReject& r) {
   if (!in_run_) return MakeError(ErrorCode::kInternal, "PutReject outside a run");
   ++counts_.rejects;
-  sqlite3_stmt* s = st_reject_;
-  sqlite3_reset(s);
-  sqlite3_bind_int64(s, 1, counts_.run_id);
-  BindText(s, 2, run_.file);
-  sqlite3_bind_int64(s, 3, static_cast<int64_t>(r.offset));
-  sqlite3_bind_int64(s, 4, r.line);
-  BindText(s, 5, r.where);
-  BindText(s, 6, r.reason);
-  if (sqlite3_step(s) != SQLITE_DONE) return SqlError("cannot store reject");
+  DbStatement* s = st_reject_.get();
+  s->Reset();
+  s->BindInt(1, counts_.run_id);
+  s->BindText(2, run_.file);
+  s->BindInt(3, static_cast<int64_t>(r.offset));
+  s->BindInt(4, r.line);
+  s->BindText(5, r.where);
+  s->BindText(6, r.reason);
+  if (Status st = s->Run(); !st.ok()) return SqlError("cannot store reject", st.error());
   return Status::Ok();
 }
 
 Status Store::StoreRunTargets() {
   // Findings stored before the report named its only target take it now.
   if (run_targets_.size() == 1 && untargeted_ > 0 && !run_targets_.begin()->empty()) {
-    sqlite3_stmt* st = nullptr;
-    FINDEX_RETURN_IF_ERROR(Prepare("UPDATE findings SET target=?1 WHERE id=?2 AND target=''", &st));
-    BindText(st, 1, *run_targets_.begin());
+    auto st = Prep("UPDATE findings SET target=?1 WHERE id=?2 AND target=''");
+    if (!st.ok()) return st.error();
+    DbStatement* s = st->get();
+    s->BindText(1, *run_targets_.begin());
     for (int64_t id : run_seen_) {  // what this run saw
-      sqlite3_reset(st);
-      sqlite3_bind_int64(st, 2, id);
-      if (sqlite3_step(st) != SQLITE_DONE) {
-        sqlite3_finalize(st);
-        return SqlError("cannot record the findings' target");
-      }
+      s->Reset();
+      s->BindInt(2, id);
+      if (Status r = s->Run(); !r.ok()) return SqlError("cannot record the findings' target", r.error());
     }
-    sqlite3_finalize(st);
   }
   counts_.targets.assign(run_targets_.begin(), run_targets_.end());
   if (untargeted_ > 0 && run_targets_.size() > 1) counts_.targets.insert(counts_.targets.begin(), std::string());
@@ -881,17 +947,17 @@ Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRu
     const auto& [scope, scanner] = key;
     if (!groups_by_scope.count(scope)) {
       auto& groups = groups_by_scope[scope];
-      sqlite3_stmt* st = nullptr;
-      FINDEX_RETURN_IF_ERROR(Prepare(
+      auto prepared = Prep(
           "SELECT r.scanner, r.target, coalesce(r.same_as, r.id) FROM runs r JOIN"
           " (SELECT scanner, target, max(absence_batch) AS b FROM runs WHERE scope=?1 GROUP BY scanner, target) g"
           " ON r.scanner = g.scanner AND r.target = g.target AND r.absence_batch = g.b"
-          " WHERE r.scope=?1 ORDER BY r.scanner, r.target, r.id",
-          &st));
-      BindText(st, 1, scope);
-      int rc;
-      while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        std::string g_scanner = ColText(st, 0), g_target = ColText(st, 1);
+          " WHERE r.scope=?1 ORDER BY r.scanner, r.target, r.id");
+      if (!prepared.ok()) return prepared.error();
+      DbStatement* st = prepared->get();
+      st->BindText(1, scope);
+      Result<bool> rc = false;
+      while ((rc = st->Step()).ok() && *rc) {
+        std::string g_scanner = st->Str(0), g_target = st->Str(1);
         if (groups.empty() || groups.back().scanner != g_scanner || groups.back().target != g_target) {
           Group g;
           g.targets = SplitTargets(g_target);
@@ -899,10 +965,9 @@ Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRu
           g.target = std::move(g_target);
           groups.push_back(std::move(g));
         }
-        groups.back().runs.push_back(sqlite3_column_int64(st, 2));
+        groups.back().runs.push_back(st->Int(2));
       }
-      sqlite3_finalize(st);
-      if (rc != SQLITE_DONE) return SqlError("run query failed");
+      if (!rc.ok()) return SqlError("run query failed", rc.error());
     }
     for (auto& [target, stream] : targets) {
       TargetVerdict v{scope, scanner, target, false, "", 0, stream.last_run};
@@ -938,15 +1003,16 @@ Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRu
       if (any_keep) {
         // Only when something is gone at all: reading the other groups' members costs a pass
         // over the scope's findings.
-        sqlite3_stmt* st = nullptr;
-        FINDEX_RETURN_IF_ERROR(Prepare(("SELECT 1 FROM findings" + gone + " LIMIT 1").c_str(), &st));
-        BindText(st, 4, scope);
-        BindText(st, 5, scanner);
-        BindText(st, 7, target);
-        const int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError("cannot find absent findings");
-        if (rc == SQLITE_ROW && !filled.count(scope)) {
+        auto prepared = Prep("SELECT 1 FROM findings" + gone + " LIMIT 1");
+        if (!prepared.ok()) return prepared.error();
+        DbStatement* st = prepared->get();
+        st->BindText(4, scope);
+        st->BindText(5, scanner);
+        st->BindText(7, target);
+        const auto step = st->Step();
+        if (!step.ok()) return SqlError("cannot find absent findings", step.error());
+        const bool some_gone = *step;
+        if (some_gone && !filled.count(scope)) {
           std::vector<std::pair<int64_t, int>> runs;
           for (size_t i = 0; i < groups.size(); ++i) {
             for (int64_t r : groups[i].runs) runs.emplace_back(r, static_cast<int>(i));
@@ -954,8 +1020,8 @@ Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRu
           FINDEX_RETURN_IF_ERROR(FillMembers("keep_members", runs));
           filled = {scope};
         }
-        if (rc == SQLITE_ROW) {  // else nothing is gone: the statements below change nothing
-          gone += " AND NOT EXISTS (SELECT 1 FROM temp.keep_members k WHERE k.id = findings.id" +
+        if (some_gone) {  // else nothing is gone: the statements below change nothing
+          gone += " AND NOT EXISTS (SELECT 1 FROM " + TempName("keep_members") + " k WHERE k.id = findings.id" +
                   (superseded.empty() ? std::string() : " AND k.grp NOT IN (" + superseded + ")") + ")";
         }
       }
@@ -967,7 +1033,7 @@ Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRu
       // A suppressed finding keeps its status; its history still says that it went away.
       const std::string sqls[] = {
           "INSERT INTO history(finding_id, at, actor, action, field, old, new, note)"
-          " SELECT id, ?1, 'ingest run ' || ?3, CASE WHEN workflow != " + resolved +
+          " SELECT id, ?1, 'ingest run ' || CAST(?3 AS TEXT), CASE WHEN workflow != " + resolved +
               " THEN 'resolved' ELSE 'archived' END, CASE WHEN workflow != " + resolved +
               " THEN 'workflow' ELSE 'state' END, CASE WHEN workflow != " + resolved +
               " THEN workflow ELSE 'ACTIVE' END, CASE WHEN workflow != " + resolved + " THEN " + resolved +
@@ -979,19 +1045,18 @@ Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRu
           "UPDATE runs SET resolved = resolved + ?2 WHERE id=?3",
       };
       for (const auto& sql : sqls) {
-        sqlite3_stmt* st = nullptr;
-        FINDEX_RETURN_IF_ERROR(Prepare(sql.c_str(), &st));
-        BindText(st, 1, now);
-        sqlite3_bind_int64(st, 2, static_cast<int64_t>(v.resolved));
-        sqlite3_bind_int64(st, 3, stream.last_run);
-        BindText(st, 4, scope);
-        BindText(st, 5, scanner);
-        BindText(st, 6, files);
-        BindText(st, 7, target);
-        int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE) return SqlError("cannot resolve absent findings");
-        if (sql.rfind("UPDATE findings", 0) == 0) v.resolved = static_cast<uint64_t>(sqlite3_changes(db_));
+        auto prepared = Prep(sql);
+        if (!prepared.ok()) return prepared.error();
+        DbStatement* st = prepared->get();
+        st->BindText(1, now);
+        st->BindInt(2, static_cast<int64_t>(v.resolved));
+        st->BindInt(3, stream.last_run);
+        st->BindText(4, scope);
+        st->BindText(5, scanner);
+        st->BindText(6, files);
+        st->BindText(7, target);
+        if (Status r = st->Run(); !r.ok()) return SqlError("cannot resolve absent findings", r.error());
+        if (sql.rfind("UPDATE findings", 0) == 0) v.resolved = static_cast<uint64_t>(st->Changes());
       }
       out.push_back(std::move(v));
     }
@@ -1003,53 +1068,58 @@ Status Store::StoreRunMembers() {
   std::sort(run_seen_.begin(), run_seen_.end());
   run_seen_.erase(std::unique(run_seen_.begin(), run_seen_.end()), run_seen_.end());
   const std::string rec = EncodeMembers(run_seen_);
-  sqlite3_stmt* st = nullptr;
-  FINDEX_RETURN_IF_ERROR(Prepare("INSERT OR REPLACE INTO run_members(run_id, n, ids) VALUES(?1, ?2, ?3)", &st));
-  sqlite3_bind_int64(st, 1, counts_.run_id);
-  sqlite3_bind_int64(st, 2, static_cast<int64_t>(run_seen_.size()));
-  sqlite3_bind_blob(st, 3, rec.data(), static_cast<int>(rec.size()), SQLITE_STATIC);
-  const int rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) return SqlError("cannot record what the run observed");
+  auto st = Prep("INSERT INTO run_members(run_id, n, ids) VALUES(?1, ?2, ?3)"
+                 " ON CONFLICT(run_id) DO UPDATE SET n = excluded.n, ids = excluded.ids");
+  if (!st.ok()) return st.error();
+  (*st)->BindInt(1, counts_.run_id);
+  (*st)->BindInt(2, static_cast<int64_t>(run_seen_.size()));
+  (*st)->BindBlob(3, rec);
+  if (Status r = (*st)->Run(); !r.ok()) return SqlError("cannot record what the run observed", r.error());
   return Status::Ok();
 }
 
+std::string Store::TempName(const char* table) const { return std::string(d_.pg() ? "pg_temp." : "temp.") + table; }
+
 Status Store::FillMembers(const char* table, const std::vector<std::pair<int64_t, int>>& runs) {
-  const std::string t = std::string("temp.") + table;
-  FINDEX_RETURN_IF_ERROR(Exec(("CREATE TEMP TABLE IF NOT EXISTS " + std::string(table) +
-                               "(id INTEGER NOT NULL, grp INTEGER NOT NULL, PRIMARY KEY(id, grp)) WITHOUT ROWID")
-                                  .c_str()));
-  FINDEX_RETURN_IF_ERROR(Exec(("DELETE FROM " + t).c_str()));
-  sqlite3_stmt* rd = nullptr;
-  sqlite3_stmt* wr = nullptr;
-  FINDEX_RETURN_IF_ERROR(Prepare("SELECT ids FROM run_members WHERE run_id=?1", &rd));
-  Status s = Prepare(("INSERT OR IGNORE INTO " + t + "(id, grp) VALUES(?1, ?2)").c_str(), &wr);
+  const std::string t = TempName(table);
+  FINDEX_RETURN_IF_ERROR(Exec("CREATE TEMP TABLE IF NOT EXISTS " + std::string(table) +
+                              "(id BIGINT NOT NULL, grp INTEGER NOT NULL, PRIMARY KEY(id, grp))" +
+                              (d_.pg() ? "" : " WITHOUT ROWID")));
+  FINDEX_RETURN_IF_ERROR(Exec("DELETE FROM " + t));
+  auto rd = Prep("SELECT ids FROM run_members WHERE run_id=?1");
+  if (!rd.ok()) return rd.error();
+  std::vector<std::pair<int64_t, int>> rows;
   std::vector<int64_t> ids;
   for (const auto& [run, grp] : runs) {
-    if (!s.ok()) break;
-    sqlite3_reset(rd);
-    sqlite3_bind_int64(rd, 1, run);
-    const int rc = sqlite3_step(rd);
-    if (rc == SQLITE_DONE) continue;  // a run that observed nothing
-    if (rc != SQLITE_ROW) {
-      s = SqlError("cannot read what a run observed");
-      break;
-    }
+    (*rd)->Reset();
+    (*rd)->BindInt(1, run);
+    auto r = (*rd)->Step();
+    if (!r.ok()) return SqlError("cannot read what a run observed", r.error());
+    if (!*r) continue;  // a run that observed nothing
     ids.clear();
-    s = DecodeMembers(std::string_view(static_cast<const char*>(sqlite3_column_blob(rd, 0)),
-                                       static_cast<size_t>(sqlite3_column_bytes(rd, 0))),
-                      &ids);
-    for (int64_t id : ids) {
-      if (!s.ok()) break;
-      sqlite3_reset(wr);
-      sqlite3_bind_int64(wr, 1, id);
-      sqlite3_bind_int(wr, 2, grp);
-      if (sqlite3_step(wr) != SQLITE_DONE) s = SqlError("cannot read what a run observed");
-    }
+    FINDEX_RETURN_IF_ERROR(DecodeMembers((*rd)->Blob(0), &ids));
+    for (int64_t id : ids) rows.emplace_back(id, grp);
   }
-  sqlite3_finalize(rd);
-  sqlite3_finalize(wr);
-  return s;
+  (*rd)->Reset();
+  std::sort(rows.begin(), rows.end());
+  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+  if (pg_) {
+    std::string data;
+    for (const auto& [id, grp] : rows) data += std::to_string(id) + "\t" + std::to_string(grp) + "\n";
+    if (Status c = pg_->CopyIn("COPY " + t + "(id, grp) FROM STDIN", data); !c.ok()) {
+      return SqlError("cannot read what a run observed", c.error());
+    }
+    return Exec("ANALYZE " + t);
+  }
+  auto wr = Prep("INSERT INTO " + t + "(id, grp) VALUES(?1, ?2)");
+  if (!wr.ok()) return wr.error();
+  for (const auto& [id, grp] : rows) {
+    (*wr)->Reset();
+    (*wr)->BindInt(1, id);
+    (*wr)->BindInt(2, grp);
+    if (Status r = (*wr)->Run(); !r.ok()) return SqlError("cannot read what a run observed", r.error());
+  }
+  return Status::Ok();
 }
 
 void Store::RunMembersFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
@@ -1059,8 +1129,8 @@ void Store::RunMembersFunction(sqlite3_context* ctx, int argc, sqlite3_value** a
     return;
   }
   sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(self->db_, "SELECT ids FROM run_members WHERE run_id=?1", -1, &st, nullptr) != SQLITE_OK) {
-    sqlite3_result_error(ctx, sqlite3_errmsg(self->db_), -1);
+  if (sqlite3_prepare_v2(self->lite_, "SELECT ids FROM run_members WHERE run_id=?1", -1, &st, nullptr) != SQLITE_OK) {
+    sqlite3_result_error(ctx, sqlite3_errmsg(self->lite_), -1);
     return;
   }
   sqlite3_bind_int64(st, 1, sqlite3_value_int64(argv[0]));
@@ -1084,7 +1154,6 @@ void Store::RunMembersFunction(sqlite3_context* ctx, int argc, sqlite3_value** a
 
 Result<RunCounts> Store::CommitRun(bool complete) {
   if (!in_run_) return MakeError(ErrorCode::kInternal, "no run to commit");
-  sqlite3_stmt* st = nullptr;
   Status status = StoreRunTargets();
   counts_.complete = complete;
   if (status.ok()) status = StoreRunMembers();
@@ -1096,23 +1165,24 @@ Result<RunCounts> Store::CommitRun(bool complete) {
     else for (const auto& v : *verdicts) counts_.resolved += v.resolved;
   }
   if (status.ok()) {
-    status = Prepare(
+    auto st = Prep(
         "UPDATE runs SET records=?1, new=?2, updated=?3, unchanged=?4, reopened=?5, resolved=?6, rejects=?7,"
-        " target=?9, complete=?10 WHERE id=?8",
-        &st);
-    if (status.ok()) {
-      sqlite3_bind_int64(st, 1, static_cast<int64_t>(counts_.records));
-      sqlite3_bind_int64(st, 2, static_cast<int64_t>(counts_.new_));
-      sqlite3_bind_int64(st, 3, static_cast<int64_t>(counts_.updated));
-      sqlite3_bind_int64(st, 4, static_cast<int64_t>(counts_.unchanged));
-      sqlite3_bind_int64(st, 5, static_cast<int64_t>(counts_.reopened));
-      sqlite3_bind_int64(st, 6, static_cast<int64_t>(counts_.resolved));
-      sqlite3_bind_int64(st, 7, static_cast<int64_t>(counts_.rejects));
-      sqlite3_bind_int64(st, 8, counts_.run_id);
-      BindText(st, 9, JoinTargets(counts_.targets));
-      sqlite3_bind_int(st, 10, complete ? 1 : 0);
-      if (sqlite3_step(st) != SQLITE_DONE) status = SqlError("cannot update run");
-      sqlite3_finalize(st);
+        " target=?9, complete=?10 WHERE id=?8");
+    if (!st.ok()) {
+      status = st.error();
+    } else {
+      DbStatement* s = st->get();
+      s->BindInt(1, static_cast<int64_t>(counts_.records));
+      s->BindInt(2, static_cast<int64_t>(counts_.new_));
+      s->BindInt(3, static_cast<int64_t>(counts_.updated));
+      s->BindInt(4, static_cast<int64_t>(counts_.unchanged));
+      s->BindInt(5, static_cast<int64_t>(counts_.reopened));
+      s->BindInt(6, static_cast<int64_t>(counts_.resolved));
+      s->BindInt(7, static_cast<int64_t>(counts_.rejects));
+      s->BindInt(8, counts_.run_id);
+      s->BindText(9, JoinTargets(counts_.targets));
+      s->BindInt(10, complete ? 1 : 0);
+      if (Status r = s->Run(); !r.ok()) status = SqlError("cannot update run", r.error());
     }
   }
   if (status.ok()) status = Exec("COMMIT");
@@ -1139,43 +1209,47 @@ Result<RunCounts> Store::CommitRepeat() {
     AbortRun();
     return m.error();
   }
-  const std::string observed = " FROM findings WHERE triage='RESOLVED' AND id IN (SELECT id FROM temp.repeat_members)";
+  const std::string members = TempName("repeat_members");
+  const std::string observed = " FROM findings WHERE triage='RESOLVED' AND id IN (SELECT id FROM " + members + ")";
   const std::string sqls[] = {
       "INSERT INTO history(finding_id, at, actor, action, field, old, new, note)"
-      " SELECT id, ?1, 'ingest run ' || ?3, 'reopened', 'workflow', workflow, coalesce(policy_workflow, lifecycle),"
+      " SELECT id, ?1, 'ingest run ' || CAST(?3 AS TEXT), 'reopened', 'workflow', workflow, coalesce(policy_workflow, lifecycle),"
       " 'reported again by ' || ?4" + observed,
       "UPDATE findings SET triage=NULL, workflow=coalesce(policy_workflow, lifecycle), updated_at=?1"
-      " WHERE triage='RESOLVED' AND id IN (SELECT id FROM temp.repeat_members)",
-      "UPDATE findings SET last_seen_run=?3, last_observed_at=max(last_observed_at, ?1), updated_at=?1"
-      " WHERE record_state='ACTIVE' AND id IN (SELECT id FROM temp.repeat_members)",
+      " WHERE triage='RESOLVED' AND id IN (SELECT id FROM " + members + ")",
+      std::string("UPDATE findings SET last_seen_run=?3, last_observed_at=") + d_.max2() + "(last_observed_at, ?1), updated_at=?1"
+      " WHERE record_state='ACTIVE' AND id IN (SELECT id FROM " + members + ")",
       "UPDATE runs SET same_as=?2, reopened=?5, target=(SELECT target FROM runs WHERE id=?2),"
       " records=(SELECT records FROM runs WHERE id=?2) WHERE id=?3",
   };
   Status status = Status::Ok();
   for (const auto& sql : sqls) {
-    sqlite3_stmt* st = nullptr;
-    status = Prepare(sql.c_str(), &st);
-    if (!status.ok()) break;
-    BindText(st, 1, run_.now);
-    sqlite3_bind_int64(st, 2, run_.repeat_of);
-    sqlite3_bind_int64(st, 3, counts_.run_id);
-    BindText(st, 4, run_.file);
-    sqlite3_bind_int64(st, 5, static_cast<int64_t>(counts_.reopened));
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-      status = SqlError("cannot record a repeated run");
+    auto prepared = Prep(sql);
+    if (!prepared.ok()) {
+      status = prepared.error();
       break;
     }
-    if (sql.rfind("UPDATE findings SET triage", 0) == 0) counts_.reopened = static_cast<uint64_t>(sqlite3_changes(db_));
+    DbStatement* st = prepared->get();
+    st->BindText(1, run_.now);
+    st->BindInt(2, run_.repeat_of);
+    st->BindInt(3, counts_.run_id);
+    st->BindText(4, run_.file);
+    st->BindInt(5, static_cast<int64_t>(counts_.reopened));
+    if (Status r = st->Run(); !r.ok()) {
+      status = SqlError("cannot record a repeated run", r.error());
+      break;
+    }
+    if (sql.rfind("UPDATE findings SET triage", 0) == 0) counts_.reopened = static_cast<uint64_t>(st->Changes());
   }
   if (status.ok()) {
-    sqlite3_stmt* st = nullptr;
-    status = Prepare("SELECT target FROM runs WHERE id=?1", &st);
-    if (status.ok()) {
-      sqlite3_bind_int64(st, 1, counts_.run_id);
-      if (sqlite3_step(st) == SQLITE_ROW) counts_.targets = SplitTargets(ColText(st, 0));
-      sqlite3_finalize(st);
+    auto st = Prep("SELECT target FROM runs WHERE id=?1");
+    if (!st.ok()) {
+      status = st.error();
+    } else {
+      (*st)->BindInt(1, counts_.run_id);
+      auto r = (*st)->Step();
+      if (!r.ok()) status = SqlError("cannot record a repeated run", r.error());
+      else if (*r) counts_.targets = SplitTargets((*st)->Text(0));
     }
   }
   if (status.ok()) status = Exec("COMMIT");
@@ -1199,11 +1273,14 @@ Result<BatchCounts> Store::CloseBatch(const BatchFailures& failures, const std::
   batch_mode_ = false;
   if (runs.empty()) return out;
   if (read_only_) return MakeError(ErrorCode::kStore, "store opened read-only");
-  FINDEX_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto verdicts = JudgeAbsence(runs, failures, now);
+  FINDEX_RETURN_IF_ERROR(BeginWrite());
+  std::vector<std::string> scopes;
+  for (const auto& r : runs) scopes.push_back(r.scope);
+  Status locked = LockScopes(scopes);
+  auto verdicts = locked.ok() ? JudgeAbsence(runs, failures, now) : Result<std::vector<TargetVerdict>>(locked.error());
   Status status = verdicts.ok() ? Exec("COMMIT") : Status(verdicts.error());
   if (!status.ok()) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    Rollback();
     return status.error();
   }
   out.targets = std::move(*verdicts);
@@ -1213,19 +1290,18 @@ Result<BatchCounts> Store::CloseBatch(const BatchFailures& failures, const std::
 
 void Store::AbortRun() {
   if (!in_run_) return;
-  sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  Rollback();
   texts_->Rollback();
   in_run_ = false;
 }
 
 Result<int64_t> Store::LatestRunId(const std::string& scope) {
-  sqlite3_stmt* st = nullptr;
-  FINDEX_RETURN_IF_ERROR(Prepare(scope.empty() ? "SELECT max(id) FROM runs" : "SELECT max(id) FROM runs WHERE scope=?1", &st));
-  if (!scope.empty()) BindText(st, 1, scope);
-  int64_t id = 0;
-  if (sqlite3_step(st) == SQLITE_ROW) id = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return id;
+  auto st = Prep(scope.empty() ? "SELECT max(id) FROM runs" : "SELECT max(id) FROM runs WHERE scope=?1");
+  if (!st.ok()) return st.error();
+  if (!scope.empty()) (*st)->BindText(1, scope);
+  auto r = (*st)->Step();
+  if (!r.ok()) return SqlError("run query failed", r.error());
+  return *r && !(*st)->Null(0) ? (*st)->Int(0) : int64_t{0};
 }
 
 namespace {
@@ -1270,48 +1346,47 @@ Status Store::ForEach(const FindingFilter& filter, const std::function<bool(Find
 
 const char* Store::RowColumns() { return kRowColumns; }
 
-Status Store::DecodeRow(sqlite3_stmt* st, FindingRow* row) {
-  row->rowid = sqlite3_column_int64(st, 0);
-  row->first_seen_run = sqlite3_column_int64(st, 1);
-  row->last_seen_run = sqlite3_column_int64(st, 2);
+Status Store::DecodeRow(DbStatement* st, FindingRow* row) {
+  row->rowid = st->Int(0);
+  row->first_seen_run = st->Int(1);
+  row->last_seen_run = st->Int(2);
   Finding& f = row->finding;
-  const void* details = sqlite3_column_blob(st, 12);
-  const std::string_view blob(static_cast<const char*>(details), static_cast<size_t>(sqlite3_column_bytes(st, 12)));
+  const std::string_view blob = st->Blob(12);
   Status rs = DecodeDetails(blob, [this](uint64_t h) { return texts_->Get(h); }, &f);
   if (!rs.ok()) {
     return MakeError(ErrorCode::kStore, "stored finding " + std::to_string(row->rowid) + ": " + rs.error().message);
   }
-  f.generator_id = ColText(st, 27);
-  f.title = ColText(st, 28);
-  f.scanner = ColText(st, 29);
-  f.format = ColText(st, 30);
-  if (sqlite3_column_bytes(st, 31) == 16) std::memcpy(f.fingerprint.bytes.data(), sqlite3_column_blob(st, 31), 16);
-  f.target = ColText(st, 32);
-  f.id = ColText(st, 3);
-  if (auto w = ParseWorkflowStatus(ColText(st, 4))) f.workflow = *w;
-  if (auto r = ParseRecordState(ColText(st, 5))) f.record_state = *r;
-  f.first_observed_at = ColText(st, 6);
-  f.last_observed_at = ColText(st, 7);
-  f.created_at = ColText(st, 8);
-  f.updated_at = ColText(st, 9);
-  f.severity.label = static_cast<SeverityLabel>(std::clamp(sqlite3_column_int(st, 10), 0, 4));
-  f.severity.normalized = sqlite3_column_int(st, 11);
-  f.scope = ColText(st, 13);
-  f.occurrences = static_cast<uint64_t>(sqlite3_column_int64(st, 14));
-  for (const auto& src : ParseSources(ColText(st, 15))) {
+  f.generator_id = st->Str(27);
+  f.title = st->Str(28);
+  f.scanner = st->Str(29);
+  f.format = st->Str(30);
+  if (std::string_view fp = st->Blob(31); fp.size() == 16) std::memcpy(f.fingerprint.bytes.data(), fp.data(), 16);
+  f.target = st->Str(32);
+  f.id = st->Str(3);
+  if (auto w = ParseWorkflowStatus(st->Str(4))) f.workflow = *w;
+  if (auto r = ParseRecordState(st->Str(5))) f.record_state = *r;
+  f.first_observed_at = st->Str(6);
+  f.last_observed_at = st->Str(7);
+  f.created_at = st->Str(8);
+  f.updated_at = st->Str(9);
+  f.severity.label = static_cast<SeverityLabel>(std::clamp(static_cast<int>(st->Int(10)), 0, 4));
+  f.severity.normalized = static_cast<int>(st->Int(11));
+  f.scope = st->Str(13);
+  f.occurrences = static_cast<uint64_t>(st->Int(14));
+  for (const auto& src : ParseSources(st->Text(15))) {
     if (!row->sources.empty()) row->sources += ";";
     row->sources += src.scanner + ":" + std::string(ToString(static_cast<SeverityLabel>(src.label)));
     if (!src.original.empty()) row->sources += "(" + src.original + ")";
   }
-  row->base_severity = sqlite3_column_type(st, 16) == SQLITE_NULL
+  row->base_severity = st->Null(16)
                           ? f.severity.label
-                          : static_cast<SeverityLabel>(std::clamp(sqlite3_column_int(st, 16), 0, 4));
-  row->lifecycle = ParseWorkflowStatus(ColText(st, 17)).value_or(f.workflow);
-  if (sqlite3_column_type(st, 18) != SQLITE_NULL) row->triage = ParseWorkflowStatus(ColText(st, 18));
-  row->policy = ColText(st, 19);
+                          : static_cast<SeverityLabel>(std::clamp(static_cast<int>(st->Int(16)), 0, 4));
+  row->lifecycle = ParseWorkflowStatus(st->Str(17)).value_or(f.workflow);
+  if (!st->Null(18)) row->triage = ParseWorkflowStatus(st->Str(18));
+  row->policy = st->Str(19);
   if (!row->policy.empty()) f.product_fields["findex/Policy"] = row->policy;
-  if (sqlite3_column_type(st, 20) != SQLITE_NULL) f.note = Note{ColText(st, 20), ColText(st, 21), ColText(st, 22)};
-  std::string udf = ColText(st, 23);
+  if (!st->Null(20)) f.note = Note{st->Str(20), st->Str(21), st->Str(22)};
+  std::string udf = st->Str(23);
   for (size_t start = 0; start < udf.size();) {
     size_t end = udf.find('\x1e', start);
     if (end == std::string::npos) end = udf.size();
@@ -1320,9 +1395,9 @@ Status Store::DecodeRow(sqlite3_stmt* st, FindingRow* row) {
     if (us != std::string_view::npos) f.user_defined_fields[std::string(rec.substr(0, us))] = std::string(rec.substr(us + 1));
     start = end + 1;
   }
-  row->policy_workflow = ColText(st, 24);
-  if (sqlite3_column_type(st, 25) != SQLITE_NULL) row->policy_expires = sqlite3_column_int64(st, 25);
-  row->active_since_run = sqlite3_column_int64(st, 26);
+  row->policy_workflow = st->Str(24);
+  if (!st->Null(25)) row->policy_expires = st->Int(25);
+  row->active_since_run = st->Int(26);
   return Status::Ok();
 }
 
@@ -1334,26 +1409,27 @@ void Store::AsffFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   }
   const int64_t id = sqlite3_value_int64(argv[0]);
   // Prepared once per connection: `SELECT asff FROM v_findings` calls this once per row.
-  sqlite3_stmt*& st = self->st_asff_;
-  if (!st) {
-    const std::string sql = std::string(kRowColumns) + "WHERE id=?1";
-    if (sqlite3_prepare_v3(self->db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK) {
-      sqlite3_result_error(ctx, sqlite3_errmsg(self->db_), -1);
+  if (!self->st_asff_) {
+    auto st = self->db_->Prepare(std::string(kRowColumns) + "WHERE id=?1");
+    if (!st.ok()) {
+      sqlite3_result_error(ctx, st.error().message.c_str(), -1);
       return;
     }
+    self->st_asff_ = std::move(*st);
   }
-  sqlite3_reset(st);
-  sqlite3_bind_int64(st, 1, id);
-  const int rc = sqlite3_step(st);
-  if (rc != SQLITE_ROW) {
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE) sqlite3_result_null(ctx);
+  DbStatement* st = self->st_asff_.get();
+  st->Reset();
+  st->BindInt(1, id);
+  const auto r = st->Step();
+  if (!r.ok() || !*r) {
+    st->Reset();
+    if (r.ok()) sqlite3_result_null(ctx);
     else sqlite3_result_error(ctx, "cannot read the finding", -1);
     return;
   }
   FindingRow row;
   Status s = self->DecodeRow(st, &row);
-  sqlite3_reset(st);
+  st->Reset();
   if (!s.ok()) {
     sqlite3_result_error(ctx, s.error().message.c_str(), -1);
     return;
@@ -1368,21 +1444,17 @@ void Store::AsffFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
 
 Status Store::ForEachSql(const std::string& sql, const std::vector<std::string>& params,
                          const std::function<bool(FindingRow&&)>& fn) {
-  sqlite3_stmt* st = nullptr;
-  FINDEX_RETURN_IF_ERROR(Prepare(sql.c_str(), &st));
-  for (size_t i = 0; i < params.size(); ++i) BindText(st, static_cast<int>(i + 1), params[i]);
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+  auto prepared = Prep(sql);
+  if (!prepared.ok()) return prepared.error();
+  DbStatement* st = prepared->get();
+  for (size_t i = 0; i < params.size(); ++i) st->BindText(static_cast<int>(i + 1), params[i]);
+  Result<bool> rc = false;
+  while ((rc = st->Step()).ok() && *rc) {
     FindingRow row;
-    Status rs = DecodeRow(st, &row);
-    if (!rs.ok()) {
-      sqlite3_finalize(st);
-      return rs;
-    }
+    FINDEX_RETURN_IF_ERROR(DecodeRow(st, &row));
     if (!fn(std::move(row))) break;
   }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError("query failed");
+  if (!rc.ok()) return SqlError("query failed", rc.error());
   return Status::Ok();
 }
 
@@ -1402,19 +1474,19 @@ Result<std::vector<GroupCount>> Store::GroupBy(const FindingFilter& filter, cons
     sql = "SELECT " + *col + " AS k, count(*) AS n FROM findings " + where->clause + " GROUP BY k ORDER BY n DESC, k";
   }
   if (filter.limit >= 0) sql += " LIMIT " + std::to_string(filter.limit);
-  sqlite3_stmt* st = nullptr;
-  FINDEX_RETURN_IF_ERROR(Prepare(sql.c_str(), &st));
-  for (size_t i = 0; i < where->params.size(); ++i) BindText(st, static_cast<int>(i + 1), where->params[i]);
+  auto prepared = Prep(sql);
+  if (!prepared.ok()) return prepared.error();
+  DbStatement* st = prepared->get();
+  for (size_t i = 0; i < where->params.size(); ++i) st->BindText(static_cast<int>(i + 1), where->params[i]);
   std::vector<GroupCount> out;
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+  Result<bool> rc = false;
+  while ((rc = st->Step()).ok() && *rc) {
     GroupCount g;
-    g.key = sqlite3_column_type(st, 0) == SQLITE_NULL ? std::string("(none)") : ColText(st, 0);
-    g.count = static_cast<uint64_t>(sqlite3_column_int64(st, 1));
+    g.key = st->Null(0) ? std::string("(none)") : st->Str(0);
+    g.count = static_cast<uint64_t>(st->Int(1));
     out.push_back(std::move(g));
   }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) return SqlError("group-by query failed");
+  if (!rc.ok()) return SqlError("group-by query failed", rc.error());
   return out;
 }
 
@@ -1457,19 +1529,21 @@ Result<GateRows> Store::Gate(const GateQuery& q) {
   }
   const std::string sev = q.apply_policy ? "severity" : "coalesce(base_severity, severity)";
   GateRows out;
-  sqlite3_stmt* st = nullptr;
   std::string sql = "SELECT " + sev + " AS s, count(*) FROM findings WHERE " + cond + " GROUP BY s ORDER BY s DESC";
-  FINDEX_RETURN_IF_ERROR(Prepare(sql.c_str(), &st));
-  if (!q.scope.empty()) BindText(st, 1, q.scope);
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    auto label = static_cast<SeverityLabel>(std::clamp(sqlite3_column_int(st, 0), 0, 4));
-    uint64_t n = static_cast<uint64_t>(sqlite3_column_int64(st, 1));
-    out.by_label.emplace_back(label, n);
-    out.total += n;
+  {
+    auto prepared = Prep(sql);
+    if (!prepared.ok()) return prepared.error();
+    DbStatement* st = prepared->get();
+    if (!q.scope.empty()) st->BindText(1, q.scope);
+    Result<bool> rc = false;
+    while ((rc = st->Step()).ok() && *rc) {
+      auto label = static_cast<SeverityLabel>(std::clamp<int64_t>(st->Int(0), 0, 4));
+      uint64_t n = static_cast<uint64_t>(st->Int(1));
+      out.by_label.emplace_back(label, n);
+      out.total += n;
+    }
+    if (!rc.ok()) return SqlError("gate query failed", rc.error());
   }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) return SqlError("gate query failed");
   if (out.total == 0 || q.cap == 0) return out;
   // The most severe first; documents are read for the listed rows only.
   const std::string order = " ORDER BY " + sev + " DESC, id";
@@ -1486,47 +1560,49 @@ Result<GateRows> Store::Gate(const GateQuery& q) {
 }
 
 Result<std::vector<int64_t>> Store::LatestBatchRuns(const std::string& scope) {
-  sqlite3_stmt* st = nullptr;
-  FINDEX_RETURN_IF_ERROR(Prepare(
+  auto prepared = Prep(
       // Each scope's latest ingest, as query --new and the gate's listing read "new".
       scope.empty() ? "SELECT id FROM runs r WHERE batch = (SELECT max(batch) FROM runs r2 WHERE r2.scope = r.scope)"
-                    : "SELECT id FROM runs WHERE scope=?1 AND batch = (SELECT max(batch) FROM runs WHERE scope=?1)",
-      &st));
-  if (!scope.empty()) BindText(st, 1, scope);
+                    : "SELECT id FROM runs WHERE scope=?1 AND batch = (SELECT max(batch) FROM runs WHERE scope=?1)");
+  if (!prepared.ok()) return prepared.error();
+  DbStatement* st = prepared->get();
+  if (!scope.empty()) st->BindText(1, scope);
   std::vector<int64_t> out;
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) out.push_back(sqlite3_column_int64(st, 0));
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) return SqlError("run query failed");
+  Result<bool> rc = false;
+  while ((rc = st->Step()).ok() && *rc) out.push_back(st->Int(0));
+  if (!rc.ok()) return SqlError("run query failed", rc.error());
+  std::sort(out.begin(), out.end());
   return out;
 }
 
 Result<std::vector<std::string>> Store::ActiveFingerprints(const std::string& scope) {
-  sqlite3_stmt* st = nullptr;
-  FINDEX_RETURN_IF_ERROR(
-      Prepare("SELECT lower(hex(fingerprint)) FROM findings WHERE scope=?1 AND record_state='ACTIVE'", &st));
-  BindText(st, 1, scope);
+  auto prepared = Prep("SELECT " + d_.hex("fingerprint") + " FROM findings WHERE scope=?1 AND record_state='ACTIVE'");
+  if (!prepared.ok()) return prepared.error();
+  DbStatement* st = prepared->get();
+  st->BindText(1, scope);
   std::vector<std::string> out;
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) out.push_back(ColText(st, 0));
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) return SqlError("baseline query failed");
+  Result<bool> rc = false;
+  while ((rc = st->Step()).ok() && *rc) out.push_back(st->Str(0));
+  if (!rc.ok()) return SqlError("baseline query failed", rc.error());
   return out;
 }
 
 Result<std::vector<std::string>> Store::Scopes() {
-  sqlite3_stmt* st = nullptr;
   // Every finding was stored by a run of its scope: the runs name every scope.
-  FINDEX_RETURN_IF_ERROR(Prepare("SELECT DISTINCT scope FROM runs ORDER BY scope", &st));
+  auto prepared = Prep("SELECT DISTINCT scope FROM runs ORDER BY scope");
+  if (!prepared.ok()) return prepared.error();
+  DbStatement* st = prepared->get();
   std::vector<std::string> out;
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) out.push_back(ColText(st, 0));
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) return SqlError("scope query failed");
+  Result<bool> rc = false;
+  while ((rc = st->Step()).ok() && *rc) out.push_back(st->Str(0));
+  if (!rc.ok()) return SqlError("scope query failed", rc.error());
   return out;
 }
 
 Status Store::BeginSnapshot() {
+  // PostgreSQL: one snapshot for every statement of the transaction (ingests that commit
+  // meanwhile are not seen half).
+  if (d_.pg()) return Exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
   FINDEX_RETURN_IF_ERROR(Exec("BEGIN"));
   // A deferred transaction takes its snapshot at the first read.
   return Exec("SELECT count(*) FROM gate_verdicts WHERE id < 0");
@@ -1535,59 +1611,57 @@ Status Store::BeginSnapshot() {
 Status Store::EndSnapshot() { return Exec("COMMIT"); }
 
 Result<std::optional<GateVerdictRecord>> Store::LastPass(const std::string& scope, const std::string& gate) {
-  sqlite3_stmt* st = nullptr;
-  FINDEX_RETURN_IF_ERROR(Prepare(
+  auto prepared = Prep(
       "SELECT id, at, mark_run, violations, accepted_by, reason, policy FROM gate_verdicts"
-      " WHERE scope=?1 AND gate=?2 AND passed=1 ORDER BY id DESC LIMIT 1",
-      &st));
-  BindText(st, 1, scope);
-  BindText(st, 2, gate);
+      " WHERE scope=?1 AND gate=?2 AND passed=1 ORDER BY id DESC LIMIT 1");
+  if (!prepared.ok()) return prepared.error();
+  DbStatement* st = prepared->get();
+  st->BindText(1, scope);
+  st->BindText(2, gate);
   std::optional<GateVerdictRecord> out;
-  int rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
+  auto rc = st->Step();
+  if (!rc.ok()) return SqlError("gate verdict query failed", rc.error());
+  if (*rc) {
     GateVerdictRecord v;
-    v.id = sqlite3_column_int64(st, 0);
+    v.id = st->Int(0);
     v.scope = scope;
     v.gate = gate;
-    v.at = ColText(st, 1);
+    v.at = st->Str(1);
     v.passed = true;
-    v.mark_run = sqlite3_column_int64(st, 2);
-    v.violations = static_cast<uint64_t>(sqlite3_column_int64(st, 3));
-    v.accepted_by = ColText(st, 4);
-    v.reason = ColText(st, 5);
-    v.policy = ColText(st, 6);
+    v.mark_run = st->Int(2);
+    v.violations = static_cast<uint64_t>(st->Int(3));
+    v.accepted_by = st->Str(4);
+    v.reason = st->Str(5);
+    v.policy = st->Str(6);
     out = std::move(v);
   }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError("gate verdict query failed");
   return out;
 }
 
 Status Store::RecordGateVerdicts(const std::vector<GateVerdictRecord>& verdicts) {
   if (read_only_) return MakeError(ErrorCode::kStore, "store opened read-only");
-  FINDEX_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  sqlite3_stmt* st = nullptr;
-  Status status = Prepare(
+  FINDEX_RETURN_IF_ERROR(BeginWrite());
+  auto prepared = Prep(
       "INSERT INTO gate_verdicts(scope, gate, at, passed, mark_run, violations, accepted_by, reason, policy)"
-      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-      &st);
+      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+  Status status = prepared.ok() ? Status::Ok() : Status(prepared.error());
   for (size_t i = 0; status.ok() && i < verdicts.size(); ++i) {
     const GateVerdictRecord& v = verdicts[i];
-    sqlite3_reset(st);
-    BindText(st, 1, v.scope);
-    BindText(st, 2, v.gate);
-    BindText(st, 3, v.at);
-    sqlite3_bind_int(st, 4, v.passed ? 1 : 0);
-    sqlite3_bind_int64(st, 5, v.mark_run);
-    sqlite3_bind_int64(st, 6, static_cast<int64_t>(v.violations));
-    BindOptText(st, 7, v.accepted_by);
-    BindOptText(st, 8, v.reason);
-    BindText(st, 9, v.policy);
-    if (sqlite3_step(st) != SQLITE_DONE) status = SqlError("cannot record the gate verdict");
+    DbStatement* st = prepared->get();
+    st->Reset();
+    st->BindText(1, v.scope);
+    st->BindText(2, v.gate);
+    st->BindText(3, v.at);
+    st->BindInt(4, v.passed ? 1 : 0);
+    st->BindInt(5, v.mark_run);
+    st->BindInt(6, static_cast<int64_t>(v.violations));
+    st->BindOptText(7, v.accepted_by);
+    st->BindOptText(8, v.reason);
+    st->BindText(9, v.policy);
+    if (Status r = st->Run(); !r.ok()) status = SqlError("cannot record the gate verdict", r.error());
   }
-  sqlite3_finalize(st);
   if (status.ok()) status = Exec("COMMIT");
-  if (!status.ok()) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  if (!status.ok()) Rollback();
   return status;
 }
 
@@ -1603,14 +1677,14 @@ Result<int64_t> Store::Resolve(const std::string& id) {
   // `query --id` (IdCondition, store/filter.h).
   std::vector<std::string> params;
   const std::string sql = "SELECT id FROM findings WHERE " + IdCondition(key, &params) + " LIMIT 2";
-  sqlite3_stmt* st = nullptr;
-  FINDEX_RETURN_IF_ERROR(Prepare(sql.c_str(), &st));
-  for (size_t i = 0; i < params.size(); ++i) BindText(st, static_cast<int>(i + 1), params[i]);
+  auto prepared = Prep(sql);
+  if (!prepared.ok()) return prepared.error();
+  DbStatement* st = prepared->get();
+  for (size_t i = 0; i < params.size(); ++i) st->BindText(static_cast<int>(i + 1), params[i]);
   std::vector<int64_t> ids;
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) ids.push_back(sqlite3_column_int64(st, 0));
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) return SqlError("finding lookup failed");
+  Result<bool> rc = false;
+  while ((rc = st->Step()).ok() && *rc) ids.push_back(st->Int(0));
+  if (!rc.ok()) return SqlError("finding lookup failed", rc.error());
   if (ids.empty()) return MakeError(ErrorCode::kNotFound, "no finding with id '" + key + "'");
   if (ids.size() > 1) {
     return MakeError(ErrorCode::kInvalidArgument, "'" + key + "' names several findings; give more of the fingerprint or the full Id");
@@ -1623,80 +1697,131 @@ Status Store::Triage(const std::vector<int64_t>& rowids, const TriageChange& cha
   if (change.by.empty()) return MakeError(ErrorCode::kInvalidArgument, "who made the change is required (--by)");
   if (!change.status && change.note.empty()) return MakeError(ErrorCode::kInvalidArgument, "nothing to change: empty note");
   // All the findings change, or none.
-  FINDEX_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  FINDEX_RETURN_IF_ERROR(BeginWrite());
   history_now_ = change.now;
   for (int64_t rowid : rowids) {
     if (Status s = TriageOne(rowid, change); !s.ok()) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      Rollback();
       return s;
     }
   }
-  return Exec("COMMIT");
+  if (Status s = Exec("COMMIT"); !s.ok()) {
+    Rollback();
+    return s;
+  }
+  return Status::Ok();
 }
 
 Status Store::TriageOne(int64_t rowid, const TriageChange& change) {
-  sqlite3_stmt* st = nullptr;
-  FINDEX_RETURN_IF_ERROR(Prepare("SELECT workflow, note FROM findings WHERE id=?1", &st));
-  sqlite3_bind_int64(st, 1, rowid);
-  if (sqlite3_step(st) != SQLITE_ROW) {
-    sqlite3_finalize(st);
-    return MakeError(ErrorCode::kNotFound, "no finding " + std::to_string(rowid));
+  std::string old_workflow, old_note;
+  {
+    auto st = Prep("SELECT workflow, note FROM findings WHERE id=?1");
+    if (!st.ok()) return st.error();
+    (*st)->BindInt(1, rowid);
+    auto r = (*st)->Step();
+    if (!r.ok()) return SqlError("finding lookup failed", r.error());
+    if (!*r) return MakeError(ErrorCode::kNotFound, "no finding " + std::to_string(rowid));
+    old_workflow = (*st)->Str(0);
+    old_note = (*st)->Str(1);
   }
-  std::string old_workflow = ColText(st, 0), old_note = ColText(st, 1);
-  sqlite3_finalize(st);
   if (change.status) {
     const std::string w(ToString(*change.status));
-    FINDEX_RETURN_IF_ERROR(Prepare("UPDATE findings SET triage=?1, workflow=?1, updated_at=?2 WHERE id=?3", &st));
-    BindText(st, 1, w);
-    BindText(st, 2, change.now);
-    sqlite3_bind_int64(st, 3, rowid);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return SqlError("cannot triage finding");
+    auto st = Prep("UPDATE findings SET triage=?1, workflow=?1, updated_at=?2 WHERE id=?3");
+    if (!st.ok()) return st.error();
+    (*st)->BindText(1, w);
+    (*st)->BindText(2, change.now);
+    (*st)->BindInt(3, rowid);
+    if (Status r = (*st)->Run(); !r.ok()) return SqlError("cannot triage finding", r.error());
     FINDEX_RETURN_IF_ERROR(AddHistory(rowid, change.by, "triage", "workflow", old_workflow, w, change.note));
   }
   if (!change.note.empty()) {
-    FINDEX_RETURN_IF_ERROR(Prepare("UPDATE findings SET note=?1, note_by=?2, note_at=?3, updated_at=?3 WHERE id=?4", &st));
-    BindText(st, 1, change.note);
-    BindText(st, 2, change.by);
-    BindText(st, 3, change.now);
-    sqlite3_bind_int64(st, 4, rowid);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return SqlError("cannot record note");
+    auto st = Prep("UPDATE findings SET note=?1, note_by=?2, note_at=?3, updated_at=?3 WHERE id=?4");
+    if (!st.ok()) return st.error();
+    (*st)->BindText(1, change.note);
+    (*st)->BindText(2, change.by);
+    (*st)->BindText(3, change.now);
+    (*st)->BindInt(4, rowid);
+    if (Status r = (*st)->Run(); !r.ok()) return SqlError("cannot record note", r.error());
     if (!change.status) FINDEX_RETURN_IF_ERROR(AddHistory(rowid, change.by, "note", "note", old_note, change.note, ""));
   }
   return Status::Ok();
 }
 
 Result<std::vector<HistoryEntry>> Store::History(int64_t rowid) {
-  sqlite3_stmt* st = nullptr;
   // First sight comes from the runs table, so that ingest does not write a history row per finding.
-  FINDEX_RETURN_IF_ERROR(Prepare(
-      "SELECT f.created_at, 'ingest run ' || f.first_seen_run, 'created', 'workflow', NULL, 'NEW',"
+  auto prepared = Prep(
+      "SELECT f.created_at, 'ingest run ' || CAST(f.first_seen_run AS TEXT), 'created', 'workflow', NULL, 'NEW',"
       "       'first seen in ' || coalesce(r.file, '?'), 0 AS k"
       " FROM findings f LEFT JOIN runs r ON r.id = f.first_seen_run WHERE f.id=?1"
       " UNION ALL SELECT at, actor, action, field, old, new, note, id FROM history WHERE finding_id=?1"
-      " ORDER BY k",
-      &st));
-  sqlite3_bind_int64(st, 1, rowid);
+      " ORDER BY k");
+  if (!prepared.ok()) return prepared.error();
+  DbStatement* st = prepared->get();
+  st->BindInt(1, rowid);
   std::vector<HistoryEntry> out;
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    out.push_back(HistoryEntry{ColText(st, 0), ColText(st, 1), ColText(st, 2), ColText(st, 3), ColText(st, 4),
-                               ColText(st, 5), ColText(st, 6)});
+  Result<bool> rc = false;
+  while ((rc = st->Step()).ok() && *rc) {
+    out.push_back(HistoryEntry{st->Str(0), st->Str(1), st->Str(2), st->Str(3), st->Str(4), st->Str(5), st->Str(6)});
   }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) return SqlError("history query failed");
+  if (!rc.ok()) return SqlError("history query failed", rc.error());
   return out;
+}
+
+Status Store::SqlPostgres(const std::string& sql, double timeout_s, const std::function<void(const DbStatement&)>& fn) {
+  if (!d_.pg()) return MakeError(ErrorCode::kInternal, "not a PostgreSQL store");
+  // A read-only transaction: the server refuses any write, whatever the statement is.
+  FINDEX_RETURN_IF_ERROR(Exec("BEGIN TRANSACTION READ ONLY"));
+  Status status = Status::Ok();
+  if (timeout_s > 0) {
+    status = Exec("SET LOCAL statement_timeout = " + std::to_string(static_cast<int64_t>(std::min(timeout_s, 1e6) * 1000)));
+  }
+  auto prepared = status.ok() ? db_->Prepare(sql) : Result<std::unique_ptr<DbStatement>>(status.error());
+  if (prepared.ok()) {
+    DbStatement* st = prepared->get();
+    Result<bool> rc = false;
+    while ((rc = st->Step()).ok() && *rc) fn(*st);
+    if (!rc.ok()) status = rc.error();
+  } else {
+    status = prepared.error();
+  }
+  Rollback();
+  return status;
 }
 
 Status Store::Sql(const std::string& sql,
                   const std::function<void(const std::vector<std::string>&,
                                            const std::vector<std::optional<std::string>>&)>& fn) {
+  if (d_.pg()) {
+    // A read-only transaction: the server refuses any write, whatever the statement is.
+    FINDEX_RETURN_IF_ERROR(Exec("BEGIN TRANSACTION READ ONLY"));
+    auto prepared = db_->Prepare(sql);
+    Status status = prepared.ok() ? Status::Ok() : Status(prepared.error());
+    if (status.ok()) {
+      DbStatement* st = prepared->get();
+      std::vector<std::string> cols;
+      std::vector<std::optional<std::string>> vals;
+      Result<bool> rc = false;
+      while ((rc = st->Step()).ok() && *rc) {
+        if (cols.empty()) {
+          for (int i = 0; i < st->Columns(); ++i) cols.push_back(st->Name(i));
+          vals.resize(cols.size());
+        }
+        for (size_t i = 0; i < cols.size(); ++i) {
+          if (st->Null(static_cast<int>(i))) vals[i].reset();
+          else vals[i] = st->Str(static_cast<int>(i));
+        }
+        fn(cols, vals);
+      }
+      if (!rc.ok()) status = MakeError(ErrorCode::kInvalidArgument, "SQL error: " + rc.error().message);
+    } else {
+      status = MakeError(ErrorCode::kInvalidArgument, "SQL error: " + status.error().message);
+    }
+    Rollback();
+    return status;
+  }
   sqlite3_stmt* st = nullptr;
   const char* tail = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, &tail) != SQLITE_OK) return SqlError("SQL error");
+  if (sqlite3_prepare_v2(lite_, sql.c_str(), -1, &st, &tail) != SQLITE_OK) return SqlError("SQL error");
   if (!st) return MakeError(ErrorCode::kInvalidArgument, "empty SQL statement");
   if (!sqlite3_stmt_readonly(st)) {
     sqlite3_finalize(st);
@@ -1714,7 +1839,7 @@ Status Store::Sql(const std::string& sql,
   while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
     for (int i = 0; i < n; ++i) {
       if (sqlite3_column_type(st, i) == SQLITE_NULL) vals[static_cast<size_t>(i)].reset();
-      else vals[static_cast<size_t>(i)] = ColText(st, i);
+      else vals[static_cast<size_t>(i)] = std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, i)), static_cast<size_t>(sqlite3_column_bytes(st, i)));
     }
     fn(cols, vals);
   }

@@ -30,10 +30,13 @@
 #include "normalize/finding_codec.h"
 #include "normalize/result.h"
 #include "normalize/json_writer.h"
+#include "store/db.h"
 #include "store/filter.h"
 #include "store/texts.h"
 
 namespace findex {
+
+class PgDb;
 
 // Who the policy's notes and history entries are from.
 inline constexpr const char* kPolicyActor = "findex-policy";
@@ -203,7 +206,8 @@ using SqlScalarFunction = std::function<int(const std::vector<std::optional<std:
 class Store {
  public:
   ~Store();
-  // Creates the file and schema when missing; migrates older schemas.
+  // Creates the file and schema when missing; migrates older schemas. `path` may be a
+  // PostgreSQL URI (postgresql://... or postgres://..., store/postgres/pg_db.h).
   static Result<std::unique_ptr<Store>> Open(const std::string& path, bool read_only = false);
 
   // --- waiting for another writer (process-wide) ---
@@ -257,6 +261,9 @@ class Store {
   // Read-only SQL for users (`findex sql`): each row as column name/value pairs.
   Status Sql(const std::string& sql, const std::function<void(const std::vector<std::string>& cols,
                                                              const std::vector<std::optional<std::string>>& vals)>& fn);
+  // PostgreSQL (`findex sql`): one read-only statement, in a READ ONLY transaction, stopped
+  // after `timeout_s` (0: none); `fn` gets each row as a statement to read.
+  Status SqlPostgres(const std::string& sql, double timeout_s, const std::function<void(const DbStatement&)>& fn);
   Result<int64_t> LatestRunId(const std::string& scope);
   // Run ids of the latest ingest batch of the scope (all scopes when empty): "new" findings.
   Result<std::vector<int64_t>> LatestBatchRuns(const std::string& scope);
@@ -292,19 +299,39 @@ class Store {
   // The rows with these ids as ForEach reads them (the finding rebuilt), in id order.
   Status ForEachRowId(const std::vector<int64_t>& ids, const std::function<bool(FindingRow&&)>& fn);
 
-  sqlite3* db() { return db_; }
+  // Which database this store lives in, and its SQL's differences.
+  Backend backend() const { return d_.backend; }
+  const Dialect& dialect() const { return d_; }
+  // The SQLite connection (nullptr on PostgreSQL): `findex sql` and tests.
+  sqlite3* sqlite_handle() { return lite_; }
+  // Whether RegisterFunction works (SQLite: yes; PostgreSQL runs no findex code on the server).
+  bool SupportsFunctions() const { return lite_ != nullptr; }
+  // For messages: the file, or the server URI with its password hidden.
+  const std::string& shown_path() const { return shown_; }
 
  private:
   Store() = default;
-  Status Exec(const char* sql);
-  Status Prepare(const char* sql, sqlite3_stmt** st);
+  static Result<std::unique_ptr<Store>> OpenPostgres(const std::string& uri, bool read_only);
+  Status Exec(std::string_view sql);
+  Result<std::unique_ptr<DbStatement>> Prep(std::string_view sql);
+  Status BeginWrite();  // a write transaction (SQLite: BEGIN IMMEDIATE)
+  void Rollback();
+  // PostgreSQL: waits for every other writer of these scopes (transaction advisory locks).
+  Status LockScopes(std::vector<std::string> scopes);
+  std::string TempName(const char* table) const;
   Error SqlError(const char* what) const;
+  Error SqlError(const char* what, const Error& e) const;
   Status PrepareIngestStatements();
   Status ForEachSql(const std::string& sql, const std::vector<std::string>& params,
                     const std::function<bool(FindingRow&&)>& fn);
 
-  sqlite3* db_ = nullptr;
-  std::string path_;
+  std::unique_ptr<Db> db_;
+  Dialect d_;
+  sqlite3* lite_ = nullptr;               // SQLite: the connection db_ wraps
+  PgDb* pg_ = nullptr;                    // PostgreSQL: db_ as a PgDb (COPY)
+  std::unique_ptr<Db> pg_texts_;          // PostgreSQL: the texts' own connection (autocommit)
+  std::string pg_schema_;
+  std::string path_, shown_;
   // The current busy wait (BusyHandler).
   std::chrono::steady_clock::time_point busy_since_;
   double busy_waited_ = 0;
@@ -330,14 +357,8 @@ class Store {
   Status StoreRunTargets();
   Result<std::vector<TargetVerdict>> JudgeAbsence(const std::vector<BatchRun>& runs, const BatchFailures& failures,
                                                   const std::string& now);
-  sqlite3_stmt* st_lookup_ = nullptr;
-  sqlite3_stmt* st_insert_ = nullptr;
-  sqlite3_stmt* st_touch_ = nullptr;
-  sqlite3_stmt* st_update_ = nullptr;
-  sqlite3_stmt* st_reject_ = nullptr;
-  sqlite3_stmt* st_history_ = nullptr;
-  sqlite3_stmt* st_details_ = nullptr;
-  sqlite3_stmt* st_asff_ = nullptr;  // AsffFunction's row read
+  std::unique_ptr<DbStatement> st_lookup_, st_insert_, st_touch_, st_update_, st_reject_, st_history_, st_details_;
+  std::unique_ptr<DbStatement> st_asff_;  // AsffFunction's row read
   Status PutDetails(int64_t rowid, std::string_view details);
   std::set<std::string> expired_seen_;
   std::string history_now_;  // time of a triage change (outside runs)
@@ -350,7 +371,7 @@ class Store {
   Status FillMembers(const char* table, const std::vector<std::pair<int64_t, int>>& runs);
   static void RunMembersFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv);
   // Rebuilds row.finding from the columns read by kRowColumns (store.cpp) and the details.
-  Status DecodeRow(sqlite3_stmt* st, FindingRow* row);
+  Status DecodeRow(DbStatement* st, FindingRow* row);
   static void AsffFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv);
   // "SELECT <the columns DecodeRow reads> FROM findings ".
   static const char* RowColumns();

@@ -6,53 +6,63 @@ namespace {
 constexpr size_t kMaxKnown = 4u << 20;      // hashes remembered as stored
 constexpr size_t kMaxCacheBytes = 64u << 20;  // texts kept for reading
 
-Error SqlErr(sqlite3* db, const char* what) {
-  return MakeError(ErrorCode::kStore, std::string(what) + ": " + sqlite3_errmsg(db));
-}
+Error SqlErr(const char* what, const Error& e) { return MakeError(ErrorCode::kStore, std::string(what) + ": " + e.message); }
 
 }  // namespace
 
-TextTable::~TextTable() {
-  sqlite3_finalize(st_get_);
-  sqlite3_finalize(st_put_);
+TextTable::~TextTable() = default;
+
+Status TextTable::Prepare() {
+  if (st_get_) return Status::Ok();
+  auto get = db_->Prepare("SELECT body FROM texts WHERE hash=?1");
+  if (!get.ok()) return SqlErr("cannot read texts", get.error());
+  st_get_ = std::move(*get);
+  return Status::Ok();
+}
+
+Status TextTable::PrepareWrite() {
+  FINDEX_RETURN_IF_ERROR(Prepare());
+  if (st_put_) return Status::Ok();
+  // A separate writer commits each text at once (PostgreSQL: no lock on a text is held while
+  // a file's transaction runs, so concurrent runners never wait on each other's texts).
+  auto put = writer_->Prepare("INSERT INTO texts(hash, body) VALUES(?1, ?2) ON CONFLICT(hash) DO NOTHING");
+  if (!put.ok()) return SqlErr("cannot store texts", put.error());
+  st_put_ = std::move(*put);
+  if (writer_ != db_) {
+    auto wget = writer_->Prepare("SELECT body FROM texts WHERE hash=?1");
+    if (!wget.ok()) return SqlErr("cannot read texts", wget.error());
+    st_wget_ = std::move(*wget);
+  }
+  return Status::Ok();
 }
 
 Status TextTable::Intern(const std::vector<DetailText>& texts, bool* collision) {
   *collision = false;
   for (const auto& t : texts) {
     if (known_.count(t.hash)) continue;
-    if (!st_get_ && sqlite3_prepare_v3(db_, "SELECT body FROM texts WHERE hash=?1", -1, SQLITE_PREPARE_PERSISTENT,
-                                       &st_get_, nullptr) != SQLITE_OK) {
-      return SqlErr(db_, "cannot read texts");
-    }
-    sqlite3_reset(st_get_);
-    sqlite3_bind_int64(st_get_, 1, static_cast<int64_t>(t.hash));
-    int rc = sqlite3_step(st_get_);
-    if (rc == SQLITE_ROW) {
-      std::string_view body(reinterpret_cast<const char*>(sqlite3_column_text(st_get_, 0)),
-                            static_cast<size_t>(sqlite3_column_bytes(st_get_, 0)));
-      const bool same = body == t.text;
-      sqlite3_reset(st_get_);
+    FINDEX_RETURN_IF_ERROR(PrepareWrite());
+    // Insert, then read back whatever is stored under the hash: the same text, or another
+    // (a collision).
+    st_put_->Reset();
+    st_put_->BindInt(1, static_cast<int64_t>(t.hash));
+    st_put_->BindText(2, t.text);
+    if (Status s = st_put_->Run(); !s.ok()) return SqlErr("cannot store a text", s.error());
+    const bool inserted = st_put_->Changes() > 0;
+    st_put_->Reset();
+    if (inserted) {
+      if (writer_ == db_) added_.push_back(t.hash);
+    } else {
+      DbStatement* get = st_wget_ ? st_wget_.get() : st_get_.get();
+      get->Reset();
+      get->BindInt(1, static_cast<int64_t>(t.hash));
+      auto r = get->Step();
+      if (!r.ok()) return SqlErr("cannot read texts", r.error());
+      const bool same = *r && get->Text(0) == t.text;
+      get->Reset();
       if (!same) {
         *collision = true;
         continue;
       }
-    } else if (rc == SQLITE_DONE) {
-      sqlite3_reset(st_get_);
-      if (!st_put_ && sqlite3_prepare_v3(db_, "INSERT INTO texts(hash, body) VALUES(?1, ?2)", -1,
-                                         SQLITE_PREPARE_PERSISTENT, &st_put_, nullptr) != SQLITE_OK) {
-        return SqlErr(db_, "cannot store texts");
-      }
-      sqlite3_reset(st_put_);
-      sqlite3_bind_int64(st_put_, 1, static_cast<int64_t>(t.hash));
-      sqlite3_bind_text(st_put_, 2, t.text.data(), static_cast<int>(t.text.size()), SQLITE_STATIC);
-      rc = sqlite3_step(st_put_);
-      sqlite3_reset(st_put_);
-      if (rc != SQLITE_DONE) return SqlErr(db_, "cannot store a text");
-      added_.push_back(t.hash);
-    } else {
-      sqlite3_reset(st_get_);
-      return SqlErr(db_, "cannot read texts");
     }
     if (known_.size() >= kMaxKnown) known_.clear();
     known_.insert(t.hash);
@@ -80,21 +90,17 @@ void TextTable::Rollback() {
 
 Result<std::string> TextTable::Get(uint64_t hash) {
   if (auto it = cache_.find(hash); it != cache_.end()) return it->second;
-  if (!st_get_ && sqlite3_prepare_v3(db_, "SELECT body FROM texts WHERE hash=?1", -1, SQLITE_PREPARE_PERSISTENT,
-                                     &st_get_, nullptr) != SQLITE_OK) {
-    return SqlErr(db_, "cannot read texts");
+  FINDEX_RETURN_IF_ERROR(Prepare());
+  st_get_->Reset();
+  st_get_->BindInt(1, static_cast<int64_t>(hash));
+  auto r = st_get_->Step();
+  if (!r.ok()) return SqlErr("cannot read texts", r.error());
+  if (!*r) {
+    st_get_->Reset();
+    return MakeError(ErrorCode::kStore, "a stored finding refers to a missing text");
   }
-  sqlite3_reset(st_get_);
-  sqlite3_bind_int64(st_get_, 1, static_cast<int64_t>(hash));
-  int rc = sqlite3_step(st_get_);
-  if (rc != SQLITE_ROW) {
-    sqlite3_reset(st_get_);
-    if (rc == SQLITE_DONE) return MakeError(ErrorCode::kStore, "a stored finding refers to a missing text");
-    return SqlErr(db_, "cannot read texts");
-  }
-  std::string body(reinterpret_cast<const char*>(sqlite3_column_text(st_get_, 0)),
-                   static_cast<size_t>(sqlite3_column_bytes(st_get_, 0)));
-  sqlite3_reset(st_get_);
+  std::string body = st_get_->Str(0);
+  st_get_->Reset();
   if (cache_bytes_ + body.size() > kMaxCacheBytes) {
     cache_.clear();
     cache_bytes_ = 0;

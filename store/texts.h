@@ -2,8 +2,7 @@
 // vulnerability text stored once, referenced by its hash from findings' details.
 #pragma once
 
-#include <sqlite3.h>
-
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -11,12 +10,14 @@
 
 #include "normalize/finding_codec.h"
 #include "normalize/result.h"
+#include "store/db.h"
 
 namespace findex {
 
 class TextTable {
  public:
-  explicit TextTable(sqlite3* db) : db_(db) {}
+  // `writer`: where texts are written (default: `db`, inside the caller's transaction).
+  explicit TextTable(Db* db, Db* writer = nullptr) : db_(db), writer_(writer ? writer : db) {}
   ~TextTable();
   TextTable(const TextTable&) = delete;
   TextTable& operator=(const TextTable&) = delete;
@@ -36,9 +37,11 @@ class TextTable {
   Result<std::string> Get(uint64_t hash);
 
  private:
-  sqlite3* db_;
-  sqlite3_stmt* st_get_ = nullptr;
-  sqlite3_stmt* st_put_ = nullptr;
+  Status Prepare();       // reads
+  Status PrepareWrite();  // and writes
+  Db* db_;
+  Db* writer_;
+  std::unique_ptr<DbStatement> st_get_, st_put_, st_wget_;
   std::unordered_set<uint64_t> known_;  // stored (committed or in this transaction) and checked
   std::vector<uint64_t> added_;         // stored in the open transaction
   std::unordered_map<uint64_t, std::string> cache_;

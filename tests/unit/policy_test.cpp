@@ -425,7 +425,7 @@ class PolicySqlDifferential : public ::testing::Test {
     for (const char* c : kOptionalColumns) sql += (n++ > 0 ? ", " : "") + std::string(c);
     sql += " FROM findings WHERE id = ?1";
     sqlite3_stmt* st = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(store_->db(), sql.c_str(), -1, &st, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_prepare_v2(store_->sqlite_handle(), sql.c_str(), -1, &st, nullptr), SQLITE_OK);
     size_t checked = 0;
     for (const auto& [id, f] : Findings()) {
       const auto want = PolicyColumnValues(f);
