@@ -461,8 +461,8 @@ int RunGate(GateFlags fl, const Globals& g) {
 
   // A gate writes its verdict: the store is opened read-write, and must exist.
   std::error_code ec;
-  if (!std::filesystem::exists(g.DbPath(), ec)) {
-    spdlog::error("no store at {} (run `findex ingest` first, or pass --db)", g.DbPath());
+  if (!IsPostgresUri(g.DbPath()) && !std::filesystem::exists(g.DbPath(), ec)) {
+    spdlog::error("no store at {} (run `findex ingest` first, or pass --db)", g.DbShown());
     return kExitError;
   }
   auto store = Store::Open(g.DbPath(), false);
@@ -478,11 +478,11 @@ int RunGate(GateFlags fl, const Globals& g) {
   }
   const auto is_known = [&](const std::string& s) { return std::find(known->begin(), known->end(), s) != known->end(); };
   if (fl.all_scopes && known->empty()) {  // nothing to check is not a pass
-    spdlog::error("--all-scopes on {}: {}", g.DbPath(), ScopeHint(scope, *known));
+    spdlog::error("--all-scopes on {}: {}", g.DbShown(), ScopeHint(scope, *known));
     return kExitError;
   }
   if (!fl.all_scopes && !is_known(scope)) {
-    spdlog::error("unknown scope '{}' in {}{}: {}", scope, g.DbPath(), fl.scope_given ? "" : " (no --scope given: the default scope)",
+    spdlog::error("unknown scope '{}' in {}{}: {}", scope, g.DbShown(), fl.scope_given ? "" : " (no --scope given: the default scope)",
                   ScopeHint(scope, *known));
     return kExitError;
   }
@@ -492,7 +492,7 @@ int RunGate(GateFlags fl, const Globals& g) {
   }
   for (const auto& b : baseline_scopes) {
     if (!is_known(b)) {
-      spdlog::error("unknown baseline scope '{}' in {}: {}", b, g.DbPath(), ScopeHint(b, *known));
+      spdlog::error("unknown baseline scope '{}' in {}: {}", b, g.DbShown(), ScopeHint(b, *known));
       return kExitError;
     }
   }

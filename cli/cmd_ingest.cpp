@@ -542,7 +542,7 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
     return StopExitCode();
   }
   if (!run.close_status.ok()) {
-    spdlog::error("{}: cannot resolve absent findings: {}", g.DbPath(), run.close_status.error().ToString());
+    spdlog::error("{}: cannot resolve absent findings: {}", g.DbShown(), run.close_status.error().ToString());
   } else {
     for (const auto& v : run.verdicts) {
       if (!v.judged && !g.quiet) {

@@ -1,5 +1,7 @@
 #include "cli/common.h"
 
+#include "store/db.h"
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -23,6 +25,11 @@ std::string Globals::DbPath() const {
   if (!db.empty()) return db;
   std::string env = Env("FINDEX_DB");
   return env.empty() ? "findex.db" : env;
+}
+
+std::string Globals::DbShown() const {
+  const std::string p = DbPath();
+  return IsPostgresUri(p) ? RedactUri(p) : p;
 }
 
 AsffContext Globals::Context() const {

@@ -24,6 +24,8 @@ struct Globals {
   bool quiet = false;
 
   std::string DbPath() const;
+  // DbPath for messages: a server URI without its password.
+  std::string DbShown() const;
   AsffContext Context() const;
   // Checks the settings (flags, else environment): the account id is 12 digits.
   Status Validate() const;

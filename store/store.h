@@ -302,6 +302,10 @@ class Store {
   // Which database this store lives in, and its SQL's differences.
   Backend backend() const { return d_.backend; }
   const Dialect& dialect() const { return d_; }
+  // The connection (store/db.h); on PostgreSQL also as a PgDb (COPY). For tools that copy
+  // whole tables (migrate-store); the store's own logic stays behind the methods above.
+  Db* database() { return db_.get(); }
+  PgDb* postgres() { return pg_; }
   // The SQLite connection (nullptr on PostgreSQL): `findex sql` and tests.
   sqlite3* sqlite_handle() { return lite_; }
   // Whether RegisterFunction works (SQLite: yes; PostgreSQL runs no findex code on the server).

@@ -73,8 +73,12 @@ public:
       null_[static_cast<size_t>(k - 1)] = true;
   }
   void BindInt(int i, int64_t v) override { Set(i, std::to_string(v), false); }
+  // PostgreSQL text cannot hold U+0000 (a report may: a Grype title with a NUL inside); it is
+  // stored as U+FFFD, the one place where a PostgreSQL store differs from a SQLite one.
   void BindText(int i, std::string_view v) override {
-    Set(i, std::string(v), false);
+    std::string t(v);
+    for (size_t p = t.find('\0'); p != std::string::npos; p = t.find('\0', p + 3)) t.replace(p, 1, "\xEF\xBF\xBD");
+    Set(i, std::move(t), false);
   }
   void BindBlob(int i, std::string_view v) override {
     Set(i, std::string(v), true);
