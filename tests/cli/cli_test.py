@@ -179,6 +179,18 @@ class Cli(StoreCase):
         self.assertEqual(g.returncode, 2)
         self.assertIn("no store", g.stderr.decode())
 
+    def test_reading_commands_without_store_are_errors_and_create_nothing(self):
+        # Reading a store that is not there is an error on both backends, and leaves no file or
+        # schema behind (a gate writes its verdict, but only into a store that exists).
+        for args in (["query"], ["export"], ["export", "--format", "sarif"], ["sql", "SELECT 1 AS x"],
+                     ["history", "abcdef12"], ["gate", "--fail-on", "HIGH"], ["gate", "--scope", "s", "--fail-on", "LOW"]):
+            with self.subTest(args=args):
+                r = self.run_findex(*args)
+                self.assertEqual(r.returncode, 2, r.stdout)
+                self.assertEqual(r.stdout, b"")
+                self.assertRegex(r.stderr.decode(), "no (findex )?store")
+                self.assertFalse(self.store_exists())
+
     # --- export / query ---
     def test_export_asff_is_valid(self):
         self.ingest_json("--scope", "x", PHP_A, PHP_B, SCAN1)
