@@ -8,6 +8,9 @@
 #                                     no CREATEDB, no CREATEROLE) owning the database
 #                                     `findex_test`, and print its libpq URI on stdout
 #                                     (also kept in DIR/uri). The server log is DIR/log.
+#                                     A second role, `findex_reader`, has no rights at all:
+#                                     tests grant it read access to their schema
+#                                     (tests/cli/roles_test.py).
 #   scripts/pg_cluster.sh stop DIR    stop that server (if it runs) and remove DIR.
 #   scripts/pg_cluster.sh uri DIR     print the URI again.
 #
@@ -100,6 +103,7 @@ start() {
   fi
   as_pg "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir/sock" -p "$port" -U postgres -d postgres <<SQL
 CREATE ROLE findex LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;
+CREATE ROLE findex_reader LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;
 CREATE DATABASE findex_test OWNER findex $locale_opts;
 SQL
   # The database owner owns its public schema on PostgreSQL 15 (pg_database_owner); older
