@@ -3,8 +3,8 @@
 query, export and run `findex sql` on it, while its ingest fails cleanly and changes nothing.
 The store is written by the test role (`findex`: no superuser, no CREATEDB, owner of the test
 database); the reader is the role `findex_reader` that scripts/pg_cluster.sh creates without any
-rights, granted here only USAGE on the store's schema and SELECT on its tables. Runs in the
-_pg variant only. Usage: roles_test.py PATH_TO_FINDEX (run from the source tree)."""
+rights, granted here only USAGE on the store's schema and SELECT on its tables. Also: a password in
+the URI is never printed. Runs in the _pg variant only. Usage: roles_test.py PATH_TO_FINDEX (run from the source tree)."""
 import json, os, re, subprocess, sys, unittest
 
 import findex_cli
@@ -80,6 +80,43 @@ class Roles(StoreCase):
         r = self.findex(self.reader, "triage", ids[0]["id"], "--status", "NOTIFIED", "--by", "x")
         self.assertEqual(r.returncode, 2, r.stdout)
         self.assertEqual(findex_cli.digest(self.db), before)
+
+
+@pg_only("libpq connection URIs")
+class Passwords(StoreCase):
+    """The password of a URI never appears in findex's output, logs or errors."""
+    TMP_PREFIX = "findex-passwords-"
+    SECRET = "Sup3r-s3cret-pw"
+
+    def test_password_in_the_uri_is_never_printed(self):
+        env = findex_cli.clean_env(FINDEX_NOW="2026-02-03T04:05:06.000Z", FINDEX_USER="ci")
+        # Trust authentication ignores the password: the commands work as without one.
+        db = re.sub(r"^(postgres(?:ql)?://)([^@/]*)@", r"\g<1>\g<2>:%s@" % self.SECRET, self.db)
+        self.assertIn(self.SECRET, db)
+        unreachable = re.sub(r"host=[^&]*", "host=" + os.path.join(self.tmp, "nosock"), db)
+        bad = os.path.join(self.tmp, "bad.json")
+        with open(bad, "w") as f:
+            f.write('{"hello": "world"}')
+        runs = [
+            (db, ["query"], 2), (db, ["gate", "--scope", "s", "--fail-on", "HIGH"], 2),
+            (db, ["-v", "ingest", "--scope", "web", ZAP1], 0), (db, ["ingest", "--summary", "json", bad], 2),
+            (db, ["gate", "--scope", "nope", "--fail-on", "HIGH"], 2), (db, ["query", "--scope", "nope", "-v"], 0),
+            (db, ["sql", "SELECT nope FROM v_findings"], 2), (db, ["history", "abcdef12"], 2),
+            (unreachable, ["query"], 2), (unreachable, ["-v", "ingest", ZAP1], 2),
+        ]
+        for store, args, rc in runs:
+            with self.subTest(args=args, unreachable=store == unreachable):
+                r = subprocess.run([FINDEX, "--db", store, *args], capture_output=True, env=env, cwd=self.tmp,
+                                   timeout=120)
+                self.assertEqual(r.returncode, rc, r.stderr.decode())
+                self.assertNotIn(self.SECRET.encode(), r.stdout + r.stderr)
+                if rc == 2 and args[0] in ("query", "-v"):
+                    self.assertIn(b"postgresql://", r.stderr)  # the store is named, without the password
+        # The same through $FINDEX_DB.
+        r = subprocess.run([FINDEX, "query", "--scope", "nope"], capture_output=True, env=dict(env, FINDEX_DB=unreachable),
+                           cwd=self.tmp, timeout=120)
+        self.assertEqual(r.returncode, 2)
+        self.assertNotIn(self.SECRET.encode(), r.stdout + r.stderr)
 
 
 if __name__ == "__main__":
