@@ -175,12 +175,17 @@ def copy_store(src, dst):
     uri, s_schema = _split_schema(src)
     _, d_schema = _split_schema(dst)
     assert s_schema and d_schema and s_schema != d_schema, (src, dst)
-    r = subprocess.run(["pg_dump", "-d", uri, "-n", s_schema, "--no-owner", "--no-privileges"],
+    # Schema names here are t_<20 hex digits>: unique enough to rename by text.
+    _psql(uri, _pg_dump(src).decode().replace(s_schema, d_schema))
+
+
+def _pg_dump(db):
+    uri, schema = _split_schema(db)
+    r = subprocess.run(["pg_dump", "-d", uri, "-n", schema or "public", "--no-owner", "--no-privileges"],
                        capture_output=True, timeout=300)
     if r.returncode != 0:
         raise AssertionError("pg_dump failed: " + r.stderr.decode().strip())
-    # Schema names here are t_<20 hex digits>: unique enough to rename by text.
-    _psql(uri, r.stdout.decode().replace(s_schema, d_schema))
+    return r.stdout
 
 
 def digest(db):
@@ -190,13 +195,8 @@ def digest(db):
     if not is_pg(db):
         with open(db, "rb") as f:
             return hashlib.sha256(f.read()).hexdigest()
-    uri, schema = _split_schema(db)
-    r = subprocess.run(["pg_dump", "-d", uri, "-n", schema, "--no-owner", "--no-privileges"],
-                       capture_output=True, timeout=300)
-    if r.returncode != 0:
-        raise AssertionError("pg_dump failed: " + r.stderr.decode().strip())
     # pg_dump 15.14+ brackets the dump with \restrict KEY / \unrestrict KEY, a new random KEY each time.
-    body = b"\n".join(l for l in r.stdout.split(b"\n") if not l.startswith((b"\\restrict ", b"\\unrestrict ")))
+    body = b"\n".join(l for l in _pg_dump(db).split(b"\n") if not l.startswith((b"\\restrict ", b"\\unrestrict ")))
     return hashlib.sha256(body).hexdigest()
 
 
@@ -239,12 +239,16 @@ def execute(db, sql, *params):
 
 
 def exists(db):
-    """Whether findex created the store: the file, or findex's tables in the schema."""
+    """Whether findex created the store: the file; on PostgreSQL the schema of a new_store() (the
+    tests never create it; findex does, on first use), or findex's tables when it has no schema=."""
     if not is_pg(db):
         return os.path.exists(db)
     _, schema = _split_schema(db)
-    r = _psql(db, "SELECT count(*) FROM pg_tables WHERE schemaname = %s;\n" % literal(schema or "public"))
-    return int(r.stdout.decode().strip() or 0) > 0
+    if schema:
+        q = "SELECT count(*) FROM pg_namespace WHERE nspname = %s;\n" % literal(schema)
+    else:
+        q = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'findings';\n"
+    return int(_psql(db, q).stdout.decode().strip() or 0) > 0
 
 
 def tables(db):
