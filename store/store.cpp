@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <unordered_map>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -74,6 +76,81 @@ std::string FormatSources(const std::vector<Source1>& v) {
   }
   return s;
 }
+
+using store_detail::RowVals;
+using store_detail::Val;
+
+void BindVals(DbStatement* s, const RowVals& v) {
+  s->Reset();
+  for (int i = 1; i < static_cast<int>(v.size()); ++i) {
+    const Val& x = v[static_cast<size_t>(i)];
+    switch (x.k) {
+      case 'i': s->BindInt(i, x.i); break;
+      case 't': s->BindText(i, x.s); break;
+      case 'b': s->BindBlob(i, x.s); break;
+      default: s->BindNull(i); break;
+    }
+  }
+}
+
+// Text for COPY's text format; U+0000 as U+FFFD, as PgDb's BindText stores it.
+void CopyText(std::string* out, std::string_view v) {
+  size_t start = 0;
+  for (size_t p = v.find('\0'); p != std::string_view::npos; p = v.find('\0', start)) {
+    CopyEscape(out, v.substr(start, p - start));
+    *out += "\xEF\xBF\xBD";
+    start = p + 1;
+  }
+  CopyEscape(out, v.substr(start));
+}
+
+void CopyBytea(std::string* out, std::string_view v) {
+  static const char* kHex = "0123456789abcdef";
+  *out += "\\\\x";
+  for (unsigned char c : v) {
+    out->push_back(kHex[c >> 4]);
+    out->push_back(kHex[c & 15]);
+  }
+}
+
+void CopyVal(std::string* out, const Val& x) {
+  switch (x.k) {
+    case 'i': *out += std::to_string(x.i); break;
+    case 't': CopyText(out, x.s); break;
+    case 'b': CopyBytea(out, x.s); break;
+    default: *out += "\\N"; break;
+  }
+}
+
+// COPY column lists and the parameter number each column takes its value from (0: the row id,
+// -1: the literal 'ACTIVE').
+constexpr const char* kCopyInsertColumns =
+    "id, scope, fingerprint, asff_id, scanner, format, generator_id, title, severity, normalized, workflow,"
+    " record_state, resource_id, location, vuln_id, package, first_seen_run, last_seen_run, first_observed_at,"
+    " last_observed_at, created_at, updated_at, content_hash, occurrences, sources, lifecycle, policy_workflow,"
+    " base_severity, policy, note, note_by, note_at, udf, target, policy_expires, cwes, vuln_ids, packages,"
+    " file_paths, resource_ids, tags, url, rec_ids, fixable";
+constexpr int kCopyInsertParams[] = {32, 1,  2,  3,  4,  5,  6,  7,  8,  9,  10, -1, 11, 12, 13,
+                                     14, 15, 15, 16, 17, 18, 18, 19, 21, 22, 23, 24, 25, 26, 27,
+                                     28, 29, 30, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43};
+constexpr const char* kCopyUpdateColumns =
+    "id, asff_id, scanner, format, generator_id, title, severity, normalized, workflow, resource_id, location,"
+    " vuln_id, package, last_seen_run, first_observed_at, last_observed_at, updated_at, content_hash, occurrences,"
+    " sources, lifecycle, policy_workflow, base_severity, policy, note, note_by, note_at, udf, triage, target,"
+    " policy_expires, cwes, vuln_ids, packages, file_paths, resource_ids, tags, url, rec_ids, fixable";
+constexpr int kCopyUpdateParams[] = {32, 3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+                                     16, 17, 18, 19, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+                                     31, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43};
+
+void CopyRow(std::string* out, const RowVals& v, const int* params, size_t n) {
+  for (size_t c = 0; c < n; ++c) {
+    if (c) out->push_back('\t');
+    if (params[c] < 0) *out += "ACTIVE";
+    else CopyVal(out, v[static_cast<size_t>(params[c])]);
+  }
+  out->push_back('\n');
+}
+
 
 std::string LocationOf(const Finding& f) {
   if (!f.location.file_path.empty()) {
@@ -500,6 +577,8 @@ Status Store::BeginRun(const RunInfo& info) {
   run_ = info;
   counts_ = RunCounts{};
   run_seen_.clear();
+  pending_.clear();
+  pending_fps_.clear();
   expired_seen_.clear();
   run_targets_.clear();
   untargeted_ = 0;
@@ -592,14 +671,6 @@ Status Store::Put(PreparedFinding&& prepared) {
   // Records read: a finding that collapses N events (Falco) stands for N records.
   counts_.records += prepared.occurrences > 0 ? prepared.occurrences : 1;
   Finding& f = prepared.finding;
-  // Observation times an ingester took from the report (Falco, Inspector) win over the run time.
-  const std::string& first_obs = prepared.first_observed_at.empty() ? run_.now : prepared.first_observed_at;
-  const std::string& last_obs = prepared.last_observed_at.empty() ? run_.now : prepared.last_observed_at;
-  const WorkflowStatus reported_workflow = prepared.reported_workflow;
-  const uint64_t occurrences = prepared.occurrences;
-  const uint64_t content_hash = prepared.content_hash;
-  const std::string location = LocationOf(f);
-  const std::string& resource = f.resources.empty() ? std::string() : f.resources.front().id;
   // The finding's target; without one, the report's when it named exactly one so far (else
   // filled in at commit when the report turns out to name exactly one).
   if (!f.target.empty()) {
@@ -609,19 +680,68 @@ Status Store::Put(PreparedFinding&& prepared) {
   } else {
     ++untargeted_;
   }
+  const std::string_view fp(reinterpret_cast<const char*>(f.fingerprint.bytes.data()), 16);
+  if (pg_) {
+    // PostgreSQL: findings are looked up, decided and written a batch at a time (FlushPending),
+    // a few round trips per batch instead of two per finding. A fingerprint seen again in the
+    // batch flushes it first, so that the second sight finds the first one stored.
+    if (pending_fps_.count(std::string(fp))) FINDEX_RETURN_IF_ERROR(FlushPending());
+    pending_fps_.emplace(fp);
+    pending_.push_back(std::move(prepared));
+    if (pending_.size() >= kPendingRows) return FlushPending();
+    return Status::Ok();
+  }
+  DbStatement* lk = st_lookup_.get();
+  lk->Reset();
+  lk->BindText(1, run_.scope);
+  lk->BindBlob(2, fp);
+  auto found = lk->Step();
+  if (!found.ok()) return SqlError("finding lookup failed", found.error());
+  if (!*found) return Apply(prepared, nullptr);
+  OldRow old = ReadOldRow(lk);
+  lk->Reset();
+  return Apply(prepared, &old);
+}
+
+Store::OldRow Store::ReadOldRow(DbStatement* lk) {
+  OldRow o;
+  o.rowid = lk->Int(0);
+  o.state = lk->Str(1);
+  o.workflow = lk->Str(2);
+  o.hash = static_cast<uint64_t>(lk->Int(3));
+  o.last_seen = lk->Int(4);
+  o.severity = static_cast<int>(lk->Int(5));
+  o.sources = lk->Str(7);
+  o.occurrences = static_cast<uint64_t>(lk->Int(8));
+  o.normalized = static_cast<int>(lk->Int(9));
+  o.lifecycle = lk->Str(10);
+  if (!lk->Null(11)) o.triage = lk->Str(11);
+  o.policy = lk->Str(12);
+  o.note = lk->Str(13);
+  o.note_by = lk->Str(14);
+  o.note_at = lk->Str(15);
+  o.udf = lk->Str(16);
+  o.policy_workflow = lk->Str(17);
+  if (!lk->Null(18)) o.policy_expires = lk->Int(18);
+  return o;
+}
+
+Status Store::Apply(PreparedFinding& prepared, const OldRow* old) {
+  Finding& f = prepared.finding;
+  // Observation times an ingester took from the report (Falco, Inspector) win over the run time.
+  const std::string& first_obs = prepared.first_observed_at.empty() ? run_.now : prepared.first_observed_at;
+  const std::string& last_obs = prepared.last_observed_at.empty() ? run_.now : prepared.last_observed_at;
+  const WorkflowStatus reported_workflow = prepared.reported_workflow;
+  const uint64_t occurrences = prepared.occurrences;
+  const uint64_t content_hash = prepared.content_hash;
+  const std::string location = LocationOf(f);
+  const std::string& resource = f.resources.empty() ? std::string() : f.resources.front().id;
   std::string vuln_id, package;
   if (!f.vulnerabilities.empty()) {
     vuln_id = ToUpper(f.vulnerabilities.front().id);
     if (!f.vulnerabilities.front().vulnerable_packages.empty()) package = f.vulnerabilities.front().vulnerable_packages.front().name;
   }
-
-  DbStatement* lk = st_lookup_.get();
-  lk->Reset();
-  lk->BindText(1, run_.scope);
-  lk->BindBlob(2, std::string_view(reinterpret_cast<const char*>(f.fingerprint.bytes.data()), 16));
-  auto found = lk->Step();
-  if (!found.ok()) return SqlError("finding lookup failed", found.error());
-  const bool is_new = !*found;
+  const bool is_new = old == nullptr;
 
   // What the row holds now (defaults for a new finding).
   int64_t rowid = 0, last_seen = 0;
@@ -633,25 +753,24 @@ Status Store::Put(PreparedFinding&& prepared) {
   int old_severity = -1, old_normalized = 0;
   std::vector<Source1> sources;
   if (!is_new) {
-    rowid = lk->Int(0);
-    state = lk->Str(1);
-    old_workflow = lk->Str(2);
-    old_hash = static_cast<uint64_t>(lk->Int(3));
-    last_seen = lk->Int(4);
-    old_severity = static_cast<int>(lk->Int(5));
-    sources = ParseSources(lk->Text(7));
-    old_occurrences = static_cast<uint64_t>(lk->Int(8));
-    old_normalized = static_cast<int>(lk->Int(9));
-    old_lifecycle = lk->Str(10);
-    if (!lk->Null(11)) triage = lk->Str(11);
-    old_policy = lk->Str(12);
-    old_note = lk->Str(13);
-    old_note_by = lk->Str(14);
-    old_note_at = lk->Str(15);
-    old_udf = lk->Str(16);
-    old_policy_workflow = lk->Str(17);
-    if (!lk->Null(18)) old_policy_expires = lk->Int(18);
-    lk->Reset();
+    rowid = old->rowid;
+    state = old->state;
+    old_workflow = old->workflow;
+    old_hash = old->hash;
+    last_seen = old->last_seen;
+    old_severity = old->severity;
+    sources = ParseSources(old->sources);
+    old_occurrences = old->occurrences;
+    old_normalized = old->normalized;
+    old_lifecycle = old->lifecycle;
+    triage = old->triage;
+    old_policy = old->policy;
+    old_note = old->note;
+    old_note_by = old->note_by;
+    old_note_at = old->note_at;
+    old_udf = old->udf;
+    old_policy_workflow = old->policy_workflow;
+    old_policy_expires = old->policy_expires;
     if (last_seen == counts_.run_id && !run_.events) {
       ++counts_.duplicates;  // the same finding twice in one report: stored once
       return Status::Ok();
@@ -727,50 +846,55 @@ Status Store::Put(PreparedFinding&& prepared) {
 
   // Every column of the row, numbered as in st_insert_ / st_update_ (a statement ignores the
   // numbers it does not use).
-  auto bind_row = [&](DbStatement* s) {
-    s->Reset();
-    s->BindText(1, run_.scope);
-    s->BindBlob(2, std::string_view(reinterpret_cast<const char*>(f.fingerprint.bytes.data()), 16));
-    s->BindText(3, f.id);
-    s->BindText(4, f.scanner);
-    s->BindText(5, f.format);
-    s->BindText(6, f.generator_id);
-    s->BindText(7, f.title);
-    s->BindInt(8, severity);
-    s->BindInt(9, normalized);
-    s->BindText(10, workflow);
-    s->BindOptText(11, resource);
-    s->BindOptText(12, location);
-    s->BindOptText(13, vuln_id);
-    s->BindOptText(14, package);
-    s->BindInt(15, counts_.run_id);
-    s->BindText(16, first_obs);
-    s->BindText(17, last_obs);
-    s->BindText(18, run_.now);
-    s->BindInt(19, static_cast<int64_t>(content_hash));
-    s->BindInt(21, static_cast<int64_t>(new_occurrences));
-    s->BindText(22, FormatSources(sources));
-    s->BindText(23, lifecycle);
-    s->BindOptText(24, policy_workflow);
-    s->BindInt(25, base);
-    s->BindOptText(26, policy);
-    s->BindOptText(27, note);
-    s->BindOptText(28, note_by);
-    s->BindOptText(29, note_at);
-    s->BindOptText(30, udf);
-    s->BindOptText(31, triage ? *triage : std::string());
-    s->BindInt(32, rowid);
-    s->BindText(33, f.target);
-    if (policy_expires) s->BindInt(34, *policy_expires);
-    else s->BindNull(34);
-    for (int c = 0; c < 8; ++c) s->BindText(35 + c, prepared.columns[static_cast<size_t>(c)]);
-    s->BindInt(43, prepared.columns[8] == "1" ? 1 : 0);
-  };
+  const std::string sources_text = FormatSources(sources);
+  RowVals v;
+  v[1] = Val::Text(run_.scope);
+  v[2] = Val::Blob(std::string_view(reinterpret_cast<const char*>(f.fingerprint.bytes.data()), 16));
+  v[3] = Val::Text(f.id);
+  v[4] = Val::Text(f.scanner);
+  v[5] = Val::Text(f.format);
+  v[6] = Val::Text(f.generator_id);
+  v[7] = Val::Text(f.title);
+  v[8] = Val::Int(severity);
+  v[9] = Val::Int(normalized);
+  v[10] = Val::Text(workflow);
+  v[11] = Val::OptText(resource);
+  v[12] = Val::OptText(location);
+  v[13] = Val::OptText(vuln_id);
+  v[14] = Val::OptText(package);
+  v[15] = Val::Int(counts_.run_id);
+  v[16] = Val::Text(first_obs);
+  v[17] = Val::Text(last_obs);
+  v[18] = Val::Text(run_.now);
+  v[19] = Val::Int(static_cast<int64_t>(content_hash));
+  v[21] = Val::Int(static_cast<int64_t>(new_occurrences));
+  v[22] = Val::Text(sources_text);
+  v[23] = Val::Text(lifecycle);
+  v[24] = Val::OptText(policy_workflow);
+  v[25] = Val::Int(base);
+  v[26] = Val::OptText(policy);
+  v[27] = Val::OptText(note);
+  v[28] = Val::OptText(note_by);
+  v[29] = Val::OptText(note_at);
+  v[30] = Val::OptText(udf);
+  v[31] = triage ? Val::OptText(*triage) : Val{};
+  v[32] = Val::Int(rowid);
+  v[33] = Val::Text(f.target);
+  if (policy_expires) v[34] = Val::Int(*policy_expires);
+  for (int c = 0; c < 8; ++c) v[static_cast<size_t>(35 + c)] = Val::Text(prepared.columns[static_cast<size_t>(c)]);
+  v[43] = Val::Int(prepared.columns[8] == "1" ? 1 : 0);
   // The shared texts the details refer to (stored only when the details are).
   if (is_new || old_hash != content_hash) FINDEX_RETURN_IF_ERROR(texts_->Put(f, prepared.texts, &prepared.details));
-  if (is_new) {
+  if (is_new && pg_) {
+    if (pg_next_id_ >= pg_ids_.size()) return MakeError(ErrorCode::kInternal, "no finding id reserved");
+    rowid = pg_ids_[pg_next_id_++];
+    v[32] = Val::Int(rowid);
+    AppendInsertRow(v);
+    AppendDetailsRow(rowid, prepared.details);
+    ++counts_.new_;
+  } else if (is_new) {
     DbStatement* s = st_insert_.get();
-    bind_row(s);
+    BindVals(s, v);
     auto r = s->Step();
     if (!r.ok() || !*r) return r.ok() ? SqlError("cannot insert finding") : SqlError("cannot insert finding", r.error());
     rowid = s->Int(0);
@@ -780,6 +904,13 @@ Status Store::Put(PreparedFinding&& prepared) {
   } else if (!reopen && !triage_reopened && old_hash == content_hash && !sources_changed && severity == old_severity &&
              workflow == old_workflow && policy == old_policy && note == old_note && udf == old_udf &&
              policy_workflow == old_policy_workflow && lifecycle == old_lifecycle && policy_expires == old_policy_expires) {
+    if (pg_) {
+      AppendTouchRow(rowid, v);
+      ++counts_.unchanged;
+      if (last_seen == counts_.run_id) return Status::Ok();
+      run_seen_.push_back(rowid);
+      return Status::Ok();
+    }
     DbStatement* s = st_touch_.get();
     s->Reset();
     s->BindInt(1, counts_.run_id);
@@ -793,10 +924,15 @@ Status Store::Put(PreparedFinding&& prepared) {
     if (Status r = s->Run(); !r.ok()) return SqlError("cannot update finding", r.error());
     ++counts_.unchanged;
   } else {
-    DbStatement* s = st_update_.get();
-    bind_row(s);
-    if (Status r = s->Run(); !r.ok()) return SqlError("cannot update finding", r.error());
-    if (old_hash != content_hash) FINDEX_RETURN_IF_ERROR(PutDetails(rowid, prepared.details));
+    if (pg_) {
+      AppendUpdateRow(v);
+      if (old_hash != content_hash) AppendDetailsRow(rowid, prepared.details);
+    } else {
+      DbStatement* s = st_update_.get();
+      BindVals(s, v);
+      if (Status r = s->Run(); !r.ok()) return SqlError("cannot update finding", r.error());
+      if (old_hash != content_hash) FINDEX_RETURN_IF_ERROR(PutDetails(rowid, prepared.details));
+    }
     if (reopen || triage_reopened) ++counts_.reopened;
     else ++counts_.updated;
     // History: what changed the effective status or severity, and why.
@@ -830,6 +966,146 @@ Status Store::Put(PreparedFinding&& prepared) {
   return Status::Ok();
 }
 
+void Store::AppendInsertRow(const store_detail::RowVals& v) {
+  CopyRow(&pg_insert_, v, kCopyInsertParams, std::size(kCopyInsertParams));
+}
+
+void Store::AppendUpdateRow(const RowVals& v) {
+  CopyRow(&pg_update_, v, kCopyUpdateParams, std::size(kCopyUpdateParams));
+}
+
+void Store::AppendTouchRow(int64_t rowid, const RowVals& v) {
+  // As st_touch_: last_seen_run, observed times, occurrences, scanner, target.
+  static constexpr int kParams[] = {32, 15, 17, 18, 16, 21, 4, 33};
+  RowVals w = v;
+  w[32] = Val::Int(rowid);
+  CopyRow(&pg_touch_, w, kParams, std::size(kParams));
+}
+
+void Store::AppendDetailsRow(int64_t rowid, std::string_view details) {
+  pg_details_ += std::to_string(rowid);
+  pg_details_ += '\t';
+  CopyBytea(&pg_details_, details);
+  pg_details_ += '\n';
+}
+
+Status Store::FlushPending() {
+  if (pending_.empty()) return Status::Ok();
+  std::vector<PreparedFinding> batch;
+  batch.swap(pending_);
+  pending_fps_.clear();
+  // 1. What the store holds for these fingerprints, in one query.
+  if (!st_pg_lookup_) {
+    auto st = Prep(
+        "SELECT id, record_state, workflow, content_hash, last_seen_run, severity, scanner, sources, occurrences,"
+        " normalized, lifecycle, triage, policy, note, note_by, note_at, udf, policy_workflow, policy_expires, fingerprint"
+        " FROM findings WHERE scope=?1 AND fingerprint IN"
+        " (SELECT decode(x, 'hex') FROM unnest(string_to_array(?2, ',')) AS x)");
+    if (!st.ok()) return st.error();
+    st_pg_lookup_ = std::move(*st);
+  }
+  std::string keys;
+  keys.reserve(batch.size() * 33);
+  static const char* kHex = "0123456789abcdef";
+  for (const auto& p : batch) {
+    if (!keys.empty()) keys.push_back(',');
+    for (uint8_t c : p.finding.fingerprint.bytes) {
+      keys.push_back(kHex[c >> 4]);
+      keys.push_back(kHex[c & 15]);
+    }
+  }
+  std::unordered_map<std::string, OldRow> found;
+  {
+    DbStatement* lk = st_pg_lookup_.get();
+    lk->Reset();
+    lk->BindText(1, run_.scope);
+    lk->BindText(2, keys);
+    Result<bool> rc = false;
+    while ((rc = lk->Step()).ok() && *rc) found.emplace(std::string(lk->Blob(19)), ReadOldRow(lk));
+    lk->Reset();
+    if (!rc.ok()) return SqlError("finding lookup failed", rc.error());
+  }
+  // 2. Ids for the new ones, in the order they come (as SQLite would number them).
+  const size_t n_new = batch.size() - found.size();
+  pg_ids_.clear();
+  pg_next_id_ = 0;
+  if (n_new > 0) {
+    auto st = Prep("SELECT nextval(pg_get_serial_sequence('findings', 'id')) AS id FROM generate_series(1, ?1) ORDER BY id");
+    if (!st.ok()) return st.error();
+    (*st)->BindInt(1, static_cast<int64_t>(n_new));
+    Result<bool> rc = false;
+    while ((rc = (*st)->Step()).ok() && *rc) pg_ids_.push_back((*st)->Int(0));
+    if (!rc.ok()) return SqlError("cannot number new findings", rc.error());
+  }
+  // 3. Decide each finding as SQLite's path does, into COPY buffers.
+  pg_insert_.clear();
+  pg_update_.clear();
+  pg_touch_.clear();
+  pg_details_.clear();
+  pg_history_.clear();
+  flushing_ = true;
+  Status status = Status::Ok();
+  for (auto& p : batch) {
+    const std::string fp(reinterpret_cast<const char*>(p.finding.fingerprint.bytes.data()), 16);
+    auto it = found.find(fp);
+    status = Apply(p, it == found.end() ? nullptr : &it->second);
+    if (!status.ok()) break;
+  }
+  flushing_ = false;
+  if (!status.ok()) return status;
+  // 4. Write: a COPY per table, one set-based statement per kind of change.
+  auto copy = [&](const std::string& sql, const std::string& data) -> Status {
+    if (data.empty()) return Status::Ok();
+    if (Status c = pg_->CopyIn(sql, data); !c.ok()) return SqlError("cannot store findings", c.error());
+    return Status::Ok();
+  };
+  FINDEX_RETURN_IF_ERROR(copy(std::string("COPY findings(") + kCopyInsertColumns + ") FROM STDIN", pg_insert_));
+  if (!pg_staged_) {
+    FINDEX_RETURN_IF_ERROR(Exec(
+        "CREATE TEMP TABLE IF NOT EXISTS fx_update AS SELECT * FROM findings WITH NO DATA;"
+        " CREATE TEMP TABLE IF NOT EXISTS fx_touch AS SELECT * FROM findings WITH NO DATA;"
+        " CREATE TEMP TABLE IF NOT EXISTS fx_details AS SELECT * FROM finding_details WITH NO DATA"));
+    pg_staged_ = true;
+  }
+  if (!pg_details_.empty()) {
+    FINDEX_RETURN_IF_ERROR(copy("COPY pg_temp.fx_details(id, details) FROM STDIN", pg_details_));
+    FINDEX_RETURN_IF_ERROR(Exec(
+        "INSERT INTO finding_details(id, details) SELECT id, details FROM pg_temp.fx_details"
+        " ON CONFLICT(id) DO UPDATE SET details = excluded.details; DELETE FROM pg_temp.fx_details"));
+  }
+  if (!pg_update_.empty()) {
+    FINDEX_RETURN_IF_ERROR(copy(std::string("COPY pg_temp.fx_update(") + kCopyUpdateColumns + ") FROM STDIN", pg_update_));
+    // As st_update_; SET reads the old row, so an ARCHIVED finding seen again records this run.
+    FINDEX_RETURN_IF_ERROR(Exec(
+        "UPDATE findings f SET asff_id=u.asff_id, scanner=u.scanner, format=u.format, generator_id=u.generator_id,"
+        " title=u.title, severity=u.severity, normalized=u.normalized, workflow=u.workflow, record_state='ACTIVE',"
+        " resource_id=u.resource_id, location=u.location, vuln_id=u.vuln_id, package=u.package,"
+        " last_seen_run=u.last_seen_run, first_observed_at=LEAST(f.first_observed_at, u.first_observed_at),"
+        " last_observed_at=GREATEST(f.last_observed_at, u.last_observed_at), updated_at=u.updated_at,"
+        " content_hash=u.content_hash, occurrences=u.occurrences, sources=u.sources, lifecycle=u.lifecycle,"
+        " policy_workflow=u.policy_workflow, base_severity=u.base_severity, policy=u.policy, note=u.note,"
+        " note_by=u.note_by, note_at=u.note_at, udf=u.udf, triage=u.triage, target=u.target,"
+        " policy_expires=u.policy_expires, cwes=u.cwes, vuln_ids=u.vuln_ids, packages=u.packages,"
+        " file_paths=u.file_paths, resource_ids=u.resource_ids, tags=u.tags, url=u.url, rec_ids=u.rec_ids,"
+        " fixable=u.fixable,"
+        " active_since_run=CASE WHEN f.record_state='ARCHIVED' THEN u.last_seen_run ELSE f.active_since_run END"
+        " FROM pg_temp.fx_update u WHERE f.id = u.id; DELETE FROM pg_temp.fx_update"));
+  }
+  if (!pg_touch_.empty()) {
+    FINDEX_RETURN_IF_ERROR(copy(
+        "COPY pg_temp.fx_touch(id, last_seen_run, last_observed_at, updated_at, first_observed_at, occurrences,"
+        " scanner, target) FROM STDIN",
+        pg_touch_));
+    FINDEX_RETURN_IF_ERROR(Exec(
+        "UPDATE findings f SET last_seen_run=t.last_seen_run,"
+        " last_observed_at=GREATEST(f.last_observed_at, t.last_observed_at), updated_at=t.updated_at,"
+        " first_observed_at=LEAST(f.first_observed_at, t.first_observed_at), occurrences=t.occurrences,"
+        " scanner=t.scanner, target=t.target FROM pg_temp.fx_touch t WHERE f.id = t.id; DELETE FROM pg_temp.fx_touch"));
+  }
+  FINDEX_RETURN_IF_ERROR(copy("COPY history(finding_id, at, actor, action, field, old, new, note) FROM STDIN", pg_history_));
+  return Status::Ok();
+}
+
 Status Store::PutDetails(int64_t rowid, std::string_view details) {
   if (!st_details_) {
     auto st = Prep("INSERT INTO finding_details(id, details) VALUES(?1, ?2)"
@@ -847,6 +1123,23 @@ Status Store::PutDetails(int64_t rowid, std::string_view details) {
 
 Status Store::AddHistory(int64_t rowid, const std::string& actor, const char* action, const char* field,
                          std::string_view old_value, std::string_view new_value, std::string_view note) {
+  if (pg_ && flushing_) {
+    // Written with the batch (FlushPending).
+    std::string& o = pg_history_;
+    o += std::to_string(rowid);
+    for (std::string_view x : {std::string_view(in_run_ ? run_.now : history_now_), std::string_view(actor),
+                               std::string_view(action)}) {
+      o += '\t';
+      CopyText(&o, x);
+    }
+    for (std::string_view x : {std::string_view(field ? field : ""), old_value, new_value, note}) {
+      o += '\t';
+      if (x.empty()) o += "\\N";
+      else CopyText(&o, x);
+    }
+    o += '\n';
+    return Status::Ok();
+  }
   if (!st_history_) {
     auto st = Prep(
         "INSERT INTO history(finding_id, at, actor, action, field, old, new, note) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)");
@@ -884,7 +1177,16 @@ Status Store::PutReject(const StoredReject& r) {
 
 Status Store::StoreRunTargets() {
   // Findings stored before the report named its only target take it now.
-  if (run_targets_.size() == 1 && untargeted_ > 0 && !run_targets_.begin()->empty()) {
+  if (run_targets_.size() == 1 && untargeted_ > 0 && !run_targets_.begin()->empty() && pg_) {
+    std::string ids = "{";
+    for (int64_t id : run_seen_) ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
+    ids += "}";
+    auto st = Prep("UPDATE findings SET target=?1 WHERE target='' AND id = ANY(CAST(?2 AS BIGINT[]))");
+    if (!st.ok()) return st.error();
+    (*st)->BindText(1, *run_targets_.begin());
+    (*st)->BindText(2, ids);
+    if (Status r = (*st)->Run(); !r.ok()) return SqlError("cannot record the findings' target", r.error());
+  } else if (run_targets_.size() == 1 && untargeted_ > 0 && !run_targets_.begin()->empty()) {
     auto st = Prep("UPDATE findings SET target=?1 WHERE id=?2 AND target=''");
     if (!st.ok()) return st.error();
     DbStatement* s = st->get();
@@ -1154,7 +1456,8 @@ void Store::RunMembersFunction(sqlite3_context* ctx, int argc, sqlite3_value** a
 
 Result<RunCounts> Store::CommitRun(bool complete) {
   if (!in_run_) return MakeError(ErrorCode::kInternal, "no run to commit");
-  Status status = StoreRunTargets();
+  Status status = FlushPending();
+  if (status.ok()) status = StoreRunTargets();
   counts_.complete = complete;
   if (status.ok()) status = StoreRunMembers();
   BatchRun me{counts_.run_id, run_.scope, run_.scanner, run_.file, counts_.targets, complete, run_.events};
@@ -1292,6 +1595,8 @@ void Store::AbortRun() {
   if (!in_run_) return;
   Rollback();
   texts_->Rollback();
+  pending_.clear();
+  pending_fps_.clear();
   in_run_ = false;
 }
 

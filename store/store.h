@@ -18,6 +18,7 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -203,6 +204,21 @@ struct ColumnRow {
 // A scalar SQL function: text arguments (nullopt: NULL); returns 1, 0 or -1 (NULL).
 using SqlScalarFunction = std::function<int(const std::vector<std::optional<std::string_view>>& args)>;
 
+namespace store_detail {
+// One value of a finding row, by the ingest statements' parameter number (Store::Apply).
+struct Val {
+  char k = 'n';  // 'n' NULL, 'i' integer, 't' text, 'b' blob
+  int64_t i = 0;
+  std::string_view s;
+  static Val Int(int64_t v) { return Val{'i', v, {}}; }
+  static Val Text(std::string_view v) { return Val{'t', 0, v}; }
+  static Val Blob(std::string_view v) { return Val{'b', 0, v}; }
+  // Nullable text: empty strings become NULL so that filters and group-by see "absent".
+  static Val OptText(std::string_view v) { return v.empty() ? Val{} : Text(v); }
+};
+using RowVals = std::array<Val, 44>;
+}  // namespace store_detail
+
 class Store {
  public:
   ~Store();
@@ -364,6 +380,33 @@ class Store {
   std::unique_ptr<DbStatement> st_lookup_, st_insert_, st_touch_, st_update_, st_reject_, st_history_, st_details_;
   std::unique_ptr<DbStatement> st_asff_;  // AsffFunction's row read
   Status PutDetails(int64_t rowid, std::string_view details);
+  // What Apply needs of a stored finding (st_lookup_'s columns).
+  struct OldRow {
+    int64_t rowid = 0, last_seen = 0;
+    std::string state, workflow, sources, lifecycle, policy, note, note_by, note_at, udf, policy_workflow;
+    std::optional<std::string> triage;
+    uint64_t hash = 0, occurrences = 0;
+    std::optional<int64_t> policy_expires;
+    int severity = 0, normalized = 0;
+  };
+  static OldRow ReadOldRow(DbStatement* lk);
+  // Decides and writes one finding against what the store holds (nullptr: nothing).
+  Status Apply(PreparedFinding& prepared, const OldRow* old);
+  // PostgreSQL: findings wait in pending_ and are written a batch at a time.
+  static constexpr size_t kPendingRows = 4096;
+  std::vector<PreparedFinding> pending_;
+  std::set<std::string> pending_fps_;
+  std::vector<int64_t> pg_ids_;  // reserved ids for the batch's new findings
+  size_t pg_next_id_ = 0;
+  bool flushing_ = false;        // AddHistory appends to pg_history_
+  bool pg_staged_ = false;       // the staging tables exist
+  std::string pg_insert_, pg_update_, pg_touch_, pg_details_, pg_history_;  // COPY text
+  std::unique_ptr<DbStatement> st_pg_lookup_;
+  Status FlushPending();
+  void AppendInsertRow(const store_detail::RowVals& v);
+  void AppendUpdateRow(const store_detail::RowVals& v);
+  void AppendTouchRow(int64_t rowid, const store_detail::RowVals& v);
+  void AppendDetailsRow(int64_t rowid, std::string_view details);
   std::set<std::string> expired_seen_;
   std::string history_now_;  // time of a triage change (outside runs)
   Status TriageOne(int64_t rowid, const TriageChange& change);
