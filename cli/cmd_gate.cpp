@@ -512,7 +512,7 @@ int RunGate(GateFlags fl, const Globals& g) {
   for (const auto& f : summary.policy_files) policy_used += (policy_used.empty() ? "" : ",") + f;
 
   // The snapshot: the mark, the last passes and every count agree.
-  if (Status s = (*store)->BeginSnapshot(); !s.ok()) {
+  if (Status s = (*store)->BeginSnapshot(/*after_ingests=*/true); !s.ok()) {
     spdlog::error("{}", s.error().ToString());
     return kExitError;
   }

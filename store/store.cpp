@@ -585,6 +585,8 @@ Status Store::BeginRun(const RunInfo& info) {
   prev_run_ = 0;
   // Two ingests of one scope take turns (the second sees the first's result); other scopes go on.
   Status status = LockScopes({info.scope});
+  // A gate taking its snapshot waits for this ingest (BeginSnapshot).
+  if (status.ok()) status = IngestBarrier(/*exclusive=*/false, /*session=*/false);
   auto fail = [&](Status s) {
     AbortRun();
     return s;
@@ -1580,6 +1582,7 @@ Result<BatchCounts> Store::CloseBatch(const BatchFailures& failures, const std::
   std::vector<std::string> scopes;
   for (const auto& r : runs) scopes.push_back(r.scope);
   Status locked = LockScopes(scopes);
+  if (locked.ok()) locked = IngestBarrier(/*exclusive=*/false, /*session=*/false);
   auto verdicts = locked.ok() ? JudgeAbsence(runs, failures, now) : Result<std::vector<TargetVerdict>>(locked.error());
   Status status = verdicts.ok() ? Exec("COMMIT") : Status(verdicts.error());
   if (!status.ok()) {
@@ -1904,9 +1907,37 @@ Result<std::vector<std::string>> Store::Scopes() {
   return out;
 }
 
-Status Store::BeginSnapshot() {
+Status Store::IngestBarrier(bool exclusive, bool session) {
+  if (!d_.pg()) return Status::Ok();
+  const std::string key = "findex-ingests\x1f" + pg_schema_;
+  const char* fn = session ? (exclusive ? "pg_advisory_lock" : "pg_advisory_lock_shared")
+                           : (exclusive ? "pg_advisory_xact_lock" : "pg_advisory_xact_lock_shared");
+  auto st = Prep(std::string("SELECT ") + fn + "(?1)");
+  if (!st.ok()) return st.error();
+  (*st)->BindInt(1, static_cast<int64_t>(XXH3_64bits(key.data(), key.size())));
+  if (Status s = (*st)->Run(); !s.ok()) return SqlError("cannot lock the store", s.error());
+  return Status::Ok();
+}
+
+Status Store::BeginSnapshot(bool after_ingests) {
   // PostgreSQL: one snapshot for every statement of the transaction (ingests that commit
   // meanwhile are not seen half).
+  if (d_.pg() && after_ingests) {
+    // Run ids come from a sequence: an ingest still open may hold a smaller id than one that
+    // committed. A gate's mark (the highest run id it saw) must not pass over it, or that
+    // ingest's findings would never count as new: wait for the ingests under way (they hold
+    // the barrier shared), take the snapshot, and let new ones (higher ids) start.
+    FINDEX_RETURN_IF_ERROR(IngestBarrier(/*exclusive=*/true, /*session=*/true));
+    Status s = Exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
+    if (s.ok()) s = Exec("SELECT count(*) FROM gate_verdicts WHERE id < 0");
+    const std::string key = "findex-ingests\x1f" + pg_schema_;
+    auto un = Prep("SELECT pg_advisory_unlock(?1)");
+    if (un.ok()) {
+      (*un)->BindInt(1, static_cast<int64_t>(XXH3_64bits(key.data(), key.size())));
+      (void)(*un)->Run();
+    }
+    return s;
+  }
   if (d_.pg()) return Exec("BEGIN ISOLATION LEVEL REPEATABLE READ");
   FINDEX_RETURN_IF_ERROR(Exec("BEGIN"));
   // A deferred transaction takes its snapshot at the first read.

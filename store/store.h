@@ -290,7 +290,9 @@ class Store {
 
   // --- gate verdicts ---
   // A read snapshot (BEGIN ... COMMIT) so that a gate's counts, listing and mark agree.
-  Status BeginSnapshot();
+  // `after_ingests` (a gate): on PostgreSQL, first waits for the ingests under way, so that no
+  // run with a smaller id than the snapshot's highest can commit later.
+  Status BeginSnapshot(bool after_ingests = false);
   Status EndSnapshot();
   // The latest passing (or accepted) verdict of (scope, gate); nullopt: none.
   Result<std::optional<GateVerdictRecord>> LastPass(const std::string& scope, const std::string& gate);
@@ -338,6 +340,8 @@ class Store {
   void Rollback();
   // PostgreSQL: waits for every other writer of these scopes (transaction advisory locks).
   Status LockScopes(std::vector<std::string> scopes);
+  // PostgreSQL: the lock ingests hold shared and a gate's snapshot takes exclusive, briefly.
+  Status IngestBarrier(bool exclusive, bool session);
   std::string TempName(const char* table) const;
   Error SqlError(const char* what) const;
   Error SqlError(const char* what, const Error& e) const;

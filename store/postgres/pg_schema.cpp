@@ -250,34 +250,32 @@ Status MigratePostgres(Db *db, const std::string &lock_key, bool create) {
     return MakeError(
         ErrorCode::kStore,
         "not a findex store (no schema): run `findex ingest` on it first");
-  // One runner creates; the others wait for its lock and find the schema there.
+  // One runner creates; the others wait for its lock and find the schema there. A session lock,
+  // taken before the transaction: a transaction that began before the wait would not see the
+  // tables the winner created (its catalog lookups started earlier).
   const std::string key = "findex-schema\x1f" + lock_key;
-  FINDEX_RETURN_IF_ERROR(db->Exec("BEGIN"));
-  auto lock = db->Prepare("SELECT pg_advisory_xact_lock(?1)");
-  Status s = lock.ok() ? Status::Ok() : Status(lock.error());
-  if (s.ok()) {
-    (*lock)->BindInt(1,
-                     static_cast<int64_t>(XXH3_64bits(key.data(), key.size())));
-    s = (*lock)->Run();
-  }
+  const int64_t k = static_cast<int64_t>(XXH3_64bits(key.data(), key.size()));
+  auto lock = db->Prepare("SELECT pg_advisory_lock(?1)");
+  if (!lock.ok()) return lock.error();
+  (*lock)->BindInt(1, k);
+  if (Status l = (*lock)->Run(); !l.ok()) return MakeError(ErrorCode::kStore, "cannot lock the store schema: " + l.error().message);
+  Status s = db->Exec("BEGIN");
   if (s.ok()) {
     v = Version(db);
-    if (!v.ok())
-      s = v.error();
+    if (!v.ok()) s = v.error();
   }
   if (s.ok() && *v == 0) {
     s = db->Exec(kCreate);
-    if (s.ok())
-      s = db->Exec("INSERT INTO findex_schema(version) VALUES(" +
-                   std::to_string(kSchemaVersion) + ")");
+    if (s.ok()) s = db->Exec("INSERT INTO findex_schema(version) VALUES(" + std::to_string(kSchemaVersion) + ")");
   }
-  if (s.ok())
-    s = db->Exec("COMMIT");
-  if (!s.ok()) {
-    (void)db->Exec("ROLLBACK");
-    return MakeError(ErrorCode::kStore,
-                     "cannot create the store schema: " + s.error().message);
+  if (s.ok()) s = db->Exec("COMMIT");
+  if (!s.ok()) (void)db->Exec("ROLLBACK");
+  auto unlock = db->Prepare("SELECT pg_advisory_unlock(?1)");
+  if (unlock.ok()) {
+    (*unlock)->BindInt(1, k);
+    (void)(*unlock)->Run();
   }
+  if (!s.ok()) return MakeError(ErrorCode::kStore, "cannot create the store schema: " + s.error().message);
   return Status::Ok();
 }
 
