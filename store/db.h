@@ -23,7 +23,7 @@ namespace findex {
 enum class Backend { kSqlite, kPostgres };
 
 class DbStatement {
-public:
+ public:
   virtual ~DbStatement() = default;
   // Parameters are numbered from 1 as in the SQL text (?N); a statement ignores
   // numbers its text does not use. Values are copied.
@@ -50,9 +50,8 @@ public:
   virtual int Columns() const = 0;
   virtual std::string Name(int c) const = 0;
   virtual bool Null(int c) const = 0;
-  virtual int64_t Int(int c) const = 0; // booleans read as 1 / 0
-  virtual std::string_view
-  Text(int c) const = 0; // valid until the next Step or Reset
+  virtual int64_t Int(int c) const = 0;            // booleans read as 1 / 0
+  virtual std::string_view Text(int c) const = 0;  // valid until the next Step or Reset
   virtual std::string_view Blob(int c) const = 0;
   // The value's kind: 'n' NULL, 'i' integer, 'f' float, 't' text, 'b' blob.
   virtual char Kind(int c) const = 0;
@@ -61,22 +60,19 @@ public:
   Status Run() {
     for (;;) {
       auto r = Step();
-      if (!r.ok())
-        return r.error();
-      if (!*r)
-        return Status::Ok();
+      if (!r.ok()) return r.error();
+      if (!*r) return Status::Ok();
     }
   }
 };
 
 class Db {
-public:
+ public:
   virtual ~Db() = default;
   virtual Backend backend() const = 0;
   // One or more statements without parameters.
   virtual Status Exec(std::string_view sql) = 0;
-  virtual Result<std::unique_ptr<DbStatement>>
-  Prepare(std::string_view sql) = 0;
+  virtual Result<std::unique_ptr<DbStatement>> Prepare(std::string_view sql) = 0;
   // The message of the connection's latest error.
   virtual std::string LastError() const = 0;
 };
@@ -89,13 +85,9 @@ struct Dialect {
   const char *max2() const { return pg() ? "GREATEST" : "max"; }
   const char *min2() const { return pg() ? "LEAST" : "min"; }
   // Lower-case hex of a blob.
-  std::string hex(const std::string &x) const {
-    return pg() ? "encode(" + x + ", 'hex')" : "lower(hex(" + x + "))";
-  }
+  std::string hex(const std::string &x) const { return pg() ? "encode(" + x + ", 'hex')" : "lower(hex(" + x + "))"; }
   // A case-insensitive comparison operand.
-  std::string nocase(const std::string &x) const {
-    return pg() ? "lower(" + x + ")" : x + " COLLATE NOCASE";
-  }
+  std::string nocase(const std::string &x) const { return pg() ? "lower(" + x + ")" : x + " COLLATE NOCASE"; }
 };
 
 // Whether `db` (a --db value) names a PostgreSQL server (a libpq URI) rather
@@ -105,4 +97,4 @@ bool IsPostgresUri(std::string_view db);
 // messages.
 std::string RedactUri(std::string_view uri);
 
-} // namespace findex
+}  // namespace findex

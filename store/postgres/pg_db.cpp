@@ -26,26 +26,21 @@ std::string QuoteIdent(std::string_view s) {
 }
 
 std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
-    s.pop_back();
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
 }
 
 int Hex(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
 
 std::string PercentDecode(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && Hex(s[i + 1]) >= 0 &&
-        Hex(s[i + 2]) >= 0) {
+    if (s[i] == '%' && i + 2 < s.size() && Hex(s[i + 1]) >= 0 && Hex(s[i + 2]) >= 0) {
       out.push_back(static_cast<char>(Hex(s[i + 1]) * 16 + Hex(s[i + 2])));
       i += 2;
     } else {
@@ -56,12 +51,11 @@ std::string PercentDecode(std::string_view s) {
 }
 
 class PgStatement final : public DbStatement {
-public:
+ public:
   PgStatement(PGconn *conn, std::string sql, std::vector<int> map)
       : conn_(conn), sql_(std::move(sql)), map_(std::move(map)) {
     int n = 0;
-    for (int k : map_)
-      n = std::max(n, k);
+    for (int k : map_) n = std::max(n, k);
     values_.resize(static_cast<size_t>(n));
     null_.assign(static_cast<size_t>(n), true);
     binary_.assign(static_cast<size_t>(n), 0);
@@ -69,8 +63,7 @@ public:
   ~PgStatement() override { Clear(); }
 
   void BindNull(int i) override {
-    if (int k = Slot(i))
-      null_[static_cast<size_t>(k - 1)] = true;
+    if (int k = Slot(i)) null_[static_cast<size_t>(k - 1)] = true;
   }
   void BindInt(int i, int64_t v) override { Set(i, std::to_string(v), false); }
   // PostgreSQL text cannot hold U+0000 (a report may: a Grype title with a NUL inside); it is
@@ -80,9 +73,7 @@ public:
     for (size_t p = t.find('\0'); p != std::string::npos; p = t.find('\0', p + 3)) t.replace(p, 1, "\xEF\xBF\xBD");
     Set(i, std::move(t), false);
   }
-  void BindBlob(int i, std::string_view v) override {
-    Set(i, std::string(v), true);
-  }
+  void BindBlob(int i, std::string_view v) override { Set(i, std::string(v), true); }
 
   Result<bool> Step() override {
     if (!res_) {
@@ -94,13 +85,11 @@ public:
         lens[k] = static_cast<int>(values_[k].size());
         fmts[k] = binary_[k];
       }
-      res_ = PQexecParams(conn_, sql_.c_str(), static_cast<int>(n), nullptr,
-                          vals.data(), lens.data(), fmts.data(), 0);
+      res_ = PQexecParams(conn_, sql_.c_str(), static_cast<int>(n), nullptr, vals.data(), lens.data(), fmts.data(), 0);
       const ExecStatusType st = PQresultStatus(res_);
       if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
         std::string msg = Trim(PQresultErrorMessage(res_));
-        if (msg.empty())
-          msg = Trim(PQerrorMessage(conn_));
+        if (msg.empty()) msg = Trim(PQerrorMessage(conn_));
         Clear();
         return MakeError(ErrorCode::kStore, msg);
       }
@@ -116,88 +105,69 @@ public:
   void Reset() override { Clear(); }
   int64_t Changes() const override { return changes_; }
   int Columns() const override { return res_ ? PQnfields(res_) : 0; }
-  std::string Name(int c) const override {
-    return res_ ? PQfname(res_, c) : "";
-  }
+  std::string Name(int c) const override { return res_ ? PQfname(res_, c) : ""; }
   bool Null(int c) const override { return PQgetisnull(res_, row_, c) != 0; }
   int64_t Int(int c) const override {
     const char *p = PQgetvalue(res_, row_, c);
-    if (PQftype(res_, c) == 700 || PQftype(res_, c) == 701 ||
-        PQftype(res_, c) == 1700) {
+    if (PQftype(res_, c) == 700 || PQftype(res_, c) == 701 || PQftype(res_, c) == 1700) {
       return static_cast<int64_t>(std::strtod(p, nullptr));
     }
-    if (PQftype(res_, c) == kBoolOid)
-      return *p == 't' ? 1 : 0;
+    if (PQftype(res_, c) == kBoolOid) return *p == 't' ? 1 : 0;
     int64_t v = 0;
     std::from_chars(p, p + std::strlen(p), v);
     return v;
   }
   std::string_view Text(int c) const override {
-    if (PQgetisnull(res_, row_, c))
-      return {};
-    if (PQftype(res_, c) == kByteaOid)
-      return Blob(c);
-    return std::string_view(PQgetvalue(res_, row_, c),
-                            static_cast<size_t>(PQgetlength(res_, row_, c)));
+    if (PQgetisnull(res_, row_, c)) return {};
+    if (PQftype(res_, c) == kByteaOid) return Blob(c);
+    return std::string_view(PQgetvalue(res_, row_, c), static_cast<size_t>(PQgetlength(res_, row_, c)));
   }
   char Kind(int c) const override {
-    if (PQgetisnull(res_, row_, c))
-      return 'n';
+    if (PQgetisnull(res_, row_, c)) return 'n';
     switch (PQftype(res_, c)) {
-    case 20:
-    case 21:
-    case 23:
-    case 26:
-    case kBoolOid:
-      return 'i'; // int8, int2, int4, oid, bool
-    case 700:
-    case 701:
-    case 1700:
-      return 'f'; // float4, float8, numeric
-    case kByteaOid:
-      return 'b';
-    default:
-      return 't';
+      case 20:
+      case 21:
+      case 23:
+      case 26:
+      case kBoolOid:
+        return 'i';  // int8, int2, int4, oid, bool
+      case 700:
+      case 701:
+      case 1700:
+        return 'f';  // float4, float8, numeric
+      case kByteaOid:
+        return 'b';
+      default:
+        return 't';
     }
   }
   std::string_view Blob(int c) const override {
-    if (PQgetisnull(res_, row_, c))
-      return {};
+    if (PQgetisnull(res_, row_, c)) return {};
     const char *p = PQgetvalue(res_, row_, c);
     const size_t n = static_cast<size_t>(PQgetlength(res_, row_, c));
-    if (PQftype(res_, c) != kByteaOid)
-      return std::string_view(p, n);
-    auto it = std::find_if(blobs_.begin(), blobs_.end(),
-                           [&](const auto &b) { return b.first == c; });
-    if (it != blobs_.end())
-      return it->second;
+    if (PQftype(res_, c) != kByteaOid) return std::string_view(p, n);
+    auto it = std::find_if(blobs_.begin(), blobs_.end(), [&](const auto &b) { return b.first == c; });
+    if (it != blobs_.end()) return it->second;
     std::string out;
     if (n >= 2 && p[0] == '\\' && p[1] == 'x') {
       out.reserve((n - 2) / 2);
-      for (size_t i = 2; i + 1 < n; i += 2)
-        out.push_back(static_cast<char>(Hex(p[i]) * 16 + Hex(p[i + 1])));
+      for (size_t i = 2; i + 1 < n; i += 2) out.push_back(static_cast<char>(Hex(p[i]) * 16 + Hex(p[i + 1])));
     }
     blobs_.emplace_back(c, std::move(out));
     return blobs_.back().second;
   }
 
-private:
-  int Slot(int i) const {
-    return i >= 1 && static_cast<size_t>(i) < map_.size()
-               ? map_[static_cast<size_t>(i)]
-               : 0;
-  }
+ private:
+  int Slot(int i) const { return i >= 1 && static_cast<size_t>(i) < map_.size() ? map_[static_cast<size_t>(i)] : 0; }
   void Set(int i, std::string v, bool binary) {
     const int k = Slot(i);
-    if (!k)
-      return;
+    if (!k) return;
     values_[static_cast<size_t>(k - 1)] = std::move(v);
     null_[static_cast<size_t>(k - 1)] = false;
     binary_[static_cast<size_t>(k - 1)] = binary ? 1 : 0;
   }
   void Clear() {
-    if (res_)
-      PQclear(res_);
+    if (res_) PQclear(res_);
     res_ = nullptr;
     rows_ = 0;
     row_ = -1;
@@ -212,13 +182,12 @@ private:
   PGresult *res_ = nullptr;
   int rows_ = 0, row_ = -1;
   int64_t changes_ = 0;
-  mutable std::deque<std::pair<int, std::string>>
-      blobs_; // decoded bytea of this row (a deque: views stay valid)
+  mutable std::deque<std::pair<int, std::string>> blobs_;  // decoded bytea of this row (a deque: views stay valid)
 };
 
 void IgnoreNotice(void *, const char *) {}
 
-} // namespace
+}  // namespace
 
 std::string PgParams(std::string_view sql, std::vector<int> *map) {
   // First pass: which numbers are used.
@@ -230,25 +199,20 @@ std::string PgParams(std::string_view sql, std::vector<int> *map) {
     for (size_t i = 0; i < sql.size(); ++i) {
       const char c = sql[i];
       if (quote) {
-        if (c == quote)
-          quote = 0;
-        if (write)
-          out->push_back(c);
+        if (c == quote) quote = 0;
+        if (write) out->push_back(c);
         continue;
       }
       if (c == '\'' || c == '"') {
         quote = c;
-        if (write)
-          out->push_back(c);
+        if (write) out->push_back(c);
         continue;
       }
       if (c == '?') {
         size_t j = i + 1;
         int n = 0;
-        while (j < sql.size() && sql[j] >= '0' && sql[j] <= '9')
-          n = n * 10 + (sql[j++] - '0');
-        if (j == i + 1)
-          n = ++anon;
+        while (j < sql.size() && sql[j] >= '0' && sql[j] <= '9') n = n * 10 + (sql[j++] - '0');
+        if (j == i + 1) n = ++anon;
         if (!write) {
           used.push_back(n);
         } else {
@@ -257,8 +221,7 @@ std::string PgParams(std::string_view sql, std::vector<int> *map) {
         i = j - 1;
         continue;
       }
-      if (write)
-        out->push_back(c);
+      if (write) out->push_back(c);
     }
     next_anon = anon;
   };
@@ -266,8 +229,7 @@ std::string PgParams(std::string_view sql, std::vector<int> *map) {
   std::sort(used.begin(), used.end());
   used.erase(std::unique(used.begin(), used.end()), used.end());
   map->assign(used.empty() ? 1 : static_cast<size_t>(used.back()) + 1, 0);
-  for (size_t k = 0; k < used.size(); ++k)
-    (*map)[static_cast<size_t>(used[k])] = static_cast<int>(k + 1);
+  for (size_t k = 0; k < used.size(); ++k) (*map)[static_cast<size_t>(used[k])] = static_cast<int>(k + 1);
   std::string out;
   out.reserve(sql.size() + 16);
   scan(true, &out);
@@ -278,27 +240,25 @@ std::string PgParams(std::string_view sql, std::vector<int> *map) {
 void CopyEscape(std::string *out, std::string_view v) {
   for (char c : v) {
     switch (c) {
-    case '\\':
-      *out += "\\\\";
-      break;
-    case '\t':
-      *out += "\\t";
-      break;
-    case '\n':
-      *out += "\\n";
-      break;
-    case '\r':
-      *out += "\\r";
-      break;
-    default:
-      out->push_back(c);
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      default:
+        out->push_back(c);
     }
   }
 }
 
-bool IsPostgresUri(std::string_view db) {
-  return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
-}
+bool IsPostgresUri(std::string_view db) { return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0; }
 
 std::string RedactUri(std::string_view uri) {
   std::string s(uri);
@@ -309,13 +269,11 @@ std::string RedactUri(std::string_view uri) {
     const size_t at = s.rfind('@', end == std::string::npos ? s.size() : end);
     if (at != std::string::npos && at > start) {
       const size_t colon = s.find(':', start);
-      if (colon != std::string::npos && colon < at)
-        s.replace(colon + 1, at - colon - 1, "***");
+      if (colon != std::string::npos && colon < at) s.replace(colon + 1, at - colon - 1, "***");
     }
   }
   // password=... in the query
-  for (size_t p = s.find("password="); p != std::string::npos;
-       p = s.find("password=", p + 1)) {
+  for (size_t p = s.find("password="); p != std::string::npos; p = s.find("password=", p + 1)) {
     const size_t v = p + 9;
     const size_t end = s.find('&', v);
     s.replace(v, (end == std::string::npos ? s.size() : end) - v, "***");
@@ -335,14 +293,11 @@ Result<PgTarget> ParsePgUri(std::string_view uri) {
   size_t start = 0;
   while (start <= query.size() && !query.empty()) {
     size_t end = query.find('&', start);
-    if (end == std::string::npos)
-      end = query.size();
+    if (end == std::string::npos) end = query.size();
     std::string_view kv(query.data() + start, end - start);
     if (kv.rfind("schema=", 0) == 0) {
       t.schema = PercentDecode(kv.substr(7));
-      if (t.schema.empty())
-        return MakeError(ErrorCode::kInvalidArgument,
-                         "empty schema= in " + t.shown);
+      if (t.schema.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty schema= in " + t.shown);
     } else if (!kv.empty()) {
       kept += (kept.empty() ? "" : "&") + std::string(kv);
     }
@@ -353,51 +308,40 @@ Result<PgTarget> ParsePgUri(std::string_view uri) {
 }
 
 PgDb::~PgDb() {
-  if (conn_)
-    PQfinish(conn_);
+  if (conn_) PQfinish(conn_);
 }
 
-Result<std::unique_ptr<PgDb>> PgDb::Connect(const PgTarget &target,
-                                            bool create) {
+Result<std::unique_ptr<PgDb>> PgDb::Connect(const PgTarget &target, bool create) {
   std::unique_ptr<PgDb> db(new PgDb());
   db->target_ = target;
   db->conn_ = PQconnectdb(target.conninfo.c_str());
   if (!db->conn_ || PQstatus(db->conn_) != CONNECTION_OK) {
-    std::string msg =
-        db->conn_ ? Trim(PQerrorMessage(db->conn_)) : "out of memory";
-    return MakeError(ErrorCode::kStore,
-                     "cannot connect to " + target.shown + ": " + msg);
+    std::string msg = db->conn_ ? Trim(PQerrorMessage(db->conn_)) : "out of memory";
+    return MakeError(ErrorCode::kStore, "cannot connect to " + target.shown + ": " + msg);
   }
   PQsetNoticeProcessor(db->conn_, &IgnoreNotice, nullptr);
   // Text compares byte-wise (COLLATE "C" on the columns), dates and numbers as
   // findex writes them.
-  FINDEX_RETURN_IF_ERROR(db->Exec(
-      "SET client_min_messages = warning; SET client_encoding = 'UTF8'"));
+  FINDEX_RETURN_IF_ERROR(db->Exec("SET client_min_messages = warning; SET client_encoding = 'UTF8'"));
   if (!target.schema.empty()) {
     auto st = db->Prepare("SELECT 1 FROM pg_namespace WHERE nspname = ?1");
-    if (!st.ok())
-      return st.error();
+    if (!st.ok()) return st.error();
     (*st)->BindText(1, target.schema);
     auto row = (*st)->Step();
-    if (!row.ok())
-      return row.error();
+    if (!row.ok()) return row.error();
     if (!*row) {
       if (!create)
-        return MakeError(ErrorCode::kStore, "no findex store in schema " +
-                                                target.schema + " of " +
-                                                target.shown);
-      // Two runners may create it at once: the loser's IF NOT EXISTS does
-      // nothing.
-      if (Status s = db->Exec("CREATE SCHEMA IF NOT EXISTS " +
-                              QuoteIdent(target.schema));
-          !s.ok()) {
+        return MakeError(ErrorCode::kStore, "no findex store in schema " + target.schema + " of " + target.shown);
+      // Two runners may create it at once: the loser's IF NOT EXISTS can still fail on the
+      // catalog's unique index; the schema is there then, which is all that is asked.
+      Status s = db->Exec("CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(target.schema));
+      if (!s.ok() && s.error().message.find("pg_namespace_nspname_index") != std::string::npos) s = Status::Ok();
+      if (!s.ok()) {
         return MakeError(ErrorCode::kStore,
-                         "cannot create schema " + target.schema + " in " +
-                             target.shown + ": " + s.error().message);
+                         "cannot create schema " + target.schema + " in " + target.shown + ": " + s.error().message);
       }
     }
-    FINDEX_RETURN_IF_ERROR(
-        db->Exec("SET search_path TO " + QuoteIdent(target.schema)));
+    FINDEX_RETURN_IF_ERROR(db->Exec("SET search_path TO " + QuoteIdent(target.schema)));
   }
   return db;
 }
@@ -408,8 +352,7 @@ Status PgDb::Exec(std::string_view sql) {
   Status out = Status::Ok();
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     std::string msg = Trim(PQresultErrorMessage(r));
-    out = MakeError(ErrorCode::kStore,
-                    msg.empty() ? Trim(PQerrorMessage(conn_)) : msg);
+    out = MakeError(ErrorCode::kStore, msg.empty() ? Trim(PQerrorMessage(conn_)) : msg);
   }
   PQclear(r);
   return out;
@@ -418,13 +361,10 @@ Status PgDb::Exec(std::string_view sql) {
 Result<std::unique_ptr<DbStatement>> PgDb::Prepare(std::string_view sql) {
   std::vector<int> map;
   std::string text = PgParams(sql, &map);
-  return std::unique_ptr<DbStatement>(
-      new PgStatement(conn_, std::move(text), std::move(map)));
+  return std::unique_ptr<DbStatement>(new PgStatement(conn_, std::move(text), std::move(map)));
 }
 
-std::string PgDb::LastError() const {
-  return conn_ ? Trim(PQerrorMessage(conn_)) : "no connection";
-}
+std::string PgDb::LastError() const { return conn_ ? Trim(PQerrorMessage(conn_)) : "no connection"; }
 
 Status PgDb::CopyIn(const std::string &copy_sql, std::string_view data) {
   PGresult *r = PQexec(conn_, copy_sql.c_str());
@@ -438,21 +378,18 @@ Status PgDb::CopyIn(const std::string &copy_sql, std::string_view data) {
   for (size_t off = 0; off < data.size(); off += kChunk) {
     const size_t n = std::min(kChunk, data.size() - off);
     if (PQputCopyData(conn_, data.data() + off, static_cast<int>(n)) != 1) {
-      return MakeError(ErrorCode::kStore,
-                       "COPY failed: " + Trim(PQerrorMessage(conn_)));
+      return MakeError(ErrorCode::kStore, "COPY failed: " + Trim(PQerrorMessage(conn_)));
     }
   }
   if (PQputCopyEnd(conn_, nullptr) != 1)
-    return MakeError(ErrorCode::kStore,
-                     "COPY failed: " + Trim(PQerrorMessage(conn_)));
+    return MakeError(ErrorCode::kStore, "COPY failed: " + Trim(PQerrorMessage(conn_)));
   Status out = Status::Ok();
   while ((r = PQgetResult(conn_)) != nullptr) {
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
-      out = MakeError(ErrorCode::kStore,
-                      "COPY failed: " + Trim(PQresultErrorMessage(r)));
+      out = MakeError(ErrorCode::kStore, "COPY failed: " + Trim(PQresultErrorMessage(r)));
     PQclear(r);
   }
   return out;
 }
 
-} // namespace findex
+}  // namespace findex

@@ -18,19 +18,18 @@ typedef struct pg_conn PGconn;
 namespace findex {
 
 struct PgTarget {
-  std::string conninfo; // the URI for libpq (findex's own parameters removed)
-  std::string schema;   // ?schema=NAME; empty: the role's search_path
-  std::string shown;    // the URI for messages (password hidden)
+  std::string conninfo;  // the URI for libpq (findex's own parameters removed)
+  std::string schema;    // ?schema=NAME; empty: the role's search_path
+  std::string shown;     // the URI for messages (password hidden)
 };
 // Splits findex's parameters off a postgresql:// URI.
 Result<PgTarget> ParsePgUri(std::string_view uri);
 
 class PgDb final : public Db {
-public:
+ public:
   // Connects, and with a schema sets search_path (creating the schema when
   // `create` and it is missing).
-  static Result<std::unique_ptr<PgDb>> Connect(const PgTarget &target,
-                                               bool create);
+  static Result<std::unique_ptr<PgDb>> Connect(const PgTarget &target, bool create);
   ~PgDb() override;
   Backend backend() const override { return Backend::kPostgres; }
   Status Exec(std::string_view sql) override;
@@ -41,7 +40,7 @@ public:
   Status CopyIn(const std::string &copy_sql, std::string_view data);
   const PgTarget &target() const { return target_; }
 
-private:
+ private:
   PgDb() = default;
   PGconn *conn_ = nullptr;
   PgTarget target_;
@@ -54,4 +53,4 @@ void CopyEscape(std::string *out, std::string_view v);
 // unused). Quoted text is left alone.
 std::string PgParams(std::string_view sql, std::vector<int> *map);
 
-} // namespace findex
+}  // namespace findex

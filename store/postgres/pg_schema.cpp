@@ -213,43 +213,31 @@ CREATE TABLE findex_schema(version integer NOT NULL);
 )sql";
 
 Result<int> Version(Db *db) {
-  auto st = db->Prepare("SELECT CASE WHEN to_regclass('findex_schema') IS NULL "
-                        "THEN 0 ELSE 1 END");
-  if (!st.ok())
-    return st.error();
+  auto st = db->Prepare(
+      "SELECT CASE WHEN to_regclass('findex_schema') IS NULL "
+      "THEN 0 ELSE 1 END");
+  if (!st.ok()) return st.error();
   auto r = (*st)->Step();
-  if (!r.ok())
-    return r.error();
-  if (!*r || (*st)->Int(0) == 0)
-    return 0;
+  if (!r.ok()) return r.error();
+  if (!*r || (*st)->Int(0) == 0) return 0;
   auto v = db->Prepare("SELECT max(version) FROM findex_schema");
-  if (!v.ok())
-    return v.error();
+  if (!v.ok()) return v.error();
   auto rv = (*v)->Step();
-  if (!rv.ok())
-    return rv.error();
+  if (!rv.ok()) return rv.error();
   return *rv && !(*v)->Null(0) ? static_cast<int>((*v)->Int(0)) : 0;
 }
 
-} // namespace
+}  // namespace
 
 Status MigratePostgres(Db *db, const std::string &lock_key, bool create) {
   auto v = Version(db);
-  if (!v.ok())
-    return MakeError(ErrorCode::kStore,
-                     "cannot read the store schema: " + v.error().message);
-  if (*v == kSchemaVersion)
-    return Status::Ok();
+  if (!v.ok()) return MakeError(ErrorCode::kStore, "cannot read the store schema: " + v.error().message);
+  if (*v == kSchemaVersion) return Status::Ok();
   if (*v > kSchemaVersion) {
-    return MakeError(ErrorCode::kStore,
-                     "the store has schema version " + std::to_string(*v) +
-                         ", newer than this findex (" +
-                         std::to_string(kSchemaVersion) + ")");
+    return MakeError(ErrorCode::kStore, "the store has schema version " + std::to_string(*v) +
+                                            ", newer than this findex (" + std::to_string(kSchemaVersion) + ")");
   }
-  if (!create)
-    return MakeError(
-        ErrorCode::kStore,
-        "not a findex store (no schema): run `findex ingest` on it first");
+  if (!create) return MakeError(ErrorCode::kStore, "not a findex store (no schema): run `findex ingest` on it first");
   // One runner creates; the others wait for its lock and find the schema there. A session lock,
   // taken before the transaction: a transaction that began before the wait would not see the
   // tables the winner created (its catalog lookups started earlier).
@@ -258,7 +246,8 @@ Status MigratePostgres(Db *db, const std::string &lock_key, bool create) {
   auto lock = db->Prepare("SELECT pg_advisory_lock(?1)");
   if (!lock.ok()) return lock.error();
   (*lock)->BindInt(1, k);
-  if (Status l = (*lock)->Run(); !l.ok()) return MakeError(ErrorCode::kStore, "cannot lock the store schema: " + l.error().message);
+  if (Status l = (*lock)->Run(); !l.ok())
+    return MakeError(ErrorCode::kStore, "cannot lock the store schema: " + l.error().message);
   Status s = db->Exec("BEGIN");
   if (s.ok()) {
     v = Version(db);
@@ -282,29 +271,25 @@ Status MigratePostgres(Db *db, const std::string &lock_key, bool create) {
 std::string PostgresSql(std::string_view sql) {
   std::string s(sql);
   auto replace_all = [&](std::string_view from, std::string_view to) {
-    for (size_t p = s.find(from); p != std::string::npos;
-         p = s.find(from, p + to.size()))
+    for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
       s.replace(p, from.size(), to);
   };
   replace_all("lower(hex(fingerprint))", "encode(fingerprint, 'hex')");
   // Case-insensitive equality: SQLite's NOCASE folds ASCII letters; lower() on
   // both sides does the same (the compared columns are plain column names,
   // store/filter.cpp kFields).
-  static const RE2 eq(
-      R"(([A-Za-z_][A-Za-z_0-9]*) COLLATE NOCASE = (\?[0-9]*))");
+  static const RE2 eq(R"(([A-Za-z_][A-Za-z_0-9]*) COLLATE NOCASE = (\?[0-9]*))");
   RE2::GlobalReplace(&s, eq, R"(lower(\1) = lower(\2))");
-  static const RE2 in(
-      R"(([A-Za-z_][A-Za-z_0-9]*) COLLATE NOCASE IN \(([^)]*)\))");
+  static const RE2 in(R"(([A-Za-z_][A-Za-z_0-9]*) COLLATE NOCASE IN \(([^)]*)\))");
   std::string out;
   re2::StringPiece rest(s);
   std::string col, list;
   while (true) {
     re2::StringPiece before = rest;
-    if (!RE2::FindAndConsume(&rest, in, &col, &list))
-      break;
+    if (!RE2::FindAndConsume(&rest, in, &col, &list)) break;
     // Append what preceded the match, then the rewritten match.
     const size_t match_len = before.size() - rest.size();
-    const std::string whole = "(" + col; // placeholder to find the match start
+    const std::string whole = "(" + col;  // placeholder to find the match start
     (void)whole;
     std::string matched(before.data(), match_len);
     const size_t start = matched.rfind(col + " COLLATE NOCASE IN (");
@@ -313,10 +298,8 @@ std::string PostgresSql(std::string_view sql) {
     size_t b = 0;
     while (b <= list.size()) {
       size_t e = list.find(", ", b);
-      if (e == std::string::npos)
-        e = list.size();
-      items += (items.empty() ? "" : ", ") + std::string("lower(") +
-               list.substr(b, e - b) + ")";
+      if (e == std::string::npos) e = list.size();
+      items += (items.empty() ? "" : ", ") + std::string("lower(") + list.substr(b, e - b) + ")";
       b = e + 2;
     }
     out += "lower(" + col + ") IN (" + items + ")";
@@ -325,4 +308,4 @@ std::string PostgresSql(std::string_view sql) {
   return out;
 }
 
-} // namespace findex
+}  // namespace findex

@@ -20,4 +20,4 @@ Status MigratePostgres(Db *db, const std::string &lock_key, bool create);
 // query builders (store/filter.cpp) share with SQLite only.
 std::string PostgresSql(std::string_view sql);
 
-} // namespace findex
+}  // namespace findex

@@ -4,23 +4,20 @@ namespace findex {
 namespace {
 
 class SqliteStatement final : public DbStatement {
-public:
+ public:
   SqliteStatement(sqlite3 *db, sqlite3_stmt *st) : db_(db), st_(st) {}
   ~SqliteStatement() override { sqlite3_finalize(st_); }
   void BindNull(int i) override { sqlite3_bind_null(st_, i); }
   void BindInt(int i, int64_t v) override { sqlite3_bind_int64(st_, i, v); }
   void BindText(int i, std::string_view v) override {
-    sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()),
-                      SQLITE_TRANSIENT);
+    sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
   void BindBlob(int i, std::string_view v) override {
-    sqlite3_bind_blob(st_, i, v.data(), static_cast<int>(v.size()),
-                      SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
   Result<bool> Step() override {
     const int rc = sqlite3_step(st_);
-    if (rc == SQLITE_ROW)
-      return true;
+    if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) {
       changes_ = sqlite3_changes64(db_);
       return false;
@@ -34,52 +31,45 @@ public:
     const char *n = sqlite3_column_name(st_, c);
     return n ? n : "";
   }
-  bool Null(int c) const override {
-    return sqlite3_column_type(st_, c) == SQLITE_NULL;
-  }
+  bool Null(int c) const override { return sqlite3_column_type(st_, c) == SQLITE_NULL; }
   int64_t Int(int c) const override { return sqlite3_column_int64(st_, c); }
   std::string_view Text(int c) const override {
     const unsigned char *p = sqlite3_column_text(st_, c);
-    return p ? std::string_view(
-                   reinterpret_cast<const char *>(p),
-                   static_cast<size_t>(sqlite3_column_bytes(st_, c)))
+    return p ? std::string_view(reinterpret_cast<const char *>(p), static_cast<size_t>(sqlite3_column_bytes(st_, c)))
              : std::string_view();
   }
   char Kind(int c) const override {
     switch (sqlite3_column_type(st_, c)) {
-    case SQLITE_NULL:
-      return 'n';
-    case SQLITE_INTEGER:
-      return 'i';
-    case SQLITE_FLOAT:
-      return 'f';
-    case SQLITE_BLOB:
-      return 'b';
-    default:
-      return 't';
+      case SQLITE_NULL:
+        return 'n';
+      case SQLITE_INTEGER:
+        return 'i';
+      case SQLITE_FLOAT:
+        return 'f';
+      case SQLITE_BLOB:
+        return 'b';
+      default:
+        return 't';
     }
   }
   std::string_view Blob(int c) const override {
     const void *p = sqlite3_column_blob(st_, c);
-    return p ? std::string_view(
-                   static_cast<const char *>(p),
-                   static_cast<size_t>(sqlite3_column_bytes(st_, c)))
+    return p ? std::string_view(static_cast<const char *>(p), static_cast<size_t>(sqlite3_column_bytes(st_, c)))
              : std::string_view();
   }
 
-private:
+ private:
   sqlite3 *db_;
   sqlite3_stmt *st_;
   int64_t changes_ = 0;
 };
 
-} // namespace
+}  // namespace
 
 SqliteDb::~SqliteDb() { Close(); }
 
 void SqliteDb::Close() {
-  if (db_ && owns_)
-    sqlite3_close(db_);
+  if (db_ && owns_) sqlite3_close(db_);
   db_ = nullptr;
 }
 
@@ -96,16 +86,13 @@ Status SqliteDb::Exec(std::string_view sql) {
 
 Result<std::unique_ptr<DbStatement>> SqliteDb::Prepare(std::string_view sql) {
   sqlite3_stmt *st = nullptr;
-  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
-                         SQLITE_PREPARE_PERSISTENT, &st,
-                         nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &st, nullptr) !=
+      SQLITE_OK) {
     return MakeError(ErrorCode::kStore, sqlite3_errmsg(db_));
   }
   return std::unique_ptr<DbStatement>(new SqliteStatement(db_, st));
 }
 
-std::string SqliteDb::LastError() const {
-  return db_ ? sqlite3_errmsg(db_) : "no database";
-}
+std::string SqliteDb::LastError() const { return db_ ? sqlite3_errmsg(db_) : "no database"; }
 
-} // namespace findex
+}  // namespace findex

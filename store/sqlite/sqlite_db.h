@@ -8,7 +8,7 @@
 namespace findex {
 
 class SqliteDb final : public Db {
-public:
+ public:
   // `owns`: closes the connection when destroyed.
   explicit SqliteDb(sqlite3 *db, bool owns = true) : db_(db), owns_(owns) {}
   ~SqliteDb() override;
@@ -20,9 +20,9 @@ public:
   // Closes the connection now (statements must be gone).
   void Close();
 
-private:
+ private:
   sqlite3 *db_;
   bool owns_;
 };
 
-} // namespace findex
+}  // namespace findex
