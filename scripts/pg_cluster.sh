@@ -13,6 +13,10 @@
 #                                     (tests/cli/roles_test.py).
 #   scripts/pg_cluster.sh stop DIR    stop that server (if it runs) and remove DIR.
 #   scripts/pg_cluster.sh uri DIR     print the URI again.
+#   scripts/pg_cluster.sh admin-uri DIR   the URI of the cluster's superuser (postgres) on
+#                                     findex_test: for a test's set-up that needs an
+#                                     administrator (CREATE ROLE, as the README's role SQL);
+#                                     findex itself is never run with it.
 #
 # The tests' URI base is the printed URI; each test appends `&schema=t_<unique>` (see
 # tests/cli/findex_cli.py). Never touches any other server: the port only names the socket
@@ -22,7 +26,7 @@
 # must give the same output there too.
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop|uri DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start|stop|uri|admin-uri DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 cmd=$1
 dir=$2
@@ -64,7 +68,7 @@ pg_bindir() {
   return 1
 }
 
-uri() { echo "postgresql://findex@/findex_test?host=$dir/sock&port=$port"; }
+uri() { echo "postgresql://${1:-findex}@/findex_test?host=$dir/sock&port=$port"; }
 
 start() {
   id postgres >/dev/null 2>&1 || { echo "pg_cluster: no postgres user (apt-get install postgresql)" >&2; exit 1; }
@@ -109,6 +113,7 @@ SQL
   # The database owner owns its public schema on PostgreSQL 15 (pg_database_owner); older
   # servers grant CREATE on public to everyone. Either way findex may create its own schemas.
   uri | as_pg tee "$dir/uri" >/dev/null
+  uri postgres | as_pg tee "$dir/admin_uri" >/dev/null
   uri
 }
 
@@ -127,5 +132,6 @@ case "$cmd" in
   start) start ;;
   stop) stop ;;
   uri) [ -f "$dir/uri" ] || { echo "pg_cluster: no cluster in $dir" >&2; exit 1; }; cat "$dir/uri" ;;
+  admin-uri) [ -f "$dir/admin_uri" ] || { echo "pg_cluster: no cluster in $dir" >&2; exit 1; }; cat "$dir/admin_uri" ;;
   *) usage ;;
 esac

@@ -15,6 +15,8 @@ pgdir=$(mktemp -d /tmp/findex-pg.XXXXXX)
 trap './scripts/pg_cluster.sh stop "$pgdir"' EXIT
 FINDEX_TEST_PG=$(./scripts/pg_cluster.sh start "$pgdir")
 echo "test: PostgreSQL $FINDEX_TEST_PG (stopped and removed at exit)" >&2
-export FINDEX_TEST_PG
+# The cluster's superuser, for test set-up that needs an administrator (roles); never findex's.
+FINDEX_TEST_PG_ADMIN=$(./scripts/pg_cluster.sh admin-uri "$pgdir")
+export FINDEX_TEST_PG FINDEX_TEST_PG_ADMIN
 export FINDEX_TEST_PG_REQUIRED=1
 ctest --test-dir build --output-on-failure -j "$(nproc)"
