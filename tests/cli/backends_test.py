@@ -248,12 +248,15 @@ class Backends(unittest.TestCase):
                 self.assertEqual(got["postgres"], got["sqlite"])
 
     def test_migrate_store_keeps_everything(self):
+        # A copy of the SQLite store, so that the other tests' stores stay as built.
+        src = os.path.join(self.tmp, "migrate-src.db")
+        findex_cli.copy_store(self.sqlite, src)
         dst = self.new_pg("migrated")
         type(self).migrated = dst
-        r = subprocess.run([FINDEX, "migrate-store", "--from", self.sqlite, "--to", dst], capture_output=True,
+        r = subprocess.run([FINDEX, "migrate-store", "--from", src, "--to", dst], capture_output=True,
                            env=self.env, cwd=self.tmp, timeout=300)
         self.assertEqual(r.returncode, 0, r.stderr.decode())
-        migrated = {"sqlite": self.sqlite, "postgres": dst}
+        migrated = {"sqlite": src, "postgres": dst}
         for args in (["export", "--format", "asff"], ["export", "--format", "sarif"], ["query", "--all-states", "--format", "json"],
                      ["history", self.ids[0], "--format", "json"], ["sql", "--format", "json", VIEW_SQL],
                      ["gate", "--scope", "web", "--fail-on", "MEDIUM", "--new-only"]):
