@@ -465,6 +465,14 @@ int RunGate(GateFlags fl, const Globals& g) {
     spdlog::error("no store at {} (run `findex ingest` first, or pass --db)", g.DbShown());
     return kExitError;
   }
+  if (IsPostgresUri(g.DbPath())) {
+    // The server store must exist too: a gate never creates one.
+    auto probe = Store::Open(g.DbPath(), /*read_only=*/true);
+    if (!probe.ok()) {
+      spdlog::error("{}", probe.error().ToString());
+      return kExitError;
+    }
+  }
   auto store = Store::Open(g.DbPath(), false);
   if (!store.ok()) {
     spdlog::error("{}", store.error().ToString());

@@ -2,6 +2,7 @@
 // rows as a table, CSV or a JSON array of objects on stdout. `--schema` lists the view's columns.
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -219,7 +220,7 @@ struct Output {
   }
 };
 
-int RunSchema(const SqlFlags& f) {
+int RunSchema(const SqlFlags& f, bool postgres) {
   // The schema of this findex, whatever store --db points at: a fresh in-memory store.
   auto store = Store::Open(":memory:");
   if (!store.ok()) {
@@ -230,6 +231,7 @@ int RunSchema(const SqlFlags& f) {
   out.Begin({"column", "description"});
   Status st = (*store)->Sql("SELECT name FROM pragma_table_info('v_findings') ORDER BY cid", [&](const auto&, const auto& vals) {
     std::string name = vals[0].value_or("");
+    if (postgres && name == "asff") return;  // rendered by findex on SQLite only
     auto it = ColumnDocs().find(name);
     std::vector<std::string> row{name, it == ColumnDocs().end() ? "(undocumented)" : it->second};
     out.Row(row, [&](JsonWriter& w, size_t i) { w.String(row[i]); });
@@ -245,16 +247,33 @@ int RunSchema(const SqlFlags& f) {
 // PostgreSQL: the server enforces read-only (a READ ONLY transaction; a role without write rights
 // where the user gives one) and the time limit (statement_timeout).
 int RunSqlPostgres(const SqlFlags& f, Store& store) {
+  // Queries only; the READ ONLY transaction refuses writes in any case, but a statement that is
+  // not a query (BEGIN, VACUUM, SET ...) is refused here, as on SQLite.
+  std::string first;
+  for (char c : Trim(f.sql)) {
+    if (!std::isalpha(static_cast<unsigned char>(c))) break;
+    first.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  static const std::set<std::string> kNotQueries = {"BEGIN",   "START",  "COMMIT",  "END",     "ROLLBACK", "ABORT",
+                                                     "SAVEPOINT", "RELEASE", "SET",   "RESET",   "PREPARE",  "EXECUTE",
+                                                     "DEALLOCATE", "LISTEN", "NOTIFY", "DO",     "CALL",     "COPY",
+                                                     "LOCK",    "DISCARD", "LOAD",   "VACUUM", "ANALYZE",  "CHECKPOINT"};
+  if (kNotQueries.count(first)) {
+    spdlog::error("sql: only read-only queries are allowed (SELECT, WITH, VALUES, EXPLAIN, SHOW)");
+    return kExitError;
+  }
   Output out(f.format);
   bool begun = false;
   std::vector<std::string> cols, text;
-  Status st = store.SqlPostgres(f.sql, f.timeout, [&](const DbStatement& row) {
-    if (!begun) {
-      for (int i = 0; i < row.Columns(); ++i) cols.push_back(row.Name(i));
-      out.Begin(cols);
-      text.resize(cols.size());
-      begun = true;
-    }
+  auto on_columns = [&](const DbStatement& st) {
+    if (st.Columns() == 0) return;
+    for (int i = 0; i < st.Columns(); ++i) cols.push_back(st.Name(i));
+    text.resize(cols.size());
+    out.Begin(cols);
+    begun = true;
+  };
+  Status st = store.SqlPostgres(f.sql, f.timeout, on_columns, [&](const DbStatement& row) {
+    if (!begun) return;
     for (size_t i = 0; i < cols.size(); ++i) {
       const int c = static_cast<int>(i);
       if (row.Kind(c) == 'b') {
@@ -286,12 +305,13 @@ int RunSqlPostgres(const SqlFlags& f, Store& store) {
       }
     });
   });
-  if (!begun) out.Begin(cols);
-  out.End();
+  if (begun) out.End();  // rows already printed stay printed; the exit code says whether it is whole
   if (!st.ok()) {
     const std::string& m = st.error().message;
     if (m.find("read-only transaction") != std::string::npos || m.find("permission denied") != std::string::npos) {
       spdlog::error("sql: {}; findex sql only reads the store (see `findex sql --schema`)", m);
+    } else if (m.find("multiple commands") != std::string::npos) {
+      spdlog::error("sql: one statement at a time");
     } else if (m.find("statement timeout") != std::string::npos) {
       spdlog::error("sql: the query ran longer than {} s and was stopped (--timeout SECONDS; 0 for no limit)", f.timeout);
     } else {
@@ -299,12 +319,16 @@ int RunSqlPostgres(const SqlFlags& f, Store& store) {
     }
     return kExitError;
   }
+  if (!begun) {
+    spdlog::error("sql: the statement returned no result");
+    return kExitError;
+  }
   return kExitOk;
 }
 
 int RunSql(const SqlFlags& f, const Globals& g) {
   SetupLogging(g);
-  if (f.schema) return RunSchema(f);
+  if (f.schema) return RunSchema(f, IsPostgresUri(g.DbPath()));
   if (Trim(f.sql).empty()) {
     spdlog::error("sql: give one SELECT statement (see `findex sql --schema` for the columns of v_findings)");
     return kExitError;

@@ -436,6 +436,9 @@ Result<std::unique_ptr<Store>> Store::OpenPostgres(const std::string& uri, bool 
   s->pg_ = db->get();
   s->db_ = std::move(*db);
   if (Status m = MigratePostgres(s->db_.get(), target->schema, !read_only); !m.ok()) {
+    if (m.error().message.rfind("no findex store", 0) == 0) {
+      return MakeError(ErrorCode::kStore, "no store at " + target->shown + " (no findex tables there: run `findex ingest` first, or pass --db)");
+    }
     return MakeError(ErrorCode::kStore, m.error().message, target->shown);
   }
   if (read_only) {
@@ -1777,7 +1780,7 @@ Result<std::vector<GroupCount>> Store::GroupBy(const FindingFilter& filter, cons
     // every row), then labelled: 3x faster than grouping by the label's CASE expression.
     sql = "SELECT CASE k WHEN 0 THEN 'INFORMATIONAL' WHEN 1 THEN 'LOW' WHEN 2 THEN 'MEDIUM' WHEN 3 THEN 'HIGH'"
           " ELSE 'CRITICAL' END AS k, n FROM (SELECT severity AS k, count(*) AS n FROM findings " +
-          where->clause + " GROUP BY severity) ORDER BY n DESC, k";
+          where->clause + " GROUP BY severity) AS g ORDER BY n DESC, k";
   } else {
     sql = "SELECT " + *col + " AS k, count(*) AS n FROM findings " + where->clause + " GROUP BY k ORDER BY n DESC, k";
   }
@@ -2103,7 +2106,8 @@ Result<std::vector<HistoryEntry>> Store::History(int64_t rowid) {
   return out;
 }
 
-Status Store::SqlPostgres(const std::string& sql, double timeout_s, const std::function<void(const DbStatement&)>& fn) {
+Status Store::SqlPostgres(const std::string& sql, double timeout_s, const std::function<void(const DbStatement&)>& columns,
+                          const std::function<void(const DbStatement&)>& fn) {
   if (!d_.pg()) return MakeError(ErrorCode::kInternal, "not a PostgreSQL store");
   // A read-only transaction: the server refuses any write, whatever the statement is.
   FINDEX_RETURN_IF_ERROR(Exec("BEGIN TRANSACTION READ ONLY"));
@@ -2115,7 +2119,13 @@ Status Store::SqlPostgres(const std::string& sql, double timeout_s, const std::f
   if (prepared.ok()) {
     DbStatement* st = prepared->get();
     Result<bool> rc = false;
-    while ((rc = st->Step()).ok() && *rc) fn(*st);
+    bool first = true;
+    while ((rc = st->Step()).ok()) {
+      if (first) columns(*st);  // also when there is no row
+      first = false;
+      if (!*rc) break;
+      fn(*st);
+    }
     if (!rc.ok()) status = rc.error();
   } else {
     status = prepared.error();

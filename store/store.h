@@ -279,7 +279,9 @@ class Store {
                                                              const std::vector<std::optional<std::string>>& vals)>& fn);
   // PostgreSQL (`findex sql`): one read-only statement, in a READ ONLY transaction, stopped
   // after `timeout_s` (0: none); `fn` gets each row as a statement to read.
-  Status SqlPostgres(const std::string& sql, double timeout_s, const std::function<void(const DbStatement&)>& fn);
+  // `columns` hears the result's columns once (before the rows, also when there are none).
+  Status SqlPostgres(const std::string& sql, double timeout_s, const std::function<void(const DbStatement&)>& columns,
+                     const std::function<void(const DbStatement&)>& fn);
   Result<int64_t> LatestRunId(const std::string& scope);
   // Run ids of the latest ingest batch of the scope (all scopes when empty): "new" findings.
   Result<std::vector<int64_t>> LatestBatchRuns(const std::string& scope);

@@ -331,7 +331,8 @@ Result<std::unique_ptr<PgDb>> PgDb::Connect(const PgTarget &target, bool create)
     if (!row.ok()) return row.error();
     if (!*row) {
       if (!create)
-        return MakeError(ErrorCode::kStore, "no findex store in schema " + target.schema + " of " + target.shown);
+        return MakeError(ErrorCode::kStore, "no store at " + target.shown + " (schema " + target.schema +
+                                                " does not exist: run `findex ingest` first, or pass --db)");
       // Two runners may create it at once: the loser's IF NOT EXISTS can still fail on the
       // catalog's unique index; the schema is there then, which is all that is asked.
       Status s = db->Exec("CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(target.schema));

@@ -237,7 +237,7 @@ Status MigratePostgres(Db *db, const std::string &lock_key, bool create) {
     return MakeError(ErrorCode::kStore, "the store has schema version " + std::to_string(*v) +
                                             ", newer than this findex (" + std::to_string(kSchemaVersion) + ")");
   }
-  if (!create) return MakeError(ErrorCode::kStore, "not a findex store (no schema): run `findex ingest` on it first");
+  if (!create) return MakeError(ErrorCode::kStore, "no findex store here (no schema): run `findex ingest` on it first");
   // One runner creates; the others wait for its lock and find the schema there. A session lock,
   // taken before the transaction: a transaction that began before the wait would not see the
   // tables the winner created (its catalog lookups started earlier).
