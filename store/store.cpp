@@ -1042,7 +1042,18 @@ Status Store::FlushPending() {
     while ((rc = (*st)->Step()).ok() && *rc) pg_ids_.push_back((*st)->Int(0));
     if (!rc.ok()) return SqlError("cannot number new findings", rc.error());
   }
-  // 3. Decide each finding as SQLite's path does, into COPY buffers.
+  // 3. The texts of what will be stored, in two statements rather than one per text.
+  {
+    std::vector<DetailText> texts;
+    for (const auto& p : batch) {
+      const std::string fp(reinterpret_cast<const char*>(p.finding.fingerprint.bytes.data()), 16);
+      auto it = found.find(fp);
+      if (it != found.end() && it->second.hash == p.content_hash) continue;  // details unchanged
+      texts.insert(texts.end(), p.texts.begin(), p.texts.end());
+    }
+    FINDEX_RETURN_IF_ERROR(texts_->InternMany(texts));
+  }
+  // 4. Decide each finding as SQLite's path does, into COPY buffers.
   pg_insert_.clear();
   pg_update_.clear();
   pg_touch_.clear();
@@ -1058,7 +1069,7 @@ Status Store::FlushPending() {
   }
   flushing_ = false;
   if (!status.ok()) return status;
-  // 4. Write: a COPY per table, one set-based statement per kind of change.
+  // 5. Write: a COPY per table, one set-based statement per kind of change.
   auto copy = [&](const std::string& sql, const std::string& data) -> Status {
     if (data.empty()) return Status::Ok();
     if (Status c = pg_->CopyIn(sql, data); !c.ok()) return SqlError("cannot store findings", c.error());

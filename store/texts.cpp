@@ -1,12 +1,16 @@
 #include "store/texts.h"
 
+#include <algorithm>
+
 namespace findex {
 namespace {
 
-constexpr size_t kMaxKnown = 4u << 20;      // hashes remembered as stored
+constexpr size_t kMaxKnown = 4u << 20;        // hashes remembered as stored
 constexpr size_t kMaxCacheBytes = 64u << 20;  // texts kept for reading
 
-Error SqlErr(const char* what, const Error& e) { return MakeError(ErrorCode::kStore, std::string(what) + ": " + e.message); }
+Error SqlErr(const char* what, const Error& e) {
+  return MakeError(ErrorCode::kStore, std::string(what) + ": " + e.message);
+}
 
 }  // namespace
 
@@ -67,6 +71,64 @@ Status TextTable::Intern(const std::vector<DetailText>& texts, bool* collision) 
     if (known_.size() >= kMaxKnown) known_.clear();
     known_.insert(t.hash);
   }
+  return Status::Ok();
+}
+
+namespace {
+// An element of a PostgreSQL array literal: quoted, with " and \ escaped.
+void ArrayElement(std::string* out, std::string_view v) {
+  out->push_back('"');
+  for (char c : v) {
+    if (c == '"' || c == '\\') out->push_back('\\');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+}  // namespace
+
+Status TextTable::InternMany(const std::vector<DetailText>& texts) {
+  std::vector<const DetailText*> todo;
+  std::unordered_set<uint64_t> seen;
+  for (const auto& t : texts) {
+    if (!known_.count(t.hash) && seen.insert(t.hash).second) todo.push_back(&t);
+  }
+  if (todo.empty()) return Status::Ok();
+  std::sort(todo.begin(), todo.end(), [](const DetailText* a, const DetailText* b) {
+    return static_cast<int64_t>(a->hash) < static_cast<int64_t>(b->hash);
+  });
+  std::string hashes = "{", bodies = "{";
+  for (const DetailText* t : todo) {
+    if (hashes.size() > 1) {
+      hashes += ',';
+      bodies += ',';
+    }
+    hashes += std::to_string(static_cast<int64_t>(t->hash));
+    ArrayElement(&bodies, t->text);
+  }
+  hashes += '}';
+  bodies += '}';
+  auto ins = writer_->Prepare(
+      "INSERT INTO texts(hash, body) SELECT h, b FROM unnest(CAST(?1 AS BIGINT[]), CAST(?2 AS TEXT[])) AS t(h, b)"
+      " ORDER BY h ON CONFLICT (hash) DO NOTHING");
+  if (!ins.ok()) return SqlErr("cannot store texts", ins.error());
+  (*ins)->BindText(1, hashes);
+  (*ins)->BindText(2, bodies);
+  if (Status s = (*ins)->Run(); !s.ok()) return SqlErr("cannot store texts", s.error());
+  // What is stored under each hash now: the same text, or (rarely) another.
+  auto get = writer_->Prepare("SELECT hash, body FROM texts WHERE hash = ANY(CAST(?1 AS BIGINT[]))");
+  if (!get.ok()) return SqlErr("cannot read texts", get.error());
+  (*get)->BindText(1, hashes);
+  std::unordered_map<uint64_t, const DetailText*> by_hash;
+  for (const DetailText* t : todo) by_hash.emplace(t->hash, t);
+  Result<bool> r = false;
+  while ((r = (*get)->Step()).ok() && *r) {
+    const uint64_t h = static_cast<uint64_t>((*get)->Int(0));
+    auto it = by_hash.find(h);
+    if (it == by_hash.end() || (*get)->Text(1) != it->second->text) continue;
+    if (known_.size() >= kMaxKnown) known_.clear();
+    known_.insert(h);
+  }
+  if (!r.ok()) return SqlErr("cannot read texts", r.error());
   return Status::Ok();
 }
 

@@ -26,6 +26,10 @@ class TextTable {
   // becomes true when a hash is taken by another text: the caller stores that finding's
   // details with every text inline instead.
   Status Intern(const std::vector<DetailText>& texts, bool* collision);
+  // PostgreSQL: stores many texts in two statements (sorted by hash, so that concurrent runners
+  // never wait on each other in a cycle); a text whose hash holds another text stays unknown,
+  // and Intern later finds the collision.
+  Status InternMany(const std::vector<DetailText>& texts);
   // Stores the texts `details` (EncodeDetails of f) refers to; on a collision, re-encodes
   // `details` with every text inline.
   Status Put(const Finding& f, const std::vector<DetailText>& texts, std::string* details);

@@ -1,6 +1,7 @@
 // Store lifecycle rules, checked directly against the Store API with synthetic findings.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 
@@ -15,20 +16,36 @@ namespace {
 
 class StoreTest : public ::testing::Test {
  protected:
+  // FINDEX_TEST_BACKEND=postgres: every test in a schema of its own on $FINDEX_TEST_PG (the
+  // server scripts/test.sh starts), dropped afterwards; else a SQLite file.
+  static const char* PgBase() {
+    const char* backend = std::getenv("FINDEX_TEST_BACKEND");
+    const char* base = std::getenv("FINDEX_TEST_PG");
+    return backend && std::string(backend) == "postgres" && base && *base ? base : nullptr;
+  }
   void SetUp() override {
-    path_ = (fs::temp_directory_path() / ("findex_store_test_" + std::to_string(::getpid()) + ".db")).string();
+    static int counter = 0;
+    if (const char* base = PgBase()) {
+      schema_ = "ut_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+      path_ = std::string(base) + (std::string(base).find('?') == std::string::npos ? "?" : "&") + "schema=" + schema_;
+    } else {
+      path_ = (fs::temp_directory_path() / ("findex_store_test_" + std::to_string(::getpid()) + ".db")).string();
+    }
     Clean();
     auto s = Store::Open(path_);
     ASSERT_TRUE(s.ok()) << s.error().ToString();
     store_ = std::move(s.value());
   }
   void TearDown() override {
+    if (!schema_.empty() && store_) (void)store_->database()->Exec("DROP SCHEMA \"" + schema_ + "\" CASCADE");
     store_.reset();
     Clean();
   }
   void Clean() {
+    if (!schema_.empty()) return;
     for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path_ + suffix);
   }
+  std::string schema_;
 
   static Finding Make(const std::string& key, const std::string& scanner = "zap",
                       SeverityLabel label = SeverityLabel::kHigh) {
