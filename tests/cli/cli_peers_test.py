@@ -3,10 +3,13 @@
 subcommand, content-free reports (--format, --format NAME=GLOB, the file-name table), query
 defaults and columns (ARCHIVED hidden, --all-states, scope column, --columns), relative dates,
 did-you-mean for scanner and scope values, --id as triage takes it, --account-id validation,
-`findex help` and the man page. Expected rows come from the store's tables (sqlite3), never from
+`findex help` and the man page. Expected rows come from the store's tables (findex_cli.rows), never from
 findex's own output.
 Usage: cli_peers_test.py PATH_TO_FINDEX (run from the source tree)."""
-import json, os, re, shutil, sqlite3, subprocess, sys, tempfile, unittest
+import json, os, re, shutil, subprocess, sys
+
+import findex_cli
+from findex_cli import StoreCase, rows
 
 FINDEX = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/cli/findex"
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -27,21 +30,8 @@ def run(*args, env=None, cwd=None):
     return subprocess.run([FINDEX, *args], capture_output=True, env=e, cwd=cwd)
 
 
-def rows(db, sql, *params):
-    con = sqlite3.connect(db)
-    con.row_factory = sqlite3.Row
-    out = [dict(r) for r in con.execute(sql, params)]
-    con.close()
-    return out
-
-
-class Base(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="findex-peers-")
-        self.db = os.path.join(self.tmp, "t.db")
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
+class Base(StoreCase):
+    TMP_PREFIX = "findex-peers-"
 
     def write(self, name, text):
         path = os.path.join(self.tmp, name)
@@ -390,4 +380,4 @@ class Help(Base):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=1)
+    findex_cli.main()

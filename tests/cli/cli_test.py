@@ -2,7 +2,10 @@
 """CLI tests: run the built findex binary against real samples and check exit codes, stdout
 data, stderr messages and the store's contents. Usage: cli_test.py PATH_TO_FINDEX
 (run from the source tree; ../shared/asff/asff_check.py validates exported ASFF)."""
-import gzip, json, os, shutil, sqlite3, subprocess, sys, tempfile, unittest
+import gzip, json, os, shutil, subprocess, sys
+
+import findex_cli
+from findex_cli import StoreCase, group_concat_sql, hex_sql
 
 FINDEX = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/cli/findex"
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -15,15 +18,10 @@ SCAN1 = os.path.join(ZAP, "dd_zap_2.10.0_bodgeit_scan1.xml")
 SCAN2 = os.path.join(ZAP, "dd_zap_2.10.0_bodgeit_scan2.xml")
 
 
-class Cli(unittest.TestCase):
+class Cli(StoreCase):
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="findex-cli-")
-        self.db = os.path.join(self.tmp, "t.db")
-        self.env = dict(os.environ, FINDEX_NOW="2026-02-03T04:05:06.000Z")
-        self.env.pop("FINDEX_DB", None)
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        super().setUp()
+        self.env = findex_cli.clean_env(FINDEX_NOW="2026-02-03T04:05:06.000Z")
 
     def run_findex(self, *args, stdin=None, env=None):
         return subprocess.run([FINDEX, "--db", self.db, *args], input=stdin, capture_output=True,
@@ -35,11 +33,7 @@ class Cli(unittest.TestCase):
         return r, lines
 
     def count(self, sql):
-        con = sqlite3.connect(self.db)
-        try:
-            return con.execute(sql).fetchone()[0]
-        finally:
-            con.close()
+        return self.value(sql)
 
     # --- ingest contract ---
     def test_ingest_summary_json_fields(self):
@@ -58,13 +52,15 @@ class Cli(unittest.TestCase):
     def test_identical_reingest_is_noop(self):
         self.ingest_json(PHP_A)
         runs = self.count("SELECT count(*) FROM runs")
-        findings = self.count("SELECT group_concat(f.updated_at || hex(d.details)) FROM findings f JOIN finding_details d ON d.id = f.id")
+        findings = self.count("SELECT %s FROM findings f JOIN finding_details d ON d.id = f.id"
+                              % group_concat_sql("f.updated_at || " + hex_sql("d.details"), "f.id"))
         observations = self.count("SELECT coalesce(sum(n), 0) FROM run_members")
         r, out = self.ingest_json(PHP_A)
         self.assertEqual(r.returncode, 0)
         self.assertEqual(out[0]["status"], "unchanged")
         # The findings are not touched; the run is recorded as a repeat of the first one.
-        self.assertEqual(self.count("SELECT group_concat(f.updated_at || hex(d.details)) FROM findings f JOIN finding_details d ON d.id = f.id"), findings)
+        self.assertEqual(self.count("SELECT %s FROM findings f JOIN finding_details d ON d.id = f.id"
+                              % group_concat_sql("f.updated_at || " + hex_sql("d.details"), "f.id")), findings)
         self.assertEqual(self.count("SELECT coalesce(sum(n), 0) FROM run_members"), observations)
         self.assertEqual(self.count("SELECT count(*) FROM runs"), runs + 1)
         self.assertEqual(self.count("SELECT same_as FROM runs ORDER BY id DESC LIMIT 1"), 1)
@@ -123,8 +119,7 @@ class Cli(unittest.TestCase):
             shutil.copy(PHP_A, d)
         r, out = self.ingest_json("--scope-from-path", "reports/{repo}/{branch}/*", "reports")
         self.assertEqual(r.returncode, 0, r.stderr)
-        con = sqlite3.connect(self.db)
-        scopes = sorted(x[0] for x in con.execute("SELECT DISTINCT scope FROM findings"))
+        scopes = sorted(x["scope"] for x in self.rows("SELECT DISTINCT scope FROM findings"))
         self.assertEqual(scopes, ["app1:main", "app2:dev"])
 
     # --- lifecycle (ZAP bodgeit scan 1 -> scan 2 -> scan 1) ---
@@ -183,6 +178,18 @@ class Cli(unittest.TestCase):
         g = self.run_findex("gate", "--fail-on", "HIGH")
         self.assertEqual(g.returncode, 2)
         self.assertIn("no store", g.stderr.decode())
+
+    def test_reading_commands_without_store_are_errors_and_create_nothing(self):
+        # Reading a store that is not there is an error on both backends, and leaves no file or
+        # schema behind (a gate writes its verdict, but only into a store that exists).
+        for args in (["query"], ["export"], ["export", "--format", "sarif"], ["sql", "SELECT 1 AS x"],
+                     ["history", "abcdef12"], ["gate", "--fail-on", "HIGH"], ["gate", "--scope", "s", "--fail-on", "LOW"]):
+            with self.subTest(args=args):
+                r = self.run_findex(*args)
+                self.assertEqual(r.returncode, 2, r.stdout)
+                self.assertEqual(r.stdout, b"")
+                self.assertRegex(r.stderr.decode(), "no (findex )?store")
+                self.assertFalse(self.store_exists())
 
     # --- export / query ---
     def test_export_asff_is_valid(self):
@@ -274,7 +281,4 @@ class Cli(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    result = unittest.main(exit=False, verbosity=2).result
-    failed = len(result.failures) + len(result.errors)
-    print(f"{result.testsRun - failed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    findex_cli.main()

@@ -4,12 +4,15 @@
 A store of 4,500 findings with 16 KB texts each (~75 MB of findings) is exported in each format;
 each export's peak RSS (os.wait4: this child alone) must stay within 16 MB of the ASFF export's,
 whose writer has always streamed (one row at a time), so that both hold only the store reader's
-working set (SQLite page cache and sorter, bounded by their settings). Before issue 9 the SARIF,
+working set (SQLite page cache and sorter, bounded by their settings; on PostgreSQL the rows
+as they arrive, not the whole result). Before issue 9 the SARIF,
 JUnit, Markdown and Code Insights writers collected every finding first: ~180 MB here
 against the ASFF export's 142 MB (on a 500k-finding store, 2.3 and 4.6 GB against 140 MB).
 No timing is asserted.
 Usage: export_stream_test.py PATH_TO_FINDEX (run from the source tree)."""
 import json, os, shutil, subprocess, sys, tempfile, unittest
+
+import findex_cli
 
 FINDEX = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/cli/findex"
 FINDINGS, TEXT_BYTES = 4500, 16000
@@ -36,9 +39,8 @@ class ExportStreams(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="findex-export-stream-")
-        cls.db = os.path.join(cls.tmp, "big.db")
-        cls.env = dict(os.environ, FINDEX_NOW="2026-02-03T04:05:06.000Z")
-        cls.env.pop("FINDEX_DB", None)
+        cls.db = findex_cli.new_store(cls.tmp, "big.db")
+        cls.env = findex_cli.clean_env(FINDEX_NOW="2026-02-03T04:05:06.000Z")
         report = os.path.join(cls.tmp, "big.sarif")
         write_sarif(report, FINDINGS, TEXT_BYTES)
         r = subprocess.run([FINDEX, "--db", cls.db, "-q", "ingest", report], capture_output=True, env=cls.env)
@@ -52,6 +54,7 @@ class ExportStreams(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        findex_cli.drop(cls.db)
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     @classmethod
@@ -101,9 +104,9 @@ class ReportOrderFromTheStore(unittest.TestCase):
     def test_suppressed_last_most_severe_first(self):
         tmp = tempfile.mkdtemp(prefix="findex-export-order-")
         self.addCleanup(shutil.rmtree, tmp, True)
-        db = os.path.join(tmp, "t.db")
-        env = dict(os.environ, FINDEX_NOW="2026-02-03T04:05:06.000Z")
-        env.pop("FINDEX_DB", None)
+        db = findex_cli.new_store(tmp)
+        self.addCleanup(findex_cli.drop, db)
+        env = findex_cli.clean_env(FINDEX_NOW="2026-02-03T04:05:06.000Z")
         samples = os.path.join(os.path.dirname(__file__), "..", "..", "samples")
         run = lambda *a: subprocess.run([FINDEX, "--db", db, *a], capture_output=True, env=env, cwd=tmp)
         r = run("-q", "ingest", os.path.join(samples, "zap-xml", "dd_zap_2.10.0_bodgeit_scan1.xml"),
@@ -133,4 +136,4 @@ class ReportOrderFromTheStore(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    findex_cli.main()

@@ -5,6 +5,8 @@ batches (at most 100 findings and 6 MB per file, each finding under 240 KB), che
 Usage: export_test.py PATH_TO_FINDEX (run from the source tree)."""
 import json, os, re, shutil, subprocess, sys, tempfile, unittest
 
+import findex_cli
+
 FINDEX = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/cli/findex"
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 ASFF_CHECK = os.path.join(SRC, "..", "shared", "asff", "asff_check.py")
@@ -32,14 +34,14 @@ class Export(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="findex-export-")
-        cls.db = os.path.join(cls.tmp, "t.db")
-        cls.env = dict(os.environ, FINDEX_NOW="2026-02-03T04:05:06.000Z")
-        cls.env.pop("FINDEX_DB", None)
+        cls.db = findex_cli.new_store(cls.tmp)
+        cls.env = findex_cli.clean_env(FINDEX_NOW="2026-02-03T04:05:06.000Z")
         r = subprocess.run([FINDEX, "--db", cls.db, "ingest", "--scope", "x", *INPUTS], capture_output=True, env=cls.env)
         assert r.returncode == 0, r.stderr
 
     @classmethod
     def tearDownClass(cls):
+        findex_cli.drop(cls.db)
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def run_findex(self, *args):
@@ -143,7 +145,8 @@ class Export(unittest.TestCase):
     def test_report_exports_leave_fixed_findings_out(self):
         # bodgeit scan1 -> scan2 in one scope: one alert (10062) is gone, ARCHIVED. SARIF must not
         # present it as open (GitHub would reopen the alert); --state ARCHIVED asks for it.
-        db = os.path.join(self.tmp, "fixed.db")
+        db = findex_cli.new_store(self.tmp, "fixed.db")
+        self.addCleanup(findex_cli.drop, db)
         zap = os.path.join(SAMPLES, "zap-xml")
         for scan in ["dd_zap_2.10.0_bodgeit_scan1.xml", "dd_zap_2.10.0_bodgeit_scan2.xml"]:
             r = subprocess.run([FINDEX, "--db", db, "ingest", "--scope", "b", os.path.join(zap, scan)],
@@ -178,4 +181,4 @@ class Export(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    findex_cli.main()

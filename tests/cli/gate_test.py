@@ -10,7 +10,10 @@ SQL injection, 10062 PII; MEDIUM 3 (10038 CSP, 10020, 30001). scan2 has the same
 plus 40033 NoSQL injection (HIGH) and three LOW/INFORMATIONAL alerts. Grype's upstream image
 report has one CRITICAL (CVE-1999-0002 on package-2) and one LOW.
 """
-import json, os, shutil, sqlite3, subprocess, sys, tempfile, unittest
+import json, os, subprocess, sys
+
+import findex_cli
+from findex_cli import StoreCase
 
 FINDEX = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/cli/findex"
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -31,16 +34,12 @@ suppressions:
 """
 
 
-class GateCli(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="findex-gate-")
-        self.db = os.path.join(self.tmp, "t.db")
-        self.env = dict(os.environ, FINDEX_NOW=NOW)
-        for k in ("FINDEX_DB", "FINDEX_USER"):
-            self.env.pop(k, None)
+class GateCli(StoreCase):
+    TMP_PREFIX = "findex-gate-"
 
-    def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
+    def setUp(self):
+        super().setUp()
+        self.env = findex_cli.clean_env(FINDEX_NOW=NOW)
 
     def run_findex(self, *args, now=None, cwd=None):
         env = dict(self.env, FINDEX_NOW=now) if now else self.env
@@ -58,14 +57,6 @@ class GateCli(unittest.TestCase):
         with open(path, "w") as f:
             f.write(text)
         return path
-
-    def rows(self, sql, *params):
-        con = sqlite3.connect(self.db)
-        con.row_factory = sqlite3.Row
-        try:
-            return [dict(r) for r in con.execute(sql, params)]
-        finally:
-            con.close()
 
     def gate(self, *args, now=None, cwd=None):
         return self.run_findex("gate", *args, now=now, cwd=cwd)
@@ -231,7 +222,7 @@ class GateCli(unittest.TestCase):
         g = self.gate("--scope", "b", "--fail-on", "HIGH")
         self.assertEqual(g.returncode, 2, self.err(g))
         self.assertIn("no store at", self.err(g))
-        self.assertFalse(os.path.exists(self.db))
+        self.assertFalse(self.store_exists())
 
     # ============================================================================================
     # Expiry stored with the decision; --no-policy
@@ -462,20 +453,21 @@ gates:
                 with self.subTest(now=now, args=args):
                     got = {}
                     for mode in ("docs", "columns"):
-                        db = os.path.join(self.tmp, mode + ".db")
-                        shutil.copyfile(self.db, db)
+                        db = self.new_store(mode + ".db")
+                        findex_cli.copy_store(self.db, db)
                         env = dict(self.env, FINDEX_NOW=now)
                         if mode == "docs":
                             env["FINDEX_GATE_DOCS"] = "1"
                         r = subprocess.run([FINDEX, "--db", db, "gate", *args], capture_output=True, env=env, cwd=self.tmp)
-                        con = sqlite3.connect(db)
-                        verdicts = con.execute("SELECT scope, gate, passed, mark_run, violations FROM gate_verdicts "
-                                               "ORDER BY id").fetchall()
-                        con.close()
+                        verdicts = findex_cli.rows(db, "SELECT scope, gate, passed, mark_run, violations FROM gate_verdicts "
+                                                        "ORDER BY id")
+                        findex_cli.drop(db)
+                        if not findex_cli.PG:
+                            os.remove(db)
                         got[mode] = (r.returncode, r.stderr.decode(), verdicts)
                     self.assertIn(got["docs"][0], (0, 1), got["docs"][1])
                     self.assertEqual(got["columns"], got["docs"])
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    findex_cli.main()

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Identity, bundles, event counts and secrets through the CLI (issue 8, defects 6-8 and 17):
-run the built binary, then look at the summary, the store (findex sql, the SQLite file itself)
+run the built binary, then look at the summary, the store (findex sql, every table's rows, the SQLite file itself)
 and the ASFF export. Usage: identity_test.py PATH_TO_FINDEX (from the source tree)."""
-import json, os, shutil, sqlite3, subprocess, sys, tempfile, unittest
+import json, os, subprocess, sys
+
+import findex_cli
+from findex_cli import StoreCase
 
 FINDEX = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/cli/findex"
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -53,15 +56,12 @@ BANDIT_SARIF = {
 }
 
 
-class Identity(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="findex-identity-")
-        self.db = os.path.join(self.tmp, "t.db")
-        self.env = dict(os.environ, FINDEX_NOW="2026-02-03T04:05:06.000Z")
-        self.env.pop("FINDEX_DB", None)
+class Identity(StoreCase):
+    TMP_PREFIX = "findex-identity-"
 
-    def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
+    def setUp(self):
+        super().setUp()
+        self.env = findex_cli.clean_env(FINDEX_NOW="2026-02-03T04:05:06.000Z")
 
     def run_findex(self, *args, stdin=None):
         return subprocess.run([FINDEX, "--db", self.db, *args], input=stdin, capture_output=True, env=self.env,
@@ -79,20 +79,24 @@ class Identity(unittest.TestCase):
         return path
 
     def assert_no_password(self):
-        # Every stored field: the raw store file, findex sql over the view, the ASFF export.
-        with open(self.db, "rb") as f:
-            self.assertNotIn(PASSWORD.encode(), f.read())
-        for suffix in ("-wal",):
-            if os.path.exists(self.db + suffix):
-                with open(self.db + suffix, "rb") as f:
-                    self.assertNotIn(PASSWORD.encode(), f.read())
-        con = sqlite3.connect(self.db)
-        try:
-            for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table'"):
-                for row in con.execute('SELECT * FROM "%s"' % table):
-                    self.assertNotIn(PASSWORD, " ".join(str(v) for v in row), table)
-        finally:
-            con.close()
+        # Every stored field: the raw store file (SQLite), every table's values (blobs as bytes),
+        # findex sql over the view, the ASFF export.
+        if not findex_cli.PG:
+            with open(self.db, "rb") as f:
+                self.assertNotIn(PASSWORD.encode(), f.read())
+            for suffix in ("-wal",):
+                if os.path.exists(self.db + suffix):
+                    with open(self.db + suffix, "rb") as f:
+                        self.assertNotIn(PASSWORD.encode(), f.read())
+        tables = findex_cli.tables(self.db)
+        self.assertIn("findings", tables)
+        for table in tables:
+            for row in self.rows('SELECT * FROM "%s"' % table):
+                for v in row.values():
+                    if isinstance(v, bytes):
+                        self.assertNotIn(PASSWORD.encode(), v, table)
+                    else:
+                        self.assertNotIn(PASSWORD, str(v), table)
         r = self.run_findex("sql", "SELECT * FROM v_findings", "--format", "json")
         self.assertEqual(r.returncode, 0, r.stderr.decode())
         self.assertNotIn(PASSWORD, r.stdout.decode())
@@ -158,4 +162,4 @@ class Identity(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    findex_cli.main()

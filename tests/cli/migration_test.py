@@ -7,6 +7,8 @@ hash is recomputed the way ingest computes it.
 Usage: migration_test.py PATH_TO_FINDEX (run from the source tree)."""
 import gzip, json, os, shutil, sqlite3, subprocess, sys, tempfile, unittest
 
+import findex_cli
+
 FINDEX = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/cli/findex"
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FIXTURE = os.path.join(SRC, "tests", "data", "store_v5")
@@ -17,14 +19,15 @@ def gunzip(name):
         return f.read()
 
 
+@findex_cli.sqlite_only("upgrades a schema-5 SQLite file in place (moving a SQLite store to PostgreSQL is"
+                        " migrate-store's test)")
 class Migration(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="findex-migration-")
         self.db = os.path.join(self.tmp, "v5.db")
         with open(self.db, "wb") as f:
             f.write(gunzip("store.db.gz"))
-        self.env = dict(os.environ, FINDEX_NOW="2026-11-03T00:00:00.000Z")
-        self.env.pop("FINDEX_DB", None)
+        self.env = findex_cli.clean_env(FINDEX_NOW="2026-11-03T00:00:00.000Z")
 
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -92,6 +95,4 @@ class Migration(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    result = unittest.main(exit=False, verbosity=2).result
-    failed = len(result.failures) + len(result.errors)
-    sys.exit(1 if failed or not result.testsRun else 0)
+    findex_cli.main()

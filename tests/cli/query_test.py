@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """CLI tests for `findex query EXPR` (the filter language), --group-by/--sort/--limit with an
 expression, and `findex sql`. Expected rows are computed independently in Python from the
-store's findings table (sqlite3 module), never from findex's own output.
+store's findings table (tests/cli/findex_cli.py: sqlite3 or psql), never from findex's own output.
 Usage: query_test.py PATH_TO_FINDEX (run from the source tree)."""
-import json, os, re, shutil, sqlite3, subprocess, sys, tempfile, unittest
+import json, os, re, shutil, subprocess, sys, tempfile, unittest
+
+import findex_cli
+from findex_cli import PG
 
 FINDEX = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/cli/findex"
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -51,9 +54,8 @@ class Query(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="findex-query-")
-        cls.db = os.path.join(cls.tmp, "t.db")
-        cls.env = dict(os.environ, FINDEX_NOW="2026-02-03T04:05:06.000Z")
-        cls.env.pop("FINDEX_DB", None)
+        cls.db = findex_cli.new_store(cls.tmp)
+        cls.env = findex_cli.clean_env(FINDEX_NOW="2026-02-03T04:05:06.000Z")
         for scope, files in [("web", [ZAP1]), ("code", [BANDIT]), ("deps", [GRYPE])]:
             r = cls.run_findex_cls("ingest", "--scope", scope, *files)
             assert r.returncode == 0, r.stderr
@@ -61,17 +63,20 @@ class Query(unittest.TestCase):
         env = dict(cls.env, FINDEX_NOW="2026-02-04T04:05:06.000Z")
         r = cls.run_findex_cls("ingest", "--scope", "web", ZAP2, env=env)
         assert r.returncode == 0, r.stderr
-        con = sqlite3.connect(cls.db)
-        con.row_factory = sqlite3.Row
-        cls.rows = [dict(r) for r in con.execute("SELECT * FROM findings")]
-        con.close()
+        cls.rows = findex_cli.rows(cls.db, "SELECT * FROM findings")
         for r in cls.rows:
             r["path"] = path_of(r["location"])
             r["url"] = r["location"] if r["location"] and "://" in r["location"] else None
 
     @classmethod
     def tearDownClass(cls):
+        findex_cli.drop(cls.db)
         shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def other_store(self, name):
+        db = findex_cli.new_store(self.tmp, name)
+        self.addCleanup(findex_cli.drop, db)
+        return db
 
     @classmethod
     def run_findex_cls(cls, *args, env=None, db=None):
@@ -219,7 +224,7 @@ class Query(unittest.TestCase):
 
     def test_sql_table_and_csv(self):
         r = self.run_findex("sql", "SELECT severity, count(*) AS n FROM v_findings WHERE scanner='bandit'"
-                            " GROUP BY severity ORDER BY severity_rank DESC")
+                            " GROUP BY severity, severity_rank ORDER BY severity_rank DESC")
         self.assertEqual(r.returncode, 0, r.stderr)
         lines = r.stdout.decode().splitlines()
         self.assertEqual(lines[0].split(), ["severity", "n"])
@@ -230,11 +235,15 @@ class Query(unittest.TestCase):
         self.assertEqual(rows[0], "id,title")
         self.assertEqual(len(rows) - 1, sum(1 for x in self.rows if x["location"] and "forms.py" in x["location"]))
 
-    def test_sql_refuses_writes_and_reports_sqlite_errors(self):
-        before = os.path.getsize(self.db), len(self.rows)
-        for stmt in ["DELETE FROM findings", "UPDATE findings SET title='x'", "DROP VIEW v_findings",
-                     "INSERT INTO runs(file) VALUES('x')", "CREATE TABLE t(x)", "PRAGMA user_version=9",
-                     "ATTACH DATABASE 'other.db' AS o", "BEGIN", "VACUUM"]:
+    def test_sql_refuses_writes_and_reports_database_errors(self):
+        before = len(self.rows)
+        stmts = ["DELETE FROM findings", "UPDATE findings SET title='x'", "DROP VIEW v_findings",
+                 "INSERT INTO runs(file) VALUES('x')", "CREATE TABLE t(x int)", "BEGIN", "VACUUM"]
+        if PG:
+            stmts += ["TRUNCATE findings", "CREATE SCHEMA findex_evil"]
+        else:
+            stmts += ["PRAGMA user_version=9", "ATTACH DATABASE 'other.db' AS o"]
+        for stmt in stmts:
             with self.subTest(stmt=stmt):
                 r = self.run_findex("sql", stmt)
                 self.assertEqual(r.returncode, 2, r.stdout)
@@ -243,19 +252,22 @@ class Query(unittest.TestCase):
         r = self.run_findex("sql", "SELECT 1; DELETE FROM findings")
         self.assertEqual(r.returncode, 2)
         self.assertIn("one statement", r.stderr.decode())
+        # The database's own message, on one line.
         r = self.run_findex("sql", "SELEC * FROM v_findings")
         self.assertEqual(r.returncode, 2)
-        self.assertIn('near "SELEC": syntax error', r.stderr.decode())
+        self.assertIn('syntax error at or near "SELEC"' if PG else 'near "SELEC": syntax error', r.stderr.decode())
         r = self.run_findex("sql", "SELECT nope FROM v_findings")
         self.assertEqual(r.returncode, 2)
-        self.assertIn("no such column: nope", r.stderr.decode())
+        self.assertIn('column "nope" does not exist' if PG else "no such column: nope", r.stderr.decode())
         r = self.run_findex("sql")
         self.assertEqual(r.returncode, 2)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "other.db")))
-        con = sqlite3.connect(self.db)
-        self.assertEqual(con.execute("SELECT count(*) FROM findings").fetchone()[0], before[1])
-        self.assertEqual(con.execute("PRAGMA user_version").fetchone()[0] < 9, True)
-        con.close()
+        self.assertEqual(findex_cli.value(self.db, "SELECT count(*) FROM findings"), before)
+        self.assertNotIn("t", findex_cli.tables(self.db))
+        if PG:
+            self.assertEqual(findex_cli.value(self.db, "SELECT count(*) FROM pg_namespace WHERE nspname = 'findex_evil'"), 0)
+        else:
+            self.assertEqual(findex_cli.value(self.db, "PRAGMA user_version") < 9, True)
 
     def test_sql_can_use_the_glob_function(self):
         r = self.run_findex("sql", "--format", "json",
@@ -266,24 +278,31 @@ class Query(unittest.TestCase):
         self.assertEqual(json.loads(r.stdout)[0]["n"], want)
 
     def test_sql_schema_documents_every_column_without_a_store(self):
-        r = self.run_findex("sql", "--schema", "--format", "json", db=os.path.join(self.tmp, "absent.db"))
+        absent = self.other_store("absent.db")
+        r = self.run_findex("sql", "--schema", "--format", "json", db=absent)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertFalse(os.path.exists(os.path.join(self.tmp, "absent.db")))
+        self.assertFalse(findex_cli.exists(absent))
         doc = json.loads(r.stdout)
-        con = sqlite3.connect(self.db)
-        cols = [row[1] for row in con.execute("PRAGMA table_info(v_findings)")]
-        con.close()
-        # Another SQLite client reads the stored view; findex adds asff, which it renders.
+        if PG:
+            _, schema = findex_cli._split_schema(self.db)
+            cols = [x["column_name"] for x in findex_cli.rows(
+                self.db, "SELECT column_name FROM information_schema.columns WHERE table_schema = ?"
+                " AND table_name = 'v_findings' ORDER BY ordinal_position", schema)]
+        else:
+            cols = [x["name"] for x in findex_cli.rows(self.db, "PRAGMA table_info(v_findings)")]
+        self.assertIn("severity", cols)
+        # Another SQLite client reads the stored view; findex adds asff, which it renders. On
+        # PostgreSQL the view is what findex sql reads: no asff.
         self.assertNotIn("asff", cols)
-        self.assertEqual([d["column"] for d in doc], cols + ["asff"])
+        self.assertEqual([d["column"] for d in doc], cols + ([] if PG else ["asff"]))
         undocumented = [d["column"] for d in doc if d["description"] == "(undocumented)"]
         self.assertEqual(undocumented, [], "describe these columns in cli/cmd_sql.cpp ColumnDocs()")
 
     def test_sql_without_store_is_error(self):
-        r = self.run_findex("sql", "SELECT 1", db=os.path.join(self.tmp, "nope.db"))
+        r = self.run_findex("sql", "SELECT 1", db=self.other_store("nope.db"))
         self.assertEqual(r.returncode, 2)
-        self.assertIn("no store", r.stderr.decode())
+        self.assertRegex(r.stderr.decode(), "no (findex )?store")
 
 
 if __name__ == "__main__":
-    unittest.main()
+    findex_cli.main()

@@ -3,22 +3,22 @@
 on gzip and on standard input; a report that used to crash findex (bare `n`, deep nesting) is
 one file's error (exit 2) and the files after it are still read.
 Usage: readers_test.py PATH_TO_FINDEX (run from the source tree)."""
-import gzip, os, shutil, subprocess, sys, tempfile, unittest
+import gzip, os, subprocess, sys
+
+import findex_cli
+from findex_cli import StoreCase
 
 FINDEX = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/cli/findex"
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 GOOD = os.path.join(SRC, "samples", "bandit", "dd_bandit_many_vulns.json")
 
 
-class Readers(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="findex-readers-")
-        self.db = os.path.join(self.tmp, "t.db")
-        self.env = dict(os.environ, FINDEX_NOW="2026-02-03T04:05:06.000Z")
-        self.env.pop("FINDEX_DB", None)
+class Readers(StoreCase):
+    TMP_PREFIX = "findex-readers-"
 
-    def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
+    def setUp(self):
+        super().setUp()
+        self.env = findex_cli.clean_env(FINDEX_NOW="2026-02-03T04:05:06.000Z")
 
     def findex(self, *args, stdin=None):
         return subprocess.run([FINDEX, "--db", self.db, *args], capture_output=True, env=self.env, cwd=self.tmp,
@@ -88,4 +88,4 @@ class Readers(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    findex_cli.main()

@@ -6,6 +6,9 @@ Markdown mentions, `findex sql` limits (16), and colour.
 Usage: safety_test.py PATH_TO_FINDEX (run from the source tree)."""
 import hashlib, json, os, re, shutil, signal, sqlite3, subprocess, sys, tempfile, threading, time, unittest
 
+import findex_cli
+from findex_cli import PG, sqlite_only
+
 FINDEX = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/cli/findex"
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SAMPLES = os.path.join(SRC, "samples")
@@ -36,14 +39,19 @@ class Base(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="findex-safety-")
-        cls.db = os.path.join(cls.tmp, "findex.db")
-        cls.env = dict(os.environ, FINDEX_NOW="2026-02-03T04:05:06.000Z")
-        for k in ("FINDEX_DB", "NO_COLOR"):
-            cls.env.pop(k, None)
+        cls.db = findex_cli.new_store(cls.tmp, "findex.db")
+        cls.env = findex_cli.clean_env(FINDEX_NOW="2026-02-03T04:05:06.000Z")
 
     @classmethod
     def tearDownClass(cls):
+        findex_cli.drop(cls.db)
         shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def store(self, name):
+        """Another fresh store for this test (a file in the class's temp dir, or a schema)."""
+        db = findex_cli.new_store(self.tmp, name)
+        self.addCleanup(findex_cli.drop, db)
+        return db
 
     def run_findex(self, *args, db=None, cwd=None, env=None, timeout=120, **kw):
         return subprocess.run([FINDEX, "--db", db or self.db, *args], capture_output=True, env=env or self.env,
@@ -62,16 +70,19 @@ class OutputsNeverTheStore(Base):
         super().setUpClass()
         r = subprocess.run([FINDEX, "--db", cls.db, "ingest", "--scope", "x", BANDIT], capture_output=True, env=cls.env)
         assert r.returncode == 0, r.stderr
-        # A -wal file exists while a connection is open; make one so that it can be named.
-        con = sqlite3.connect(cls.db)
-        con.execute("PRAGMA journal_mode=WAL")
-        cls.hold = con  # keeps -wal and -shm present
-        os.symlink(cls.db, os.path.join(cls.tmp, "link.json"))
+        cls.hold = None
+        if not PG:
+            # A -wal file exists while a connection is open; make one so that it can be named.
+            con = sqlite3.connect(cls.db)
+            con.execute("PRAGMA journal_mode=WAL")
+            cls.hold = con  # keeps -wal and -shm present
+            os.symlink(cls.db, os.path.join(cls.tmp, "link.json"))
         os.mkdir(os.path.join(cls.tmp, "sub"))
 
     @classmethod
     def tearDownClass(cls):
-        cls.hold.close()
+        if cls.hold is not None:
+            cls.hold.close()
         super().tearDownClass()
 
     def assert_refused(self, r, name):
@@ -84,6 +95,7 @@ class OutputsNeverTheStore(Base):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertGreater(json.loads(r.stdout)[0]["n"], 0)
 
+    @sqlite_only("the store is a file that an output path could name")
     def test_export_and_gate_refuse_the_store(self):
         before = sha256(self.db)
         wal = self.db + "-wal"
@@ -192,7 +204,7 @@ class Signals(Base):
         return json.loads(r.stdout)[0]
 
     def test_sigterm_on_a_stream_commits_what_was_read(self):
-        db = os.path.join(self.tmp, "term.db")
+        db = self.store("term.db")
         rc, err, n = self.stream_then_signal(signal.SIGTERM, db)
         self.assertEqual(rc, 143, err)
         self.assertIn(b"SIGTERM", err)
@@ -202,29 +214,27 @@ class Signals(Base):
         self.assertEqual(c["o"], n, "every event read is counted")
 
     def test_sigint_on_a_stream_commits_what_was_read(self):
-        db = os.path.join(self.tmp, "int.db")
+        db = self.store("int.db")
         rc, err, n = self.stream_then_signal(signal.SIGINT, db)
         self.assertEqual(rc, 130, err)
         self.assertIn(b"SIGINT", err)
         self.assertGreater(self.count(db)["n"], 0, err)
 
     def test_sigterm_between_files_keeps_earlier_files(self):
-        db = os.path.join(self.tmp, "files.db")
+        db = self.store("files.db")
         fifo = os.path.join(self.tmp, "zz-slow.json")
         os.mkfifo(fifo)
         p = subprocess.Popen([FINDEX, "--db", db, "ingest", "--scope", "x", "-j", "1", BANDIT, fifo],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env, cwd=self.tmp)
         deadline = time.time() + 30
         while time.time() < deadline:  # the first file is stored; the second is still being read
-            if os.path.exists(db):
-                try:
-                    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-                    n = con.execute("SELECT count(*) FROM runs").fetchone()[0]
-                    con.close()
-                    if n >= 1:
-                        break
-                except sqlite3.Error:
-                    pass
+            try:  # (PostgreSQL: an error until findex has created its tables)
+                n = findex_cli.value(db, "SELECT count(*) FROM runs") if PG else (
+                    self.count_runs_ro(db) if os.path.exists(db) else 0)
+                if n >= 1:
+                    break
+            except (sqlite3.Error, AssertionError):
+                pass
             time.sleep(0.1)
         p.send_signal(signal.SIGTERM)
         time.sleep(0.5)
@@ -242,9 +252,15 @@ class Signals(Base):
         out, err = p.communicate(timeout=30)
         self.assertEqual(p.returncode, 143, err)
         self.assertIn(b"1 of 2 files stored", err)
-        con = sqlite3.connect(db)
-        self.assertEqual([r[0] for r in con.execute("SELECT file FROM runs")], [BANDIT])
-        con.close()
+        self.assertEqual([r["file"] for r in findex_cli.rows(db, "SELECT file FROM runs")], [BANDIT])
+
+    @staticmethod
+    def count_runs_ro(db):
+        con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+        try:
+            return con.execute("SELECT count(*) FROM runs").fetchone()[0]
+        finally:
+            con.close()
 
 
 class WritersWait(Base):
@@ -273,6 +289,7 @@ class WritersWait(Base):
         ready.wait(10)
         return t
 
+    @sqlite_only("holds SQLite's write lock from another connection (PostgreSQL: concurrency_test.py)")
     def test_writer_waits_and_says_for_what(self):
         t = self.hold_lock(4.5)
         start = time.time()
@@ -285,6 +302,7 @@ class WritersWait(Base):
         self.assertEqual(err.count("waiting for the store"), 1, err)
         self.assertIn("pid %d" % os.getpid(), err, "names the holder")
 
+    @sqlite_only("holds SQLite's write lock from another connection (PostgreSQL: concurrency_test.py)")
     def test_wait_bounds_it_and_names_the_store(self):
         t = self.hold_lock(6)
         start = time.time()
@@ -301,6 +319,7 @@ class WritersWait(Base):
         r = self.run_findex("sql", "SELECT count(*) AS n FROM runs WHERE scope='z'", "--format", "json")
         self.assertEqual(json.loads(r.stdout)[0]["n"], 0)
 
+    @sqlite_only("holds SQLite's write lock from another connection (PostgreSQL: concurrency_test.py)")
     def test_signal_stops_a_waiting_writer(self):
         t = self.hold_lock(5)
         p = subprocess.Popen([FINDEX, "--db", self.db, "ingest", "--scope", "w", GRYPE], stdout=subprocess.PIPE,
@@ -315,7 +334,7 @@ class WritersWait(Base):
         self.assertEqual(json.loads(r.stdout)[0]["n"], 0)
 
     def test_two_findex_writers_both_succeed(self):
-        db = os.path.join(self.tmp, "two.db")
+        db = self.store("two.db")
         a = subprocess.Popen([FINDEX, "--db", db, "ingest", "--scope", "a", GRYPE, BANDIT, ZAP], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, env=self.env)
         b = subprocess.Popen([FINDEX, "--db", db, "ingest", "--scope", "b", ZAP, GRYPE, BANDIT], stdout=subprocess.PIPE,
@@ -349,9 +368,8 @@ class Injection(Base):
             json.dump({"Findings": findings}, fh)
         r = subprocess.run([FINDEX, "--db", cls.db, "ingest", "--scope", "evil", path], capture_output=True, env=cls.env)
         assert r.returncode == 0, r.stderr
-        con = sqlite3.connect(cls.db)
-        cls.evil_id = con.execute("SELECT asff_id FROM findings WHERE scope='evil' AND title LIKE 'Pwned%'").fetchone()[0]
-        con.close()
+        cls.evil_id = findex_cli.value(cls.db, "SELECT asff_id FROM findings WHERE scope='evil' AND title LIKE 'Pwned%'")
+        assert cls.evil_id
 
     def assert_clean(self, data, what):
         self.assertEqual(raw_control(data), [], what + ": " + repr(data[-2000:]))
@@ -428,19 +446,36 @@ class SqlLimits(Base):
         assert r.returncode == 0, r.stderr
 
     def refused(self, sql, words, *extra):
-        before = sha256(self.db)
+        before = findex_cli.digest(self.db)
         r = self.run_findex("sql", sql, *extra, timeout=60)
         self.assertEqual(r.returncode, 2, (sql, r.stdout[:300], r.stderr))
         for w in words:
             self.assertIn(w, r.stderr.decode(), sql)
-        self.assertEqual(sha256(self.db), before, sql)
+        self.assertEqual(findex_cli.digest(self.db), before, sql)
         return r
 
+    @sqlite_only("SQLite's functions")
     def test_unsafe_functions_refused(self):
         self.refused("SELECT fts3_tokenizer('simple')", ["fts3_tokenizer() is not allowed"])
         self.refused("SELECT hex(fts3_tokenizer('porter'))", ["fts3_tokenizer() is not allowed"])
         self.refused("SELECT load_extension('/tmp/x')", ["load_extension() is not allowed"])
 
+    @findex_cli.pg_only("the server's functions")
+    def test_server_functions_refused(self):
+        # Each needs rights the role lacks, or writes: an error, the store unchanged.
+        self.refused("SELECT pg_read_file('/etc/hostname')", [])
+        self.refused("SELECT lo_import('/etc/hostname')", [])
+        self.refused("COPY (SELECT 1) TO '/tmp/findex-sql-copy'", [])
+        self.assertFalse(os.path.exists("/tmp/findex-sql-copy"))
+
+    def test_writes_inside_a_select_refused(self):
+        # One statement, read-only all the same: a data-modifying CTE (PostgreSQL) and row locks.
+        self.refused("WITH d AS (DELETE FROM findings RETURNING 1) SELECT count(*) FROM d", [])
+        self.refused("WITH u AS (UPDATE runs SET file = 'x' RETURNING 1) SELECT count(*) FROM u", [])
+        if PG:
+            self.refused("SELECT id FROM findings FOR UPDATE", [])
+
+    @sqlite_only("SQLite's PRAGMA and ATTACH")
     def test_state_changing_pragmas_refused(self):
         self.refused("PRAGMA writable_schema=1", ["PRAGMA writable_schema", "not allowed"])
         self.refused("PRAGMA query_only=0", ["PRAGMA query_only", "not allowed"])
@@ -454,10 +489,16 @@ class SqlLimits(Base):
         self.assertLess(time.time() - start, 20)
 
     def test_reading_still_works(self):
-        for sql in ["SELECT count(*) FROM v_findings", "SELECT file FROM runs", "PRAGMA table_info(v_findings)",
-                    "SELECT name FROM pragma_table_info('v_findings')", "PRAGMA user_version",
-                    "SELECT key FROM v_findings, json_each(v_findings.asff) LIMIT 1",
-                    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10) SELECT sum(x) FROM c"]:
+        common = ["SELECT count(*) FROM v_findings", "SELECT file FROM runs",
+                  "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10) SELECT sum(x) FROM c"]
+        if PG:
+            own = ["SELECT column_name FROM information_schema.columns WHERE table_name = 'v_findings'",
+                   "SELECT key FROM v_findings, json_each(json_build_object('t', v_findings.title)) LIMIT 1",
+                   "SELECT current_setting('transaction_read_only') AS ro"]
+        else:
+            own = ["PRAGMA table_info(v_findings)", "SELECT name FROM pragma_table_info('v_findings')",
+                   "PRAGMA user_version", "SELECT key FROM v_findings, json_each(v_findings.asff) LIMIT 1"]
+        for sql in common + own:
             r = self.run_findex("sql", sql)
             self.assertEqual(r.returncode, 0, (sql, r.stderr))
 
@@ -503,4 +544,4 @@ class Colour(Base):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    findex_cli.main()
