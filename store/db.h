@@ -86,8 +86,6 @@ struct Dialect {
   const char *min2() const { return pg() ? "LEAST" : "min"; }
   // Lower-case hex of a blob.
   std::string hex(const std::string &x) const { return pg() ? "encode(" + x + ", 'hex')" : "lower(hex(" + x + "))"; }
-  // A case-insensitive comparison operand.
-  std::string nocase(const std::string &x) const { return pg() ? "lower(" + x + ")" : x + " COLLATE NOCASE"; }
 };
 
 // Whether `db` (a --db value) names a PostgreSQL server (a libpq URI) rather

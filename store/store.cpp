@@ -475,7 +475,7 @@ Status Store::PrepareIngestStatements() {
       " occurrences, sources, lifecycle, policy_workflow, base_severity, policy, note, note_by, note_at, udf, target,"
       " policy_expires, cwes, vuln_ids, packages, file_paths, resource_ids, tags, url, rec_ids, fixable)"
       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'ACTIVE',?11,?12,?13,?14,?15,?15,?16,?17,?18,?18,?19,?21,?22,"
-      "?23,?24,?25,?26,?27,?28,?29,?30,?33,?34,?35,?36,?37,?38,?39,?40,?41,?42,?43) RETURNING id"));
+      "?23,?24,?25,?26,?27,?28,?29,?30,?33,?34,?35,?36,?37,?38,?39,?40,?41,?42,?43)"));
   FINDEX_RETURN_IF_ERROR(prep(&st_touch_,
       std::string("UPDATE findings SET last_seen_run=?1, last_observed_at=") + d_.max2() + "(last_observed_at, ?2), updated_at=?3,"
       " first_observed_at=" + d_.min2() + "(first_observed_at, ?5), occurrences=?6, scanner=?7, target=?8 WHERE id=?4"));
@@ -690,8 +690,10 @@ Status Store::Put(PreparedFinding&& prepared) {
     // PostgreSQL: findings are looked up, decided and written a batch at a time (FlushPending),
     // a few round trips per batch instead of two per finding. A fingerprint seen again in the
     // batch flushes it first, so that the second sight finds the first one stored.
-    if (pending_fps_.count(std::string(fp))) FINDEX_RETURN_IF_ERROR(FlushPending());
-    pending_fps_.emplace(fp);
+    if (!pending_fps_.emplace(fp).second) {
+      FINDEX_RETURN_IF_ERROR(FlushPending());
+      pending_fps_.emplace(fp);
+    }
     pending_.push_back(std::move(prepared));
     if (pending_.size() >= kPendingRows) return FlushPending();
     return Status::Ok();
@@ -898,12 +900,12 @@ Status Store::Apply(PreparedFinding& prepared, const OldRow* old) {
     AppendDetailsRow(rowid, prepared.details);
     ++counts_.new_;
   } else if (is_new) {
+    // SQLite only (PostgreSQL reserves ids per batch): last_insert_rowid, as RETURNING costs
+    // SQLite a temporary table per row.
     DbStatement* s = st_insert_.get();
     BindVals(s, v);
-    auto r = s->Step();
-    if (!r.ok() || !*r) return r.ok() ? SqlError("cannot insert finding") : SqlError("cannot insert finding", r.error());
-    rowid = s->Int(0);
     if (Status done = s->Run(); !done.ok()) return SqlError("cannot insert finding", done.error());
+    rowid = sqlite3_last_insert_rowid(lite_);
     FINDEX_RETURN_IF_ERROR(PutDetails(rowid, prepared.details));
     ++counts_.new_;
   } else if (!reopen && !triage_reopened && old_hash == content_hash && !sources_changed && severity == old_severity &&
@@ -2149,32 +2151,21 @@ Status Store::Sql(const std::string& sql,
                   const std::function<void(const std::vector<std::string>&,
                                            const std::vector<std::optional<std::string>>&)>& fn) {
   if (d_.pg()) {
-    // A read-only transaction: the server refuses any write, whatever the statement is.
-    FINDEX_RETURN_IF_ERROR(Exec("BEGIN TRANSACTION READ ONLY"));
-    auto prepared = db_->Prepare(sql);
-    Status status = prepared.ok() ? Status::Ok() : Status(prepared.error());
-    if (status.ok()) {
-      DbStatement* st = prepared->get();
-      std::vector<std::string> cols;
-      std::vector<std::optional<std::string>> vals;
-      Result<bool> rc = false;
-      while ((rc = st->Step()).ok() && *rc) {
-        if (cols.empty()) {
-          for (int i = 0; i < st->Columns(); ++i) cols.push_back(st->Name(i));
-          vals.resize(cols.size());
-        }
-        for (size_t i = 0; i < cols.size(); ++i) {
-          if (st->Null(static_cast<int>(i))) vals[i].reset();
-          else vals[i] = st->Str(static_cast<int>(i));
-        }
-        fn(cols, vals);
+    std::vector<std::string> cols;
+    std::vector<std::optional<std::string>> vals;
+    auto on_columns = [&](const DbStatement& st) {
+      for (int i = 0; i < st.Columns(); ++i) cols.push_back(st.Name(i));
+      vals.resize(cols.size());
+    };
+    Status status = SqlPostgres(sql, 0, on_columns, [&](const DbStatement& st) {
+      for (size_t i = 0; i < cols.size(); ++i) {
+        if (st.Null(static_cast<int>(i))) vals[i].reset();
+        else vals[i] = st.Str(static_cast<int>(i));
       }
-      if (!rc.ok()) status = MakeError(ErrorCode::kInvalidArgument, "SQL error: " + rc.error().message);
-    } else {
-      status = MakeError(ErrorCode::kInvalidArgument, "SQL error: " + status.error().message);
-    }
-    Rollback();
-    return status;
+      fn(cols, vals);
+    });
+    if (!status.ok()) return MakeError(ErrorCode::kInvalidArgument, "SQL error: " + status.error().message);
+    return Status::Ok();
   }
   sqlite3_stmt* st = nullptr;
   const char* tail = nullptr;

@@ -192,7 +192,6 @@ void IgnoreNotice(void *, const char *) {}
 std::string PgParams(std::string_view sql, std::vector<int> *map) {
   // First pass: which numbers are used.
   std::vector<int> used;
-  int next_anon = 0;
   auto scan = [&](bool write, std::string *out) {
     char quote = 0;
     int anon = 0;
@@ -223,7 +222,6 @@ std::string PgParams(std::string_view sql, std::vector<int> *map) {
       }
       if (write) out->push_back(c);
     }
-    next_anon = anon;
   };
   scan(false, nullptr);
   std::sort(used.begin(), used.end());
@@ -233,7 +231,6 @@ std::string PgParams(std::string_view sql, std::vector<int> *map) {
   std::string out;
   out.reserve(sql.size() + 16);
   scan(true, &out);
-  (void)next_anon;
   return out;
 }
 

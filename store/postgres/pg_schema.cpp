@@ -289,8 +289,6 @@ std::string PostgresSql(std::string_view sql) {
     if (!RE2::FindAndConsume(&rest, in, &col, &list)) break;
     // Append what preceded the match, then the rewritten match.
     const size_t match_len = before.size() - rest.size();
-    const std::string whole = "(" + col;  // placeholder to find the match start
-    (void)whole;
     std::string matched(before.data(), match_len);
     const size_t start = matched.rfind(col + " COLLATE NOCASE IN (");
     out.append(matched.data(), start);
