@@ -46,6 +46,26 @@ struct VulnerablePackage {
   std::string purl;              // kept in ProductFields; ASFF has no purl member
 };
 
+// Exploitation data of one vulnerability (issue 11): what the report says (Grype, Dependency-Check,
+// Snyk, Inspector, ASFF input) or, in the store, what a loaded feed says (CISA KEV, FIRST EPSS;
+// store/feeds): the feed wins where it has the CVE. "No data" stays distinct from a score of 0
+// and from "not in KEV".
+struct ExploitInfo {
+  double epss = -1;             // FIRST EPSS probability 0..1; < 0: no data
+  double epss_percentile = -1;  // 0..1; < 0: no data
+  std::string epss_date;        // YYYY-MM-DD of the score, when known
+  int kev = -1;                 // 1 listed in CISA KEV, 0 known not listed, -1 no data
+  std::string kev_date_added;   // YYYY-MM-DD
+  std::string kev_due;          // YYYY-MM-DD: CISA's due date
+  int ransomware = -1;          // 1 known ransomware campaign use, 0 not known, -1 no data
+  std::string exploit_available;      // ASFF ExploitAvailable: "YES", "NO"; "": absent
+  std::string last_known_exploit_at;  // ASFF LastKnownExploitAt (RFC 3339); "": absent
+  bool empty() const {
+    return epss < 0 && epss_percentile < 0 && epss_date.empty() && kev < 0 && kev_date_added.empty() &&
+           kev_due.empty() && ransomware < 0 && exploit_available.empty() && last_known_exploit_at.empty();
+  }
+};
+
 struct Vulnerability {
   std::string id;  // CVE-..., GHSA-..., or the scanner's id
   std::vector<VulnerablePackage> vulnerable_packages;
@@ -54,6 +74,7 @@ struct Vulnerability {
   std::vector<std::string> related_vulnerabilities;
   std::string fix_available;  // "", "YES", "NO", "PARTIAL"
   std::string vendor_name, vendor_url, vendor_severity;
+  ExploitInfo exploit;
 };
 
 struct Resource {

@@ -11,7 +11,8 @@ namespace findex {
 namespace {
 
 constexpr uint8_t kVersion = 1;     // the record as written by Writer
-constexpr uint8_t kCompressed = 2;  // kVersion's record (without its version byte), zstd-compressed
+constexpr uint8_t kCompressed = 2;
+constexpr uint64_t kExploitSection = 1;  // optional trailing section: ExploitInfo per vulnerability  // kVersion's record (without its version byte), zstd-compressed
 // Details below this size stay raw: zstd's frame costs more than it saves.
 constexpr size_t kCompressMin = 160;
 constexpr int kZstdLevel = 1;  // measured: level 3 saved little more on finding details, at twice the CPU
@@ -273,6 +274,25 @@ void EncodeDetails(const Finding& f, const EncodeOptions& opts, std::string* out
     w.S(HasText(f.note->updated_by) ? std::string_view(f.note->updated_by) : std::string_view("findex"));
     w.O(f.note->updated_at);
   }
+  // Exploitation data (issue 11), only when some vulnerability has any: a record without it is
+  // byte-identical to one written before it existed (same content hash, no spurious "updated").
+  bool exploit = false;
+  for (const auto& v : f.vulnerabilities) exploit = exploit || !v.exploit.empty();
+  if (exploit) {
+    w.U(kExploitSection);
+    for (const auto& v : f.vulnerabilities) {
+      const ExploitInfo& e = v.exploit;
+      PutDouble(out, e.epss >= 0 ? e.epss : -1);
+      PutDouble(out, e.epss_percentile >= 0 ? e.epss_percentile : -1);
+      w.O(e.epss_date);
+      w.I(e.kev < 0 ? -1 : e.kev);
+      w.O(e.kev_date_added);
+      w.O(e.kev_due);
+      w.I(e.ransomware < 0 ? -1 : e.ransomware);
+      w.O(e.exploit_available);
+      w.O(e.last_known_exploit_at);
+    }
+  }
   if (content_hash) *content_hash = DetailsContentHash(f, *out);
   if (opts.compress && out->size() >= kCompressMin) {
     thread_local ZSTD_CCtx* cctx = ZSTD_createCCtx();
@@ -372,6 +392,21 @@ Status DecodeDetails(std::string_view details, const std::function<Result<std::s
     n.updated_by = r.S();
     n.updated_at = r.S();
     f->note = std::move(n);
+  }
+  if (r.ok() && !r.AtEnd()) {
+    if (r.U() != kExploitSection) return MakeError(ErrorCode::kStore, "stored details have an unknown section");
+    for (auto& v : f->vulnerabilities) {
+      ExploitInfo& e = v.exploit;
+      e.epss = r.D();
+      e.epss_percentile = r.D();
+      e.epss_date = r.S();
+      e.kev = static_cast<int>(r.I());
+      e.kev_date_added = r.S();
+      e.kev_due = r.S();
+      e.ransomware = static_cast<int>(r.I());
+      e.exploit_available = r.S();
+      e.last_known_exploit_at = r.S();
+    }
   }
   if (r.ok() && !r.AtEnd()) return MakeError(ErrorCode::kStore, "stored details have trailing bytes");
   if (!r.ok()) return MakeError(ErrorCode::kStore, "stored details are corrupt: " + r.why());
