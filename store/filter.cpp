@@ -730,7 +730,7 @@ class Compiler {
     if (f.kind == Kind::kSla || f.kind == Kind::kBool || f.kind == Kind::kReal || f.kind == Kind::kDate) {
       std::vector<std::string> terms;
       for (const auto& v : norm) terms.push_back(Equals(f, v));
-      return "(" + Join(terms, " OR ") + ")";
+      return Join(terms, " OR ");
     }
     if (f.kind == Kind::kId) {
       std::vector<std::string> terms;
