@@ -292,8 +292,8 @@ void AddExport(CLI::App& app, Globals& g, int* exit_code) {
   auto e = std::make_shared<ExportFlags>();
   CLI::App* cmd = app.add_subcommand("export", "Export findings: asff (JSON array or --batch-dir), json, csv, sarif, junit, markdown, codeinsights");
   e->filter.Add(cmd);
-  AddExpressionOption(cmd, &e->expression);
   e->policy.Add(cmd, "Read no policy (the SLA fields then have none: an error)");
+  AddExpressionOption(cmd, &e->expression);
   cmd->add_option("--format", e->format,
                   "asff (default), json, csv, sarif (GitHub code scanning), junit (CodeBuild, Jenkins), markdown or"
                   " codeinsights (Bitbucket)")

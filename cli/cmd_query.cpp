@@ -30,7 +30,7 @@ Result<FindingFilter> FilterWithExpression(const FilterFlags& flags, const std::
 void AddExpressionOption(CLI::App* cmd, std::vector<std::string>* words) {
   // Repeatable flags must take one value each, or `--scanner zap 'severity>=HIGH'` would read
   // the expression as a second scanner.
-  for (const char* name : {"--scanner", "--scope", "--state"}) {
+  for (const char* name : {"--scanner", "--scope", "--state", "--policy"}) {
     if (CLI::Option* opt = cmd->get_option_no_throw(name)) opt->allow_extra_args(false);
   }
   cmd->add_option("expression", *words,
@@ -274,11 +274,11 @@ void AddQuery(CLI::App& app, Globals& g, int* exit_code) {
   auto q = std::make_shared<QueryFlags>();
   CLI::App* cmd = app.add_subcommand("query", "List or count findings with filters");
   q->filter.Add(cmd);
+  q->policy.Add(cmd, "Read no policy (the SLA fields then have none: an error)");
   AddExpressionOption(cmd, &q->expression);
   cmd->add_option("--group-by", q->group_by,
                   "Count by severity, scanner, scope, state, workflow, rule, resource, path, url, location, vuln, "
                   "package, format, title, kev, kev_due, ransomware or sla");
-  q->policy.Add(cmd, "Read no policy (the SLA fields then have none: an error)");
   cmd->add_option("--format", q->format, "table (default), json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
   cmd->add_flag("--all-states", q->all_states,
                 "ARCHIVED findings too (by default only ACTIVE ones, unless --state or a state comparison asks)");
