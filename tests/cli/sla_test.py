@@ -82,16 +82,17 @@ class SlaOverTime(Base):
     def test_reopened_finding_restarts_its_clock(self):
         self.ok("ingest", SCAN1, now=JAN1)
         self.ok("ingest", SCAN2, now="2026-01-10T00:00:00Z")  # 10062 PII resolved
-        self.ok("ingest", SCAN1, now="2026-01-20T00:00:00Z")  # PII reopened
+        self.ok("ingest", SCAN1, now="2026-01-20T01:30:00.500+01:30")  # PII reopened (Jan 20, 00:00:00.5 UTC)
         self.write("findex.yml", SLA)
         now = "2026-01-31T00:00:00Z"
         breached = self.titles("sla=breached", now=now)
         self.assertEqual(len(breached), 3)
         self.assertNotIn("PII Disclosure", breached)
         self.assertEqual(self.titles("sla=ok and severity=HIGH", now=now), ["PII Disclosure"])
-        # Its clock started on Jan 20: due Feb 19.
-        self.assertEqual(self.titles("sla_due>2026-02-18 and sla_due<=2026-02-19 and severity=HIGH", now=now),
+        # Its clock started on Jan 20 (the run's time, offset and fraction read to the ms): due Feb 19.
+        self.assertEqual(self.titles("sla_due>2026-02-19T00:00:00.499Z and sla_due<2026-02-19T00:00:00.501Z", now=now),
                          ["PII Disclosure"])
+        self.assertEqual(self.titles("sla_days_left>19 and sla_days_left<19.0001", now=now), ["PII Disclosure"])
         # Resolved by absence (ARCHIVED, NoSQL injection among them): no clock.
         archived = self.groups("sla", "--state", "ARCHIVED", now="2027-01-01T00:00:00Z")
         self.assertEqual(archived, {"none": 4})
