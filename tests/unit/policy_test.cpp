@@ -486,6 +486,7 @@ TEST(Policy, HashChangesWithContentNotGates) {
 #include <map>
 
 #include "ingest/driver.h"
+#include "normalize/exploit.h"
 #include "ingest/source.h"
 #include "normalize/text.h"
 #include "rules/gate.h"
@@ -537,6 +538,34 @@ class PolicySqlDifferential : public ::testing::Test {
       }
       ASSERT_TRUE(store_->CommitRun().ok());
     }
+    // Exploitation data (issue 11): a KEV catalog listing every third CVE of the store (every
+    // ninth with known ransomware use) and EPSS scores for every second one, 0 included.
+    std::set<std::string> cves;
+    ASSERT_TRUE(store_->ForEach(FindingFilter{}, [&](FindingRow&& r) {
+                        for (const auto& v : r.finding.vulnerabilities)
+                          for (const auto& id : VulnerabilityIds(v))
+                            if (id.rfind("CVE-", 0) == 0) cves.insert(id);
+                        return true;
+                      }).ok());
+    KevCatalog kev;
+    kev.version = "test";
+    EpssFeed epss;
+    epss.score_date = "2026-11-01";
+    size_t k = 0;
+    for (const auto& c : cves) {
+      if (k % 3 == 0) {
+        KevEntry e;
+        e.cve = c;
+        e.due_date = "2026-11-" + std::to_string(10 + k % 19);
+        e.ransomware = k % 9 == 0;
+        kev.entries.push_back(e);
+      }
+      if (k % 2 == 0) epss.scores.push_back(EpssScore{c, static_cast<double>(k % 11) / 10.0 * 0.97, static_cast<double>(k % 7) / 6.0});
+      ++k;
+    }
+    ASSERT_GT(kev.entries.size(), 10u);
+    auto enriched = store_->Enrich(&kev, "kev.json", &epss, "epss.csv", "2026-11-01T00:00:00.000Z");
+    ASSERT_TRUE(enriched.ok()) << enriched.error().ToString();
     for (auto& f : PolicySqlFunctions()) ASSERT_TRUE(store_->RegisterFunction(f.name, f.nargs, std::move(f.fn)).ok());
   }
   static void TearDownTestSuite() {
@@ -877,6 +906,71 @@ TEST_F(PolicySqlDifferential, CompiledSqlDecidesAsTheCppMatchersOnSchema5AndWith
   }
   EXPECT_EQ(full.evaluated_on_columns, full.decisions);
   EXPECT_GT(full.positive, 1000u) << "the derived matchers should match many findings";
+}
+
+TEST_F(PolicySqlDifferential, ExploitMatchersDecideOnColumnsAsOnDocuments) {
+  // The data the matchers see: some findings listed, some known not listed, some without data.
+  size_t listed = 0, unlisted = 0, no_kev = 0, scored = 0, zero = 0;
+  std::vector<ExploitSummary> seen;
+  for (const auto& [id, f] : Findings()) {
+    const ExploitSummary x = SummarizeExploit(f);
+    listed += x.kev == 1;
+    unlisted += x.kev == 0;
+    no_kev += x.kev < 0;
+    scored += x.epss >= 0;
+    zero += x.epss == 0;
+    if (x.epss > 0 && seen.size() < 20) seen.push_back(x);
+  }
+  ASSERT_GT(listed, 5u);
+  ASSERT_GT(unlisted, 5u);
+  ASSERT_GT(no_kev, 5u);
+  ASSERT_GT(scored, 5u);
+  ASSERT_GT(zero, 0u);
+  Policy p;
+  auto add = [&](Matcher m) {
+    Suppression x;
+    x.name = "exploit#" + std::to_string(p.suppressions.size() + 1);
+    x.reason = "test";
+    x.match = std::move(m);
+    p.suppressions.push_back(std::move(x));
+  };
+  for (bool b : {true, false}) {
+    Matcher m;
+    m.kev = b;
+    add(m);
+    m.scanners = {"grype", "trivy"};
+    add(m);
+  }
+  for (double t : {0.0, 0.5, 0.97}) {
+    Matcher m;
+    m.epss_at_least = t;
+    add(m);
+    m = Matcher{};
+    m.epss_percentile_at_least = t;
+    add(m);
+  }
+  for (const auto& x : seen) {  // exactly at a finding's score: inclusive on both paths
+    Matcher m;
+    m.epss_at_least = x.epss;
+    m.epss_percentile_at_least = x.epss_percentile;
+    add(m);
+  }
+  SeverityOverride o;
+  o.name = "kev-critical";
+  o.match.kev = true;
+  o.label = SeverityLabel::kCritical;
+  p.overrides.push_back(o);
+  std::vector<GateDef> gates(1);
+  gates[0].name = "exploited";
+  gates[0].match.kev = true;
+  gates[0].match.epss_at_least = 0.1;
+  const Tally t = Check(p, gates, true, "exploit matchers");
+  EXPECT_EQ(t.evaluated_on_columns, t.decisions) << "every exploitation matcher is decided on columns";
+  EXPECT_EQ(t.unknown, 0u);
+  EXPECT_GT(t.positive, listed + unlisted);
+  // Without the columns (an older store): unknown, read in full, same decisions.
+  const Tally old = Check(p, gates, false, "exploit matchers, no columns");
+  EXPECT_GT(old.unknown, 0u);
 }
 
 TEST(PolicySql, GlobTranslation) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "normalize/exploit.h"
 #include "normalize/fingerprint.h"
 #include "normalize/timestamp.h"
 #include "rules/sla.h"
@@ -113,9 +114,16 @@ class SlaSqlTest : public ::testing::Test {
     const Finding med = Make("med", "semgrep", SeverityLabel::kMedium);
     const Finding lib = Make("lib", "semgrep", SeverityLabel::kHigh);
     const Finding info = Make("info", "zap", SeverityLabel::kInformational);
+    // Listed in KEV (as the report says), CISA's due date Jan 4: with kev: due_date, due then.
+    Finding kev = Make("kev", "grype", SeverityLabel::kHigh);
+    Vulnerability v;
+    v.id = "CVE-2021-44228";
+    v.exploit.kev = 1;
+    v.exploit.kev_due = "2026-01-04";
+    kev.vulnerabilities.push_back(v);
     Finding sup = Make("sup", "falco", SeverityLabel::kCritical);
     sup.workflow = WorkflowStatus::kSuppressed;
-    Put("grype", {crit}, "2026-01-01T02:00:00+02:00");
+    Put("grype", {crit, kev}, "2026-01-01T02:00:00+02:00");
     Put("zap", {high, info}, "2026-01-01T00:00:00Z");
     Put("semgrep", {med, lib}, "2026-01-01T00:00:00.999Z");
     Put("falco", {sup}, "2026-01-01T00:00:00Z", true);
@@ -157,7 +165,8 @@ class SlaSqlTest : public ::testing::Test {
     std::map<std::string, SlaClock> out;
     EXPECT_TRUE(store_->ForEach(FindingFilter{}, [&](FindingRow&& r) {
       out[r.finding.title] = ComputeSla(p, r.finding.severity.label, ToString(r.finding.workflow),
-                                        ToString(r.finding.record_state), run_start_.at(r.active_since_run), "", now);
+                                        ToString(r.finding.record_state), run_start_.at(r.active_since_run),
+                                        SummarizeExploit(r.finding).kev_due, now);
       return true;
     }).ok());
     return out;
@@ -188,7 +197,8 @@ TEST_F(SlaSqlTest, FixtureHasTheCasesItClaims) {
     rows[r.finding.title] = std::move(r);
     return true;
   }).ok());
-  ASSERT_EQ(rows.size(), 6u);
+  ASSERT_EQ(rows.size(), 7u);
+  EXPECT_EQ(SummarizeExploit(rows["kev"].finding).kev_due, "2026-01-04");
   EXPECT_NE(rows["lib"].active_since_run, rows["lib"].first_seen_run);  // reopened
   EXPECT_EQ(rows["sup"].finding.workflow, WorkflowStatus::kSuppressed);
   EXPECT_EQ(run_start_.at(rows["crit"].active_since_run), kJan1);          // +02:00 read as midnight UTC
@@ -197,7 +207,7 @@ TEST_F(SlaSqlTest, FixtureHasTheCasesItClaims) {
 }
 
 TEST_F(SlaSqlTest, StatesDaysLeftAndDueMatchComputeSlaAtEveryEdge) {
-  for (const SlaPolicy& p : {Policy(), [] {
+  for (const SlaPolicy& p : {Policy(), Policy(true), [] {
                                SlaPolicy q = Policy();
                                q.due_soon_days = 0;
                                q.days[0] = 0;  // INFORMATIONAL due at once
@@ -261,6 +271,13 @@ TEST_F(SlaSqlTest, StatesDaysLeftAndDueMatchComputeSlaAtEveryEdge) {
   }
 }
 
+TEST_F(SlaSqlTest, KevDueDateCapsTheSqlToo) {
+  const int64_t now = kJan1 + 4 * kDay;  // the end of Jan 4
+  EXPECT_EQ(Titles("sla=breached", Policy(true), now), (std::set<std::string>{"kev"}));
+  EXPECT_EQ(Titles("sla=breached", Policy(true), now - 1), (std::set<std::string>{}));
+  EXPECT_EQ(Titles("sla=breached", Policy(false), now), (std::set<std::string>{}));
+}
+
 TEST_F(SlaSqlTest, SortBySlaPutsTheEarliestDueFirstAndNoClockLast) {
   const SlaPolicy p = Policy();
   const int64_t now = kJan1 + 10 * kDay;
@@ -274,8 +291,9 @@ TEST_F(SlaSqlTest, SortBySlaPutsTheEarliestDueFirstAndNoClockLast) {
     got.push_back(r.finding.title);
     return true;
   }).ok());
-  // crit (Jan 8), high (Jan 31), lib (reopened Jan 20 + 30d), med (Apr 1); then info and sup (no clock, severity order).
-  EXPECT_EQ(got, (std::vector<std::string>{"crit", "high", "lib", "med", "sup", "info"}));
+  // crit (Jan 8), kev and high (Jan 31, both HIGH: row order), lib (reopened Jan 20 + 30d), med
+  // (Apr 1); then sup and info (no clock, severity order).
+  EXPECT_EQ(got, (std::vector<std::string>{"crit", "kev", "high", "lib", "med", "sup", "info"}));
   EXPECT_LT(want.at("crit").due_ms, want.at("high").due_ms);
 }
 
