@@ -226,13 +226,13 @@ class ExploitExport(unittest.TestCase):
         f = self.by_vuln(asff)
         log4shell = f["GHSA-jfh8-c2jp-5v3q"]  # Grype: EPSS and KEV of its CVE alias
         v = log4shell["Vulnerabilities"][0]
-        self.assertEqual(v["EpssScore"], 0.94358)
+        self.assertEqual(v["EpssScore"], 0.9)
         self.assertEqual(v["ExploitAvailable"], "YES")
         pf = log4shell["ProductFields"]
         self.assertEqual(pf["findex/kev"], "true")
-        self.assertEqual(pf["findex/kev_due"], "2021-12-24")
-        self.assertEqual(pf["findex/ransomware"], "true")
-        self.assertEqual(pf["findex/epss_percentile"], "0.99973")
+        self.assertEqual(pf["findex/kev_due"], "2021-12-31")
+        self.assertEqual(pf["findex/ransomware"], "false")
+        self.assertEqual(pf["findex/epss_percentile"], "0.98")
         dc = f["CVE-2021-44228"]  # Dependency-Check: listed, no ransomware data, no EPSS
         self.assertEqual(dc["ProductFields"]["findex/kev_due"], "2021-12-24")
         self.assertNotIn("findex/ransomware", dc["ProductFields"])
@@ -279,7 +279,7 @@ class ExploitExport(unittest.TestCase):
             p = res["properties"]
             props[res["ruleId"]] = {k: p[k] for k in ("epss", "epss_percentile", "kev", "kev_due", "ransomware") if k in p}
         self.assertEqual(props["grype/GHSA-jfh8-c2jp-5v3q"],
-                         {"epss": 0.94358, "epss_percentile": 0.99973, "kev": True, "kev_due": "2021-12-24", "ransomware": True})
+                         {"epss": 0.9, "epss_percentile": 0.98, "kev": True, "kev_due": "2021-12-31", "ransomware": False})
         self.assertEqual(props["grype/GHSA-aaaa-bbbb-cccc"],
                          {"epss": 0.5, "epss_percentile": 0.97, "kev": True, "kev_due": "2023-02-22", "ransomware": False})
         self.assertEqual(props["inspector/CVE-2024-0001"], {"epss": 0.04211})
