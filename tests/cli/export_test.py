@@ -285,6 +285,52 @@ class ExploitExport(unittest.TestCase):
         self.assertEqual(props["inspector/CVE-2024-0001"], {"epss": 0.04211})
         self.assertEqual(props["grype/CVE-2024-0004"], {})  # no data: nothing claimed
 
+    def test_loaded_feed_wins_where_it_has_the_cve(self):
+        # tests/data/feeds: CVE-2021-44228 in KEV (due 2021-12-24, ransomware Known) and EPSS
+        # (0.94358, percentile 0.99973). The Grype report says 0.9/0.98, due 2021-12-31, Unknown:
+        # the feed wins for Log4Shell; for ids the feeds lack, the report's values stay; findings
+        # the report says nothing about become "not listed" (kev false) once KEV is loaded.
+        # Both orders: feeds loaded after the reports (enrich recomputes) and before (ingest applies them).
+        for order in ("ingest-then-enrich", "enrich-then-ingest"):
+            with self.subTest(order=order):
+                self.check_feed_precedence(order)
+
+    def check_feed_precedence(self, order):
+        db = findex_cli.new_store(self.tmp, order + ".db")
+        self.addCleanup(findex_cli.drop, db)
+        files = [os.path.join(EXPLOIT, n) for n in ["grype_epss_kev.json", "dependency-check_kev.json"]]
+        feeds = os.path.join(SRC, "tests", "data", "feeds")
+        steps = [["ingest", "--scope", "app", *files],
+                 ["enrich", "--kev", os.path.join(feeds, "kev_small.json"), "--epss", os.path.join(feeds, "epss_small.csv")]]
+        for step in (steps if order == "ingest-then-enrich" else steps[::-1]):
+            r = subprocess.run([FINDEX, "--db", db, *step], capture_output=True, env=self.env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        asff = json.loads(self.export(db))
+        self.check_asff(asff)
+        f = self.by_vuln(asff)
+        log4shell = f["GHSA-jfh8-c2jp-5v3q"]
+        self.assertEqual(log4shell["Vulnerabilities"][0]["EpssScore"], 0.94358)
+        pf = log4shell["ProductFields"]
+        self.assertEqual((pf["findex/kev"], pf["findex/kev_due"], pf["findex/ransomware"], pf["findex/epss_percentile"]),
+                         ("true", "2021-12-24", "true", "0.99973"))
+        dc = f["CVE-2021-44228"]  # Dependency-Check named no ransomware use and no EPSS: the feed's
+        self.assertEqual(dc["Vulnerabilities"][0]["EpssScore"], 0.94358)
+        self.assertEqual(dc["ProductFields"]["findex/ransomware"], "true")
+        two = f["GHSA-aaaa-bbbb-cccc"]  # not in either feed: the report's values stay
+        self.assertEqual(two["Vulnerabilities"][0]["EpssScore"], 0.5)
+        self.assertEqual((two["ProductFields"]["findex/kev"], two["ProductFields"]["findex/kev_due"]), ("true", "2023-02-22"))
+        none = f["CVE-2024-0004"]
+        self.assertNotIn("findex/kev", none["ProductFields"])
+        self.assertNotIn("EpssScore", none["Vulnerabilities"][0])
+        path = os.path.join(self.tmp, "feeds.sarif")
+        self.export(db, "--format", "sarif", "-o", path)
+        props = {res["ruleId"]: res["properties"] for res in read_json(path)["runs"][0]["results"]}
+        self.assertEqual(props["grype/GHSA-jfh8-c2jp-5v3q"]["epss"], 0.94358)
+        self.assertEqual(props["grype/GHSA-jfh8-c2jp-5v3q"]["kev_due"], "2021-12-24")
+        self.assertIs(props["grype/CVE-2024-0004"]["kev"], False)  # KEV loaded, not listed
+        self.assertNotIn("epss", props["grype/CVE-2024-0004"])
+        self.assertEqual(props["grype/GHSA-aaaa-bbbb-cccc"]["epss"], 0.5)
+
 
 if __name__ == "__main__":
     findex_cli.main()
