@@ -115,7 +115,7 @@ int FastGate(const GateFlags& fl, const Globals& g, Store& store, SeverityLabel 
   return v.passed ? kExitOk : kExitGateFailed;
 }
 
-// The SLA at gate time (the policy's sla:, rules/sla.h): when each run started (a finding's clock
+// The SLA at gate time (the policy's sla:, normalize/sla.h): when each run started (a finding's clock
 // starts at the run that made it active) and, for the column path, the KEV due dates by row.
 struct SlaContext {
   const SlaPolicy* policy = nullptr;

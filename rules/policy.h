@@ -14,7 +14,7 @@
 #include "normalize/finding.h"
 #include "normalize/finding_columns.h"
 #include "normalize/result.h"
-#include "rules/sla.h"
+#include "normalize/sla.h"
 
 namespace re2 {
 class RE2;
@@ -100,7 +100,7 @@ struct GateDef {
   bool fixable_only = false;  // only findings with a fixed version / fix available
   Matcher match;            // which findings the gate looks at (scanner, path, ...)
   // `sla: breached` (or a list: breached, due_soon, ok): only findings in one of these SLA states
-  // count (rules/sla.h, the policy's `sla:`; a gate with it needs one). Empty: any.
+  // count (normalize/sla.h, the policy's `sla:`; a gate with it needs one). Empty: any.
   std::vector<SlaState> sla;
   SourcePos pos;
 };

@@ -12,7 +12,7 @@
 
 #include "normalize/finding.h"
 #include "normalize/result.h"
-#include "rules/sla.h"
+#include "normalize/sla.h"
 
 namespace findex {
 
@@ -44,7 +44,7 @@ struct ReportItem {
                                         // (its test cases in the JUnit report); `gates` counts too
   std::vector<std::string> policy;    // rules that touched it ("suppress:legacy-xss", ...)
   std::string suppression_reason;     // for kSuppressed: the reason/note, when known
-  // The SLA clock at gate time (rules/sla.h; kNone without the policy's sla:).
+  // The SLA clock at gate time (normalize/sla.h; kNone without the policy's sla:).
   SlaState sla = SlaState::kNone;
   int64_t sla_due_ms = 0;
 };

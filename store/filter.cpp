@@ -141,7 +141,7 @@ constexpr FieldDef kFields[] = {
     {"ransomware", Kind::kBool, "ransomware", true, false, false},
     {"epss", Kind::kReal, "epss", true, false, false},
     {"epss_percentile", Kind::kReal, "epss_percentile", true, false, false},
-    // SLA (rules/sla.h), computed from the policy and the clock: see SlaSql.
+    // SLA (normalize/sla.h), computed from the policy and the clock: see SlaSql.
     {"sla", Kind::kSla, "", false, false, false},
     {"sla_due", Kind::kSlaDue, "", false, false, false},
     {"sla_days_left", Kind::kSlaDays, "", false, false, false},
@@ -184,7 +184,7 @@ std::string EndOfDayMsSql(const std::string& d) {
   return "(" + MsOfRfc3339Sql(d + " || 'T00:00:00Z'") + " + " + std::to_string(kDayMs) + ")";
 }
 
-// The SLA of a findings row in SQL, exactly as ComputeSla (rules/sla.h) computes it.
+// The SLA of a findings row in SQL, exactly as ComputeSla (normalize/sla.h) computes it.
 struct SlaSql {
   std::string has_clock;  // never NULL
   std::string due;        // Unix ms; meaningful where has_clock

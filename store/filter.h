@@ -8,7 +8,7 @@
 
 #include "normalize/finding.h"
 #include "normalize/result.h"
-#include "rules/sla.h"  // SlaPolicy: a plain struct (filter.cpp calls nothing of rules/)
+#include "normalize/sla.h"  // SlaPolicy
 
 namespace findex {
 
@@ -85,7 +85,7 @@ bool FilterUsesSla(const FindingFilter& f, const std::string& group_by = "");
 // passes a comparison (so `kev!=true` includes no data, `kev=false` does not).
 // SLA (needs `sla`, else an error): sla (breached, due_soon, ok, none), sla_due (a time, with <,
 // <=, >, >=), sla_days_left (a number of days, negative when breached, with <, <=, >, >=); exactly
-// rules/sla.h's ComputeSla of the stored severity and workflow, the clock starting at the
+// normalize/sla.h's ComputeSla of the stored severity and workflow, the clock starting at the
 // started_at of run coalesce(active_since_run, first_seen_run), at `now_ms`.
 Result<SqlWhere> CompileExpression(std::string_view expr, int64_t now_ms = 0, const SlaPolicy* sla = nullptr);
 // Field names of the language, for help text and "did you mean".

@@ -11,7 +11,7 @@
 #include "normalize/exploit.h"
 #include "normalize/fingerprint.h"
 #include "normalize/timestamp.h"
-#include "rules/sla.h"
+#include "normalize/sla.h"
 #include "store/store.h"
 
 using namespace findex;

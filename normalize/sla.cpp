@@ -1,4 +1,4 @@
-#include "rules/sla.h"
+#include "normalize/sla.h"
 
 #include <algorithm>
 #include <cctype>
