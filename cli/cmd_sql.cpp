@@ -63,6 +63,11 @@ const std::map<std::string, std::string>& ColumnDocs() {
       {"note_at", "RFC 3339 time the note was written"},
       {"target", "what the report that last saw it scanned (image, folder, site, project); empty: none named"},
       {"cwes", "the finding's CWEs, comma-separated (CWE-79,CWE-80); NULL: none"},
+      {"kev", "1: a vulnerability of the finding is in CISA's KEV catalog; 0: not listed; NULL: no data (findex enrich)"},
+      {"kev_due", "CISA's due date (YYYY-MM-DD) of a KEV finding (the earliest of its listed CVEs); NULL otherwise"},
+      {"ransomware", "1: KEV says known ransomware campaign use; 0: not known; NULL: no data"},
+      {"epss", "FIRST EPSS probability (0..1), the highest of its vulnerabilities; NULL: no data (not 0)"},
+      {"epss_percentile", "percentile (0..1) of that EPSS score; NULL: no data"},
       {"asff", "the finding as untruncated ASFF JSON (use json_extract); rendered by findex, so only in `findex sql`"},
   };
   return docs;

@@ -18,6 +18,7 @@ void AddTriage(CLI::App& app, Globals& g, int* exit_code);  // triage, note, his
 void AddPolicy(CLI::App& app, Globals& g, int* exit_code);  // policy check
 void AddSql(CLI::App& app, Globals& g, int* exit_code);
 void AddMigrateStore(CLI::App& app, Globals& g, int* exit_code);
+void AddEnrich(CLI::App& app, Globals& g, int* exit_code);
 void AddReport(CLI::App& app, Globals& g, int* exit_code);  // report (HTML)
 void AddHelp(CLI::App& app, Globals& g, int* exit_code);  // help [COMMAND], help --man (add last)
 

@@ -15,35 +15,14 @@
 #include <vector>
 
 #include "ingest/source.h"
+#include "normalize/exploit.h"  // KevCatalog, EpssFeed
 #include "normalize/result.h"
 
 namespace findex {
 
-struct KevEntry {
-  std::string cve;  // upper case
-  std::string vendor, product, name, date_added, description, required_action, due_date, notes;
-  bool ransomware = false;  // knownRansomwareCampaignUse "Known" (else "Unknown")
-  std::vector<std::string> cwes;
-};
-
-struct KevCatalog {
-  std::string version, released;  // catalogVersion, dateReleased
-  std::vector<KevEntry> entries;   // one per CVE (a repeated CVE: the last entry)
-};
-
 // A malformed catalog is one error (file, offset, reason); an entry without a CVE id is skipped
 // and counted.
 Result<KevCatalog> ParseKev(const Source& src, size_t* skipped = nullptr);
-
-struct EpssScore {
-  std::string cve;
-  double epss = 0, percentile = 0;  // both 0..1
-};
-
-struct EpssFeed {
-  std::string model_version, score_date;  // from the first line; empty when absent
-  std::vector<EpssScore> scores;
-};
 
 // A line that is not `CVE-...,number,number` with numbers in 0..1 is an error naming its line:
 // a feed is loaded whole or not at all.

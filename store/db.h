@@ -31,6 +31,7 @@ class DbStatement {
   virtual void BindInt(int i, int64_t v) = 0;
   virtual void BindText(int i, std::string_view v) = 0;
   virtual void BindBlob(int i, std::string_view v) = 0;
+  virtual void BindDouble(int i, double v) = 0;
   // Nullable text: empty strings become NULL so that filters and group-by see
   // "absent".
   void BindOptText(int i, std::string_view v) {
@@ -51,6 +52,7 @@ class DbStatement {
   virtual std::string Name(int c) const = 0;
   virtual bool Null(int c) const = 0;
   virtual int64_t Int(int c) const = 0;            // booleans read as 1 / 0
+  virtual double Double(int c) const = 0;
   virtual std::string_view Text(int c) const = 0;  // valid until the next Step or Reset
   virtual std::string_view Blob(int c) const = 0;
   // The value's kind: 'n' NULL, 'i' integer, 'f' float, 't' text, 'b' blob.

@@ -1,5 +1,7 @@
 #include "store/migrate_store.h"
 
+#include <cstdio>
+
 #include <set>
 #include <string_view>
 
@@ -134,6 +136,10 @@ Result<int64_t> CopyTable(Db* lite, PgDb* pg, const std::string& table, const st
           AppendHex(&buf, (*st)->Blob(c));
         } else if (kind == 'i') {
           buf += std::to_string((*st)->Int(c));
+        } else if (kind == 'f') {
+          char num[32];
+          std::snprintf(num, sizeof num, "%.17g", (*st)->Double(c));
+          buf += num;
         } else if (kind == 'b') {
           AppendText(&buf, (*st)->Blob(c), replaced);
         } else {
@@ -220,7 +226,8 @@ Status Fill(Db* lite, PgDb* pg, const MigrateOptions& o, MigrateSummary* out) {
 
 const std::vector<std::string>& MigratedTables() {
   static const std::vector<std::string> kTables = {"runs",    "findings", "finding_details", "texts",
-                                                   "run_members", "rejects", "history",      "gate_verdicts"};
+                                                   "run_members", "rejects", "history",      "gate_verdicts",
+                                                   "feeds",   "kev",      "epss"};
   return kTables;
 }
 

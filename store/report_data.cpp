@@ -21,9 +21,6 @@ int64_t UnixMs(std::string_view rfc3339) {
   return t.epoch_seconds * 1000 + t.nanos / 1000000;
 }
 
-// A REAL column, read as its text (both backends print it exactly enough for display).
-double Real(const DbStatement& st, int c) { return std::strtod(std::string(st.Text(c)).c_str(), nullptr); }
-
 int Sev(int64_t v) { return static_cast<int>(std::clamp<int64_t>(v, 0, 4)); }
 
 bool IsActive(std::string_view workflow, bool archived) {
@@ -256,7 +253,7 @@ Status Gather(Store& store, const ReportOptions& o, ReportData* d) {
         t.count = static_cast<uint64_t>(s->Int(1));
         t.max_severity = Sev(s->Int(2));
         t.kev = s->Null(3) ? 0 : static_cast<uint64_t>(s->Int(3));
-        t.max_epss = s->Null(4) ? -1 : Real(*s, 4);
+        t.max_epss = s->Null(4) ? -1 : s->Double(4);
         all.push_back(std::move(t));
       }
       if (!rc.ok()) return StepError(rc);
@@ -330,8 +327,8 @@ Status Gather(Store& store, const ReportOptions& o, ReportData* d) {
         ReportRow& r = d->rows[it->second];
         r.kev = x->Null(1) ? -1 : static_cast<int>(x->Int(1));
         r.kev_due = x->Null(2) ? std::string() : x->Str(2);
-        r.epss = x->Null(3) ? -1 : Real(*x, 3);
-        r.epss_percentile = x->Null(4) ? -1 : Real(*x, 4);
+        r.epss = x->Null(3) ? -1 : x->Double(3);
+        r.epss_percentile = x->Null(4) ? -1 : x->Double(4);
       }
       if (!rc.ok()) return StepError(rc);
     }

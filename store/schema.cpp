@@ -372,6 +372,55 @@ CREATE TABLE finding_details(
   details BLOB NOT NULL
 );
 )sql",
+    // 6 -> 7 (issue 11): exploitation data. The feeds `findex enrich` loads (CISA KEV, FIRST
+    // EPSS), once per CVE, with each feed's version and date; and per finding the summary of its
+    // vulnerabilities' data (normalize/exploit.h: the feed where it has the CVE, else what the
+    // report said; NULL: no data, distinct from 0 = not in KEV and from an EPSS score of 0).
+    R"sql(
+CREATE TABLE feeds(
+  name TEXT PRIMARY KEY,       -- 'kev' | 'epss'
+  version TEXT NOT NULL,       -- KEV catalogVersion; EPSS model_version
+  released TEXT NOT NULL,      -- KEV dateReleased; EPSS score_date
+  loaded_at TEXT NOT NULL,
+  entries INTEGER NOT NULL,
+  file TEXT NOT NULL
+);
+CREATE TABLE kev(
+  cve TEXT PRIMARY KEY,
+  vendor TEXT, product TEXT, name TEXT, date_added TEXT, description TEXT, required_action TEXT,
+  due_date TEXT,
+  ransomware INTEGER NOT NULL DEFAULT 0,  -- knownRansomwareCampaignUse "Known"
+  notes TEXT, cwes TEXT
+) WITHOUT ROWID;
+CREATE TABLE epss(
+  cve TEXT PRIMARY KEY,
+  score REAL NOT NULL,
+  percentile REAL NOT NULL
+) WITHOUT ROWID;
+ALTER TABLE findings ADD COLUMN kev INTEGER;          -- 1 listed, 0 not listed, NULL no data
+ALTER TABLE findings ADD COLUMN kev_due TEXT;         -- YYYY-MM-DD (CISA's due date)
+ALTER TABLE findings ADD COLUMN ransomware INTEGER;   -- 1 known ransomware use, 0, NULL no data
+ALTER TABLE findings ADD COLUMN epss REAL;            -- highest EPSS of its vulnerabilities
+ALTER TABLE findings ADD COLUMN epss_percentile REAL;
+DROP VIEW v_findings;
+CREATE VIEW v_findings AS
+SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator_id AS rule,
+       f.title,
+       CASE f.severity WHEN 0 THEN 'INFORMATIONAL' WHEN 1 THEN 'LOW' WHEN 2 THEN 'MEDIUM'
+                       WHEN 3 THEN 'HIGH' ELSE 'CRITICAL' END AS severity,
+       f.severity AS severity_rank, f.normalized, f.workflow, f.record_state AS state,
+       f.resource_id AS resource, f.location, f.vuln_id, f.package,
+       f.first_observed_at, f.last_observed_at, f.created_at, f.updated_at,
+       f.first_seen_run, f.last_seen_run, f.occurrences,
+       replace(replace(f.sources, char(31), ':'), char(30), ';') AS sources,
+       lower(hex(f.fingerprint)) AS fingerprint,
+       CASE f.base_severity WHEN 0 THEN 'INFORMATIONAL' WHEN 1 THEN 'LOW' WHEN 2 THEN 'MEDIUM'
+                            WHEN 3 THEN 'HIGH' ELSE 'CRITICAL' END AS scanner_severity,
+       f.lifecycle, f.triage, f.policy_workflow, f.policy, f.note, f.note_by, f.note_at,
+       f.target, nullif(trim(replace(f.cwes, char(31), ','), ','), '') AS cwes,
+       f.kev, f.kev_due, f.ransomware, f.epss, f.epss_percentile
+FROM findings f;
+)sql",
 };
 
 // Step 5 -> 6: the observations rows of each run become its membership record.

@@ -30,6 +30,7 @@
 #include "store/postgres/pg_db.h"
 #include "store/postgres/pg_schema.h"
 #include "store/schema.h"
+#include "normalize/exploit.h"
 #include "store/sqlite/sqlite_db.h"
 
 namespace findex {
@@ -88,6 +89,7 @@ void BindVals(DbStatement* s, const RowVals& v) {
       case 'i': s->BindInt(i, x.i); break;
       case 't': s->BindText(i, x.s); break;
       case 'b': s->BindBlob(i, x.s); break;
+      case 'd': s->BindDouble(i, x.d); break;
       default: s->BindNull(i); break;
     }
   }
@@ -118,6 +120,12 @@ void CopyVal(std::string* out, const Val& x) {
     case 'i': *out += std::to_string(x.i); break;
     case 't': CopyText(out, x.s); break;
     case 'b': CopyBytea(out, x.s); break;
+    case 'd': {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.17g", x.d);
+      *out += buf;
+      break;
+    }
     default: *out += "\\N"; break;
   }
 }
@@ -129,18 +137,19 @@ constexpr const char* kCopyInsertColumns =
     " record_state, resource_id, location, vuln_id, package, first_seen_run, last_seen_run, first_observed_at,"
     " last_observed_at, created_at, updated_at, content_hash, occurrences, sources, lifecycle, policy_workflow,"
     " base_severity, policy, note, note_by, note_at, udf, target, policy_expires, cwes, vuln_ids, packages,"
-    " file_paths, resource_ids, tags, url, rec_ids, fixable";
-constexpr int kCopyInsertParams[] = {32, 1,  2,  3,  4,  5,  6,  7,  8,  9,  10, -1, 11, 12, 13,
-                                     14, 15, 15, 16, 17, 18, 18, 19, 21, 22, 23, 24, 25, 26, 27,
-                                     28, 29, 30, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43};
+    " file_paths, resource_ids, tags, url, rec_ids, fixable, kev, kev_due, ransomware, epss, epss_percentile";
+constexpr int kCopyInsertParams[] = {32, 1,  2,  3,  4,  5,  6,  7,  8,  9,  10, -1, 11, 12, 13, 14, 15,
+                                     15, 16, 17, 18, 18, 19, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 33,
+                                     34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48};
 constexpr const char* kCopyUpdateColumns =
     "id, asff_id, scanner, format, generator_id, title, severity, normalized, workflow, resource_id, location,"
     " vuln_id, package, last_seen_run, first_observed_at, last_observed_at, updated_at, content_hash, occurrences,"
     " sources, lifecycle, policy_workflow, base_severity, policy, note, note_by, note_at, udf, triage, target,"
-    " policy_expires, cwes, vuln_ids, packages, file_paths, resource_ids, tags, url, rec_ids, fixable";
-constexpr int kCopyUpdateParams[] = {32, 3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
-                                     16, 17, 18, 19, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
-                                     31, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43};
+    " policy_expires, cwes, vuln_ids, packages, file_paths, resource_ids, tags, url, rec_ids, fixable, kev, kev_due,"
+    " ransomware, epss, epss_percentile";
+constexpr int kCopyUpdateParams[] = {32, 3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17,
+                                     18, 19, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 33, 34, 35,
+                                     36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48};
 
 void CopyRow(std::string* out, const RowVals& v, const int* params, size_t n) {
   for (size_t c = 0; c < n; ++c) {
@@ -473,9 +482,10 @@ Status Store::PrepareIngestStatements() {
       " normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run,"
       " last_seen_run, first_observed_at, last_observed_at, created_at, updated_at, content_hash,"
       " occurrences, sources, lifecycle, policy_workflow, base_severity, policy, note, note_by, note_at, udf, target,"
-      " policy_expires, cwes, vuln_ids, packages, file_paths, resource_ids, tags, url, rec_ids, fixable)"
+      " policy_expires, cwes, vuln_ids, packages, file_paths, resource_ids, tags, url, rec_ids, fixable,"
+      " kev, kev_due, ransomware, epss, epss_percentile)"
       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'ACTIVE',?11,?12,?13,?14,?15,?15,?16,?17,?18,?18,?19,?21,?22,"
-      "?23,?24,?25,?26,?27,?28,?29,?30,?33,?34,?35,?36,?37,?38,?39,?40,?41,?42,?43)"));
+      "?23,?24,?25,?26,?27,?28,?29,?30,?33,?34,?35,?36,?37,?38,?39,?40,?41,?42,?43,?44,?45,?46,?47,?48)"));
   FINDEX_RETURN_IF_ERROR(prep(&st_touch_,
       std::string("UPDATE findings SET last_seen_run=?1, last_observed_at=") + d_.max2() + "(last_observed_at, ?2), updated_at=?3,"
       " first_observed_at=" + d_.min2() + "(first_observed_at, ?5), occurrences=?6, scanner=?7, target=?8 WHERE id=?4"));
@@ -490,6 +500,7 @@ Status Store::PrepareIngestStatements() {
       " note_by=?28, note_at=?29, udf=?30, triage=?31, target=?33, policy_expires=?34,"
       " cwes=?35, vuln_ids=?36,"
       " packages=?37, file_paths=?38, resource_ids=?39, tags=?40, url=?41, rec_ids=?42, fixable=?43,"
+      " kev=?44, kev_due=?45, ransomware=?46, epss=?47, epss_percentile=?48,"
       " active_since_run=CASE WHEN record_state='ARCHIVED' THEN ?15 ELSE active_since_run END WHERE id=?32"));
   FINDEX_RETURN_IF_ERROR(prep(&st_reject_,
       "INSERT INTO rejects(run_id, file, \"offset\", line, location, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
@@ -575,6 +586,7 @@ Status Store::BeginRun(const RunInfo& info) {
   if (read_only_) return MakeError(ErrorCode::kStore, "store opened read-only");
   if (in_run_) return MakeError(ErrorCode::kInternal, "a run is already open");
   FINDEX_RETURN_IF_ERROR(PrepareIngestStatements());
+  if (auto fd = Feeds(); !fd.ok()) return fd.error();
   FINDEX_RETURN_IF_ERROR(BeginWrite());
   in_run_ = true;
   run_ = info;
@@ -735,6 +747,13 @@ Store::OldRow Store::ReadOldRow(DbStatement* lk) {
 
 Status Store::Apply(PreparedFinding& prepared, const OldRow* old) {
   Finding& f = prepared.finding;
+  // Exploitation data from the loaded feeds, before the policy sees the finding (its details
+  // were encoded before: they keep what the report said).
+  if (feeds_ && feeds_->loaded() && !f.vulnerabilities.empty()) {
+    ApplyFeeds(f, *feeds_);
+    FINDEX_RETURN_IF_ERROR(feeds_->TakeError());
+  }
+  const ExploitSummary exploit = SummarizeExploit(f);
   // Observation times an ingester took from the report (Falco, Inspector) win over the run time.
   const std::string& first_obs = prepared.first_observed_at.empty() ? run_.now : prepared.first_observed_at;
   const std::string& last_obs = prepared.last_observed_at.empty() ? run_.now : prepared.last_observed_at;
@@ -890,6 +909,11 @@ Status Store::Apply(PreparedFinding& prepared, const OldRow* old) {
   if (policy_expires) v[34] = Val::Int(*policy_expires);
   for (int c = 0; c < 8; ++c) v[static_cast<size_t>(35 + c)] = Val::Text(prepared.columns[static_cast<size_t>(c)]);
   v[43] = Val::Int(prepared.columns[8] == "1" ? 1 : 0);
+  if (exploit.kev >= 0) v[44] = Val::Int(exploit.kev);
+  v[45] = Val::OptText(exploit.kev_due);
+  if (exploit.ransomware >= 0) v[46] = Val::Int(exploit.ransomware);
+  v[47] = Val::OptDouble(exploit.epss);
+  v[48] = Val::OptDouble(exploit.epss_percentile);
   // The shared texts the details refer to (stored only when the details are).
   if (is_new || old_hash != content_hash) FINDEX_RETURN_IF_ERROR(texts_->Put(f, prepared.texts, &prepared.details));
   if (is_new && pg_) {
@@ -1055,6 +1079,14 @@ Status Store::FlushPending() {
     }
     FINDEX_RETURN_IF_ERROR(texts_->InternMany(texts));
   }
+  // The batch's vulnerability ids in the feeds, in one query per feed.
+  if (feeds_ && feeds_->loaded()) {
+    std::vector<std::string> ids;
+    for (const auto& p : batch)
+      for (const auto& v : p.finding.vulnerabilities)
+        for (auto& id : VulnerabilityIds(v)) ids.push_back(std::move(id));
+    if (Status pf = feeds_->Prefetch(ids); !pf.ok()) return SqlError("cannot read the feeds", pf.error());
+  }
   // 4. Decide each finding as SQLite's path does, into COPY buffers.
   pg_insert_.clear();
   pg_update_.clear();
@@ -1105,7 +1137,8 @@ Status Store::FlushPending() {
         " note_by=u.note_by, note_at=u.note_at, udf=u.udf, triage=u.triage, target=u.target,"
         " policy_expires=u.policy_expires, cwes=u.cwes, vuln_ids=u.vuln_ids, packages=u.packages,"
         " file_paths=u.file_paths, resource_ids=u.resource_ids, tags=u.tags, url=u.url, rec_ids=u.rec_ids,"
-        " fixable=u.fixable,"
+        " fixable=u.fixable, kev=u.kev, kev_due=u.kev_due, ransomware=u.ransomware, epss=u.epss,"
+        " epss_percentile=u.epss_percentile,"
         " active_since_run=CASE WHEN f.record_state='ARCHIVED' THEN u.last_seen_run ELSE f.active_since_run END"
         " FROM pg_temp.fx_update u WHERE f.id = u.id; DELETE FROM pg_temp.fx_update"));
   }
@@ -1679,6 +1712,15 @@ Status Store::DecodeRow(DbStatement* st, FindingRow* row) {
   Status rs = DecodeDetails(blob, [this](uint64_t h) { return texts_->Get(h); }, &f);
   if (!rs.ok()) {
     return MakeError(ErrorCode::kStore, "stored finding " + std::to_string(row->rowid) + ": " + rs.error().message);
+  }
+  if (!f.vulnerabilities.empty()) {
+    // Rows read back carry the feeds' data as ingest gave it to the policy.
+    auto fd = Feeds();
+    if (!fd.ok()) return fd.error();
+    if ((*fd)->loaded()) {
+      ApplyFeeds(f, **fd);
+      FINDEX_RETURN_IF_ERROR((*fd)->TakeError());
+    }
   }
   f.generator_id = st->Str(27);
   f.title = st->Str(28);

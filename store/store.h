@@ -32,6 +32,7 @@
 #include "normalize/result.h"
 #include "normalize/json_writer.h"
 #include "store/db.h"
+#include "store/exploit_feeds.h"
 #include "store/filter.h"
 #include "store/texts.h"
 
@@ -207,7 +208,7 @@ using SqlScalarFunction = std::function<int(const std::vector<std::optional<std:
 namespace store_detail {
 // One value of a finding row, by the ingest statements' parameter number (Store::Apply).
 struct Val {
-  char k = 'n';  // 'n' NULL, 'i' integer, 't' text, 'b' blob
+  char k = 'n';  // 'n' NULL, 'i' integer, 't' text, 'b' blob, 'd' double
   int64_t i = 0;
   std::string_view s;
   static Val Int(int64_t v) { return Val{'i', v, {}}; }
@@ -215,8 +216,11 @@ struct Val {
   static Val Blob(std::string_view v) { return Val{'b', 0, v}; }
   // Nullable text: empty strings become NULL so that filters and group-by see "absent".
   static Val OptText(std::string_view v) { return v.empty() ? Val{} : Text(v); }
+  // A number that may be absent (< 0: NULL): EPSS scores.
+  static Val OptDouble(double v) { return v < 0 ? Val{} : Val{'d', 0, {}, v}; }
+  double d = 0;
 };
-using RowVals = std::array<Val, 44>;
+using RowVals = std::array<Val, 49>;
 }  // namespace store_detail
 
 class Store {
@@ -300,6 +304,21 @@ class Store {
   Result<std::optional<GateVerdictRecord>> LastPass(const std::string& scope, const std::string& gate);
   // Appends verdicts in one write transaction.
   Status RecordGateVerdicts(const std::vector<GateVerdictRecord>& verdicts);
+
+  // --- exploitation feeds (issue 11; store/exploit_feeds.h) ---
+  // Replaces the loaded KEV catalog and/or EPSS scores (nullptr: keep what is loaded) in one
+  // transaction and recomputes every finding's exploitation columns (kev, kev_due, ransomware,
+  // epss, epss_percentile) from its vulnerabilities (normalize/exploit.h).
+  struct EnrichSummary {
+    std::vector<FeedInfo> feeds;  // what is loaded afterwards
+    int64_t findings = 0;         // findings with vulnerability ids, looked at
+    int64_t changed = 0;          // whose columns changed
+    int64_t kev = 0, epss = 0, ransomware = 0;  // findings listed in KEV / with an EPSS score / ransomware
+  };
+  Result<EnrichSummary> Enrich(const KevCatalog* kev, const std::string& kev_file, const EpssFeed* epss,
+                               const std::string& epss_file, const std::string& now);
+  // The loaded feeds (read on first use): the lookups, what is loaded, its identity.
+  Result<StoreFeeds*> Feeds();
 
   // --- triage ---
   // Finds findings by ASFF Id, fingerprint prefix (8+ hex) or row id; error when none or ambiguous.
@@ -417,6 +436,8 @@ class Store {
   std::string history_now_;  // time of a triage change (outside runs)
   Status TriageOne(int64_t rowid, const TriageChange& change);
   std::unique_ptr<TextTable> texts_;
+  std::unique_ptr<StoreFeeds> feeds_;
+  Status RecomputeExploit(EnrichSummary* out);
   std::vector<int64_t> run_seen_;  // findings this run observed (run_members at commit)
   Status StoreRunMembers();
   // Fills TEMP table `table`(id, grp) with the findings the runs observed (run_members), grp

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <vector>
@@ -74,6 +75,11 @@ class PgStatement final : public DbStatement {
     Set(i, std::move(t), false);
   }
   void BindBlob(int i, std::string_view v) override { Set(i, std::string(v), true); }
+  void BindDouble(int i, double v) override {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    Set(i, buf, false);
+  }
 
   Result<bool> Step() override {
     if (!res_) {
@@ -116,6 +122,11 @@ class PgStatement final : public DbStatement {
     int64_t v = 0;
     std::from_chars(p, p + std::strlen(p), v);
     return v;
+  }
+  double Double(int c) const override {
+    if (PQgetisnull(res_, row_, c)) return 0;
+    if (PQftype(res_, c) == kBoolOid) return *PQgetvalue(res_, row_, c) == 't' ? 1 : 0;
+    return std::strtod(PQgetvalue(res_, row_, c), nullptr);
   }
   std::string_view Text(int c) const override {
     if (PQgetisnull(res_, row_, c)) return {};

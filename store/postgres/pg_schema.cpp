@@ -1,6 +1,7 @@
 #include "store/postgres/pg_schema.h"
 
 #include <re2/re2.h>
+#include <iterator>
 #include <xxhash.h>
 
 #include "store/schema.h"
@@ -210,7 +211,60 @@ SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator
 FROM findings f;
 
 CREATE TABLE findex_schema(version integer NOT NULL);
+INSERT INTO findex_schema(version) VALUES(6);
 )sql";
+
+// Steps from version i to i + 1 (i >= 6), as SQLite's (store/schema.cpp). Never edit a released
+// step; append a new one.
+const char *const kSteps[] = {
+    // 6 -> 7 (issue 11): exploitation data (feeds and per-finding summary).
+    R"sql(
+CREATE TABLE feeds(
+  name text COLLATE "C" PRIMARY KEY,
+  version text COLLATE "C" NOT NULL,
+  released text COLLATE "C" NOT NULL,
+  loaded_at text COLLATE "C" NOT NULL,
+  entries bigint NOT NULL,
+  file text COLLATE "C" NOT NULL
+);
+CREATE TABLE kev(
+  cve text COLLATE "C" PRIMARY KEY,
+  vendor text COLLATE "C", product text COLLATE "C", name text COLLATE "C", date_added text COLLATE "C",
+  description text COLLATE "C", required_action text COLLATE "C", due_date text COLLATE "C",
+  ransomware integer NOT NULL DEFAULT 0,
+  notes text COLLATE "C", cwes text COLLATE "C"
+);
+CREATE TABLE epss(
+  cve text COLLATE "C" PRIMARY KEY,
+  score double precision NOT NULL,
+  percentile double precision NOT NULL
+);
+ALTER TABLE findings ADD COLUMN kev integer;
+ALTER TABLE findings ADD COLUMN kev_due text COLLATE "C";
+ALTER TABLE findings ADD COLUMN ransomware integer;
+ALTER TABLE findings ADD COLUMN epss double precision;
+ALTER TABLE findings ADD COLUMN epss_percentile double precision;
+CREATE OR REPLACE VIEW v_findings AS
+SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator_id AS rule,
+       f.title,
+       CASE f.severity WHEN 0 THEN 'INFORMATIONAL' WHEN 1 THEN 'LOW' WHEN 2 THEN 'MEDIUM'
+                       WHEN 3 THEN 'HIGH' ELSE 'CRITICAL' END AS severity,
+       f.severity AS severity_rank, f.normalized, f.workflow, f.record_state AS state,
+       f.resource_id AS resource, f.location, f.vuln_id, f.package,
+       f.first_observed_at, f.last_observed_at, f.created_at, f.updated_at,
+       f.first_seen_run, f.last_seen_run, f.occurrences,
+       replace(replace(f.sources, chr(31), ':'), chr(30), ';') AS sources,
+       encode(f.fingerprint, 'hex') AS fingerprint,
+       CASE f.base_severity WHEN 0 THEN 'INFORMATIONAL' WHEN 1 THEN 'LOW' WHEN 2 THEN 'MEDIUM'
+                            WHEN 3 THEN 'HIGH' ELSE 'CRITICAL' END AS scanner_severity,
+       f.lifecycle, f.triage, f.policy_workflow, f.policy, f.note, f.note_by, f.note_at,
+       f.target, nullif(btrim(replace(f.cwes, chr(31), ','), ','), '') AS cwes,
+       f.kev, f.kev_due, f.ransomware, f.epss, f.epss_percentile
+FROM findings f;
+INSERT INTO findex_schema(version) VALUES(7);
+)sql",
+};
+constexpr int kFirstStep = 6;
 
 Result<int> Version(Db *db) {
   auto st = db->Prepare(
@@ -237,7 +291,11 @@ Status MigratePostgres(Db *db, const std::string &lock_key, bool create) {
     return MakeError(ErrorCode::kStore, "the store has schema version " + std::to_string(*v) +
                                             ", newer than this findex (" + std::to_string(kSchemaVersion) + ")");
   }
-  if (!create) return MakeError(ErrorCode::kStore, "no findex store here (no schema): run `findex ingest` on it first");
+  if (!create && *v == 0) return MakeError(ErrorCode::kStore, "no findex store here (no schema): run `findex ingest` on it first");
+  if (!create) {
+    return MakeError(ErrorCode::kStore, "the store has schema version " + std::to_string(*v) + ", older than this findex (" +
+                                            std::to_string(kSchemaVersion) + "): a writer (`findex ingest`) upgrades it");
+  }
   // One runner creates; the others wait for its lock and find the schema there. A session lock,
   // taken before the transaction: a transaction that began before the wait would not see the
   // tables the winner created (its catalog lookups started earlier).
@@ -255,7 +313,16 @@ Status MigratePostgres(Db *db, const std::string &lock_key, bool create) {
   }
   if (s.ok() && *v == 0) {
     s = db->Exec(kCreate);
-    if (s.ok()) s = db->Exec("INSERT INTO findex_schema(version) VALUES(" + std::to_string(kSchemaVersion) + ")");
+    if (s.ok()) *v = kFirstStep;
+  }
+  static_assert(kFirstStep + static_cast<int>(std::size(kSteps)) == kSchemaVersion, "a PostgreSQL step per version");
+  while (s.ok() && *v < kSchemaVersion) {
+    if (*v < kFirstStep) {
+      s = MakeError(ErrorCode::kStore, "the store has schema version " + std::to_string(*v) + ", older than PostgreSQL stores");
+      break;
+    }
+    s = db->Exec(kSteps[*v - kFirstStep]);
+    if (s.ok()) ++*v;
   }
   if (s.ok()) s = db->Exec("COMMIT");
   if (!s.ok()) (void)db->Exec("ROLLBACK");

@@ -15,6 +15,7 @@ class SqliteStatement final : public DbStatement {
   void BindBlob(int i, std::string_view v) override {
     sqlite3_bind_blob(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
+  void BindDouble(int i, double v) override { sqlite3_bind_double(st_, i, v); }
   Result<bool> Step() override {
     const int rc = sqlite3_step(st_);
     if (rc == SQLITE_ROW) return true;
@@ -33,6 +34,7 @@ class SqliteStatement final : public DbStatement {
   }
   bool Null(int c) const override { return sqlite3_column_type(st_, c) == SQLITE_NULL; }
   int64_t Int(int c) const override { return sqlite3_column_int64(st_, c); }
+  double Double(int c) const override { return sqlite3_column_double(st_, c); }
   std::string_view Text(int c) const override {
     const unsigned char *p = sqlite3_column_text(st_, c);
     return p ? std::string_view(reinterpret_cast<const char *>(p), static_cast<size_t>(sqlite3_column_bytes(st_, c)))
