@@ -24,5 +24,5 @@ FINDEX_NOW=2026-12-01T09:00:00Z "$FINDEX" report -o "$tmp/report.html" --sla CRI
 chromium --headless --disable-gpu --no-sandbox --no-first-run --user-data-dir="$tmp/profile" \
   --host-resolver-rules="MAP * ~NOTFOUND" --virtual-time-budget=5000 --hide-scrollbars \
   --window-size=1400,2400 --screenshot="$tmp/report.png" "file://$tmp/report.html" 2>/dev/null
-cp "$tmp/report.png" docs/report.png
+cp "$tmp/report.png" docs/report.png; [ -z "${KEEP:-}" ] || cp "$tmp/findex.db" "$KEEP"
 echo "wrote docs/report.png" >&2

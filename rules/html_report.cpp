@@ -26,7 +26,7 @@ void Number(JsonWriter& w, double v) {
   if (v < 0 || !std::isfinite(v)) {
     w.Null();
   } else {
-    w.Double(std::round(v * 10000) / 10000);
+    w.Double(std::round(v * 1e6) / 1e6);
   }
 }
 

@@ -144,7 +144,31 @@ class Report(findex_cli.ClassStoreCase):
                     r = cls.findex("triage", str(fid), "--status", status, "--note", "test", "--by", "tester",
                                    now="2026-09-15T10:00:00Z")
                     assert r.returncode == 0, r.stderr
-        sla = ",".join("%s=%d" % kv for kv in SLA.items())
+        # Prioritisation feeds in the published shapes (values illustrative), about CVEs of the
+        # store: the least severe active grype CVE is in KEV with a due date in 4 days (its SLA
+        # clock is capped: due soon), the most severe one with a past due date.
+        cves = [r["vuln_id"] for r in findex_cli.rows(
+            cls.db, "SELECT vuln_id FROM findings WHERE scanner = 'grype' AND record_state = 'ACTIVE' AND workflow"
+                    " NOT IN ('SUPPRESSED', 'RESOLVED') AND vuln_id LIKE 'CVE-%' AND severity >= 1 ORDER BY severity, vuln_id")]
+        assert len(set(cves)) >= 3, cves
+        cls.kev_low, cls.kev_high, cls.epss_zero = cves[0], cves[-1], next(c for c in cves if c not in (cves[0], cves[-1]))
+        def kev_entry(cve, due, ransomware):
+            return {"cveID": cve, "vendorProject": "example", "product": "example", "vulnerabilityName": "test entry",
+                    "dateAdded": "2026-11-01", "shortDescription": "test", "requiredAction": "patch", "dueDate": due,
+                    "knownRansomwareCampaignUse": ransomware, "notes": "", "cwes": []}
+        kev = os.path.join(cls.tmp, "kev.json")
+        with open(kev, "w") as f:
+            json.dump({"title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2026.12.01",
+                       "dateReleased": "2026-12-01T12:00:00.000Z", "count": 2,
+                       "vulnerabilities": [kev_entry(cls.kev_low, "2026-12-05", "Known"),
+                                           kev_entry(cls.kev_high, "2026-11-20", "Unknown")]}, f)
+        epss = os.path.join(cls.tmp, "epss.csv")
+        with open(epss, "w") as f:
+            f.write("#model_version:v2025.03.14,score_date:2026-12-01T00:00:00Z\ncve,epss,percentile\n"
+                    "%s,0.91234,0.99100\n%s,0.42000,0.97000\n%s,0.00000,0.00000\n" % (cls.kev_low, cls.kev_high, cls.epss_zero))
+        r = cls.findex("enrich", "--kev", kev, "--epss", epss)
+        assert r.returncode == 0, r.stderr
+        sla = ",".join("%s=%d" % kv for kv in SLA.items()) + ",kev=due_date"
         cls.page = os.path.join(cls.tmp, "report.html")
         r = cls.findex("report", "-o", cls.page, "--sla", sla)
         assert r.returncode == 0, r.stderr
@@ -156,7 +180,8 @@ class Report(findex_cli.ClassStoreCase):
         assert r.returncode == 0, r.stderr
         cls.runs = findex_cli.rows(cls.db, "SELECT id, batch, started_at, new, resolved, reopened FROM runs ORDER BY id")
         cls.findings = findex_cli.rows(cls.db, "SELECT id, severity, workflow, record_state, scanner, scope, first_seen_run,"
-                                               " active_since_run FROM findings ORDER BY id")
+                                               " active_since_run, vuln_id, kev, kev_due, ransomware, epss FROM findings"
+                                               " ORDER BY id")
         cls.history = findex_cli.rows(cls.db, "SELECT finding_id, at, actor, action, field, old, new FROM history"
                                               " ORDER BY finding_id, id")
         cls.dom = cls.dom2 = None
@@ -371,16 +396,56 @@ class Report(findex_cli.ClassStoreCase):
             if f["record_state"] != "ACTIVE" or f["workflow"] in ("SUPPRESSED", "RESOLVED") or s not in SLA:
                 continue
             due = started[f["active_since_run"] or f["first_seen_run"]] + SLA[s] * 86400
+            if f["kev"] == 1 and f["kev_due"]:  # kev=due_date: at the end of CISA's due date at the latest
+                due = min(due, ts(f["kev_due"] + "T00:00:00Z") + 86400)
             if now >= due:
                 breached[s] = breached.get(s, 0) + 1
             elif due - now <= 7 * 86400:
                 soon[s] = soon.get(s, 0) + 1
         self.assertTrue(breached)
+        self.assertTrue(soon)  # the KEV due date's cap
         self.assertEqual(int(dom.kpi("breached")), sum(breached.values()))
         self.assertEqual(int(dom.kpi("due-soon")), sum(soon.values()))
         for s in SLA:  # the ageing table's breached column
             cells = [e for e in dom.find("td", data_severity=s) if "data-breached" in e["attrs"]]
             self.assertEqual([int(c["attrs"]["data-breached"]) for c in cells], [breached.get(s, 0)], s)
+
+    @needs_chromium
+    def test_kev_and_epss(self):
+        dom, _ = self.browser()
+        active = [f for f in self.findings if f["record_state"] == "ACTIVE" and f["workflow"] not in ("SUPPRESSED", "RESOLVED")]
+        kev = [f for f in active if f["kev"] == 1]
+        self.assertGreaterEqual(len(kev), 2)
+        self.assertEqual(int(dom.kpi("kev")), len(kev))
+        # Each row's KEV flag and EPSS score are the store's; "no data" stays apart from 0.
+        by_id = {f["id"]: f for f in self.findings}
+        rows = dom.find("tr", **{"class": "row"})
+        for r in rows:
+            f = by_id[int(r["attrs"]["data-rowid"])]
+            self.assertEqual(r["attrs"]["data-kev"], "" if f["kev"] is None else str(f["kev"]), f)
+            if f["epss"] is None:
+                self.assertEqual(r["attrs"]["data-epss"], "", f)
+            else:
+                self.assertAlmostEqual(float(r["attrs"]["data-epss"]), f["epss"], places=6)
+        zero = [r for r in rows if by_id[int(r["attrs"]["data-rowid"])]["vuln_id"] == self.epss_zero]
+        self.assertTrue(zero)
+        self.assertTrue(all(r["attrs"]["data-epss"] == "0" for r in zero))
+        self.assertEqual(len(dom.find("span", **{"class": "tag kev"})), sum(1 for f in self.findings if f["kev"] == 1))
+        # By risk: the KEV CVEs first, the one with the higher EPSS score first.
+        risk = [e["attrs"]["data-key"] for e in dom.find("tr", chart=None) if e["attrs"].get("data-key") and
+                self._in_table(dom, e, "vulns-risk")]
+        self.assertEqual(risk[:2], [self.kev_low, self.kev_high])
+        # Its rows come first among those of their severity: KEV, then EPSS.
+        ransomware = len({f["id"] for f in kev if f["ransomware"] == 1})
+        self.assertGreater(ransomware, 0)
+
+    @staticmethod
+    def _in_table(dom, el, name):
+        i = dom.els.index(el)
+        for e in reversed(dom.els[:i]):
+            if e["tag"] == "table":
+                return e["attrs"].get("data-top") == name
+        return False
 
     @needs_chromium
     def test_table_rows_and_hostile_text(self):
