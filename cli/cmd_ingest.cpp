@@ -509,6 +509,14 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
   if (policy) {
     po.policy = PolicyHook(policy, po.now);
     po.policy_identity = PolicyIdentity(*policy, ToUnixMs(po.now));
+    // A policy may match on KEV/EPSS: a report ingested again after new feeds were loaded is
+    // evaluated again, not taken for a repeat of its last ingest.
+    auto feeds = (*store)->Feeds();
+    if (!feeds.ok()) {
+      spdlog::error("{}", feeds.error().ToString());
+      return kExitError;
+    }
+    if (const uint64_t f = (*feeds)->Identity()) po.policy_identity ^= f * 0x9E3779B97F4A7C15ull;
     po.has_policy = true;
   }
   po.reject_limit = *reject_limit;

@@ -135,6 +135,8 @@ Status ReadAsff(element obj, Finding* out) {
   f.location.url = Take(pf, kPfUrl);
   std::string count = Take(pf, kPfResourceCount);
   f.occurrences = std::strtoull(Take(pf, kPfOccurrences).c_str(), nullptr, 10);
+  const std::string kev = Take(pf, kPfKev), kev_due = Take(pf, kPfKevDue), ransomware = Take(pf, kPfRansomware),
+                    epss_percentile = Take(pf, kPfEpssPercentile);
 
   simdjson::dom::array arr;
   if (obj["Resources"].get_array().get(arr) == simdjson::SUCCESS) {
@@ -196,7 +198,41 @@ Status ReadAsff(element obj, Finding* out) {
         vuln.vendor_url = Str(vendor, "Url");
         vuln.vendor_severity = Str(vendor, "VendorSeverity");
       }
+      // EpssScore is a Double in the model: a number (a string is not read, as for BaseScore).
+      double epss;
+      int64_t iepss;
+      if (v["EpssScore"].get_double().get(epss) == simdjson::SUCCESS) vuln.exploit.epss = epss;
+      else if (v["EpssScore"].get_int64().get(iepss) == simdjson::SUCCESS) vuln.exploit.epss = static_cast<double>(iepss);
+      vuln.exploit.exploit_available = Str(v, "ExploitAvailable");
+      vuln.exploit.last_known_exploit_at = Str(v, "LastKnownExploitAt");
       f.vulnerabilities.push_back(std::move(vuln));
+    }
+  }
+  // findex's export-time product fields (asff_writer.h) go back on one vulnerability: KEV on the
+  // first whose ExploitAvailable is YES (a KEV listing implies it), else the first; the EPSS
+  // percentile on the one with the highest EpssScore. The finding's SummarizeExploit is then what
+  // it was when written.
+  if (!f.vulnerabilities.empty()) {
+    if (kev == "true") {
+      Vulnerability* on = &f.vulnerabilities.front();
+      for (auto& v : f.vulnerabilities) {
+        if (v.exploit.exploit_available == "YES") {
+          on = &v;
+          break;
+        }
+      }
+      on->exploit.kev = 1;
+      on->exploit.kev_due = kev_due;
+      on->exploit.ransomware = ransomware == "true" ? 1 : ransomware == "false" ? 0 : -1;
+    }
+    char* end = nullptr;
+    double pct = std::strtod(epss_percentile.c_str(), &end);
+    if (!epss_percentile.empty() && end == epss_percentile.c_str() + epss_percentile.size()) {
+      Vulnerability* on = &f.vulnerabilities.front();
+      for (auto& v : f.vulnerabilities) {
+        if (v.exploit.epss > on->exploit.epss) on = &v;
+      }
+      on->exploit.epss_percentile = pct;
     }
   }
   element wf;

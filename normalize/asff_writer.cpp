@@ -1,7 +1,10 @@
 #include "normalize/asff_writer.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
+#include "normalize/exploit.h"
 #include "normalize/text.h"
 
 namespace findex {
@@ -55,6 +58,16 @@ void FieldMap(JsonWriter& w, std::string_view key, const std::map<std::string, s
     }
   }
   w.EndObject();
+}
+
+// The shortest text that reads back as the same double ("0.99973", not "0.99972999999999996").
+std::string NumberText(double v) {
+  char buf[32];
+  for (int prec = 6; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*g", prec, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
 }
 
 }  // namespace
@@ -113,6 +126,13 @@ void WriteAsff(const Finding& f, JsonWriter& w, const AsffWriteOptions& opts) {
     pf[std::string(kPfResourceCount)] = std::to_string(std::max<uint64_t>(f.resource_count, f.resources.size()));
   }
   if (f.occurrences > 0) pf[std::string(kPfOccurrences)] = std::to_string(f.occurrences);
+  const ExploitSummary ex = SummarizeExploit(f);
+  if (ex.kev == 1) {
+    pf[std::string(kPfKev)] = "true";
+    if (!ex.kev_due.empty()) pf[std::string(kPfKevDue)] = ex.kev_due;
+    if (ex.ransomware >= 0) pf[std::string(kPfRansomware)] = ex.ransomware == 1 ? "true" : "false";
+  }
+  if (ex.epss_percentile >= 0) pf[std::string(kPfEpssPercentile)] = NumberText(ex.epss_percentile);
   FieldMap(w, "ProductFields", pf, lim);
   FieldMap(w, "UserDefinedFields", f.user_defined_fields, lim);
 
@@ -180,6 +200,11 @@ void WriteAsff(const Finding& f, JsonWriter& w, const AsffWriteOptions& opts) {
         Opt(w, "VendorSeverity", v.vendor_severity);
         w.EndObject();
       }
+      // Exploitation data (issue 11): what the report said, or a loaded feed where the store has one.
+      const ExploitInfo& e = v.exploit;
+      if (e.epss >= 0 && e.epss <= 1) w.Key("EpssScore").Double(e.epss);
+      if (e.exploit_available == "YES" || e.exploit_available == "NO") w.Field("ExploitAvailable", e.exploit_available);
+      Opt(w, "LastKnownExploitAt", e.last_known_exploit_at);
       w.EndObject();
     }
     w.EndArray();

@@ -31,5 +31,13 @@ inline constexpr std::string_view kPfUrl = "findex/Url";
 inline constexpr std::string_view kPfResourceCount = "findex/ResourceCount";
 inline constexpr std::string_view kPfOccurrences = "findex/Occurrences";
 inline constexpr std::string_view kPfSources = "findex/Sources";
+// Exploitation data that ASFF has no member for (issue 11), rendered from SummarizeExploit of
+// the finding as written, never stored in product_fields: "true" / the earliest CISA due date /
+// "true"|"false", only when some vulnerability is listed in CISA KEV; the highest EPSS
+// percentile when known. The reader puts them back on a vulnerability (asff_reader.cpp).
+inline constexpr std::string_view kPfKev = "findex/kev";
+inline constexpr std::string_view kPfKevDue = "findex/kev_due";
+inline constexpr std::string_view kPfRansomware = "findex/ransomware";
+inline constexpr std::string_view kPfEpssPercentile = "findex/epss_percentile";
 
 }  // namespace findex

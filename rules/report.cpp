@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "normalize/exploit.h"
 #include "normalize/json_writer.h"
 #include "normalize/text.h"
 
@@ -818,6 +819,14 @@ void WriteSarifResult(JsonWriter& w, const GateReport& r, const ReportItem& it, 
   w.Field("severity", ToString(f.severity.label));
   if (!f.severity.original.empty()) w.Field("scanner-severity", f.severity.original);
   WriteItemState(w, it);
+  // Exploitation data (issue 11), each only when known: the finding's EPSS (highest of its
+  // vulnerabilities), CISA KEV listing (true / false), CISA's due date and ransomware use.
+  const ExploitSummary ex = SummarizeExploit(f);
+  if (ex.epss >= 0) w.Key("epss").Double(ex.epss);
+  if (ex.epss_percentile >= 0) w.Key("epss_percentile").Double(ex.epss_percentile);
+  if (ex.kev >= 0) w.Key("kev").Bool(ex.kev == 1);
+  if (!ex.kev_due.empty()) w.Field("kev_due", ex.kev_due);
+  if (ex.ransomware >= 0) w.Key("ransomware").Bool(ex.ransomware == 1);
   w.EndObject();
   w.EndObject();
 }

@@ -35,10 +35,17 @@
 // "asff/OriginalAwsAccountId"; an unknown Partition, a timestamp that is not RFC 3339, a
 // Confidence/Criticality outside 0..100 and a FixAvailable outside YES/NO/PARTIAL are dropped.
 // Long Titles/Descriptions (Trivy) are kept whole and truncated only on export.
+// Exploitation (issue 11): Vulnerabilities[].EpssScore (a number in 0..1), ExploitAvailable
+// (YES/NO) and LastKnownExploitAt (RFC 3339) fill the vulnerability's ExploitInfo; a value
+// outside those is dropped. findex's own exports add ProductFields findex/kev, findex/kev_due,
+// findex/ransomware and findex/epss_percentile (asff_writer.h), read back onto a vulnerability
+// (a due date that is not YYYY-MM-DD is dropped). A finding-level "EpssScore" (one DefectDojo
+// sample has it) is not an ASFF member and is not read.
 // Compliance.Status (Security Hub controls: PASSED/FAILED/...) is kept in "asff/ComplianceStatus".
 // Target (for resolution by absence): none (ASFF findings of many products and resources).
 #include <algorithm>
 
+#include "ingest/formats/exploit_common.h"
 #include "ingest/json_util.h"
 #include "normalize/asff_reader.h"
 #include "normalize/asff_writer.h"
@@ -258,6 +265,12 @@ std::string Convert(element e, Finding* out) {
   if (f.criticality > 100) f.criticality = -1;
   for (auto& v : f.vulnerabilities) {
     if (v.fix_available != "YES" && v.fix_available != "NO" && v.fix_available != "PARTIAL") v.fix_available.clear();
+    ExploitInfo& x = v.exploit;
+    if (!exploit::ValidUnit(x.epss)) x.epss = -1;
+    if (!exploit::ValidUnit(x.epss_percentile)) x.epss_percentile = -1;
+    if (x.exploit_available != "YES" && x.exploit_available != "NO") x.exploit_available.clear();
+    if (!x.last_known_exploit_at.empty() && !IsRfc3339(x.last_known_exploit_at)) x.last_known_exploit_at.clear();
+    if (!x.kev_due.empty() && !exploit::IsDate(x.kev_due)) x.kev_due.clear();
   }
   if (f.generator_id.size() > 512) f.generator_id = TruncateUtf8(f.generator_id, 512);
   return {};

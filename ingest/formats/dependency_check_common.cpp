@@ -41,6 +41,15 @@
 // commands, apache:commons_net 3.9.0 none of commons-codec). Otherwise FixAvailable is left out
 // (unknown) and the raw bound stays in ProductFields.
 //
+// Exploitation (issue 11): a vulnerability with a knownExploitedVulnerability block (JSON
+// {"VendorProject", "Product", "Name", "DateAdded", "Description", "RequiredAction", "DueDate",
+// "Notes"}, XML <knownExploitedVulnerability> with the same members in lower camel case; schema
+// dependency-check.4.1.xsd, all strings) is listed in CISA KEV: kev 1, DateAdded and DueDate when
+// they are YYYY-MM-DD dates, ExploitAvailable YES. Dependency-Check copies no
+// knownRansomwareCampaignUse (ransomware stays "no data") and no EPSS; a vulnerability without the
+// block is "no data" too (older engines and some runs do not check the catalog). The texts
+// stay in ProductFields (KnownExploited, KevDateAdded, KevDueDate, KevRequiredAction).
+//
 // Confidence: Dependency-Check's identifier confidence (HIGHEST/HIGH/MEDIUM/LOW) of what the
 // match rests on: for NVD vulnerabilities the vulnerabilityIds CPE whose vendor:product is
 // the matched vulnerableSoftware's, for package-based sources (OSS Index, NPM, RetireJS) the
@@ -57,6 +66,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "ingest/formats/exploit_common.h"
 #include "normalize/fingerprint.h"
 #include "normalize/severity.h"
 #include "normalize/text.h"
@@ -523,6 +533,7 @@ Finding MakeFinding(const ReportInfo& info, const Dependency& dep, const Vuln& v
     vu.vendor_name = source;
     vu.vendor_severity = std::string(TrimView(v.severity));
   }
+  if (v.kev) exploit::AddKevListing(vu.exploit, v.kev_date_added, v.kev_due_date, -1);
   f.vulnerabilities.push_back(std::move(vu));
 
   f.resources.push_back(EntryResource(dep, g, first, g.has_main));

@@ -25,6 +25,19 @@
 // Fix: state "fixed" (or fix versions given) -> FixAvailable YES, "not-fixed"/"wont-fix" -> NO,
 // "unknown" or none -> FixAvailable left out.
 //
+// Exploitation (issue 11; grype/presenter/models/vulnerability_metadata.go, Grype 0.88+ with its
+// v6 database): "epss": [{"cve", "epss", "percentile", "date"}] (FIRST's probability and
+// percentile, both 0..1; date YYYY-MM-DD, Go's zero "0001-01-01" when unknown) and
+// "knownExploited": [{"cve", "dateAdded"?, "dueDate"?, "knownRansomwareCampaignUse", ...}] (CISA
+// KEV), on the vulnerability and on each relatedVulnerabilities entry (its aliases). The
+// vulnerability's ExploitInfo takes the highest EPSS score among them (with that entry's
+// percentile and date) and, when any knownExploited entry is there, KEV listed (kev 1) with the
+// earliest due date, its date added, ransomware from knownRansomwareCampaignUse (Known 1,
+// Unknown 0) and ExploitAvailable YES. Grype omits knownExploited when a CVE is not listed, and
+// older versions never write it, so its absence is "no data" (kev -1), not "not listed". "risk"
+// (Grype's 0..100 blend of EPSS, severity and KEV) has no ASFF or ExploitInfo field: it stays in
+// ProductFields "grype/Risk", as the raw EPSS texts stay in "grype/EpssScore"/"EpssPercentile".
+//
 // Identity: VulnFingerprint(vulnerability.id, package) with the package from artifact.purl
 // (an "epoch" qualifier folded into the version, as Trivy and Grype's deb purls write it), else
 // CanonicalEcosystem(artifact.type) + name + version. The same package version found at two
@@ -37,6 +50,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "ingest/formats/exploit_common.h"
 #include "ingest/json_util.h"
 #include "normalize/fingerprint.h"
 #include "normalize/text.h"
@@ -105,7 +119,18 @@ struct RawMatch {
   // vulnerability
   std::string id, data_source, vuln_namespace, severity, description, fix_state, risk;
   std::string known_exploited;
-  std::vector<std::array<std::string, 3>> epss;  // cve, score, percentile
+  std::vector<std::array<std::string, 3>> epss;  // cve, score, percentile (vulnerability.epss, as written)
+  // Exploitation data of the vulnerability and of its relatedVulnerabilities (its aliases):
+  // epss[] {cve, epss, percentile, date} and knownExploited[] {cve, dateAdded, dueDate,
+  // knownRansomwareCampaignUse}, texts as written, checked in Emit.
+  struct EpssEntry {
+    std::string score, percentile, date;
+  };
+  struct KevEntry {
+    std::string date_added, due_date, ransomware;
+  };
+  std::vector<EpssEntry> epss_entries;
+  std::vector<KevEntry> kev_entries;
   std::vector<std::string> urls, fix_versions;
   std::vector<Cvss> cvss;
   // relatedVulnerabilities
@@ -171,6 +196,48 @@ Status ReadLegacyCvss(JsonReport& rep, od::value v, std::string_view fallback, s
   return Status::Ok();
 }
 
+// vulnerability.epss (0.88+): [{"cve", "epss", "percentile", "date"}]. `own`: the match's own
+// vulnerability (its entries also go to ProductFields as written); else a related one.
+Status ReadEpss(JsonReport& rep, od::value v, RawMatch* m, bool* is_array, bool own) {
+  return ForEachElement(rep, v, is_array, [&](size_t, od::value ev) -> Status {
+    std::string cve, score, pct, date;
+    bool obj = false;
+    FINDEX_RETURN_IF_ERROR(ForEachMember(rep, ev, &obj, [&](std::string_view ek, od::value x) -> Status {
+      if (ek == "cve") ReadString(x, &cve);
+      else if (ek == "epss") ReadString(x, &score);
+      else if (ek == "percentile") ReadString(x, &pct);
+      else if (ek == "date") ReadString(x, &date);
+      return Status::Ok();
+    }));
+    if (score.empty()) return Status::Ok();
+    if (own) m->epss.push_back({cve, score, pct});
+    m->epss_entries.push_back({score, pct, date});
+    return Status::Ok();
+  });
+}
+
+// vulnerability.knownExploited (0.88+): [{"cve", "vendorProject"?, "product"?, "dateAdded"?,
+// "requiredAction"?, "dueDate"?, "knownRansomwareCampaignUse", "notes"?, "urls"?, "cwes"?}],
+// one entry per CISA KEV listing of the vulnerability or its aliases; absent when none.
+Status ReadKnownExploited(JsonReport& rep, od::value v, RawMatch* m, bool* is_array, bool own) {
+  return ForEachElement(rep, v, is_array, [&](size_t, od::value ev) -> Status {
+    std::string cve;
+    RawMatch::KevEntry k;
+    bool obj = false;
+    FINDEX_RETURN_IF_ERROR(ForEachMember(rep, ev, &obj, [&](std::string_view ek, od::value x) -> Status {
+      if (ek == "cve") ReadString(x, &cve);
+      else if (ek == "dateAdded") ReadString(x, &k.date_added);
+      else if (ek == "dueDate") ReadString(x, &k.due_date);
+      else if (ek == "knownRansomwareCampaignUse") ReadString(x, &k.ransomware);
+      return Status::Ok();
+    }));
+    if (Trim(cve).empty()) return Status::Ok();  // a listing names its CVE
+    if (own) m->known_exploited += (m->known_exploited.empty() ? "" : ",") + cve;
+    m->kev_entries.push_back(std::move(k));
+    return Status::Ok();
+  });
+}
+
 Status ReadVulnerability(JsonReport& rep, od::value v, RawMatch* m) {
   bool is_object = false;
   FINDEX_RETURN_IF_ERROR(ForEachMember(rep, v, &is_object, [&](std::string_view key, od::value fv) -> Status {
@@ -200,31 +267,13 @@ Status ReadVulnerability(JsonReport& rep, od::value v, RawMatch* m) {
         return Status::Ok();
       }));
     } else if (key == "epss") {
-      // [{"cve", "epss", "percentile", "date"}]; the entry for this id is chosen in Emit (the
-      // id may follow "epss" when keys are sorted).
-      return ForEachElement(rep, fv, &ok, [&](size_t, od::value ev) -> Status {
-        std::string cve, score, pct;
-        bool obj = false;
-        FINDEX_RETURN_IF_ERROR(ForEachMember(rep, ev, &obj, [&](std::string_view ek, od::value x) -> Status {
-          if (ek == "cve") ReadString(x, &cve);
-          else if (ek == "epss") ReadString(x, &score);
-          else if (ek == "percentile") ReadString(x, &pct);
-          return Status::Ok();
-        }));
-        if (!score.empty()) m->epss.push_back({cve, score, pct});
-        return Status::Ok();
-      });
+      // The entry for this id is chosen in Emit (the id may follow "epss" when keys are sorted).
+      // A malformed list is ignored, as any exploitation value that fails its check.
+      bool is_array = true;
+      return ReadEpss(rep, fv, m, &is_array, /*own=*/true);
     } else if (key == "knownExploited") {
-      return ForEachElement(rep, fv, &ok, [&](size_t, od::value ev) -> Status {
-        std::string cve;
-        bool obj = false;
-        FINDEX_RETURN_IF_ERROR(ForEachMember(rep, ev, &obj, [&](std::string_view ek, od::value x) -> Status {
-          if (ek == "cve") ReadString(x, &cve);
-          return Status::Ok();
-        }));
-        if (!cve.empty()) m->known_exploited += (m->known_exploited.empty() ? "" : ",") + cve;
-        return Status::Ok();
-      });
+      bool is_array = true;
+      return ReadKnownExploited(rep, fv, m, &is_array, /*own=*/true);
     }
     NoteType(m, ok, key);
     return Status::Ok();
@@ -239,8 +288,11 @@ Status ReadRelated(JsonReport& rep, od::value v, RawMatch* m) {
     std::string id, description;
     bool obj = false;
     FINDEX_RETURN_IF_ERROR(ForEachMember(rep, ev, &obj, [&](std::string_view key, od::value fv) -> Status {
+      bool list = true;
       if (key == "id") ReadString(fv, &id);
       else if (key == "description") ReadString(fv, &description);
+      else if (key == "epss") return ReadEpss(rep, fv, m, &list, /*own=*/false);
+      else if (key == "knownExploited") return ReadKnownExploited(rep, fv, m, &list, /*own=*/false);
       return Status::Ok();
     }));
     if (!Trim(id).empty()) m->related_ids.push_back(id);
@@ -439,6 +491,19 @@ Status Emit(const Context& c, const RawMatch& m, FindingSink& sink) {
     vuln.vendor_name = m.vuln_namespace;
     vuln.vendor_url = m.data_source;
     vuln.vendor_severity = m.severity;
+  }
+  // Exploitation data (the vulnerability's entries and its aliases'): the highest EPSS score
+  // with its percentile and date; listed in KEV when any entry is.
+  ExploitInfo& ex = vuln.exploit;
+  for (const auto& e : m.epss_entries) {
+    double score = -1, pct = -1;
+    if (!exploit::ParseUnit(e.score, &score) || score <= ex.epss) continue;
+    ex.epss = score;
+    ex.epss_percentile = exploit::ParseUnit(e.percentile, &pct) ? pct : -1;
+    ex.epss_date = exploit::DateOrEmpty(e.date);
+  }
+  for (const auto& k : m.kev_entries) {
+    exploit::AddKevListing(ex, k.date_added, k.due_date, exploit::RansomwareFlag(k.ransomware));
   }
   f.vulnerabilities.push_back(std::move(vuln));
 

@@ -37,6 +37,14 @@
 // Status (ACTIVE, SUPPRESSED, CLOSED): SUPPRESSED -> Workflow SUPPRESSED; CLOSED (Inspector no
 // longer sees it) -> RecordState ARCHIVED and Workflow RESOLVED, as Security Hub does with
 // closed Inspector findings.
+// Exploitation (issue 11; Finding members epss: EpssDetails {score: Double 0.0..1.0},
+// exploitAvailable: YES | NO, exploitabilityDetails: {lastKnownExploitAt: Timestamp}): a
+// package vulnerability's ExploitInfo gets epss (no percentile or date: Inspector gives none),
+// ExploitAvailable and LastKnownExploitAt (epoch seconds in the raw API, ISO text from the CLI;
+// RFC 3339 as written, or UTC from epoch seconds). A score outside 0..1, another
+// ExploitAvailable word or a timestamp that is neither is left out; the finding is kept.
+// Inspector says nothing about CISA KEV. The raw texts stay in ProductFields too
+// ("inspector/EpssScore", "inspector/ExploitAvailable").
 // Resources keep their ASFF type (AWS_EC2_INSTANCE -> AwsEc2Instance, AWS_ECR_CONTAINER_IMAGE ->
 // AwsEcrContainerImage, AWS_ECR_REPOSITORY -> AwsEcrRepository, AWS_LAMBDA_FUNCTION ->
 // AwsLambdaFunction, other -> Other), Id = the resource ARN (an EC2 instance id becomes
@@ -49,6 +57,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "ingest/formats/exploit_common.h"
 #include "ingest/json_util.h"
 #include "normalize/fingerprint.h"
 #include "normalize/text.h"
@@ -181,6 +190,7 @@ struct RawResource {
 struct RawFinding {
   std::string arn, account, type, title, description, severity, status, fix_available, exploit_available;
   std::string remediation_text, remediation_url, first, last, epss;
+  std::string last_known_exploit;  // exploitabilityDetails.lastKnownExploitAt, RFC 3339
   double score = -1;
   // PACKAGE_VULNERABILITY
   std::string vuln_id, vuln_source, vuln_source_url, vendor_severity;
@@ -392,6 +402,17 @@ ec_t ReadFinding(od::value v, RawFinding* f) {
         return ek == "score" ? Str(ev, &f->epss) : kOk;
       });
     }
+    if (k == "exploitabilityDetails") {
+      // {"lastKnownExploitAt": Timestamp}; a value of another shape is ignored, not a reject.
+      od::json_type t;
+      if (auto ec = fv.type().get(t)) return ec;
+      if (t != od::json_type::object) return kOk;
+      return ForEachField(fv, &f->problem, [&](const std::string& ek, od::value ev) -> ec_t {
+        if (ek != "lastKnownExploitAt") return kOk;
+        ec_t ec = ReadTime(ev, &f->last_known_exploit);
+        return ec == kShape ? kOk : ec;
+      });
+    }
     if (k == "remediation") {
       return ForEachField(fv, &f->problem, [&](const std::string& rk, od::value rv) -> ec_t {
         if (rk != "recommendation") return kOk;
@@ -588,6 +609,10 @@ std::string Build(const RawFinding& raw, std::vector<Finding>* out) {
       v.related_vulnerabilities = raw.related;
       std::string fix = ToUpper(raw.fix_available);
       if (fix == "YES" || fix == "NO" || fix == "PARTIAL") v.fix_available = fix;
+      double epss = -1;
+      if (exploit::ParseUnit(raw.epss, &epss)) v.exploit.epss = epss;
+      v.exploit.exploit_available = exploit::YesNo(raw.exploit_available);
+      v.exploit.last_known_exploit_at = raw.last_known_exploit;
       v.vendor_name = raw.vuln_source;
       v.vendor_url = raw.vuln_source_url;
       v.vendor_severity = raw.vendor_severity;

@@ -244,7 +244,8 @@ ALTER TABLE findings ADD COLUMN kev_due text COLLATE "C";
 ALTER TABLE findings ADD COLUMN ransomware integer;
 ALTER TABLE findings ADD COLUMN epss double precision;
 ALTER TABLE findings ADD COLUMN epss_percentile double precision;
-CREATE OR REPLACE VIEW v_findings AS
+DROP VIEW v_findings;
+CREATE VIEW v_findings AS
 SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator_id AS rule,
        f.title,
        CASE f.severity WHEN 0 THEN 'INFORMATIONAL' WHEN 1 THEN 'LOW' WHEN 2 THEN 'MEDIUM'

@@ -180,5 +180,157 @@ class Export(unittest.TestCase):
         self.assertIn("afile", r.stderr.decode())
 
 
+EXPLOIT = os.path.join(SRC, "tests", "data", "exploit")
+
+
+class ExploitExport(unittest.TestCase):
+    """EPSS and KEV values that reports carry (tests/data/exploit/, hand-made in the published
+    shapes) reach the ASFF export (Vulnerabilities[].EpssScore / ExploitAvailable /
+    LastKnownExploitAt, ProductFields findex/kev, kev_due, ransomware, epss_percentile) and the
+    SARIF result properties, with no feed loaded."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="findex-exploit-")
+        cls.db = findex_cli.new_store(cls.tmp, "exploit.db")
+        cls.env = findex_cli.clean_env(FINDEX_NOW="2026-12-02T00:00:00.000Z")
+        files = [os.path.join(EXPLOIT, n) for n in
+                 ["grype_epss_kev.json", "dependency-check_kev.json", "inspector2_exploit.json", "asff_exploit.json"]]
+        r = subprocess.run([FINDEX, "--db", cls.db, "ingest", "--scope", "app", *files], capture_output=True, env=cls.env)
+        assert r.returncode == 0, r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        findex_cli.drop(cls.db)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def export(self, db, *args):
+        r = subprocess.run([FINDEX, "--db", db, "--account-id", "123456789012", "export", *args], capture_output=True,
+                           env=self.env, cwd=self.tmp)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+    @staticmethod
+    def by_vuln(findings):
+        return {f["Vulnerabilities"][0]["Id"]: f for f in findings}
+
+    def check_asff(self, findings):
+        if not os.path.exists(ASFF_CHECK):
+            return
+        path = os.path.join(self.tmp, "check.json")
+        write_text(path, json.dumps(findings))
+        c = subprocess.run([sys.executable, ASFF_CHECK, path], capture_output=True, text=True)
+        self.assertEqual(c.returncode, 0, c.stdout[-3000:])
+
+    def assert_exploitation(self, asff):
+        f = self.by_vuln(asff)
+        log4shell = f["GHSA-jfh8-c2jp-5v3q"]  # Grype: EPSS and KEV of its CVE alias
+        v = log4shell["Vulnerabilities"][0]
+        self.assertEqual(v["EpssScore"], 0.9)
+        self.assertEqual(v["ExploitAvailable"], "YES")
+        pf = log4shell["ProductFields"]
+        self.assertEqual(pf["findex/kev"], "true")
+        self.assertEqual(pf["findex/kev_due"], "2021-12-31")
+        self.assertEqual(pf["findex/ransomware"], "false")
+        self.assertEqual(pf["findex/epss_percentile"], "0.98")
+        dc = f["CVE-2021-44228"]  # Dependency-Check: listed, no ransomware data, no EPSS
+        self.assertEqual(dc["ProductFields"]["findex/kev_due"], "2021-12-24")
+        self.assertNotIn("findex/ransomware", dc["ProductFields"])
+        self.assertNotIn("EpssScore", dc["Vulnerabilities"][0])
+        insp = f["CVE-2024-0001"]["Vulnerabilities"][0]  # Inspector: epoch seconds -> RFC 3339
+        self.assertEqual((insp["EpssScore"], insp["ExploitAvailable"], insp["LastKnownExploitAt"]),
+                         (0.04211, "YES", "2023-01-16T06:14:29.000Z"))
+        self.assertNotIn("findex/kev", f["CVE-2024-0001"]["ProductFields"])  # Inspector says nothing of KEV
+        self.assertEqual(f["CVE-2024-1001"]["Vulnerabilities"][0]["LastKnownExploitAt"], "2023-01-16T06:14:29Z")
+        self.assertEqual(f["CVE-2024-0005"]["Vulnerabilities"][0]["EpssScore"], 0)  # a score of 0 is data
+        for none in ["CVE-2024-0004", "CVE-2024-1003", "CVE-2021-44832"]:  # no data, or malformed only
+            self.assertFalse({"EpssScore", "ExploitAvailable", "LastKnownExploitAt"} & set(f[none]["Vulnerabilities"][0]), none)
+            self.assertFalse([k for k in f[none]["ProductFields"] if k in ("findex/kev", "findex/epss_percentile")], none)
+
+    def test_asff_export_carries_report_values(self):
+        asff = json.loads(self.export(self.db))
+        self.assertEqual(len(asff), 16)
+        self.check_asff(asff)
+        self.assert_exploitation(asff)
+
+    def test_asff_export_reingested_keeps_them(self):
+        # findex's own export into another store: the same values come out again.
+        first = json.loads(self.export(self.db))
+        path = os.path.join(self.tmp, "asff-export.json")
+        write_text(path, json.dumps(first))
+        db2 = findex_cli.new_store(self.tmp, "again.db")
+        self.addCleanup(findex_cli.drop, db2)
+        r = subprocess.run([FINDEX, "--db", db2, "ingest", "--scope", "app", path], capture_output=True, env=self.env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        again = json.loads(self.export(db2))
+        self.assert_exploitation(again)
+        strip = lambda fs: {k: (f["Vulnerabilities"], {p: v for p, v in f["ProductFields"].items() if p.startswith("findex/")
+                                                       and p[7].islower()}) for k, f in self.by_vuln(fs).items()}
+        self.assertEqual(strip(again), strip(first))
+
+    def test_sarif_results_show_them(self):
+        path = os.path.join(self.tmp, "exploit.sarif")
+        self.export(self.db, "--format", "sarif", "-o", path)
+        v = subprocess.run([sys.executable, os.path.join(SRC, "tests", "tools", "validate_reports.py"), "--sarif", path],
+                           capture_output=True, text=True)
+        self.assertEqual(v.returncode, 0, v.stdout + v.stderr)
+        props = {}
+        for res in read_json(path)["runs"][0]["results"]:
+            p = res["properties"]
+            props[res["ruleId"]] = {k: p[k] for k in ("epss", "epss_percentile", "kev", "kev_due", "ransomware") if k in p}
+        self.assertEqual(props["grype/GHSA-jfh8-c2jp-5v3q"],
+                         {"epss": 0.9, "epss_percentile": 0.98, "kev": True, "kev_due": "2021-12-31", "ransomware": False})
+        self.assertEqual(props["grype/GHSA-aaaa-bbbb-cccc"],
+                         {"epss": 0.5, "epss_percentile": 0.97, "kev": True, "kev_due": "2023-02-22", "ransomware": False})
+        self.assertEqual(props["inspector/CVE-2024-0001"], {"epss": 0.04211})
+        self.assertEqual(props["grype/CVE-2024-0004"], {})  # no data: nothing claimed
+
+    def test_loaded_feed_wins_where_it_has_the_cve(self):
+        # tests/data/feeds: CVE-2021-44228 in KEV (due 2021-12-24, ransomware Known) and EPSS
+        # (0.94358, percentile 0.99973). The Grype report says 0.9/0.98, due 2021-12-31, Unknown:
+        # the feed wins for Log4Shell; for ids the feeds lack, the report's values stay; findings
+        # the report says nothing about become "not listed" (kev false) once KEV is loaded.
+        # Both orders: feeds loaded after the reports (enrich recomputes) and before (ingest applies them).
+        for order in ("ingest-then-enrich", "enrich-then-ingest"):
+            with self.subTest(order=order):
+                self.check_feed_precedence(order)
+
+    def check_feed_precedence(self, order):
+        db = findex_cli.new_store(self.tmp, order + ".db")
+        self.addCleanup(findex_cli.drop, db)
+        files = [os.path.join(EXPLOIT, n) for n in ["grype_epss_kev.json", "dependency-check_kev.json"]]
+        feeds = os.path.join(SRC, "tests", "data", "feeds")
+        steps = [["ingest", "--scope", "app", *files],
+                 ["enrich", "--kev", os.path.join(feeds, "kev_small.json"), "--epss", os.path.join(feeds, "epss_small.csv")]]
+        for step in (steps if order == "ingest-then-enrich" else steps[::-1]):
+            r = subprocess.run([FINDEX, "--db", db, *step], capture_output=True, env=self.env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        asff = json.loads(self.export(db))
+        self.check_asff(asff)
+        f = self.by_vuln(asff)
+        log4shell = f["GHSA-jfh8-c2jp-5v3q"]
+        self.assertEqual(log4shell["Vulnerabilities"][0]["EpssScore"], 0.94358)
+        pf = log4shell["ProductFields"]
+        self.assertEqual((pf["findex/kev"], pf["findex/kev_due"], pf["findex/ransomware"], pf["findex/epss_percentile"]),
+                         ("true", "2021-12-24", "true", "0.99973"))
+        dc = f["CVE-2021-44228"]  # Dependency-Check named no ransomware use and no EPSS: the feed's
+        self.assertEqual(dc["Vulnerabilities"][0]["EpssScore"], 0.94358)
+        self.assertEqual(dc["ProductFields"]["findex/ransomware"], "true")
+        two = f["GHSA-aaaa-bbbb-cccc"]  # not in either feed: the report's values stay
+        self.assertEqual(two["Vulnerabilities"][0]["EpssScore"], 0.5)
+        self.assertEqual((two["ProductFields"]["findex/kev"], two["ProductFields"]["findex/kev_due"]), ("true", "2023-02-22"))
+        none = f["CVE-2024-0004"]
+        self.assertNotIn("findex/kev", none["ProductFields"])
+        self.assertNotIn("EpssScore", none["Vulnerabilities"][0])
+        path = os.path.join(self.tmp, "feeds.sarif")
+        self.export(db, "--format", "sarif", "-o", path)
+        props = {res["ruleId"]: res["properties"] for res in read_json(path)["runs"][0]["results"]}
+        self.assertEqual(props["grype/GHSA-jfh8-c2jp-5v3q"]["epss"], 0.94358)
+        self.assertEqual(props["grype/GHSA-jfh8-c2jp-5v3q"]["kev_due"], "2021-12-24")
+        self.assertIs(props["grype/CVE-2024-0004"]["kev"], False)  # KEV loaded, not listed
+        self.assertNotIn("epss", props["grype/CVE-2024-0004"])
+        self.assertEqual(props["grype/GHSA-aaaa-bbbb-cccc"]["epss"], 0.5)
+
+
 if __name__ == "__main__":
     findex_cli.main()

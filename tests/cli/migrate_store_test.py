@@ -27,7 +27,9 @@ STORE_V5 = os.path.join(SRC, "tests", "data", "store_v5")
 BACKEND = os.environ.get("FINDEX_TEST_BACKEND", "").strip().lower()
 PG_BASE = os.environ.get("FINDEX_TEST_PG", "").strip()
 PG_REQUIRED = os.environ.get("FINDEX_TEST_PG_REQUIRED", "") not in ("", "0")
-TABLES = ["runs", "findings", "finding_details", "texts", "run_members", "rejects", "history", "gate_verdicts"]
+TABLES = ["runs", "findings", "finding_details", "texts", "run_members", "rejects", "history", "gate_verdicts",
+          "feeds", "kev", "epss"]
+FEEDS = os.path.join(SRC, "tests", "data", "feeds")
 SCHEMAS = []  # created by this test, dropped at the end
 
 
@@ -134,9 +136,11 @@ class MigrateStore(unittest.TestCase):
         ok("note", cls.noted, "looked at it", "--by", "bob", now="2026-11-04T11:00:00Z")
         cls.gate_rc = [ok("gate", "--fail-on", "CRITICAL", now="2026-11-05T10:00:00Z").returncode,
                        ok("gate", "--fail-on", "MEDIUM", "--new-only", now="2026-11-05T11:00:00Z", rc=(0, 1)).returncode]
+        ok("enrich", "--kev", os.path.join(FEEDS, "kev_small.json"), "--epss", os.path.join(FEEDS, "epss_small.csv"),
+           now="2026-11-05T12:00:00Z")
         cls.counts = sqlite_counts(cls.src)
         for table in ("runs", "findings", "finding_details", "texts", "run_members", "rejects", "history",
-                      "gate_verdicts"):
+                      "gate_verdicts", "feeds", "kev", "epss"):
             assert cls.counts[table] > 0, (table, cls.counts)
         cls.target, cls.schema = new_target()
         cls.migrated = findex(None, "migrate-store", "--from", cls.src, "--to", cls.target)
@@ -160,7 +164,7 @@ class MigrateStore(unittest.TestCase):
         self.assertEqual(got, self.counts)
         for t in TABLES:
             self.assertEqual(int(psql("SELECT count(*) FROM " + t, self.schema)), self.counts[t], t)
-        self.assertEqual(psql("SELECT max(version) FROM findex_schema", self.schema), "6")
+        self.assertEqual(psql("SELECT max(version) FROM findex_schema", self.schema), "7")
 
     def test_same_output_on_both(self):
         self.assertEqual(self.migrated.returncode, 0, self.migrated.stderr.decode())

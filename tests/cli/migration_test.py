@@ -12,6 +12,11 @@ import findex_cli
 FINDEX = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/cli/findex"
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FIXTURE = os.path.join(SRC, "tests", "data", "store_v5")
+# Samples whose reader has learned more since the fixture was built: their findings carry the
+# exploitation data the report holds (issue 11: EPSS, CISA KEV, ExploitAvailable), so a re-ingest
+# updates them.
+GAINED_DATA = {"dd_asff_array_many_inspector.json", "derived_schema4.1_cvss4_kev_related.xml",
+               "dd_grype_0.94.0_epss.json", "dd_aws_inspector2_many_vul.json"}
 
 
 def gunzip(name):
@@ -89,6 +94,8 @@ class Migration(unittest.TestCase):
             self.assertEqual(s.get("new", 0), 0, s)
             if s.get("format") == "zap-json":
                 continue  # last stored under a policy (the fixture's second ingest): updated is right
+            if os.path.basename(s.get("file", ""))[3:] in GAINED_DATA:
+                continue  # read with more data than 29a4651 read: updated is right
             self.assertEqual(s.get("updated", 0), 0, s)
             checked += s.get("unchanged", 0)
         self.assertGreater(checked, 250)

@@ -7,6 +7,7 @@
 #include "ingest/driver.h"
 #include "ingest/registry.h"
 #include "normalize/asff_writer.h"
+#include "normalize/exploit.h"
 #include "normalize/fingerprint.h"
 
 using namespace findex;
@@ -142,6 +143,75 @@ TEST(AsffRoundTrip, ArrayAndLinesKeepIdentityToo) {
     EXPECT_EQ(ToAsffJson(back[0], compact), ja);
     EXPECT_EQ(ToAsffJson(back[1], compact), jb);
   }
+}
+
+// Exploitation data (issue 11): EpssScore, ExploitAvailable and LastKnownExploitAt per
+// vulnerability, and the export-time ProductFields findex/kev, kev_due, ransomware and
+// epss_percentile, come back on the vulnerabilities they were written from, so that the finding's
+// summary (the store's kev/kev_due/ransomware/epss/epss_percentile columns) survives an export and
+// re-ingest; a second write is byte-identical. Not in ASFF, and not carried: the EPSS score date,
+// CISA's date added, and "known not listed" (kev 0).
+TEST(AsffRoundTrip, ExploitationDataSurvives) {
+  AsffContext ctx;
+  Finding f = FullFinding();
+  Vulnerability& listed = f.vulnerabilities[0];
+  listed.exploit.epss = 0.94358;
+  listed.exploit.epss_percentile = 0.99973;
+  listed.exploit.epss_date = "2026-12-01";
+  listed.exploit.kev = 1;
+  listed.exploit.kev_date_added = "2021-12-10";
+  listed.exploit.kev_due = "2021-12-24";
+  listed.exploit.ransomware = 1;
+  listed.exploit.exploit_available = "YES";
+  listed.exploit.last_known_exploit_at = "2023-01-16T06:14:29.000Z";
+  Vulnerability other = listed;
+  other.id = "CVE-2024-0002";
+  other.exploit = ExploitInfo{};
+  other.exploit.epss = 0;  // a score of 0 is data
+  other.exploit.exploit_available = "NO";
+  // The KEV listing is on the second vulnerability here, so the reader must find it by
+  // ExploitAvailable YES, not take the first.
+  f.vulnerabilities = {other, listed};
+  Finalize(f, ctx, "repo-a", "2026-01-05T00:00:00.000Z");
+  AsffWriteOptions opts;
+  opts.apply_limits = false;
+  const std::string first = ToAsffJson(f, opts);
+  EXPECT_NE(first.find("\"findex/kev\":\"true\""), std::string::npos) << first;
+
+  std::vector<Finding> back = Ingest(first);
+  ASSERT_EQ(back.size(), 1u);
+  Finding& g = back[0];
+  ASSERT_EQ(g.vulnerabilities.size(), 2u);
+  for (const char* key : {"findex/kev", "findex/kev_due", "findex/ransomware", "findex/epss_percentile"}) {
+    EXPECT_EQ(g.product_fields.count(key), 0u) << key << " must go back into ExploitInfo";
+  }
+  const ExploitInfo& a = g.vulnerabilities[0].exploit;
+  EXPECT_EQ(a.epss, 0.0);
+  EXPECT_EQ(a.exploit_available, "NO");
+  EXPECT_EQ(a.kev, -1);
+  EXPECT_LT(a.epss_percentile, 0);
+  const ExploitInfo& b = g.vulnerabilities[1].exploit;
+  EXPECT_DOUBLE_EQ(b.epss, 0.94358);
+  EXPECT_DOUBLE_EQ(b.epss_percentile, 0.99973);
+  EXPECT_EQ(b.kev, 1);
+  EXPECT_EQ(b.kev_due, "2021-12-24");
+  EXPECT_EQ(b.ransomware, 1);
+  EXPECT_EQ(b.exploit_available, "YES");
+  EXPECT_EQ(b.last_known_exploit_at, "2023-01-16T06:14:29.000Z");
+  EXPECT_EQ(SummarizeExploit(g), SummarizeExploit(f));
+  Finalize(g, ctx, "repo-a", "2030-12-31T00:00:00.000Z");
+  EXPECT_EQ(ToAsffJson(g, opts), first);
+
+  // A listing whose vulnerability has no ExploitAvailable goes back on the first vulnerability;
+  // the summary is the same.
+  Finding h = f;
+  h.vulnerabilities[1].exploit.exploit_available.clear();
+  h.vulnerabilities[1].exploit.ransomware = 0;
+  back = Ingest(ToAsffJson(h, opts));
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].vulnerabilities[0].exploit.kev, 1);
+  EXPECT_EQ(back[0].vulnerabilities[0].exploit.ransomware, 0);
+  EXPECT_EQ(SummarizeExploit(back[0]), SummarizeExploit(h));
 }
 
 TEST(AsffIngest, ForeignFindingGetsProducerIdentityAndKeepsOriginals) {
