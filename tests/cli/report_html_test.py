@@ -276,6 +276,28 @@ class Report(findex_cli.ClassStoreCase):
             self.assertEqual(r.returncode, 2, (bad, r.stderr))
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "x.html")))
 
+    def policy_has_sla(self):
+        path = os.path.join(self.tmp, "sla-probe.yml")
+        with open(path, "w") as f:
+            f.write("version: 1\nsla: {CRITICAL: 7}\n")
+        return self.findex("policy", "check", path).returncode == 0
+
+    def test_sla_from_the_policy(self):
+        # The policy's `sla:` key (rules/policy: Policy::sla); --sla overrides it.
+        if not self.policy_has_sla():
+            self.skipTest("this build's policy has no `sla:` key yet (Policy::sla)")
+        policy = os.path.join(self.tmp, "sla-policy.yml")
+        with open(policy, "w") as f:
+            f.write("version: 1\nsla: {CRITICAL: 1, HIGH: 1, MEDIUM: 1, LOW: 1}\n")
+        out = os.path.join(self.tmp, "sla.html")
+        active = sum(self.query_counts(ACTIVE_EXPR)[1:])  # every active finding but INFORMATIONAL
+        for extra, want in (([], active), (["--sla", "CRITICAL=1000,HIGH=1000,MEDIUM=1000,LOW=1000"], 0)):
+            r = self.findex("report", "--policy", policy, "-o", out, *extra)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(out, encoding="utf-8") as f:
+                data = re.search(r'id="findex-data">(.*?)</script>', f.read(), re.S).group(1)
+            self.assertEqual(json.loads(data)["headline"]["breached"], want, extra)
+
     # --- rendered ---
     @needs_chromium
     def test_renders_without_console_messages(self):
