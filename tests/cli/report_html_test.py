@@ -483,6 +483,51 @@ class Report(findex_cli.ClassStoreCase):
         self.assertTrue(any(e["text"] == HOSTILE for e in dom.find("td", **{"class": "t"})))
         self.assertNotEqual(dom.find("title")[0]["text"], "pwned")
 
+    def page_rows(self):
+        m = re.search(r'id="findex-data">(.*?)</script>', self.html, re.S)
+        return json.loads(m.group(1))["rows"]
+
+    @needs_chromium
+    def test_table_filter_and_sort_from_the_link(self):
+        self.browser()
+        rows = self.page_rows()
+        word = "lib"
+        dom, console = self.render(self.page + "#q=" + word + "&min=MEDIUM&status=active&sort=epss&dir=desc")
+        self.assertEqual(console, [])
+        def shown(r):
+            hay = "\x01".join([r["title"], r["rule"], r["vuln"], r["package"], r["location"], r["scanner"], r["scope"],
+                               r["id"]]).lower()
+            return (SEVERITIES.index(r["severity"]) >= 2 and r["state"] == "ACTIVE" and
+                    r["workflow"] not in ("SUPPRESSED", "RESOLVED") and word in hay)
+        want = [r["rowid"] for r in sorted((r for r in rows if shown(r)),
+                                           key=lambda r: -(r["epss"] if r["epss"] is not None else -1))]
+        got = [int(e["attrs"]["data-rowid"]) for e in dom.find("tr", **{"class": "row"})]
+        self.assertGreater(len(want), 3)
+        self.assertLess(len(want), len(rows))
+        self.assertEqual(got, want)
+        self.assertEqual(dom.find("th", data_sort="epss")[0]["attrs"]["class"].split()[-1], "sorted-desc")
+
+    @needs_chromium
+    def test_row_details_show_sources_and_history(self):
+        self.browser()
+        reopened = sorted({h["finding_id"] for h in self.history if h["action"] == "reopened"})
+        self.assertTrue(reopened)
+        fid = reopened[0]
+        dom, console = self.render(self.page + "#open=%d" % fid)
+        self.assertEqual(console, [])
+        detail = dom.find("tr", **{"class": "detail"})
+        self.assertEqual(len(detail), 1)
+        text = detail[0]["text"]
+        row = next(r for r in self.page_rows() if r["rowid"] == fid)
+        for src in row["sources"].split(";"):
+            self.assertIn(src, text)
+        entries = [h for h in self.history if h["finding_id"] == fid]
+        table = dom.find("table", data_history=str(fid))
+        self.assertEqual(len(table), 1)
+        cells = [e["text"] for e in dom.els[dom.els.index(table[0]):] if e["tag"] == "td"][:5 * len(entries)]
+        self.assertEqual(cells[2::5], [h["action"] for h in entries])
+        self.assertEqual(cells[0::5], [h["at"] for h in entries])
+
     @needs_chromium
     def test_filtered_capped_report(self):
         dom, console = self.browser(2)
