@@ -87,7 +87,7 @@ std::string HtmlReportJson(const ReportData& d) {
   w.Key("headline").BeginObject().Key("active");
   Counts(w, d.active);
   w.Key("suppressed").UInt(d.suppressed).Key("resolved").UInt(d.resolved);
-  w.Key("kev").UInt(d.kev).Key("ransomware").UInt(d.ransomware);
+  w.Key("kev").UInt(d.kev).Key("kev_known").UInt(d.kev_known).Key("ransomware").UInt(d.ransomware);
   uint64_t breached = 0, due_soon = 0;
   for (const auto& a : d.ageing) {
     breached += a.breached;

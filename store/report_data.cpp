@@ -202,6 +202,7 @@ Status Gather(Store& store, const ReportOptions& o, ReportData* d) {
         ++d->active[c.sev];
         ++scanners[s->Str(4)][c.sev];
         ++scopes[s->Str(5)][c.sev];
+        if (!s->Null(8)) ++d->kev_known;
         if (!s->Null(8) && s->Int(8) == 1) ++d->kev;
         if (!s->Null(10) && s->Int(10) == 1) ++d->ransomware;
         const int64_t start = run_ms(s->Int(7));

@@ -91,6 +91,7 @@ struct ReportData {
   uint64_t suppressed = 0, resolved = 0;
   uint64_t kev = 0;               // active findings listed in CISA KEV
   uint64_t ransomware = 0;        // ... of which used by ransomware campaigns
+  uint64_t kev_known = 0;         // active findings with KEV data (listed or not): 0 = no data
   // The latest ingest batch (of the selected scopes): what it did to the selected findings.
   int64_t latest_batch = 0;
   std::string latest_at;

@@ -536,6 +536,9 @@ class Report(findex_cli.ClassStoreCase):
         self.assertEqual([int(dom.kpi("active-" + s)) for s in SEVERITIES], want)
         selected = [f for f in self.findings if f["scope"] == "web" and f["severity"] >= 2]
         self.assertGreater(len(selected), 5)
+        # ZAP findings have no CVE: no KEV data at all, which is not "0 listed".
+        self.assertTrue(all(f["kev"] is None for f in selected))
+        self.assertEqual(dom.kpi("kev"), "n/a")
         rows = dom.find("tr", **{"class": "row"})
         self.assertEqual(len(rows), 5)
         notice = dom.find("p", data_notice="capped")

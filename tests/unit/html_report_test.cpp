@@ -132,6 +132,7 @@ TEST(HtmlReport, JsonShape) {
   EXPECT_EQ(int64_t(root["headline"]["active"].at(4)), 5);
   EXPECT_EQ(int64_t(root["headline"]["breached"]), 2);
   EXPECT_EQ(int64_t(root["headline"]["due_soon"]), 1);
+  EXPECT_EQ(int64_t(root["headline"]["kev_known"]), 0);  // no KEV data: the page shows n/a, not 0
   EXPECT_EQ(std::string_view(root["severities"].at(4)), "CRITICAL");
   EXPECT_TRUE(root["sla"]["days"].at(0).is_null());  // no SLA for INFORMATIONAL
   EXPECT_EQ(int64_t(root["sla"]["days"].at(4)), 7);
