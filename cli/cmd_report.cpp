@@ -146,6 +146,12 @@ int RunReport(const ReportFlags& r, const Globals& g) {
   }
   data->version = "0.1.0";
   const std::string page = WriteHtmlReport(*data);
+  // Browsers and CI artifact viewers slow down on pages of tens of MB: the table's rows are
+  // what grows (the summaries stay small).
+  if (page.size() > 20u * 1024 * 1024) {
+    spdlog::warn("the report is {} MB: {} table rows; --max-findings lower keeps it light", page.size() >> 20,
+                 data->rows.size());
+  }
   Status st = r.output == "-" ? Status::Ok() : WriteFileAtomic(r.output, page);
   if (r.output == "-" && std::fwrite(page.data(), 1, page.size(), stdout) != page.size()) {
     st = MakeError(ErrorCode::kIo, "cannot write the report", "stdout");
