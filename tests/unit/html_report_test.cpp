@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 
 #include "normalize/fingerprint.h"
 #include "rules/html_report.h"
@@ -189,9 +190,10 @@ class ReportDataTest : public ::testing::Test {
     f.last_observed_at.clear();
     return f;
   }
-  void Batch(const std::vector<std::string>& keys, const std::string& now) {
+  void Batch(const std::vector<std::string>& keys, const std::string& now,
+             std::function<PolicyDecision(const Finding&)> policy = {}) {
     store_->BeginBatch();
-    RunInfo info{"scan.json", "zap", "zap", "s", ++hash_, 1, now, false, {}};
+    RunInfo info{"scan.json", "zap", "zap", "s", ++hash_, 1, now, false, policy};
     ASSERT_TRUE(store_->BeginRun(info).ok());
     for (const auto& k : keys) ASSERT_TRUE(store_->Put(Make(k)).ok());
     ASSERT_TRUE(store_->CommitRun().ok());
@@ -259,6 +261,31 @@ TEST_F(ReportDataTest, CountsTrendTimeToFixAgeingAndTheCap) {
   const std::string page = WriteHtmlReport(*d);
   EXPECT_NE(page.find("\"rows_total\":3"), std::string::npos);
   EXPECT_NE(page.find("\"rows_shown\":2"), std::string::npos);
+}
+
+TEST_F(ReportDataTest, TheTrendUndoesSeverityChangesAndPolicySuppressions) {
+  // Feb 1, later: a policy lowers a to MEDIUM and suppresses c (entries by "policy", placed by time).
+  Batch({"a", "c"}, "2026-02-01T12:00:00Z", [](const Finding& f) {
+    PolicyDecision d;
+    if (f.title == "Finding a") {
+      d.severity = SeverityLabel::kMedium;
+      d.applied.push_back("override:lower-a");
+    }
+    if (f.title == "Finding c") {
+      d.workflow = WorkflowStatus::kSuppressed;
+      d.applied.push_back("suppress:accept-c");
+    }
+    return d;
+  });
+  auto d = GatherReportData(*store_, Options());
+  ASSERT_TRUE(d.ok()) << d.error().ToString();
+  EXPECT_EQ(d->active, (SeverityCounts{0, 0, 1, 0, 0}));
+  EXPECT_EQ(d->suppressed, 1u);
+  ASSERT_EQ(d->trend.size(), 5u);
+  EXPECT_EQ(d->trend[0].active, (SeverityCounts{0, 1, 0, 1, 1}));  // a was CRITICAL then
+  EXPECT_EQ(d->trend[3].active, (SeverityCounts{0, 1, 0, 0, 1}));
+  EXPECT_EQ(d->trend[4].active, (SeverityCounts{0, 0, 1, 0, 0}));
+  EXPECT_EQ(d->trend[4].active, d->active);
 }
 
 TEST_F(ReportDataTest, HistoryIsCappedPerFinding) {
