@@ -230,6 +230,31 @@ std::string HtmlText(std::string_view s) {
   return out;
 }
 
+// What the page shows where its script cannot run (a viewer whose own Content-Security-Policy
+// forbids inline scripts, as Jenkins' default does): the headline as plain HTML. The script
+// replaces it.
+std::string Fallback(const ReportData& d) {
+  std::string out = "<div id=\"fallback\"><h1>findex report</h1>\n<p>Generated " + HtmlText(d.generated_at) +
+                    " from " + HtmlText(d.store) + (d.filter_text.empty() ? "" : ", filter " + HtmlText(d.filter_text)) +
+                    ", findex " + HtmlText(d.version) + ".</p>\n<table>\n<tr><th>Active findings</th><td>";
+  uint64_t total = 0;
+  for (uint64_t n : d.active) total += n;
+  out += std::to_string(total) + "</td></tr>\n";
+  for (int s = 4; s >= 0; --s) {
+    out += "<tr><th>" + std::string(ToString(static_cast<SeverityLabel>(s))) + "</th><td>" +
+           std::to_string(d.active[static_cast<size_t>(s)]) + "</td></tr>\n";
+  }
+  out += "<tr><th>In CISA KEV</th><td>" + (d.kev_known ? std::to_string(d.kev) : std::string("n/a")) + "</td></tr>\n";
+  out += "<tr><th>Latest ingest " + HtmlText(d.latest_at) + "</th><td>" + std::to_string(d.latest_new) + " new, " +
+         std::to_string(d.latest_fixed) + " fixed, " + std::to_string(d.latest_reopened) + " reopened</td></tr>\n";
+  uint64_t breached = 0;
+  for (const auto& a : d.ageing) breached += a.breached;
+  if (!d.sla.empty()) out += "<tr><th>SLA breached</th><td>" + std::to_string(breached) + "</td></tr>\n";
+  out += "</table>\n<p>The charts and the findings table are drawn by this page's script, which this viewer did not "
+         "run. Open the file in a browser (Jenkins: its Content-Security-Policy blocks inline scripts).</p></div>";
+  return out;
+}
+
 }  // namespace
 
 std::string WriteHtmlReport(const ReportData& d) {
@@ -248,7 +273,9 @@ std::string WriteHtmlReport(const ReportData& d) {
       "</style>\n</head>\n<body>\n"
       "<noscript><p class=\"noscript\">This report draws its charts and table with JavaScript; "
       "enable it to see them.</p></noscript>\n"
-      "<div id=\"app\"></div>\n"
+      "<div id=\"app\">";
+  page += Fallback(d);
+  page += "</div>\n"
       "<script type=\"application/json\" id=\"findex-data\">";
   page += EscapeForScript(HtmlReportJson(d));
   page += "</script>\n<script>\n";

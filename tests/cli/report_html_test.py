@@ -306,6 +306,9 @@ class Report(findex_cli.ClassStoreCase):
         dom, console = self.browser()
         self.assertEqual(console, [], "the page logged (blocked loads or script errors)")
         self.assertEqual(dom.find("html")[0]["attrs"].get("data-rendered"), "1")
+        # The static headline for viewers that block scripts is gone once the script ran.
+        self.assertIn('<div id="fallback">', self.html)
+        self.assertEqual(dom.find("div", id="fallback"), [])
         for chart in ("by-scanner", "by-scope", "trend", "mttr", "ageing", "sla"):
             self.assertEqual(len(dom.find("svg", data_chart=chart)), 1, chart)
         png = os.path.join(self.tmp, "report.png")

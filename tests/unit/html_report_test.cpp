@@ -110,6 +110,20 @@ TEST(HtmlReport, PageFetchesNothing) {
   EXPECT_EQ(Count(page, "document.write"), 0u);
 }
 
+TEST(HtmlReport, HeadlineWithoutScripts) {
+  ReportData d = HostileData();
+  d.active = {1, 2, 3, 4, 5};
+  const std::string page = WriteHtmlReport(d);
+  const size_t a = page.find("<div id=\"fallback\">");
+  ASSERT_NE(a, std::string::npos);
+  const std::string fallback = page.substr(a, page.find("</div>", a) - a);
+  EXPECT_NE(fallback.find("<tr><th>Active findings</th><td>15</td></tr>"), std::string::npos) << fallback;
+  EXPECT_NE(fallback.find("<tr><th>CRITICAL</th><td>5</td></tr>"), std::string::npos) << fallback;
+  EXPECT_NE(fallback.find("<tr><th>In CISA KEV</th><td>n/a</td></tr>"), std::string::npos) << fallback;
+  EXPECT_NE(fallback.find("&lt;b&gt;store&lt;/b&gt;.db"), std::string::npos) << fallback;
+  EXPECT_NE(fallback.find("title~&quot;&lt;/script&gt;&quot;"), std::string::npos) << fallback;
+}
+
 TEST(HtmlReport, JsonShape) {
   ReportData d = HostileData();
   d.active = {1, 2, 3, 4, 5};
