@@ -145,6 +145,7 @@ int RunReport(const ReportFlags& r, const Globals& g) {
     return kExitError;
   }
   data->version = "0.1.0";
+  data->store = g.DbShown();  // the path or server URI as given, its password hidden
   const std::string page = WriteHtmlReport(*data);
   // Browsers and CI artifact viewers slow down on pages of tens of MB: the table's rows are
   // what grows (the summaries stay small).

@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 FINDEX=$(realpath "${1:-build/cli/findex}")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-export FINDEX_DB="$tmp/findex.db"
-s=samples
+s=$PWD/samples
+out=$PWD/docs/report.png
+cd "$tmp"
+export FINDEX_DB=findex.db  # as the page shows it
 ingest() { FINDEX_NOW="$1" "$FINDEX" -q ingest --no-policy --scope "$2" "${@:3}"; }
 ingest 2026-09-01T09:00:00Z shop-web  $s/zap-xml/dd_zap_2.10.0_bodgeit_scan1.xml
 ingest 2026-09-01T09:10:00Z shop-api  $s/bandit/dd_bandit_many_vulns.json $s/sarif/dd_semgrep_oss_1.69.0_juiceshop_38_results_derived.sarif
@@ -44,5 +46,5 @@ FINDEX_NOW=2026-12-01T09:00:00Z "$FINDEX" report -o "$tmp/report.html" --sla CRI
 chromium --headless --disable-gpu --no-sandbox --no-first-run --user-data-dir="$tmp/profile" \
   --host-resolver-rules="MAP * ~NOTFOUND" --virtual-time-budget=5000 --hide-scrollbars \
   --window-size=1400,2400 --screenshot="$tmp/report.png" "file://$tmp/report.html" 2>/dev/null
-cp "$tmp/report.png" docs/report.png
+cp "$tmp/report.png" "$out"
 echo "wrote docs/report.png" >&2

@@ -554,6 +554,7 @@ class Report(findex_cli.ClassStoreCase):
         meta = " ".join(e["text"] for e in dom.find("header"))
         self.assertIn("--scope web severity>=MEDIUM", meta)
         self.assertIn(NOW, meta)
+        self.assertIn("Store: " + self.db, meta)
 
 
 if __name__ == "__main__":
