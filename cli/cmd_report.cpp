@@ -26,10 +26,13 @@ struct ReportFlags {
   std::string sla;
 };
 
-// The policy's `sla:` key (Policy::sla, rules/policy.h) when this build's Policy has one.
+// The policy's `sla:` key (Policy::sla, rules/policy.h: std::optional<SlaPolicy>, unset when
+// the policy has none) when this build's Policy has one.
 template <typename P>
 SlaPolicy PolicySla(const P& p) {
-  if constexpr (requires { p.sla; }) {
+  if constexpr (requires { p.sla.value_or(SlaPolicy{}); }) {
+    return p.sla.value_or(SlaPolicy{});
+  } else if constexpr (requires { SlaPolicy{p.sla}; }) {
     return p.sla;
   } else {
     return SlaPolicy{};
