@@ -19,6 +19,7 @@ void AddPolicy(CLI::App& app, Globals& g, int* exit_code);  // policy check
 void AddSql(CLI::App& app, Globals& g, int* exit_code);
 void AddMigrateStore(CLI::App& app, Globals& g, int* exit_code);
 void AddEnrich(CLI::App& app, Globals& g, int* exit_code);
+void AddReport(CLI::App& app, Globals& g, int* exit_code);  // report (HTML)
 void AddHelp(CLI::App& app, Globals& g, int* exit_code);  // help [COMMAND], help --man (add last)
 
 // Flag filters plus a filter-language expression (words joined by spaces), checked up front.
