@@ -26,19 +26,6 @@ struct ReportFlags {
   std::string sla;
 };
 
-// The policy's `sla:` key (Policy::sla, rules/policy.h: std::optional<SlaPolicy>, unset when
-// the policy has none) when this build's Policy has one.
-template <typename P>
-SlaPolicy PolicySla(const P& p) {
-  if constexpr (requires { p.sla.value_or(SlaPolicy{}); }) {
-    return p.sla.value_or(SlaPolicy{});
-  } else if constexpr (requires { SlaPolicy{p.sla}; }) {
-    return p.sla;
-  } else {
-    return SlaPolicy{};
-  }
-}
-
 // --sla CRITICAL=7,HIGH=30,MEDIUM=90,LOW=180[,INFORMATIONAL=N][,due_soon=7][,kev=due_date]
 Result<SlaPolicy> ParseSlaFlag(const std::string& text, SlaPolicy sla) {
   size_t start = 0;
@@ -128,7 +115,7 @@ int RunReport(const ReportFlags& r, const Globals& g) {
   o.max_findings = r.max_findings;
   o.max_history = r.max_history;
   o.top_n = r.top;
-  if (*policy) o.sla = PolicySla(**policy);
+  if (*policy) o.sla = (*policy)->sla.value_or(SlaPolicy{});
   if (!r.sla.empty()) {
     auto sla = ParseSlaFlag(r.sla, o.sla);
     if (!sla.ok()) {

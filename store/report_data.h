@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "normalize/result.h"
-#include "rules/sla.h"
+#include "normalize/sla.h"
 #include "store/filter.h"
 
 namespace findex {
