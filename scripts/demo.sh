@@ -24,6 +24,10 @@ echo "== findex gate --all-scopes --policy samples/findex.yml  (its gates: no-ne
 policy_rc=$?
 echo "(pull-request comment written to demo-gate.md)"
 echo
+echo "== findex report --policy samples/findex.yml -o demo-report.html"
+./build/cli/findex --db "$DB" report --policy samples/findex.yml -o demo-report.html
+echo "(open demo-report.html in a browser: charts, trend, SLA ageing, findings table)"
+echo
 echo "== findex gate --all-scopes --fail-on CRITICAL"
 ./build/cli/findex --db "$DB" gate --all-scopes --fail-on CRITICAL --show 5
 gate_rc=$?
