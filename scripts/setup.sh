@@ -9,7 +9,8 @@ PACKAGES=(g++ cmake ninja-build pkg-config python3
           libcli11-dev libxxhash-dev zlib1g-dev libzstd-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
           python3-jsonschema python3-junitparser libxml2-utils
           clang libclang-rt-14-dev  # clang + libFuzzer: tests/fuzz/run.sh (the fuzz_smoke test in CI)
-          postgresql libpq-dev)     # libpq: the PostgreSQL store; the server: scripts/pg_cluster.sh (tests)
+          postgresql libpq-dev      # libpq: the PostgreSQL store; the server: scripts/pg_cluster.sh (tests)
+          libcurl4-openssl-dev)     # response actions: webhooks, Jira (rules/deliver*.cpp)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
