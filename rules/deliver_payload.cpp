@@ -199,11 +199,13 @@ int TopN(const ActionDef& def) { return std::clamp(def.webhook.top_n, 1, 40); }
 
 std::string CountText(size_t n) { return std::to_string(n) + (n == 1 ? " finding" : " findings"); }
 
-// Jira wiki markup: a backslash before the characters that format.
+// Jira wiki markup: a backslash before the characters that open markup inside a line (bold,
+// emphasis, macros, links, tables, images, superscript, subscript, underline). '-' (strikethrough)
+// is left alone: ids and paths are full of it, and it only formats between spaces.
 std::string WikiEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (std::string_view("\\*_{}[]|!^~+-?#").find(c) != std::string_view::npos) out += '\\';
+    if (std::string_view("\\*_{}[]|!^~+").find(c) != std::string_view::npos) out += '\\';
     out += c;
   }
   return out;
@@ -244,7 +246,9 @@ Result<std::string> RenderTemplate(std::string_view tmpl, const Finding& f, Acti
         if (name == "asff") {
           out += ToAsffJson(f);
         } else {
-          AppendJsonEscaped(&out, TemplateField(name, f, event, action, link));
+          std::string quoted;  // AppendJsonEscaped writes a JSON string, quotes included
+          AppendJsonEscaped(&quoted, TemplateField(name, f, event, action, link));
+          out.append(quoted, 1, quoted.size() - 2);
         }
       });
   if (!st.ok()) return st.error();

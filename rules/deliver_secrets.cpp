@@ -111,8 +111,8 @@ void Redactor::Add(std::string_view secret) {
   add(std::string(secret));
   add(PercentEncode(secret));
   std::string json;
-  AppendJsonEscaped(&json, secret);
-  add(std::move(json));
+  AppendJsonEscaped(&json, secret);  // with its quotes
+  add(json.substr(1, json.size() - 2));
   std::stable_sort(secrets_.begin(), secrets_.end(),
                    [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
 }
