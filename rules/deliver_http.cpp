@@ -1,6 +1,8 @@
 // HttpClient over libcurl (Debian libcurl4-openssl-dev): one POST/GET with timeouts, TLS
 // verification always on, no redirects, retries with exponential backoff.
 #include <curl/curl.h>
+#include <signal.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cmath>
@@ -126,7 +128,23 @@ Result<HttpResponse> HttpClient::SendOnce(const HttpRequest& req) const {
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
   }
 
+  // With CURLOPT_NOSIGNAL (threads), libcurl leaves SIGPIPE to the application: block it in this
+  // thread while curl writes, and swallow one that a peer's early close raised.
+  sigset_t pipe_set, old_mask, pending;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
+  sigpending(&pending);
+  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
   CURLcode rc = curl_easy_perform(h);
+  if (!was_pending) {
+    sigpending(&pending);
+    if (sigismember(&pending, SIGPIPE) == 1) {
+      timespec zero{};
+      sigtimedwait(&pipe_set, nullptr, &zero);
+    }
+  }
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   if (rc != CURLE_OK) {
     std::string msg = errbuf[0] != 0 ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r')) msg.pop_back();
