@@ -183,70 +183,136 @@ DeliveryResult Failed(std::string error) {
   return r;
 }
 
-HttpRequest WebhookRequest(const ActionDef& def, std::string body, std::string_view event) {
-  HttpRequest req;
-  req.url = def.webhook.url;
-  for (const auto& [k, v] : def.webhook.headers) req.headers.emplace_back(k, v);
-  if (def.webhook.format == WebhookFormat::kGeneric || def.webhook.format == WebhookFormat::kTemplate) {
-    req.headers.emplace_back("X-Findex-Action", def.name);
-    if (!event.empty()) req.headers.emplace_back("X-Findex-Event", std::string(event));
+}  // namespace
+
+std::vector<PlannedMessage> PlanDelivery(const ActionDef& def, std::span<const DeliveryItem> items) {
+  std::vector<PlannedMessage> plan;
+  auto message = [&](std::vector<size_t> idx, const Result<std::string>& body, std::string_view event) {
+    PlannedMessage m;
+    m.items = std::move(idx);
+    m.method = "POST";
+    m.target = def.webhook.url;
+    for (const auto& [k, v] : def.webhook.headers) m.headers.emplace_back(k, v);
+    if (def.webhook.format == WebhookFormat::kGeneric || def.webhook.format == WebhookFormat::kTemplate) {
+      m.headers.emplace_back("X-Findex-Action", def.name);
+      if (!event.empty()) m.headers.emplace_back("X-Findex-Event", std::string(event));
+    }
+    if (body) {
+      m.body = *body;
+    } else {
+      m.error = "webhook " + std::string(ToString(def.webhook.format)) + ": " + body.error().message;
+    }
+    plan.push_back(std::move(m));
+  };
+  if (items.empty()) return plan;
+  switch (def.kind) {
+    case ActionKind::kWebhook:
+      switch (def.webhook.format) {
+        case WebhookFormat::kSlack:
+        case WebhookFormat::kTeams: {
+          std::vector<size_t> all(items.size());
+          for (size_t i = 0; i < items.size(); ++i) all[i] = i;
+          message(std::move(all),
+                  def.webhook.format == WebhookFormat::kSlack ? BuildSlackPayload(def, items) : BuildTeamsPayload(def, items),
+                  "");
+          break;
+        }
+        case WebhookFormat::kGeneric: {
+          std::vector<ActionEvent> events;
+          for (const DeliveryItem& it : items) {
+            if (std::find(events.begin(), events.end(), it.event) == events.end()) events.push_back(it.event);
+          }
+          for (ActionEvent e : events) {
+            std::vector<size_t> idx;
+            std::vector<DeliveryItem> group;
+            for (size_t i = 0; i < items.size(); ++i) {
+              if (items[i].event == e) {
+                idx.push_back(i);
+                group.push_back(items[i]);
+              }
+            }
+            message(std::move(idx), BuildGenericPayload(def, group), ToString(e));
+          }
+          break;
+        }
+        case WebhookFormat::kTemplate:
+          for (size_t i = 0; i < items.size(); ++i) {
+            const DeliveryItem& it = items[i];
+            Result<std::string> link = def.webhook.link_template.empty()
+                                           ? Result<std::string>(std::string())
+                                           : ExpandLinkTemplate(def.webhook.link_template, *it.finding, it.event, def.name);
+            if (!link) {
+              message({i}, link, ToString(it.event));
+              continue;
+            }
+            message({i}, RenderTemplate(def.webhook.template_text, *it.finding, it.event, def.name, *link),
+                    ToString(it.event));
+          }
+          break;
+      }
+      break;
+    case ActionKind::kJira: {
+      std::string base = def.jira.url;
+      while (!base.empty() && base.back() == '/') base.pop_back();
+      for (size_t i = 0; i < items.size(); ++i) {
+        const DeliveryItem& it = items[i];
+        PlannedMessage m;
+        m.items = {i};
+        m.method = "POST";
+        const bool opens = it.event == ActionEvent::kNew || it.event == ActionEvent::kReopened;
+        Result<std::string> body = std::string();
+        if (it.jira_key.empty() && !opens) {
+          m.skipped = true;
+          m.note = "skipped: no Jira issue was created for this finding";
+        } else if (it.jira_key.empty()) {
+          m.target = base + "/rest/api/2/issue";
+          body = BuildJiraIssue(def, it);
+        } else {
+          m.target = base + "/rest/api/2/issue/" + it.jira_key + "/comment";
+          body = BuildJiraComment(def, it);
+          if (it.event == ActionEvent::kResolved && !def.jira.transition_on_resolve.empty()) {
+            m.note = "then transition '" + def.jira.transition_on_resolve + "'";
+          }
+        }
+        if (body) m.body = *body;
+        else m.error = "jira: " + body.error().message;
+        plan.push_back(std::move(m));
+      }
+      break;
+    }
+    case ActionKind::kCommand:
+      for (size_t i = 0; i < items.size(); ++i) {
+        PlannedMessage m;
+        m.items = {i};
+        m.method = "RUN";
+        if (def.command.shell) m.target = "/bin/sh -c";
+        for (const std::string& a : def.command.argv) m.target += (m.target.empty() ? "" : " ") + a;
+        for (const auto& [k, v] : CommandEnvironment(def, items[i])) m.headers.emplace_back(k, v);
+        m.body = ToAsffJson(*items[i].finding);
+        plan.push_back(std::move(m));
+      }
+      break;
   }
-  req.body = std::move(body);
-  return req;
+  return plan;
 }
+
+namespace {
 
 void DeliverWebhook(const ActionDef& def, std::span<const DeliveryItem> items, const HttpClient& http,
                     std::vector<DeliveryResult>& results) {
   const std::string what = "webhook " + std::string(ToString(def.webhook.format));
-  auto send_group = [&](const std::vector<size_t>& idx, const Result<std::string>& body, std::string_view event) {
-    DeliveryResult r = body ? FromOutcome(http.Send(WebhookRequest(def, *body, event)), what)
-                            : Failed(what + ": " + body.error().message);
-    for (size_t i : idx) results[i] = r;
-  };
-  switch (def.webhook.format) {
-    case WebhookFormat::kSlack:
-    case WebhookFormat::kTeams: {
-      std::vector<size_t> all(items.size());
-      for (size_t i = 0; i < items.size(); ++i) all[i] = i;
-      Result<std::string> body = def.webhook.format == WebhookFormat::kSlack ? BuildSlackPayload(def, items)
-                                                                             : BuildTeamsPayload(def, items);
-      send_group(all, body, "");
-      break;
+  for (const PlannedMessage& m : PlanDelivery(def, items)) {
+    DeliveryResult r;
+    if (!m.error.empty()) {
+      r = Failed(m.error);
+    } else {
+      HttpRequest req;
+      req.url = m.target;
+      req.headers = m.headers;
+      req.body = m.body;
+      r = FromOutcome(http.Send(req), what);
     }
-    case WebhookFormat::kGeneric: {
-      std::vector<ActionEvent> events;
-      for (const DeliveryItem& it : items) {
-        if (std::find(events.begin(), events.end(), it.event) == events.end()) events.push_back(it.event);
-      }
-      for (ActionEvent e : events) {
-        std::vector<size_t> idx;
-        std::vector<DeliveryItem> group;
-        for (size_t i = 0; i < items.size(); ++i) {
-          if (items[i].event == e) {
-            idx.push_back(i);
-            group.push_back(items[i]);
-          }
-        }
-        send_group(idx, BuildGenericPayload(def, group), ToString(e));
-      }
-      break;
-    }
-    case WebhookFormat::kTemplate:
-      for (size_t i = 0; i < items.size(); ++i) {
-        const DeliveryItem& it = items[i];
-        std::string link;
-        if (!def.webhook.link_template.empty()) {
-          Result<std::string> l = ExpandLinkTemplate(def.webhook.link_template, *it.finding, it.event, def.name);
-          if (!l) {
-            results[i] = Failed(what + ": " + l.error().message);
-            continue;
-          }
-          link = *l;
-        }
-        send_group({i}, RenderTemplate(def.webhook.template_text, *it.finding, it.event, def.name, link),
-                   ToString(it.event));
-      }
-      break;
+    for (size_t i : m.items) results[i] = r;
   }
 }
 

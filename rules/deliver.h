@@ -186,6 +186,22 @@ DeliveryResult RunCommand(const CommandSpec& spec, std::string_view input,
 
 // ---- one action, one run ------------------------------------------------------------------
 
+// One message (HTTP request or command run) that Deliver would send. PlanDelivery on the
+// definition as written (secrets NOT expanded) is what `findex act --dry-run` prints: the URL,
+// headers and argv show ${VAR}, never a value. Deliver sends exactly these messages (built from
+// the expanded definition).
+struct PlannedMessage {
+  std::vector<size_t> items;  // indices into `items` this message delivers
+  std::string method;         // "POST" (webhook, Jira) or "RUN" (command)
+  std::string target;         // webhook URL; Jira URL of the call; command argv joined with spaces
+  std::vector<std::pair<std::string, std::string>> headers;  // webhook headers (as in the definition)
+  std::string body;           // JSON body; a command's stdin (the finding's ASFF JSON)
+  std::string note;           // e.g. "then transition 'Done'"; "skipped: ..." when nothing is sent
+  bool skipped = false;
+  std::string error;          // the body could not be built (bad template); nothing is sent
+};
+std::vector<PlannedMessage> PlanDelivery(const ActionDef& def, std::span<const DeliveryItem> items);
+
 struct DeliverOptions {
   const HttpClient* http = nullptr;  // required for webhook and jira actions
 };

@@ -64,6 +64,13 @@ Status WalkLink(std::string_view tmpl, Text on_text, Field on_field) {
     if (close == std::string_view::npos) {
       return MakeError(ErrorCode::kInvalidArgument, "link_template: unterminated { placeholder");
     }
+    if (open > 0 && tmpl[open - 1] == '$') {
+      // ${VAR}: an environment variable not expanded yet (the policy as written, a dry run):
+      // kept as it is.
+      on_text(tmpl.substr(open, close - open + 1));
+      i = close + 1;
+      continue;
+    }
     std::string_view name = tmpl.substr(open + 1, close - open - 1);
     if (!IsLinkField(name)) {
       return MakeError(ErrorCode::kInvalidArgument,

@@ -882,3 +882,51 @@ TEST(DeliverTlsTest, VerificationIsOnByDefault) {
 
 }  // namespace
 }  // namespace findex
+
+namespace findex {
+namespace {
+
+TEST(DeliverPlanTest, DryRunPlanShowsVariablesNotValues) {
+  Finding a = MakeFinding("A", SeverityLabel::kCritical, "trivy", "CVE-1", "a", 0, 1);
+  Finding b = MakeFinding("B", SeverityLabel::kHigh, "trivy", "CVE-2", "b", 0, 2);
+  std::vector<DeliveryItem> items = {{&a, ActionEvent::kNew, ""}, {&b, ActionEvent::kResolved, ""}};
+  ActionDef d = WebhookAction(WebhookFormat::kGeneric, "${HOOK}");
+  d.webhook.headers["Authorization"] = "Bearer ${TOKEN}";
+  d.webhook.link_template = "https://${HOST}/f/{fingerprint}";
+  ASSERT_TRUE(ValidateLinkTemplate(d.webhook.link_template).ok());
+  std::vector<PlannedMessage> plan = PlanDelivery(d, items);
+  ASSERT_EQ(plan.size(), 2u);  // generic: one message per event
+  EXPECT_EQ(plan[0].target, "${HOOK}");
+  EXPECT_EQ(plan[0].items, (std::vector<size_t>{0}));
+  EXPECT_EQ(plan[1].items, (std::vector<size_t>{1}));
+  EXPECT_EQ(plan[0].headers.front(), (std::pair<std::string, std::string>{"Authorization", "Bearer ${TOKEN}"}));
+  EXPECT_EQ(plan[0].body, ToAsffJson(a));
+
+  ActionDef slack = WebhookAction(WebhookFormat::kSlack, "${HOOK}");
+  slack.webhook.link_template = d.webhook.link_template;
+  plan = PlanDelivery(slack, items);
+  ASSERT_EQ(plan.size(), 1u);
+  EXPECT_TRUE(plan[0].error.empty()) << plan[0].error;
+  EXPECT_NE(plan[0].body.find("https://${HOST}/f/" + a.fingerprint.Hex()), std::string::npos);
+
+  ActionDef jira = JiraAction("https://jira.example/");
+  std::vector<DeliveryItem> jira_items = {{&a, ActionEvent::kNew, ""}, {&b, ActionEvent::kResolved, "SEC-3"},
+                                          {&b, ActionEvent::kSuppressed, ""}};
+  plan = PlanDelivery(jira, jira_items);
+  ASSERT_EQ(plan.size(), 3u);
+  EXPECT_EQ(plan[0].target, "https://jira.example/rest/api/2/issue");
+  EXPECT_EQ(plan[0].body, *BuildJiraIssue(jira, jira_items[0]));
+  EXPECT_EQ(plan[1].target, "https://jira.example/rest/api/2/issue/SEC-3/comment");
+  EXPECT_EQ(plan[1].note, "then transition 'done'");
+  EXPECT_TRUE(plan[2].skipped);
+
+  ActionDef cmd = CommandAction({"./remediate.sh", "${ARG}"});
+  plan = PlanDelivery(cmd, items);
+  ASSERT_EQ(plan.size(), 2u);
+  EXPECT_EQ(plan[1].method, "RUN");
+  EXPECT_EQ(plan[1].target, "./remediate.sh ${ARG}");
+  EXPECT_EQ(plan[1].body, ToAsffJson(b));
+}
+
+}  // namespace
+}  // namespace findex
