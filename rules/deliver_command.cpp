@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -71,7 +72,7 @@ DeliveryResult RunCommand(const CommandSpec& spec, std::string_view input,
     r.error = "command: " + redactor.Redact(args[0]) + ": not found in PATH";
     return r;
   }
-  // Everything the child needs is built before fork: after it, only async-signal-safe calls.
+  // argv and the environment, as posix_spawn takes them.
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -92,62 +93,49 @@ DeliveryResult RunCommand(const CommandSpec& spec, std::string_view input,
   int in_sock[2] = {-1, -1};   // a socket, so that writing to a child that never reads raises no SIGPIPE
   int out_pipe[2] = {-1, -1};
   int err_pipe[2] = {-1, -1};
-  int exec_pipe[2] = {-1, -1};  // CLOEXEC: carries errno when execve fails
+  auto close_all = [&] {
+    for (int* p : {in_sock, out_pipe, err_pipe}) {
+      CloseFd(p[0]);
+      CloseFd(p[1]);
+    }
+  };
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_sock) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0 ||
-      ::pipe2(err_pipe, O_CLOEXEC) != 0 || ::pipe2(exec_pipe, O_CLOEXEC) != 0) {
+      ::pipe2(err_pipe, O_CLOEXEC) != 0) {
     r.error = std::string("command: cannot create pipes: ") + std::strerror(errno);
-    for (int* p : {in_sock, out_pipe, err_pipe, exec_pipe}) {
-      CloseFd(p[0]);
-      CloseFd(p[1]);
-    }
+    close_all();
     return r;
   }
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    r.error = std::string("command: fork failed: ") + std::strerror(errno);
-    for (int* p : {in_sock, out_pipe, err_pipe, exec_pipe}) {
-      CloseFd(p[0]);
-      CloseFd(p[1]);
-    }
-    return r;
-  }
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::dup2(in_sock[1], 0);
-    ::dup2(out_pipe[1], 1);
-    ::dup2(err_pipe[1], 2);
-    // Default signal dispositions for the child (findex may ignore SIGPIPE or block signals).
-    struct sigaction sa{};
-    sa.sa_handler = SIG_DFL;
-    for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGCHLD}) ::sigaction(sig, &sa, nullptr);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execve(program.c_str(), argv.data(), envp.data());
-    int e = errno;
-    ssize_t ignored = ::write(exec_pipe[1], &e, sizeof e);
-    (void)ignored;
-    ::_exit(127);
-  }
-  ::setpgid(pid, pid);  // also from the parent: no race with an early kill
+  // posix_spawn (vfork semantics: cheap even when findex holds a lot of memory; exec failures are
+  // its return value). The child: its own process group, stdin/stdout/stderr on our pipes (dup2
+  // clears close-on-exec), default signal handling and an empty signal mask.
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&attr);
+  posix_spawn_file_actions_adddup2(&fa, in_sock[1], 0);
+  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+  sigset_t defaults, none;
+  sigemptyset(&defaults);
+  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGCHLD, SIGHUP}) sigaddset(&defaults, sig);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, program.c_str(), &fa, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
   CloseFd(in_sock[1]);
   CloseFd(out_pipe[1]);
   CloseFd(err_pipe[1]);
-  CloseFd(exec_pipe[1]);
-  r.attempts = 1;
-
-  int exec_errno = 0;
-  if (::read(exec_pipe[0], &exec_errno, sizeof exec_errno) == static_cast<ssize_t>(sizeof exec_errno)) {
-    CloseFd(exec_pipe[0]);
-    CloseFd(in_sock[0]);
-    CloseFd(out_pipe[0]);
-    CloseFd(err_pipe[0]);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    r.error = "command: cannot run " + redactor.Redact(args[0]) + ": " + std::strerror(exec_errno);
+  if (rc != 0) {
+    close_all();
+    r.error = "command: cannot run " + redactor.Redact(args[0]) + ": " + std::strerror(rc);
     return r;
   }
-  CloseFd(exec_pipe[0]);
+  r.attempts = 1;
 
   SetNonBlocking(in_sock[0]);
   SetNonBlocking(out_pipe[0]);
@@ -214,7 +202,7 @@ DeliveryResult RunCommand(const CommandSpec& spec, std::string_view input,
     }
   }
   if (timed_out) {
-    ::kill(-pid, SIGKILL);
+    if (::kill(-pid, SIGKILL) != 0) ::kill(pid, SIGKILL);  // the group, or at least the child
     ::waitpid(pid, &status, 0);
   }
   CloseFd(in_sock[0]);
