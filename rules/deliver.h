@@ -184,6 +184,20 @@ DeliveryResult RunCommand(const CommandSpec& spec, std::string_view input,
                           const std::vector<std::pair<std::string, std::string>>& extra_env,
                           const Redactor& redactor);
 
+// ---- validation (findex policy check) ------------------------------------------------------
+
+// What is wrong with an action as written (secrets not expanded); `field` is the policy key path
+// ("webhook.url", "jira.token", "command", "retry.max_attempts", ...) for the parser to place.
+struct ActionProblem {
+  std::string field;
+  std::string message;
+};
+// Checks: a name; `on` not empty; webhook url present and http(s) (or starting with ${VAR}),
+// template format has a valid template, link_template placeholders, top_n 1..40; jira url,
+// project, issue_type, token present, user for basic auth; command argv not empty; timeouts >= 1;
+// retry.max_attempts 1..10, backoffs >= 0, multiplier >= 1; ${VAR} syntax in every secret field.
+std::vector<ActionProblem> ValidateAction(const ActionDef& def);
+
 // ---- one action, one run ------------------------------------------------------------------
 
 // One message (HTTP request or command run) that Deliver would send. PlanDelivery on the

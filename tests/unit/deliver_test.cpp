@@ -930,3 +930,39 @@ TEST(DeliverPlanTest, DryRunPlanShowsVariablesNotValues) {
 
 }  // namespace
 }  // namespace findex
+
+namespace findex {
+namespace {
+
+TEST(DeliverValidateTest, ProblemsNameTheirField) {
+  ActionDef ok = WebhookAction(WebhookFormat::kSlack, "${SLACK_WEBHOOK}");
+  ok.webhook.link_template = "https://x/{id}";
+  EXPECT_TRUE(ValidateAction(ok).empty());
+  EXPECT_TRUE(ValidateAction(JiraAction("https://jira.example")).empty());
+  EXPECT_TRUE(ValidateAction(CommandAction({"./remediate.sh"})).empty());
+
+  auto fields = [](const ActionDef& d) {
+    std::vector<std::string> f;
+    for (const ActionProblem& p : ValidateAction(d)) f.push_back(p.field);
+    return f;
+  };
+  ActionDef bad = WebhookAction(WebhookFormat::kTemplate, "ftp://x");
+  bad.webhook.template_text = "{{nope}}";
+  bad.webhook.link_template = "https://x/{nope}";
+  bad.webhook.headers["Authorization"] = "Bearer ${TOKEN";
+  bad.webhook.top_n = 0;
+  EXPECT_EQ(fields(bad), (std::vector<std::string>{"webhook.url", "webhook.headers.Authorization", "webhook.link_template",
+                                                   "webhook.top_n", "webhook.template"}));
+  ActionDef jira = JiraAction("https://jira.example");
+  jira.jira.user.clear();
+  jira.jira.project.clear();
+  EXPECT_EQ(fields(jira), (std::vector<std::string>{"jira.project", "jira.user"}));
+  jira.jira.auth = JiraAuth::kBearer;
+  EXPECT_EQ(fields(jira), (std::vector<std::string>{"jira.project"}));
+  ActionDef cmd = CommandAction({});
+  cmd.retry.max_attempts = 0;
+  EXPECT_EQ(fields(cmd), (std::vector<std::string>{"retry.max_attempts", "command"}));
+}
+
+}  // namespace
+}  // namespace findex
