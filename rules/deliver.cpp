@@ -366,12 +366,13 @@ std::vector<DeliveryResult> Deliver(const ActionDef& def, std::span<const Delive
     for (DeliveryResult& r : results) r = Failed("internal: no HTTP client");
     return results;
   }
+  const HttpClient http = opts.http != nullptr ? opts.http->ForAction(def) : HttpClient();
   switch (def.kind) {
     case ActionKind::kWebhook:
-      DeliverWebhook(def, items, *opts.http, results);
+      DeliverWebhook(def, items, http, results);
       break;
     case ActionKind::kJira: {
-      JiraClient jira(def.jira, *opts.http, redactor);
+      JiraClient jira(def.jira, http, redactor);
       for (size_t i = 0; i < items.size(); ++i) results[i] = DeliverJiraItem(def, items[i], jira);
       break;
     }

@@ -130,6 +130,10 @@ class HttpClient {
   const HttpOptions& options() const { return options_; }
   HttpOptions& mutable_options() { return options_; }
 
+  // A copy with `def`'s timeouts and retry policy (connect_timeout_s, timeout_s, retry); the CA
+  // file, proxy setting, response cap and sleeper stay. Deliver uses it for every action.
+  HttpClient ForAction(const ActionDef& def) const;
+
   // One attempt; an Error for a transport failure (kIo: retryable; kInvalidArgument: not).
   Result<HttpResponse> SendOnce(const HttpRequest& req) const;
   // Attempts per options().retry.
@@ -217,7 +221,9 @@ struct PlannedMessage {
 std::vector<PlannedMessage> PlanDelivery(const ActionDef& def, std::span<const DeliveryItem> items);
 
 struct DeliverOptions {
-  const HttpClient* http = nullptr;  // required for webhook and jira actions
+  // Required for webhook and jira actions: the CA file, proxy setting and sleeper to use; the
+  // timeouts and retries are the action's (HttpClient::ForAction).
+  const HttpClient* http = nullptr;
 };
 
 // Delivers `items` (all due for `def`; the caller filtered by match and `on`) with `def`'s

@@ -71,6 +71,14 @@ HttpClient::HttpClient(HttpOptions options) : options_(std::move(options)) {
   sleeper_ = [](std::chrono::milliseconds ms) { std::this_thread::sleep_for(ms); };
 }
 
+HttpClient HttpClient::ForAction(const ActionDef& def) const {
+  HttpClient c = *this;
+  c.options_.connect_timeout_ms = static_cast<int64_t>(std::max(1, def.connect_timeout_s)) * 1000;
+  c.options_.timeout_ms = static_cast<int64_t>(std::max(1, def.timeout_s)) * 1000;
+  c.options_.retry = def.retry;
+  return c;
+}
+
 int64_t HttpClient::BackoffMs(const RetryPolicy& p, int attempt, int retry_after_s) {
   if (retry_after_s >= 0) return std::min<int64_t>(static_cast<int64_t>(retry_after_s) * 1000, p.max_backoff_ms);
   double ms = static_cast<double>(p.initial_backoff_ms) * std::pow(p.multiplier, std::max(0, attempt - 2));

@@ -220,15 +220,11 @@ LocalServer::Handler Sequence(std::vector<Reply> replies) {
   };
 }
 
-HttpClient TestClient(std::vector<int64_t>* sleeps, int max_attempts = 3) {
+// The client tests pass to Deliver: no proxy, waits recorded instead of slept. Timeouts and
+// retries come from the action (TestDef).
+HttpClient TestClient(std::vector<int64_t>* sleeps) {
   HttpOptions o;
-  o.connect_timeout_ms = 2000;
-  o.timeout_ms = 5000;
   o.no_proxy = "*";
-  o.retry.max_attempts = max_attempts;
-  o.retry.initial_backoff_ms = 100;
-  o.retry.multiplier = 2;
-  o.retry.max_backoff_ms = 1000;
   HttpClient c(o);
   c.set_sleeper([sleeps](std::chrono::milliseconds ms) {
     if (sleeps != nullptr) sleeps->push_back(ms.count());
@@ -236,8 +232,21 @@ HttpClient TestClient(std::vector<int64_t>* sleeps, int max_attempts = 3) {
   return c;
 }
 
-ActionDef WebhookAction(WebhookFormat format, std::string url) {
+// Retries for tests: 3 attempts, waits of 100 and 200 ms (recorded by TestClient's sleeper,
+// never slept).
+ActionDef TestDef() {
   ActionDef d;
+  d.retry.max_attempts = 3;
+  d.retry.initial_backoff_ms = 100;
+  d.retry.multiplier = 2;
+  d.retry.max_backoff_ms = 1000;
+  d.connect_timeout_s = 2;
+  d.timeout_s = 5;
+  return d;
+}
+
+ActionDef WebhookAction(WebhookFormat format, std::string url) {
+  ActionDef d = TestDef();
   d.name = "page-appsec";
   d.kind = ActionKind::kWebhook;
   d.webhook.url = std::move(url);
@@ -551,7 +560,7 @@ TEST(DeliverHttpTest, ServerErrorsAreRetriedWithBackoffThenSucceed) {
   Finding a = MakeFinding("A", SeverityLabel::kCritical);
   std::vector<DeliveryItem> items = {{&a, ActionEvent::kNew, ""}};
   std::vector<int64_t> sleeps;
-  HttpClient http = TestClient(&sleeps, 4);
+  HttpClient http = TestClient(&sleeps);
   Redactor red;
   std::vector<DeliveryResult> res = Deliver(WebhookAction(WebhookFormat::kGeneric, server.Url("/h")), items,
                                             DeliverOptions{&http}, red);
@@ -568,7 +577,7 @@ TEST(DeliverHttpTest, TooManyRequestsHonoursRetryAfterAndGivesUpAfterMaxAttempts
   Finding a = MakeFinding("A", SeverityLabel::kCritical);
   std::vector<DeliveryItem> items = {{&a, ActionEvent::kNew, ""}};
   std::vector<int64_t> sleeps;
-  HttpClient http = TestClient(&sleeps, 3);
+  HttpClient http = TestClient(&sleeps);
   Redactor red;
   std::vector<DeliveryResult> res = Deliver(WebhookAction(WebhookFormat::kSlack, server.Url("/h")), items,
                                             DeliverOptions{&http}, red);
@@ -593,7 +602,7 @@ TEST(DeliverHttpTest, ClientErrorIsFinalWithTheFirstLineAndNoSecrets) {
       ExpandSecrets(d, MapEnv({{"HOOK_PATH", "T00/B00/hooksecret42"}, {"TOKEN", "bearer-secret-99"}}), red);
   ASSERT_TRUE(expanded.ok());
   std::vector<int64_t> sleeps;
-  HttpClient http = TestClient(&sleeps, 4);
+  HttpClient http = TestClient(&sleeps);
   std::vector<DeliveryResult> res = Deliver(*expanded, items, DeliverOptions{&http}, red);
   EXPECT_FALSE(res[0].ok);
   EXPECT_EQ(res[0].attempts, 1);
@@ -609,11 +618,12 @@ TEST(DeliverHttpTest, TimeoutAndRefusedConnectionAreNetworkErrors) {
   Finding a = MakeFinding("A", SeverityLabel::kCritical);
   std::vector<DeliveryItem> items = {{&a, ActionEvent::kNew, ""}};
   std::vector<int64_t> sleeps;
-  HttpClient http = TestClient(&sleeps, 2);
-  http.mutable_options().timeout_ms = 300;
+  HttpClient http = TestClient(&sleeps);
   Redactor red;
-  std::vector<DeliveryResult> res = Deliver(WebhookAction(WebhookFormat::kGeneric, server.Url("/slow")), items,
-                                            DeliverOptions{&http}, red);
+  ActionDef slow = WebhookAction(WebhookFormat::kGeneric, server.Url("/slow"));
+  slow.timeout_s = 1;  // the server answers after 3 s
+  slow.retry.max_attempts = 2;
+  std::vector<DeliveryResult> res = Deliver(slow, items, DeliverOptions{&http}, red);
   EXPECT_FALSE(res[0].ok);
   EXPECT_EQ(res[0].attempts, 2);  // a timeout is retried
   EXPECT_EQ(res[0].http_status, 0);
@@ -629,7 +639,7 @@ TEST(DeliverHttpTest, TimeoutAndRefusedConnectionAreNetworkErrors) {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   ::close(fd);
   sleeps.clear();
-  HttpClient http2 = TestClient(&sleeps, 3);
+  HttpClient http2 = TestClient(&sleeps);
   res = Deliver(WebhookAction(WebhookFormat::kGeneric, "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/x"),
                 items, DeliverOptions{&http2}, red);
   EXPECT_FALSE(res[0].ok);
@@ -656,7 +666,7 @@ Reply JiraHandler(const Received& r, std::vector<std::string>* log) {
 }
 
 ActionDef JiraAction(const std::string& base) {
-  ActionDef d;
+  ActionDef d = TestDef();
   d.name = "ticket";
   d.kind = ActionKind::kJira;
   d.on = {ActionEvent::kNew, ActionEvent::kResolved};
@@ -864,7 +874,7 @@ TEST(DeliverTlsTest, VerificationIsOnByDefault) {
   std::vector<DeliveryItem> items = {{&f, ActionEvent::kNew, ""}};
   Redactor red;
   std::vector<int64_t> sleeps;
-  HttpClient http = TestClient(&sleeps, 3);
+  HttpClient http = TestClient(&sleeps);
   std::vector<DeliveryResult> res = Deliver(WebhookAction(WebhookFormat::kGeneric, url), items, DeliverOptions{&http}, red);
   EXPECT_FALSE(res[0].ok);
   EXPECT_EQ(res[0].attempts, 1) << "a verification failure is not retried";
