@@ -12,6 +12,7 @@
 #include <regex>
 
 #include "cli/commands.h"
+#include "cli/policy_util.h"
 #include "cli/output.h"
 #include "normalize/asff_batch.h"
 #include "normalize/asff_writer.h"
@@ -26,6 +27,7 @@ namespace fs = std::filesystem;
 
 struct ExportFlags {
   FilterFlags filter;
+  PolicyFlags policy;  // the SLA's policy (sla fields, --sort sla)
   std::vector<std::string> expression;
   std::string format = "asff";
   size_t sarif_max = 25000;
@@ -135,6 +137,10 @@ int RunExport(const ExportFlags& e, const Globals& g) {
   auto filter = FilterWithExpression(e.filter, e.expression);
   if (!filter.ok()) {
     spdlog::error("{}", filter.error().ToString());
+    return kExitError;
+  }
+  if (Status st = AttachSla(&*filter, e.policy, "", g.quiet); !st.ok()) {
+    spdlog::error("{}", st.error().ToString());
     return kExitError;
   }
   if (!e.batch_dir.empty() && e.format != "asff") {
@@ -286,6 +292,7 @@ void AddExport(CLI::App& app, Globals& g, int* exit_code) {
   auto e = std::make_shared<ExportFlags>();
   CLI::App* cmd = app.add_subcommand("export", "Export findings: asff (JSON array or --batch-dir), json, csv, sarif, junit, markdown, codeinsights");
   e->filter.Add(cmd);
+  e->policy.Add(cmd, "Read no policy (the SLA fields then have none: an error)");
   AddExpressionOption(cmd, &e->expression);
   cmd->add_option("--format", e->format,
                   "asff (default), json, csv, sarif (GitHub code scanning), junit (CodeBuild, Jenkins), markdown or"

@@ -21,6 +21,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/policy_util.h"
+#include "normalize/exploit.h"
 #include "normalize/text.h"
 #include "rules/gate.h"
 #include "rules/policy_sql.h"
@@ -114,6 +115,47 @@ int FastGate(const GateFlags& fl, const Globals& g, Store& store, SeverityLabel 
   return v.passed ? kExitOk : kExitGateFailed;
 }
 
+// The SLA at gate time (the policy's sla:, rules/sla.h): when each run started (a finding's clock
+// starts at the run that made it active) and, for the column path, the KEV due dates by row.
+struct SlaContext {
+  const SlaPolicy* policy = nullptr;
+  int64_t now_ms = 0;
+  std::unordered_map<int64_t, int64_t> run_start;     // run id -> Unix ms of started_at
+  std::unordered_map<int64_t, std::string> kev_due;   // row id -> findings.kev_due
+  SlaClock Clock(SeverityLabel label, WorkflowStatus w, int64_t start_run, std::string_view due) const {
+    auto it = run_start.find(start_run);
+    return ComputeSla(*policy, label, ToString(w), "ACTIVE", it == run_start.end() ? 0 : it->second, due, now_ms);
+  }
+  std::string_view KevDue(int64_t rowid) const {
+    auto it = kev_due.find(rowid);
+    return it == kev_due.end() ? std::string_view() : std::string_view(it->second);
+  }
+};
+
+Status LoadSlaContext(Store& store, bool kev_rows, SlaContext* ctx) {
+  auto st = store.database()->Prepare("SELECT id, started_at FROM runs");
+  if (!st.ok()) return st.error();
+  for (;;) {
+    auto r = (*st)->Step();
+    if (!r.ok()) return r.error();
+    if (!*r) break;
+    ctx->run_start[(*st)->Int(0)] = ToUnixMs((*st)->Str(1));
+  }
+  if (!kev_rows || !ctx->policy->kev_due_cap) return Status::Ok();
+  auto cols = store.FindingColumns();
+  if (!cols.ok()) return cols.error();
+  if (!cols->count("kev_due")) return Status::Ok();
+  auto k = store.database()->Prepare("SELECT id, kev_due FROM findings WHERE kev_due IS NOT NULL AND record_state = 'ACTIVE'");
+  if (!k.ok()) return k.error();
+  for (;;) {
+    auto r = (*k)->Step();
+    if (!r.ok()) return r.error();
+    if (!*r) break;
+    ctx->kev_due[(*k)->Int(0)] = (*k)->Str(1);
+  }
+  return Status::Ok();
+}
+
 // A gate without a report, evaluated in memory that does not grow with the store: the policy's
 // matchers compiled to SQL over the findings' columns (rules/policy_sql.h) and the gates tallied
 // as rows stream by (GateTally); a finding is read in full (its document decoded) only when the
@@ -130,6 +172,8 @@ struct ColumnGateInput {
   std::string baseline;  // --baseline (display "new")
   int64_t now_ms = 0;
   size_t show = 10;
+  const SlaContext* sla = nullptr;  // the policy has sla:
+  SlaTally* sla_tally = nullptr;
 };
 struct ColumnGateOutput {
   GateTallyCounts counts;
@@ -198,6 +242,7 @@ Status ColumnGate(const ColumnGateInput& in, Store& store, GateReport* report, C
       stored_over = in.apply_stored && policy_over && r.stored_workflow == WorkflowStatus::kSuppressed;
       label = GateSeverity(row, in.apply_stored);
     }
+    const SlaClock clock = in.sla ? in.sla->Clock(label, workflow, r.active_since_run, in.sla->KevDue(r.rowid)) : SlaClock{};
     GateTallyItem it;
     it.rowid = r.rowid;
     it.label = label;
@@ -212,6 +257,7 @@ Status ColumnGate(const ColumnGateInput& in, Store& store, GateReport* report, C
       for (size_t g = 0; g < gates.size(); ++g) {
         const GateDef& def = gates[g];
         if (def.new_only && !is_new_for(def.baseline, in.marks[g])) continue;
+        if (!def.sla.empty() && std::find(def.sla.begin(), def.sla.end(), clock.state) == def.sla.end()) continue;
         if (prog.gate_slot[g] >= 0) {
           const int m = match(prog.gate_slot[g], def.match, label);
           if (m < 0) return false;
@@ -229,6 +275,7 @@ Status ColumnGate(const ColumnGateInput& in, Store& store, GateReport* report, C
       for (const auto& e : *expired) ++out->expired[e];
     }
     if (stored_over) ++out->stored_expired;
+    if (in.sla_tally) in.sla_tally->Add(r.rowid, label, clock);
     tally.Add(it);
     return true;
   };
@@ -639,6 +686,18 @@ int RunGate(GateFlags fl, const Globals& g) {
   // PostgreSQL runs no findex code on the server (the matchers call findex functions): documents.
   const bool on_columns = fl.report.empty() && gates.size() <= GateTally::kMaxGates && !(force_docs && *force_docs == '1') &&
                           (**store).SupportsFunctions();
+  // The SLA (the policy's sla:): gates with `sla:` count by it; the summary shows breaches.
+  SlaContext sla_ctx;
+  SlaTally sla_tally;
+  const bool with_sla = policy && policy->sla;
+  if (with_sla) {
+    sla_ctx.policy = &*policy->sla;
+    sla_ctx.now_ms = now_ms;
+    if (Status ls = LoadSlaContext(**store, on_columns, &sla_ctx); !ls.ok()) {
+      spdlog::error("{}", ls.error().ToString());
+      return kExitError;
+    }
+  }
   std::optional<GateTallyCounts> tally_counts;
   if (on_columns) {
     ColumnGateInput in;
@@ -652,6 +711,10 @@ int RunGate(GateFlags fl, const Globals& g) {
     in.baseline = fl.baseline;
     in.now_ms = now_ms;
     in.show = fl.show;
+    if (with_sla) {
+      in.sla = &sla_ctx;
+      in.sla_tally = &sla_tally;
+    }
     ColumnGateOutput out;
     if (Status cs = ColumnGate(in, **store, &report, &out); !cs.ok()) {
       spdlog::error("{}", cs.error().ToString());
@@ -719,6 +782,12 @@ int RunGate(GateFlags fl, const Globals& g) {
         f.product_fields["findex/Policy"] = joined;
       }
     }
+    if (with_sla) {
+      const SlaClock clock = sla_ctx.Clock(f.severity.label, f.workflow, row.active_since_run, SummarizeExploit(f).kev_due);
+      it.sla = clock.state;
+      it.sla_due_ms = clock.due_ms;
+      sla_tally.Add(row.rowid, f.severity.label, clock);
+    }
     if (f.workflow == WorkflowStatus::kSuppressed && f.note) it.suppression_reason = f.note->text;
     if (fl.report.empty()) SlimForGate(f);
     it.is_new = !fl.baseline.empty() ? !baselines[fl.baseline].count(f.fingerprint.Hex())
@@ -742,6 +811,28 @@ int RunGate(GateFlags fl, const Globals& g) {
                 },
                 &report);
   for (auto& it : report.items) it.finding.product_fields.erase("findex/RowId");
+  }
+  if (with_sla) {
+    std::vector<int64_t> rowids;
+    sla_tally.Finish(&report.sla, &rowids);
+    std::map<int64_t, Finding> shown;
+    Status fs = (*store)->ForEachRowId(rowids, [&](FindingRow&& row) {
+      shown[row.rowid] = std::move(row.finding);
+      return true;
+    });
+    if (!fs.ok()) {
+      spdlog::error("{}", fs.error().ToString());
+      return kExitError;
+    }
+    for (size_t i = 0; i < rowids.size(); ++i) {
+      auto f = shown.find(rowids[i]);
+      if (f == shown.end()) continue;
+      SlaBreach& b = report.sla.worst[i];
+      b.id = f->second.id;
+      b.title = f->second.title;
+      b.scanner = f->second.scanner;
+      b.location = ShortLocation(f->second);
+    }
   }
   if (policy) {
     for (const auto& x : policy->suppressions) {

@@ -31,6 +31,7 @@ int RunPolicyCheck(const PolicyCheckFlags& fl, const Globals& g) {
                                  "suppression '" + s.name + "' expired on " + s.expires + " and no longer applies"});
     }
   }
+  CheckGateSla(policy, &diags);
   size_t errors = 0, warnings = 0;
   for (const auto& d : diags) {
     (d.level == Diagnostic::Level::kError ? errors : warnings)++;
@@ -47,6 +48,16 @@ int RunPolicyCheck(const PolicyCheckFlags& fl, const Globals& g) {
                  policy.overrides.size() == 1 ? "" : "s", policy.suppressions.size(),
                  policy.suppressions.size() == 1 ? "" : "s", policy.rules.size(), policy.rules.size() == 1 ? "" : "s",
                  policy.gates.size(), policy.gates.size() == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+    if (policy.sla) {
+      const SlaPolicy& s = *policy.sla;
+      std::string days;
+      for (int l = 4; l >= 0; --l) {
+        const int d = s.days[static_cast<size_t>(l)];
+        if (d >= 0) days += (days.empty() ? "" : ", ") + std::string(ToString(static_cast<SeverityLabel>(l))) + " " + std::to_string(d) + "d";
+      }
+      std::fprintf(stderr, "sla: %s; due soon within %dd%s\n", days.empty() ? "no severity has a clock" : days.c_str(),
+                   s.due_soon_days, s.kev_due_cap ? "; KEV findings due by CISA's due date at the latest" : "");
+    }
   }
   return kExitOk;
 }

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/policy_util.h"
 #include "ingest/registry.h"
 #include "normalize/json_writer.h"
 #include "normalize/text.h"
@@ -18,8 +19,10 @@ Result<FindingFilter> FilterWithExpression(const FilterFlags& flags, const std::
   auto filter = flags.ToFilter();
   if (!filter.ok()) return filter;
   for (const auto& w : words) filter->expression += (filter->expression.empty() ? "" : " ") + w;
-  // Checked before any output, so that a typo is one clean error line and exit 2.
-  auto compiled = CompileExpression(filter->expression, filter->now_ms);
+  // Checked before any output, so that a typo is one clean error line and exit 2. The SLA fields
+  // are checked for syntax here (with a stand-in policy); AttachSla gives them the real one.
+  const SlaPolicy probe;
+  auto compiled = CompileExpression(filter->expression, filter->now_ms, &probe);
   if (!compiled.ok()) return compiled.error();
   return filter;
 }
@@ -27,7 +30,7 @@ Result<FindingFilter> FilterWithExpression(const FilterFlags& flags, const std::
 void AddExpressionOption(CLI::App* cmd, std::vector<std::string>* words) {
   // Repeatable flags must take one value each, or `--scanner zap 'severity>=HIGH'` would read
   // the expression as a second scanner.
-  for (const char* name : {"--scanner", "--scope", "--state"}) {
+  for (const char* name : {"--scanner", "--scope", "--state", "--policy"}) {
     if (CLI::Option* opt = cmd->get_option_no_throw(name)) opt->allow_extra_args(false);
   }
   cmd->add_option("expression", *words,
@@ -45,6 +48,9 @@ std::string ExpressionHelp() {
          "  Fields: " + fields + ".\n"
          "  Times (first_seen, last_seen, updated): RFC 3339, a date (2026-01-31), now-30d (units h, d, w);\n"
          "  age (since first seen): age>30d.\n"
+         "  Exploitation: kev=true, ransomware=true (false; unknown: no data), kev_due<2026-02-01, epss>=0.1,\n"
+         "  epss_percentile>=0.9 (no data matches no value). SLA (the policy's sla:): sla=breached (due_soon, ok,\n"
+         "  none), sla_due<now+7d, sla_days_left<3.\n"
          "  Example: findex query 'severity>=HIGH and scanner=zap and path~\"src/**\" and state=ACTIVE'";
 }
 
@@ -57,6 +63,7 @@ struct QueryFlags {
   std::string format = "table";
   bool all_states = false;
   std::string columns;  // comma-separated names of the flat record
+  PolicyFlags policy;   // the SLA's policy (sla fields, --sort sla, --group-by sla)
 };
 
 // The table's columns without --columns.
@@ -143,7 +150,11 @@ int RunQuery(const QueryFlags& q, const Globals& g) {
     spdlog::error("{}", filter.error().ToString());
     return kExitError;
   }
-  auto expr = CompileExpression(filter->expression, filter->now_ms);
+  if (Status st = AttachSla(&*filter, q.policy, q.group_by, g.quiet); !st.ok()) {
+    spdlog::error("{}", st.error().ToString());
+    return kExitError;
+  }
+  auto expr = CompileExpression(filter->expression, filter->now_ms, filter->sla ? &*filter->sla : nullptr);
   if (!expr.ok()) {
     spdlog::error("{}", expr.error().ToString());
     return kExitError;
@@ -263,10 +274,11 @@ void AddQuery(CLI::App& app, Globals& g, int* exit_code) {
   auto q = std::make_shared<QueryFlags>();
   CLI::App* cmd = app.add_subcommand("query", "List or count findings with filters");
   q->filter.Add(cmd);
+  q->policy.Add(cmd, "Read no policy (the SLA fields then have none: an error)");
   AddExpressionOption(cmd, &q->expression);
   cmd->add_option("--group-by", q->group_by,
                   "Count by severity, scanner, scope, state, workflow, rule, resource, path, url, location, vuln, "
-                  "package, format or title");
+                  "package, format, title, kev, kev_due, ransomware or sla");
   cmd->add_option("--format", q->format, "table (default), json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
   cmd->add_flag("--all-states", q->all_states,
                 "ARCHIVED findings too (by default only ACTIVE ones, unless --state or a state comparison asks)");

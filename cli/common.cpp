@@ -73,8 +73,9 @@ void FilterFlags::Add(CLI::App* cmd) {
   cmd->add_option("--package", package, "Package name");
   cmd->add_option("--id", id, "Finding id as triage and history take it: ASFF Id, fingerprint prefix (8+ hex) or row id");
   cmd->add_flag("--new", new_only, "Only findings first seen in the latest ingest of their scope");
-  cmd->add_option("--sort", sort, "severity, updated, title, scanner, first-seen")
-      ->check(CLI::IsMember({"severity", "updated", "title", "scanner", "first-seen"}));
+  cmd->add_option("--sort", sort,
+                  "severity, updated, title, scanner, first-seen, kev, kev_due, epss, epss_percentile, sla or sla_due")
+      ->check(CLI::IsMember(SortKeys()));
   cmd->add_option("--limit", limit, "At most this many rows");
 }
 

@@ -33,7 +33,9 @@ Result<std::shared_ptr<const Policy>> LoadPolicy(const PolicyFlags& flags, bool 
     if (seen) continue;
     if (!LoadPolicyFile(f, policy.get(), &diags).ok()) failed = true;
   }
+  CheckGateSla(*policy, &diags);
   for (const auto& d : diags) {
+    if (d.level == Diagnostic::Level::kError) failed = true;
     if (d.level == Diagnostic::Level::kError || !quiet) std::fprintf(stderr, "%s\n", d.ToString().c_str());
   }
   if (failed) {
@@ -43,6 +45,39 @@ Result<std::shared_ptr<const Policy>> LoadPolicy(const PolicyFlags& flags, bool 
   spdlog::debug("policy: {} file(s), {} overrides, {} suppressions, {} rules, {} gates", policy->files.size(),
                 policy->overrides.size(), policy->suppressions.size(), policy->rules.size(), policy->gates.size());
   return std::shared_ptr<const Policy>(std::move(policy));
+}
+
+void CheckGateSla(const Policy& policy, std::vector<Diagnostic>* diags) {
+  if (policy.sla) return;
+  for (const auto& g : policy.gates) {
+    if (g.sla.empty()) continue;
+    Diagnostic d;
+    d.level = Diagnostic::Level::kError;
+    d.pos = g.pos;
+    d.code = "P017";
+    d.message = "gate '" + g.name + "' has sla: but the policy has no sla: key (days per severity, e.g. sla: {CRITICAL: 7, HIGH: 30})";
+    diags->push_back(std::move(d));
+  }
+}
+
+Status AttachSla(FindingFilter* filter, const PolicyFlags& flags, const std::string& group_by, bool quiet) {
+  if (!FilterUsesSla(*filter, group_by)) return Status::Ok();
+  const std::string what = "the SLA (sla, sla_due, sla_days_left, --sort sla, --group-by sla)";
+  if (flags.none) return MakeError(ErrorCode::kInvalidArgument, what + " needs the policy's sla:, and --no-policy reads none");
+  auto policy = LoadPolicy(flags, quiet);
+  if (!policy.ok()) return policy.error();
+  if (!*policy) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     what + " needs a policy with an sla: key: no policy file given (--policy FILE) or found in the working directory (findex.yml)");
+  }
+  if (!(*policy)->sla) {
+    std::string files;
+    for (const auto& f : (*policy)->files) files += (files.empty() ? "" : ", ") + f;
+    return MakeError(ErrorCode::kInvalidArgument, what + " needs a policy with an sla: key; " + files +
+                                                      " has none (e.g. sla: {CRITICAL: 7, HIGH: 30, MEDIUM: 90, LOW: 180})");
+  }
+  filter->sla = *(*policy)->sla;
+  return Status::Ok();
 }
 
 int64_t ToUnixMs(const std::string& rfc3339) {

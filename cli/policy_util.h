@@ -9,6 +9,7 @@
 
 #include "normalize/result.h"
 #include "rules/policy.h"
+#include "store/filter.h"
 
 namespace findex::cli {
 
@@ -21,6 +22,15 @@ struct PolicyFlags {
 // Reads --policy files, or findex.yml / .codeguru-ignore.yml / .trivyignore(.yaml) found in the
 // working directory. Diagnostics go to stderr (warnings unless quiet). nullptr: no policy.
 Result<std::shared_ptr<const Policy>> LoadPolicy(const PolicyFlags& flags, bool quiet);
+
+// A gate with `sla:` needs the policy's `sla:` (fail closed): an error diagnostic (P017) for each
+// gate that has one when the policy has none.
+void CheckGateSla(const Policy& policy, std::vector<Diagnostic>* diags);
+
+// When the filter needs the SLA (FilterUsesSla: an sla field, --sort sla(_due), --group-by sla),
+// sets filter->sla from the policy (--policy files, or those found in the working directory);
+// an error when there is no policy with an `sla:` key. Reads no policy file otherwise.
+Status AttachSla(FindingFilter* filter, const PolicyFlags& flags, const std::string& group_by, bool quiet);
 
 // Unix ms of an RFC 3339 time (Now()); 0 when unparsable.
 int64_t ToUnixMs(const std::string& rfc3339);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "normalize/text.h"
+#include "normalize/timestamp.h"
 
 namespace findex {
 
@@ -66,6 +67,14 @@ std::string Describe(const GateDef& g) {
   }
   if (!g.match.paths.empty()) parts.push_back("path " + g.match.paths.front() + (g.match.paths.size() > 1 ? ", ..." : ""));
   if (!g.match.scopes.empty()) parts.push_back("scope " + g.match.scopes.front());
+  if (g.match.kev) parts.push_back(*g.match.kev ? "in CISA KEV" : "not in CISA KEV");
+  if (g.match.epss_at_least) parts.push_back(fmt::format("EPSS >= {}", *g.match.epss_at_least));
+  if (g.match.epss_percentile_at_least) parts.push_back(fmt::format("EPSS percentile >= {}", *g.match.epss_percentile_at_least));
+  if (!g.sla.empty()) {
+    std::string s = "SLA ";
+    for (size_t i = 0; i < g.sla.size(); ++i) s += (i ? "/" : "") + std::string(ToString(g.sla[i]));
+    parts.push_back(s);
+  }
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
   return out.empty() ? "all active findings" : out;
@@ -120,6 +129,7 @@ void EvaluateGates(const std::vector<GateDef>& gates, std::vector<ReportItem> it
       if (!g.match.empty() && !g.match.Matches(it.finding)) continue;
       if (g.fixable_only && !IsFixable(it.finding)) continue;
       if (g.new_only && !is_new(it, g)) continue;
+      if (!g.sla.empty() && std::find(g.sla.begin(), g.sla.end(), it.sla) == g.sla.end()) continue;
       if (it.status == ItemStatus::kSuppressed) {
         items[i].checked_by.push_back(g.name);  // listed (JUnit: skipped), never counted
         continue;
@@ -279,6 +289,46 @@ std::string FormatGateReport(const GateReport& r, size_t show, const GateTallyCo
     if (shown < violations) out += fmt::format("  ... and {} more\n", violations - shown);
   }
   for (const auto& n : r.notices) out += "note: " + SanitizeForTerminal(n) + "\n";
+  out += FormatSlaSummary(r.sla);
+  return out;
+}
+
+void SlaTally::Add(int64_t rowid, SeverityLabel label, const SlaClock& c) {
+  if (c.state == SlaState::kDueSoon) ++due_soon_;
+  if (c.state != SlaState::kBreached) return;
+  ++breached_;
+  SlaBreach b;
+  b.label = label;
+  b.due_ms = c.due_ms;
+  b.days_left = c.days_left;
+  const auto key = std::make_pair(c.due_ms, rowid);
+  if (worst_.size() == keep_ && !(key < worst_.back().first)) return;
+  auto at = std::lower_bound(worst_.begin(), worst_.end(), key, [](const auto& e, const auto& k) { return e.first < k; });
+  worst_.insert(at, {key, std::move(b)});
+  if (worst_.size() > keep_) worst_.pop_back();
+}
+
+void SlaTally::Finish(SlaSummary* summary, std::vector<int64_t>* rowids) const {
+  summary->enabled = true;
+  summary->breached = breached_;
+  summary->due_soon = due_soon_;
+  summary->worst.clear();
+  rowids->clear();
+  for (const auto& [key, b] : worst_) {
+    summary->worst.push_back(b);
+    rowids->push_back(key.second);
+  }
+}
+
+std::string FormatSlaSummary(const SlaSummary& s) {
+  if (!s.enabled) return "";
+  std::string out = fmt::format("SLA: {} breached, {} due soon\n", s.breached, s.due_soon);
+  for (const auto& b : s.worst) {
+    out += fmt::format("  {:<13} overdue {:.1f}d (due {})  {}\n      at {}  id {}\n", ToString(b.label), std::max(0.0, -b.days_left),
+                       FormatTimestamp(b.due_ms).substr(0, 10), SanitizeForTerminal(b.title.substr(0, 120)),
+                       b.location.empty() ? "-" : SanitizeForTerminal(b.location), SanitizeForTerminal(b.id));
+  }
+  if (s.breached > s.worst.size()) out += fmt::format("  ... and {} more breached\n", s.breached - s.worst.size());
   return out;
 }
 

@@ -84,6 +84,24 @@ class GateTally {
   std::vector<std::array<std::vector<GateTallyItem>, 5>> top_;  // per gate, per label: the first `show`
 };
 
+// Counts SLA states as findings stream by and keeps the most overdue few (by due time, then row
+// id): the gate's SlaSummary without its display fields (the caller fills id, title, ...).
+class SlaTally {
+ public:
+  explicit SlaTally(size_t keep = 5) : keep_(keep) {}
+  void Add(int64_t rowid, SeverityLabel label, const SlaClock& c);
+  // summary->enabled, counts, and worst (label, due_ms, days_left; id empty) with their row ids.
+  void Finish(SlaSummary* summary, std::vector<int64_t>* rowids) const;
+
+ private:
+  size_t keep_;
+  uint64_t breached_ = 0, due_soon_ = 0;
+  std::vector<std::pair<std::pair<int64_t, int64_t>, SlaBreach>> worst_;  // ((due, rowid), breach)
+};
+
+// "SLA: N breached, M due soon" and the worst breaches, two lines each; "" when not enabled.
+std::string FormatSlaSummary(const SlaSummary& s);
+
 // FormatGateReport with the item counts given (r.items: the listed violations only).
 std::string FormatGateReport(const GateReport& r, size_t show, const GateTallyCounts& counts);
 

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "normalize/exploit.h"
 #include "normalize/fingerprint.h"
 #include "normalize/text.h"
 #include "normalize/timestamp.h"
@@ -88,6 +89,13 @@ bool AnyOf(const std::vector<std::string>& wanted, const std::function<bool(cons
 
 bool MatchesAt(const Matcher& m, const Finding& f, SeverityLabel label) {
   if (!SeverityInRange(m, label)) return false;
+  if (m.kev || m.epss_at_least || m.epss_percentile_at_least) {
+    // No data (-1) matches neither kev: true nor kev: false, nor any threshold.
+    const ExploitSummary x = SummarizeExploit(f);
+    if (m.kev && x.kev != (*m.kev ? 1 : 0)) return false;
+    if (m.epss_at_least && !(x.epss >= 0 && x.epss >= *m.epss_at_least)) return false;
+    if (m.epss_percentile_at_least && !(x.epss_percentile >= 0 && x.epss_percentile >= *m.epss_percentile_at_least)) return false;
+  }
   if (!m.scanners.empty() && !AnyOf(m.scanners, [&](const std::string& s) { return IEquals(s, f.scanner); })) return false;
   if (!m.scopes.empty() && !AnyOf(m.scopes, [&](const std::string& s) { return Wild(s, f.scope, false); })) return false;
   if (!m.rules.empty() && !AnyOf(m.rules, [&](const std::string& s) { return Wild(s, f.generator_id, false); })) return false;
@@ -210,7 +218,7 @@ bool Matcher::Matches(const Finding& f) const { return MatchesAt(*this, f, f.sev
 bool Matcher::empty() const {
   return ids.empty() && scanners.empty() && rules.empty() && vulns.empty() && cwes.empty() && packages.empty() &&
          paths.empty() && url_prefixes.empty() && resources.empty() && scopes.empty() && tags.empty() && !title_regex &&
-         !severity_at_least && !severity_at_most;
+         !severity_at_least && !severity_at_most && !kev && !epss_at_least && !epss_percentile_at_least;
 }
 
 namespace {
@@ -323,6 +331,11 @@ uint64_t Policy::Hash() const {
     s += m.title_regex_text + '\x1e';
     s += std::to_string(m.severity_at_least ? static_cast<int>(*m.severity_at_least) : -1) +
          std::to_string(m.severity_at_most ? static_cast<int>(*m.severity_at_most) : -1) + '\x1d';
+    // Exploitation matchers (issue 11): appended only when set, so that older policies keep their hash.
+    if (m.kev || m.epss_at_least || m.epss_percentile_at_least) {
+      s += fmt::format("K{}E{:.17g}P{:.17g}", m.kev ? (*m.kev ? 1 : 0) : -1, m.epss_at_least.value_or(-1),
+                       m.epss_percentile_at_least.value_or(-1)) + '\x1d';
+    }
   };
   for (const auto& o : overrides) {
     s += "O" + o.name + '\x1f' + std::string(ToString(o.label));
@@ -465,10 +478,71 @@ class Loader {
     return name;
   }
 
+  // `sla: {CRITICAL: 7, HIGH: 30, ..., kev: due_date, due_soon: 7}`; a later file wins per key.
+  void Sla(const YAML::Node& n) {
+    if (!n.IsMap()) {
+      Error(n, "P015", "sla must be a mapping, e.g. {CRITICAL: 7, HIGH: 30, MEDIUM: 90, LOW: 180}");
+      return;
+    }
+    SlaPolicy sla = p_->sla.value_or(SlaPolicy{});
+    const bool first = !p_->sla;
+    auto count = [&](const YAML::Node& v, const std::string& what) -> std::optional<int> {
+      auto s = Scalar(v, what);
+      if (!s) return std::nullopt;
+      char* end = nullptr;
+      const long long d = std::strtoll(s->c_str(), &end, 10);
+      if (s->empty() || *end != '\0' || d < 0 || d > 100000) {
+        Error(v, "P015", fmt::format("sla {}: '{}' is not a number of days (0 or more)", what, *s));
+        return std::nullopt;
+      }
+      return static_cast<int>(d);
+    };
+    auto changed = [&](const YAML::Node& key, const std::string& what, bool differs) {
+      if (!first && differs) Warn(key, "P016", fmt::format("sla {} redefined: this file's value wins", what));
+    };
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const std::string k = it->first.Scalar();
+      const YAML::Node& v = it->second;
+      if (k == "kev") {
+        auto s = Scalar(v, "sla kev");
+        if (!s) continue;
+        if (ToLower(*s) == "due_date") {
+          changed(it->first, "kev", !sla.kev_due_cap);
+          sla.kev_due_cap = true;
+        } else if (ToLower(*s) == "none" || ToLower(*s) == "false") {
+          changed(it->first, "kev", sla.kev_due_cap);
+          sla.kev_due_cap = false;
+        } else {
+          Error(v, "P015", fmt::format("sla kev: '{}' is not due_date (cap a KEV finding's SLA at CISA's due date)", *s));
+        }
+      } else if (k == "due_soon") {
+        if (auto d = count(v, "due_soon")) {
+          changed(it->first, "due_soon", sla.due_soon_days != *d);
+          sla.due_soon_days = *d;
+        }
+      } else if (auto l = ParseSeverityLabel(k)) {
+        if (auto d = count(v, k)) {
+          const size_t i = static_cast<size_t>(*l);
+          changed(it->first, std::string(ToString(*l)), sla.days[i] >= 0 && sla.days[i] != *d);
+          sla.days[i] = *d;
+        }
+      } else {
+        const std::vector<std::string> names = {"CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "kev", "due_soon"};
+        const std::string hint = ClosestName(k, names);
+        Error(it->first, "P015",
+              fmt::format("unknown key '{}' in sla ({}known: CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, kev, due_soon)", k,
+                          hint.empty() ? "" : "did you mean " + hint + "? "));
+      }
+    }
+    p_->sla = sla;
+    p_->sla_pos = Pos(n);
+  }
+
   Matcher Match(const YAML::Node& n) {
     Matcher m;
     if (!CheckMap(n, "match", {"id", "scanner", "rule", "vuln", "cve", "cwe", "package", "path", "url_prefix", "resource",
-                              "scope", "tag", "title_regex", "severity_at_least", "severity_at_most"}))
+                              "scope", "tag", "title_regex", "severity_at_least", "severity_at_most", "kev",
+                              "epss_at_least", "epss_percentile_at_least"}))
       return m;
     for (auto it = n.begin(); it != n.end(); ++it) {
       std::string k = it->first.Scalar();
@@ -496,6 +570,25 @@ class Loader {
           } else {
             m.title_regex = re;
             m.title_regex_text = *s;
+          }
+        }
+      } else if (k == "kev") {
+        if (auto s = Scalar(v, k)) {
+          const std::string b = ToLower(*s);
+          if (b == "true" || b == "yes" || b == "on") m.kev = true;
+          else if (b == "false" || b == "no" || b == "off") m.kev = false;
+          else Error(v, "P014", fmt::format("kev: '{}' is not true or false", *s));
+        }
+      } else if (k == "epss_at_least" || k == "epss_percentile_at_least") {
+        if (auto s = Scalar(v, k)) {
+          char* end = nullptr;
+          const double d = std::strtod(s->c_str(), &end);
+          if (s->empty() || *end != '\0' || !(d >= 0 && d <= 1)) {
+            Error(v, "P014", fmt::format("{}: '{}' is not a number from 0 to 1 (0.1, not 10%)", k, *s));
+          } else if (k == "epss_at_least") {
+            m.epss_at_least = d;
+          } else {
+            m.epss_percentile_at_least = d;
           }
         }
       } else if (k == "severity_at_least") m.severity_at_least = Label(v, k);
@@ -534,8 +627,10 @@ class Loader {
 
   void Root(const YAML::Node& root) {
     if (root.IsNull()) return;  // an empty file is an empty policy
-    if (!CheckMap(root, "the policy", {"version", "include", "severity_overrides", "suppressions", "automation_rules", "gates"}))
+    if (!CheckMap(root, "the policy",
+                  {"version", "include", "severity_overrides", "suppressions", "automation_rules", "gates", "sla"}))
       return;
+    if (root["sla"]) Sla(root["sla"]);
     if (root["version"]) {
       auto v = Scalar(root["version"], "version");
       if (v && *v != "1") Error(root["version"], "P010", fmt::format("unsupported policy version '{}' (this findex reads 1)", *v));
@@ -611,7 +706,7 @@ class Loader {
     });
     std::set<std::string> gate_names;
     Seq(root["gates"], "gates", [&](const YAML::Node& e, size_t i) {
-      if (!CheckMap(e, "a gate", {"name", "max", "new_only", "baseline", "fixable_only", "scanner", "match"})) return;
+      if (!CheckMap(e, "a gate", {"name", "max", "new_only", "baseline", "fixable_only", "scanner", "match", "sla"})) return;
       GateDef g;
       g.name = Name(e, "gate", i, &gate_names);
       g.pos = Pos(e);
@@ -640,6 +735,16 @@ class Loader {
         if (!g.new_only) Warn(e["baseline"], "P013", "baseline only matters with new_only: true");
       }
       if (e["match"]) g.match = Match(e["match"]);
+      if (e["sla"]) {
+        for (const auto& x : Strings(e["sla"], "sla")) {
+          auto st = ParseSlaState(x);
+          if (!st || *st == SlaState::kNone) {
+            Error(e["sla"], "P015", fmt::format("gate sla: '{}' is not an SLA state (breached, due_soon, ok)", x));
+          } else if (std::find(g.sla.begin(), g.sla.end(), *st) == g.sla.end()) {
+            g.sla.push_back(*st);
+          }
+        }
+      }
       if (e["scanner"]) {
         auto s = Strings(e["scanner"], "scanner");
         g.match.scanners.insert(g.match.scanners.end(), s.begin(), s.end());

@@ -14,6 +14,7 @@
 #include "normalize/finding.h"
 #include "normalize/finding_columns.h"
 #include "normalize/result.h"
+#include "rules/sla.h"
 
 namespace re2 {
 class RE2;
@@ -53,6 +54,11 @@ struct Matcher {
   std::shared_ptr<const re2::RE2> title_regex;
   std::string title_regex_text;
   std::optional<SeverityLabel> severity_at_least, severity_at_most;
+  // Exploitation data (SummarizeExploit, normalize/exploit.h): `kev: true` listed in CISA KEV,
+  // `kev: false` known not listed; EPSS score / percentile at least this (0..1). No data matches
+  // none of them (neither kev: true nor kev: false, nor any threshold).
+  std::optional<bool> kev;
+  std::optional<double> epss_at_least, epss_percentile_at_least;
 
   bool Matches(const Finding& f) const;
   bool empty() const;
@@ -93,6 +99,9 @@ struct GateDef {
   std::string baseline;     // scope whose active findings count as existing, e.g. "repo:main"
   bool fixable_only = false;  // only findings with a fixed version / fix available
   Matcher match;            // which findings the gate looks at (scanner, path, ...)
+  // `sla: breached` (or a list: breached, due_soon, ok): only findings in one of these SLA states
+  // count (rules/sla.h, the policy's `sla:`; a gate with it needs one). Empty: any.
+  std::vector<SlaState> sla;
   SourcePos pos;
 };
 
@@ -102,10 +111,14 @@ struct Policy {
   std::vector<Suppression> suppressions;
   std::vector<AutomationRule> rules;
   std::vector<GateDef> gates;
+  // `sla:` (README "SLA"): days per severity, `kev: due_date`, `due_soon: N`. Several files: a
+  // later file's value wins per key. Not in Hash: it changes no stored decision.
+  std::optional<SlaPolicy> sla;
+  SourcePos sla_pos;
   // Stable hash of everything that changes what ingest stores (gates excluded): a
   // byte-identical report re-ingested under another policy is not a no-op.
   uint64_t Hash() const;
-  bool empty() const { return overrides.empty() && suppressions.empty() && rules.empty() && gates.empty(); }
+  bool empty() const { return overrides.empty() && suppressions.empty() && rules.empty() && gates.empty() && !sla; }
 };
 
 // Reads one policy file into `policy`, choosing the reader by name: "trivyignore" in the name

@@ -1,5 +1,7 @@
 #include "rules/policy_sql.h"
 
+#include <fmt/format.h>
+
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -133,6 +135,7 @@ ColumnSet ColumnSet::FromNames(const std::set<std::string>& names) {
   ColumnSet c;
   c.full = std::all_of(std::begin(kOptionalColumns), std::end(kOptionalColumns),
                        [&](const char* n) { return names.count(n) > 0; });
+  c.exploit = names.count("kev") > 0 && names.count("epss") > 0 && names.count("epss_percentile") > 0;
   return c;
 }
 
@@ -224,6 +227,17 @@ std::string MatcherSql(const Matcher& m, const ColumnSet& cols) {
       first.push_back(Guarded(s, "resource_id", "findex_wild_any(" + SqlQuote(s) + ", resource_id)") + " = 1");
     }
     conds.push_back(cols.full ? AnyOf(p) : OnlyIf(AnyOf(first)));
+  }
+  // Exploitation data (schema 7 columns, SummarizeExploit's values): NULL there is "no data",
+  // which matches none of these (a definite 0, not unknown).
+  if (m.kev) conds.push_back(cols.exploit ? std::string("(kev IS NOT NULL AND kev = ") + (*m.kev ? "1" : "0") + ")" : "NULL");
+  if (m.epss_at_least) {
+    conds.push_back(cols.exploit ? fmt::format("(epss IS NOT NULL AND epss >= {:.17g})", *m.epss_at_least) : "NULL");
+  }
+  if (m.epss_percentile_at_least) {
+    conds.push_back(cols.exploit ? fmt::format("(epss_percentile IS NOT NULL AND epss_percentile >= {:.17g})",
+                                               *m.epss_percentile_at_least)
+                                 : "NULL");
   }
   if (m.title_regex) conds.push_back("findex_re(" + SqlQuote(m.title_regex_text) + ", title)");
   // Kleene AND, lazily: the conditions cheapest first (columns, then instr, then functions); a

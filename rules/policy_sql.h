@@ -52,6 +52,9 @@ namespace findex {
 // Which contract columns the store has.
 struct ColumnSet {
   bool full = false;  // the optional columns are present
+  // Schema 7's kev, epss, epss_percentile (NULL: no data), for the kev / epss_at_least /
+  // epss_percentile_at_least matchers; without them those matchers are unknown (NULL).
+  bool exploit = false;
   static ColumnSet FromNames(const std::set<std::string>& names);
 };
 

@@ -2,6 +2,8 @@
 // GateReport: no clock, no environment, stable ordering, so reports diff cleanly between runs.
 #include "rules/report.h"
 
+#include "normalize/timestamp.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -987,6 +989,21 @@ Status StreamMarkdownReport(const GateReport& r, const ReportItems& items, const
     else
       for (const auto& v : g.violated) head += "- " + MdEscape(v) + "\n";
     if (rows.empty() && !g.violated.empty()) head += "\n";
+  }
+
+  // SLA breaches (the policy's sla:): the counts and the most overdue few.
+  if (r.sla.enabled) {
+    head += fmt::format("### SLA\n\n{} breached, {} due soon\n\n", r.sla.breached, r.sla.due_soon);
+    if (!r.sla.worst.empty()) {
+      head += "| Severity | Overdue | Due | Scanner | Title | Location |\n|---|---:|---|---|---|---|\n";
+      for (const auto& b : r.sla.worst) {
+        head += fmt::format("| {} | {:.1f} days | {} | {} | {} | {} |\n", ToString(b.label), std::max(0.0, -b.days_left),
+                            FormatTimestamp(b.due_ms).substr(0, 10), MdEscape(b.scanner), MdEscape(OneLine(b.title, 120)),
+                            MdEscape(OneLine(b.location, 160)));
+      }
+      if (r.sla.breached > r.sla.worst.size()) head += fmt::format("\n... and {} more breached\n", r.sla.breached - r.sla.worst.size());
+      head += "\n";
+    }
   }
 
   std::string notices;

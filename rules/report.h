@@ -12,6 +12,7 @@
 
 #include "normalize/finding.h"
 #include "normalize/result.h"
+#include "rules/sla.h"
 
 namespace findex {
 
@@ -43,6 +44,23 @@ struct ReportItem {
                                         // (its test cases in the JUnit report); `gates` counts too
   std::vector<std::string> policy;    // rules that touched it ("suppress:legacy-xss", ...)
   std::string suppression_reason;     // for kSuppressed: the reason/note, when known
+  // The SLA clock at gate time (rules/sla.h; kNone without the policy's sla:).
+  SlaState sla = SlaState::kNone;
+  int64_t sla_due_ms = 0;
+};
+
+// SLA breaches at gate time, when the policy has `sla:` (the gate's text summary and the
+// Markdown comment show them): over the gated scope's active findings.
+struct SlaBreach {
+  std::string id, title, scanner, location;
+  SeverityLabel label = SeverityLabel::kInformational;
+  int64_t due_ms = 0;
+  double days_left = 0;  // negative: days overdue
+};
+struct SlaSummary {
+  bool enabled = false;  // the policy has sla:
+  uint64_t breached = 0, due_soon = 0;
+  std::vector<SlaBreach> worst;  // the most overdue first, a few
 };
 
 struct GateReport {
@@ -55,6 +73,7 @@ struct GateReport {
   std::vector<GateResult> gates;
   std::vector<ReportItem> items;      // most severe first; violations before open before suppressed
   std::vector<std::string> notices;   // e.g. "suppression 'legacy-xss' expired on 2026-10-01 (owner alice)"
+  SlaSummary sla;
 };
 
 // --- streaming ---

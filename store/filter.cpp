@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "normalize/timestamp.h"
@@ -70,7 +72,7 @@ Result<SqlWhere> CompileFilter(const FindingFilter& f) {
          " (SELECT max(r2.batch) FROM runs r2 WHERE r2.scope = findings.scope))";
   }
   if (!f.expression.empty()) {
-    auto e = CompileExpression(f.expression, f.now_ms);
+    auto e = CompileExpression(f.expression, f.now_ms, f.sla ? &*f.sla : nullptr);
     if (!e.ok()) return e.error();
     if (!e->clause.empty()) {
       c += " AND " + e->clause;
@@ -86,7 +88,8 @@ Result<SqlWhere> CompileFilter(const FindingFilter& f) {
 
 namespace {
 
-enum class Kind { kSeverity, kText, kState, kWorkflow, kInt, kTime, kAge, kId };
+enum class Kind { kSeverity, kText, kState, kWorkflow, kInt, kTime, kAge, kId,
+                  kBool, kDate, kReal, kSla, kSlaDue, kSlaDays };
 
 struct FieldDef {
   const char* name;
@@ -132,7 +135,94 @@ constexpr FieldDef kFields[] = {
     {"lifecycle", Kind::kWorkflow, "lifecycle", true, false, false},
     {"policy", Kind::kText, "policy", true, false, false},
     {"note", Kind::kText, "note", true, true, false},
+    // Exploitation data (schema 7, normalize/exploit.h's summary): NULL is no data.
+    {"kev", Kind::kBool, "kev", true, false, false},
+    {"kev_due", Kind::kDate, "kev_due", true, false, false},
+    {"ransomware", Kind::kBool, "ransomware", true, false, false},
+    {"epss", Kind::kReal, "epss", true, false, false},
+    {"epss_percentile", Kind::kReal, "epss_percentile", true, false, false},
+    // SLA (rules/sla.h), computed from the policy and the clock: see SlaSql.
+    {"sla", Kind::kSla, "", false, false, false},
+    {"sla_due", Kind::kSlaDue, "", false, false, false},
+    {"sla_days_left", Kind::kSlaDays, "", false, false, false},
 };
+
+constexpr int64_t kDayMs = 86400000LL;
+
+// Unix ms of an RFC 3339 text column, in SQL that SQLite and PostgreSQL both run (integer
+// arithmetic on substrings; both truncate integer division toward zero): the instant
+// ParseRfc3339 reads (YYYY-MM-DDTHH:MM:SS, optional fraction truncated to ms, Z or an offset
+// +HH:MM / +HHMM).
+std::string MsOfRfc3339Sql(const std::string& s) {
+  auto num = [&](int pos, int len) {
+    return "CAST(substr(" + s + ", " + std::to_string(pos) + ", " + std::to_string(len) + ") AS BIGINT)";
+  };
+  const std::string Y = num(1, 4), M = num(6, 2), D = num(9, 2);
+  const std::string a = "((" + M + " - 14) / 12)";
+  // Julian day number (Fliegel & Van Flandern), minus that of 1970-01-01.
+  const std::string days = "((1461 * (" + Y + " + 4800 + " + a + ")) / 4 + (367 * (" + M + " - 2 - 12 * " + a +
+                           ")) / 12 - (3 * ((" + Y + " + 4900 + " + a + ") / 100)) / 4 + " + D + " - 32075 - 2440588)";
+  const std::string L = "length(" + s + ")";
+  auto at = [&](const std::string& pos) { return "substr(" + s + ", " + pos + ", 1)"; };
+  auto numAt = [&](const std::string& pos) { return "CAST(substr(" + s + ", " + pos + ", 2) AS BIGINT)"; };
+  const std::string colon = at(L + " - 5") + " IN ('+', '-') AND " + at(L + " - 2") + " = ':'";
+  const std::string plain = at(L + " - 4") + " IN ('+', '-')";
+  const std::string zulu = at(L) + " IN ('Z', 'z')";
+  const std::string tz_min =
+      "(CASE WHEN " + zulu + " THEN 0 WHEN " + colon + " THEN (CASE " + at(L + " - 5") + " WHEN '-' THEN -1 ELSE 1 END) * (" +
+      numAt(L + " - 4") + " * 60 + " + numAt(L + " - 1") + ") WHEN " + plain + " THEN (CASE " + at(L + " - 4") +
+      " WHEN '-' THEN -1 ELSE 1 END) * (" + numAt(L + " - 3") + " * 60 + " + numAt(L + " - 1") + ") ELSE 0 END)";
+  const std::string tz_len = "(CASE WHEN " + zulu + " THEN 1 WHEN " + colon + " THEN 6 WHEN " + plain + " THEN 5 ELSE 1 END)";
+  const std::string frac = "(CASE WHEN substr(" + s + ", 20, 1) = '.' THEN CAST(substr(substr(" + s + ", 21, " + L +
+                           " - 20 - " + tz_len + ") || '00', 1, 3) AS BIGINT) ELSE 0 END)";
+  return "((" + days + " * 86400 + " + num(12, 2) + " * 3600 + " + num(15, 2) + " * 60 + " + num(18, 2) + " - " + tz_min +
+         " * 60) * 1000 + " + frac + ")";
+}
+
+// Unix ms of the end (UTC) of a YYYY-MM-DD column, as sla.cpp's EndOfDay.
+std::string EndOfDayMsSql(const std::string& d) {
+  return "(" + MsOfRfc3339Sql(d + " || 'T00:00:00Z'") + " + " + std::to_string(kDayMs) + ")";
+}
+
+// The SLA of a findings row in SQL, exactly as ComputeSla (rules/sla.h) computes it.
+struct SlaSql {
+  std::string has_clock;  // never NULL
+  std::string due;        // Unix ms; meaningful where has_clock
+};
+
+SlaSql MakeSlaSql(const SlaPolicy& p) {
+  SlaSql out;
+  std::string sevs, days;
+  for (int i = 0; i < 5; ++i) {
+    if (p.days[static_cast<size_t>(i)] < 0) continue;
+    sevs += (sevs.empty() ? "" : ", ") + std::to_string(i);
+    days += " WHEN " + std::to_string(i) + " THEN " + std::to_string(static_cast<int64_t>(p.days[static_cast<size_t>(i)]) * kDayMs);
+  }
+  if (sevs.empty()) {
+    out.has_clock = "(1 = 0)";
+    out.due = "0";
+    return out;
+  }
+  out.has_clock = "(severity IN (" + sevs + ") AND workflow NOT IN ('SUPPRESSED', 'RESOLVED') AND record_state <> 'ARCHIVED')";
+  const std::string start = "coalesce((SELECT " + MsOfRfc3339Sql("sla_run.started_at") +
+                            " FROM runs sla_run WHERE sla_run.id = coalesce(findings.active_since_run, findings.first_seen_run)), 0)";
+  const std::string base = "(" + start + " + (CASE severity" + days + " ELSE 0 END))";
+  if (!p.kev_due_cap) {
+    out.due = base;
+    return out;
+  }
+  const std::string kev_end = EndOfDayMsSql("kev_due");
+  out.due = "(CASE WHEN kev_due LIKE '____-__-__' AND " + kev_end + " < " + base + " THEN " + kev_end + " ELSE " + base + " END)";
+  return out;
+}
+
+// The SLA state as a label ('breached', 'due_soon', 'ok', 'none'), for group-by.
+std::string SlaStateSql(const SlaPolicy& p, int64_t now_ms) {
+  const SlaSql q = MakeSlaSql(p);
+  const std::string now = std::to_string(now_ms), soon = std::to_string(now_ms + p.due_soon_days * kDayMs);
+  return "(CASE WHEN NOT " + q.has_clock + " THEN 'none' WHEN " + q.due + " <= " + now + " THEN 'breached' WHEN " + q.due +
+         " <= " + soon + " THEN 'due_soon' ELSE 'ok' END)";
+}
 
 constexpr std::pair<const char*, const char*> kAliases[] = {
     {"cve", "vuln"}, {"generator", "rule"}, {"first-seen", "first_seen"}, {"last-seen", "last_seen"},
@@ -188,7 +278,8 @@ bool WordChar(char c) {
 
 class Compiler {
  public:
-  Compiler(std::string_view src, int64_t now_ms) : src_(src), now_ms_(now_ms ? now_ms : SystemNowMs()) {}
+  Compiler(std::string_view src, int64_t now_ms, const SlaPolicy* sla)
+      : src_(src), now_ms_(now_ms ? now_ms : SystemNowMs()), sla_(sla) {}
 
   Result<SqlWhere> Run() {
     if (Status st = Lex(); !st.ok()) return st.error();
@@ -393,6 +484,11 @@ class Compiler {
       return Err(field_tok.pos, "unknown field '" + field_tok.text + "'" +
                                     (hint.empty() ? " (fields: " + all + ")" : " (did you mean " + hint + "?)"));
     }
+    if ((field->kind == Kind::kSla || field->kind == Kind::kSlaDue || field->kind == Kind::kSlaDays) && !sla_) {
+      return Err(field_tok.pos, std::string(field->name) +
+                                    " needs an SLA policy: no `sla:` key in the policy (findex.yml in the working "
+                                    "directory, or --policy FILE; README \"SLA\")");
+    }
     Next();
     fields_.emplace_back(field->name);
     const Token op_tok = Peek();
@@ -472,6 +568,49 @@ class Compiler {
         if (!d) return Err(v.pos, "age takes a duration N with a unit h, d or w (30d), got '" + v.text + "'");
         return FormatTimestamp(now_ms_ - *d);  // first seen at or before this instant
       }
+      case Kind::kBool: {
+        const std::string t = ToLower(v.text);
+        if (t == "true" || t == "yes" || t == "1") return std::string("1");
+        if (t == "false" || t == "no" || t == "0") return std::string("0");
+        if (t.empty() || t == "unknown") return std::string();  // no data
+        return Err(v.pos, std::string(f.name) + " takes true, false or unknown (no data), got '" + v.text + "'");
+      }
+      case Kind::kDate: {
+        if (v.text.empty() || ToLower(v.text) == "unknown") return std::string();
+        bool date_only = false;
+        auto ms = ParseFilterTime(v.text, now_ms_, &date_only);
+        if (!ms || (!date_only && ToLower(v.text.substr(0, 3)) != "now")) {
+          return Err(v.pos, std::string(f.name) + " takes a date (2026-01-31) or now-N with a unit h, d or w, got '" + v.text + "'");
+        }
+        return FormatTimestamp(*ms).substr(0, 10);
+      }
+      case Kind::kReal: {
+        if (v.text.empty() || ToLower(v.text) == "unknown") return std::string();
+        auto d = ParseNumber(v.text);
+        if (!d || *d < 0 || *d > 1) {
+          return Err(v.pos, std::string(f.name) + " takes a number from 0 to 1 (0.1, not 10%), got '" + v.text + "'");
+        }
+        return v.text;
+      }
+      case Kind::kSla: {
+        std::string t;
+        for (char c : v.text) t.push_back(c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+        if (t == "breached" || t == "due_soon" || t == "ok" || t == "none") return t;
+        return Err(v.pos, "sla takes breached, due_soon, ok or none, got '" + v.text + "'");
+      }
+      case Kind::kSlaDue: {
+        auto ms = ParseFilterTime(v.text, now_ms_);
+        if (!ms) {
+          return Err(v.pos, "sla_due takes an RFC 3339 time (2026-01-31T12:00:00Z), a date (2026-01-31) or "
+                            "now+N with a unit h, d or w (now+7d), got '" + v.text + "'");
+        }
+        return std::to_string(*ms);
+      }
+      case Kind::kSlaDays: {
+        auto d = ParseNumber(v.text);
+        if (!d || *d < -1e6 || *d > 1e6) return Err(v.pos, "sla_days_left takes a number of days (3, -1.5), got '" + v.text + "'");
+        return v.text;
+      }
       case Kind::kInt: {
         bool digits = !v.text.empty() && v.text.size() <= 18 &&
                       std::all_of(v.text.begin(), v.text.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -488,8 +627,35 @@ class Compiler {
     return "?";
   }
 
+  static std::optional<double> ParseNumber(const std::string& t) {
+    if (t.empty() || t.size() > 32) return std::nullopt;
+    for (char c : t)
+      if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '+' && c != 'e' && c != 'E') return std::nullopt;
+    char* end = nullptr;
+    const double d = std::strtod(t.c_str(), &end);
+    if (end != t.c_str() + t.size() || d != d) return std::nullopt;
+    return d;
+  }
+
+  // The SLA state `state` (breached, due_soon, ok, none) as a condition that is never NULL.
+  std::string SlaState(const std::string& state) const {
+    const SlaSql q = MakeSlaSql(*sla_);
+    const std::string now = std::to_string(now_ms_), soon = std::to_string(now_ms_ + sla_->due_soon_days * kDayMs);
+    if (state == "none") return "(NOT " + q.has_clock + ")";
+    if (state == "breached") return "(" + q.has_clock + " AND " + q.due + " <= " + now + ")";
+    if (state == "due_soon") return "(" + q.has_clock + " AND " + q.due + " > " + now + " AND " + q.due + " <= " + soon + ")";
+    return "(" + q.has_clock + " AND " + q.due + " > " + soon + ")";
+  }
+
   // `field = value` as a condition that is never NULL, so that NOT is a plain complement.
   std::string Equals(const FieldDef& f, const std::string& v) {
+    if (f.kind == Kind::kSla) return SlaState(v);
+    if (f.kind == Kind::kBool) {
+      return v.empty() ? std::string(f.sql) + " IS NULL" : "(" + std::string(f.sql) + " IS NOT NULL AND " + f.sql + " = " + v + ")";
+    }
+    if (f.kind == Kind::kReal && !v.empty()) {
+      return "(" + std::string(f.sql) + " IS NOT NULL AND " + f.sql + " = CAST(" + Bind(v) + " AS DOUBLE PRECISION))";
+    }
     if (f.kind == Kind::kId) return IdCondition(v, &params_);
     if (f.kind == Kind::kTime && v.size() == 10) return "substr(" + std::string(f.sql) + ", 1, 10) = " + Bind(v);
     if (f.kind == Kind::kSeverity || f.kind == Kind::kInt) return std::string(f.sql) + " = CAST(" + Bind(v) + " AS INTEGER)";
@@ -505,7 +671,12 @@ class Compiler {
     if (f.kind == Kind::kAge && !ordered) {
       return Err(op_pos, "operator '" + op + "' does not apply to age (use <, <=, >, >=, e.g. age>30d)");
     }
-    const bool orderable = f.kind == Kind::kSeverity || f.kind == Kind::kInt || f.kind == Kind::kTime || f.kind == Kind::kAge;
+    if ((f.kind == Kind::kSlaDue || f.kind == Kind::kSlaDays) && !ordered) {
+      return Err(op_pos, "operator '" + op + "' does not apply to " + f.name + " (use <, <=, >, >=, e.g. " +
+                             (f.kind == Kind::kSlaDue ? "sla_due<now+7d" : "sla_days_left<3") + ")");
+    }
+    const bool orderable = f.kind == Kind::kSeverity || f.kind == Kind::kInt || f.kind == Kind::kTime || f.kind == Kind::kAge ||
+                           f.kind == Kind::kDate || f.kind == Kind::kReal || f.kind == Kind::kSlaDue || f.kind == Kind::kSlaDays;
     const bool globbable = f.kind == Kind::kText || f.kind == Kind::kTime || f.kind == Kind::kId;
     if ((ordered && !orderable) || (glob && !globbable)) {
       std::string ops = orderable ? "=, !=, <, <=, >, >=, in" : globbable ? "=, !=, ~, !~, in" : "=, !=, in";
@@ -527,6 +698,23 @@ class Compiler {
                       (f.nocase ? "lower(" + col + ")" : col) + ", " + (f.segments ? "1" : "0") + ")";
       return op == "~" ? c : "(NOT " + c + ")";
     }
+    if (ordered && (f.kind == Kind::kDate || f.kind == Kind::kReal)) {
+      if (norm[0].empty()) return Err(values[0].pos, std::string(f.name) + " " + op + " needs a value (no data is not ordered)");
+      const std::string rhs = f.kind == Kind::kReal ? "CAST(" + Bind(norm[0]) + " AS DOUBLE PRECISION)" : Bind(norm[0]);
+      return "(" + col + " IS NOT NULL AND " + col + " " + op + " " + rhs + ")";
+    }
+    if (ordered && f.kind == Kind::kSlaDue) {
+      const SlaSql q = MakeSlaSql(*sla_);
+      return "(" + q.has_clock + " AND " + q.due + " " + op + " " + norm[0] + ")";
+    }
+    if (ordered && f.kind == Kind::kSlaDays) {
+      // days_left = (due - now) / 1 day; compared on whole ms: x < t <=> x < ceil(t), x <= t <=> x <= floor(t).
+      const long double t = std::strtold(norm[0].c_str(), nullptr) * static_cast<long double>(kDayMs);
+      const bool up = op == "<" || op == ">=";
+      const int64_t bound = static_cast<int64_t>(up ? std::ceil(t) : std::floor(t));
+      const SlaSql q = MakeSlaSql(*sla_);
+      return "(" + q.has_clock + " AND (" + q.due + " - " + std::to_string(now_ms_) + ") " + op + " " + std::to_string(bound) + ")";
+    }
     if (ordered && f.kind == Kind::kAge) {
       // Older than 30 days: first seen before now-30d.
       const std::string flipped = op == "<" ? ">" : op == "<=" ? ">=" : op == ">" ? "<" : "<=";
@@ -539,6 +727,11 @@ class Compiler {
       return col + " " + op + " " + rhs;
     }
     // in: one IN list where possible (indexable), equality terms for ids and absent values.
+    if (f.kind == Kind::kSla || f.kind == Kind::kBool || f.kind == Kind::kReal || f.kind == Kind::kDate) {
+      std::vector<std::string> terms;
+      for (const auto& v : norm) terms.push_back(Equals(f, v));
+      return Join(terms, " OR ");
+    }
     if (f.kind == Kind::kId) {
       std::vector<std::string> terms;
       for (const auto& v : norm) terms.push_back(Equals(f, v));
@@ -571,6 +764,7 @@ class Compiler {
 
   std::string_view src_;
   int64_t now_ms_;
+  const SlaPolicy* sla_;
   std::vector<Token> toks_;
   size_t at_ = 0;
   std::vector<std::string> params_;
@@ -580,7 +774,9 @@ class Compiler {
 
 }  // namespace
 
-Result<SqlWhere> CompileExpression(std::string_view expr, int64_t now_ms) { return Compiler(expr, now_ms).Run(); }
+Result<SqlWhere> CompileExpression(std::string_view expr, int64_t now_ms, const SlaPolicy* sla) {
+  return Compiler(expr, now_ms, sla).Run();
+}
 
 constexpr int64_t kMaxFilterTimeMs = 253402300799999;  // 9999-12-31T23:59:59.999Z
 
@@ -801,11 +997,59 @@ int RegisterFilterFunctions(sqlite3* db) {
 
 std::vector<std::string> GroupByFields() {
   return {"severity", "scanner", "scope", "state", "workflow", "rule", "resource", "path", "url", "location",
-          "vuln", "package", "format", "title"};
+          "vuln", "package", "format", "title", "kev", "kev_due", "ransomware", "sla"};
 }
 
-Result<std::string> GroupByColumn(const std::string& field) {
+std::vector<std::string> SortKeys() {
+  return {"severity", "updated", "title", "scanner", "first-seen", "kev", "kev_due", "epss", "epss_percentile", "sla", "sla_due"};
+}
+
+std::string OrderByClause(const FindingFilter& filter) {
+  const std::string& o = filter.order_by;
+  if (o == "updated") return " ORDER BY updated_at DESC, id";
+  if (o == "title") return " ORDER BY title, id";
+  if (o == "scanner") return " ORDER BY scanner, severity DESC, id";
+  if (o == "first-seen") return " ORDER BY first_seen_run DESC, id";
+  // Listed first, then not listed, then no data; the most severe first within.
+  if (o == "kev") return " ORDER BY coalesce(kev, -1) DESC, severity DESC, id";
+  // The earliest due date first; no data last.
+  if (o == "kev_due") return " ORDER BY (kev_due IS NULL), kev_due, severity DESC, id";
+  // The highest score first; no data last.
+  if (o == "epss") return " ORDER BY (epss IS NULL), epss DESC, severity DESC, id";
+  if (o == "epss_percentile") return " ORDER BY (epss_percentile IS NULL), epss_percentile DESC, severity DESC, id";
+  if ((o == "sla" || o == "sla_due") && filter.sla) {
+    // The earliest due (most overdue) first; findings without a clock last.
+    const SlaSql q = MakeSlaSql(*filter.sla);
+    return " ORDER BY (CASE WHEN " + q.has_clock + " THEN 0 ELSE 1 END), (CASE WHEN " + q.has_clock + " THEN " + q.due +
+           " ELSE 0 END), severity DESC, id";
+  }
+  return " ORDER BY severity DESC, id";
+}
+
+bool FilterUsesSla(const FindingFilter& f, const std::string& group_by) {
+  if (f.order_by == "sla" || f.order_by == "sla_due" || ToLower(group_by) == "sla") return true;
+  if (f.expression.empty()) return false;
+  const SlaPolicy probe;
+  auto w = CompileExpression(f.expression, f.now_ms ? f.now_ms : 1, &probe);
+  if (!w.ok()) return false;
+  for (const auto& n : w->fields)
+    if (n == "sla" || n == "sla_due" || n == "sla_days_left") return true;
+  return false;
+}
+
+Result<std::string> GroupByColumn(const std::string& field, const FindingFilter* filter) {
   std::string f = ToLower(field);
+  if (f == "kev") return std::string("CASE kev WHEN 1 THEN 'true' WHEN 0 THEN 'false' END");
+  if (f == "ransomware") return std::string("CASE ransomware WHEN 1 THEN 'true' WHEN 0 THEN 'false' END");
+  if (f == "kev_due") return std::string("kev_due");
+  if (f == "sla") {
+    if (!filter || !filter->sla) {
+      return MakeError(ErrorCode::kInvalidArgument,
+                       "--group-by sla needs an SLA policy: no `sla:` key in the policy (findex.yml in the working "
+                       "directory, or --policy FILE)");
+    }
+    return SlaStateSql(*filter->sla, filter->now_ms ? filter->now_ms : SystemNowMs());
+  }
   if (f == "severity") {
     return std::string(
         "CASE severity WHEN 0 THEN 'INFORMATIONAL' WHEN 1 THEN 'LOW' WHEN 2 THEN 'MEDIUM' WHEN 3 THEN 'HIGH' "

@@ -8,6 +8,7 @@
 
 #include "normalize/finding.h"
 #include "normalize/result.h"
+#include "rules/sla.h"  // SlaPolicy: a plain struct (filter.cpp calls nothing of rules/)
 
 namespace findex {
 
@@ -23,12 +24,15 @@ struct FindingFilter {
   std::string package;                    // package name, exact (case-insensitive)
   std::string id;                         // finding id as Store::Resolve takes it (IdCondition)
   bool new_in_latest_run = false;         // first seen in the latest run of its scope
-  std::string order_by = "severity";      // severity | updated | title | scanner | first-seen
+  std::string order_by = "severity";      // one of SortKeys()
   int64_t limit = -1;
   // Filter-language expression (CompileExpression), ANDed with the fields above; empty: none.
   std::string expression;
   // Clock of relative times in the expression (now-30d, age>30d), Unix ms; 0: the system clock.
   int64_t now_ms = 0;
+  // The policy's `sla:` (README "SLA"), for the fields sla, sla_due, sla_days_left, --sort sla and
+  // --group-by sla; those are an error without it (fail closed), never "none".
+  std::optional<SlaPolicy> sla;
 };
 
 struct GroupCount {
@@ -54,9 +58,17 @@ struct SqlWhere {
 };
 
 Result<SqlWhere> CompileFilter(const FindingFilter& f);
-// Column for --group-by; error for unknown fields.
-Result<std::string> GroupByColumn(const std::string& field);
+// Column for --group-by; error for unknown fields. `filter` gives `sla` its policy and clock
+// (without it, or without filter->sla, grouping by sla is an error).
+Result<std::string> GroupByColumn(const std::string& field, const FindingFilter* filter = nullptr);
 std::vector<std::string> GroupByFields();
+// --sort keys, and the " ORDER BY ..." of f.order_by (unknown keys: severity's order). Keys of
+// values that may be absent (epss, kev_due, sla...) put the absent ones last.
+std::vector<std::string> SortKeys();
+std::string OrderByClause(const FindingFilter& f);
+// Whether the filter needs an SLA policy: an sla field in its expression, --sort sla(_due) or
+// (with group_by) --group-by sla.
+bool FilterUsesSla(const FindingFilter& f, const std::string& group_by = "");
 
 // The filter language of `findex query EXPR`:
 //   expr   := or ;  or := and (("or" | "||") and)* ;  and := unary (("and" | "&&") unary)*
@@ -68,7 +80,14 @@ std::vector<std::string> GroupByFields();
 // Time fields (first_seen, last_seen, updated) take an RFC 3339 time, a date (midnight UTC; with
 // =, != and in: the whole day), `now`, or now-N / now+N with a unit h, d or w; `age` (time since
 // first seen) takes a duration N{h,d,w} with <, <=, >, >=. `now_ms` is the clock (0: the system's).
-Result<SqlWhere> CompileExpression(std::string_view expr, int64_t now_ms = 0);
+// Exploitation data (schema 7 columns): kev and ransomware (true / false; "" or unknown: no data),
+// kev_due (a date), epss and epss_percentile (numbers 0..1); no data never equals a value nor
+// passes a comparison (so `kev!=true` includes no data, `kev=false` does not).
+// SLA (needs `sla`, else an error): sla (breached, due_soon, ok, none), sla_due (a time, with <,
+// <=, >, >=), sla_days_left (a number of days, negative when breached, with <, <=, >, >=); exactly
+// rules/sla.h's ComputeSla of the stored severity and workflow, the clock starting at the
+// started_at of run coalesce(active_since_run, first_seen_run), at `now_ms`.
+Result<SqlWhere> CompileExpression(std::string_view expr, int64_t now_ms = 0, const SlaPolicy* sla = nullptr);
 // Field names of the language, for help text and "did you mean".
 std::vector<std::string> ExpressionFields();
 

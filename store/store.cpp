@@ -1663,13 +1663,7 @@ Result<int64_t> Store::LatestRunId(const std::string& scope) {
 
 namespace {
 
-const char* OrderClause(const std::string& order) {
-  if (order == "updated") return " ORDER BY updated_at DESC, id";
-  if (order == "title") return " ORDER BY title, id";
-  if (order == "scanner") return " ORDER BY scanner, severity DESC, id";
-  if (order == "first-seen") return " ORDER BY first_seen_run DESC, id";
-  return " ORDER BY severity DESC, id";
-}
+// The sort keys are store/filter.cpp's (SortKeys, OrderByClause).
 
 }  // namespace
 
@@ -1693,10 +1687,10 @@ Status Store::ForEach(const FindingFilter& filter, const std::function<bool(Find
   if (filter.limit >= 0) {
     // Pick the rows from the indexed columns first, so that documents are read only for the
     // rows returned (the gate lists 20 of maybe thousands).
-    sql += "WHERE id IN (SELECT id FROM findings " + where->clause + OrderClause(filter.order_by) + " LIMIT " +
-           std::to_string(filter.limit) + ")" + OrderClause(filter.order_by);
+    sql += "WHERE id IN (SELECT id FROM findings " + where->clause + OrderByClause(filter) + " LIMIT " +
+           std::to_string(filter.limit) + ")" + OrderByClause(filter);
   } else {
-    sql += where->clause + OrderClause(filter.order_by);
+    sql += where->clause + OrderByClause(filter);
   }
   return ForEachSql(sql, where->params, fn);
 }
@@ -1825,7 +1819,7 @@ Status Store::ForEachSql(const std::string& sql, const std::vector<std::string>&
 }
 
 Result<std::vector<GroupCount>> Store::GroupBy(const FindingFilter& filter, const std::string& field) {
-  auto col = GroupByColumn(field);
+  auto col = GroupByColumn(field, &filter);
   if (!col.ok()) return col.error();
   auto where = CompileFilter(filter);
   if (!where.ok()) return where.error();

@@ -2,6 +2,7 @@
 // glob semantics, and which rows of a real (in-memory) store each field selects.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -152,6 +153,54 @@ TEST(FilterLang, ErrorsNameLineAndColumn) {
             "query: 1:20: unknown field 'sevrity' (did you mean severity?)");
 }
 
+TEST(FilterLang, ExploitFieldsCompileNullSafe) {
+  const int64_t kJan6 = DaysFromCivil(2026, 1, 6) * 86400000LL;
+  auto w = CompileExpression("kev=true and ransomware=false");
+  ASSERT_TRUE(w.ok()) << w.error().ToString();
+  EXPECT_EQ(w->clause, "((kev IS NOT NULL AND kev = 1) AND (ransomware IS NOT NULL AND ransomware = 0))");
+  w = CompileExpression("kev=unknown or kev=\"\"");
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->clause, "(kev IS NULL OR kev IS NULL)");
+  w = CompileExpression("not kev=true");  // includes no data: the complement
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->clause, "(NOT (kev IS NOT NULL AND kev = 1))");
+  w = CompileExpression("epss>=0.1 and epss_percentile<0.95");
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->clause,
+            "((epss IS NOT NULL AND epss >= CAST(? AS DOUBLE PRECISION)) AND (epss_percentile IS NOT NULL AND "
+            "epss_percentile < CAST(? AS DOUBLE PRECISION)))");
+  EXPECT_EQ(w->params, (std::vector<std::string>{"0.1", "0.95"}));
+  w = CompileExpression("kev_due<=now+7d and kev in (true, unknown)", kJan6);
+  ASSERT_TRUE(w.ok()) << w.error().ToString();
+  EXPECT_EQ(w->clause, "((kev_due IS NOT NULL AND kev_due <= ?) AND ((kev IS NOT NULL AND kev = 1) OR kev IS NULL))");
+  EXPECT_EQ(w->params, (std::vector<std::string>{"2026-01-13"}));
+  const ErrCase cases[] = {
+      {"kev=maybe", "query: 1:5", "kev takes true, false or unknown"},
+      {"kev>true", "query: 1:4", "operator '>' does not apply to kev"},
+      {"epss>=10", "query: 1:7", "epss takes a number from 0 to 1"},
+      {"epss>=abc", "query: 1:7", "epss takes a number from 0 to 1"},
+      {"epss_percentile>\"\"", "query: 1:17", "needs a value"},
+      {"kev_due<2026-02-30x", "query: 1:9", "kev_due takes a date"},
+      {"kev_due<2026-01-01T00:00:00Z", "query: 1:9", "kev_due takes a date"},
+      {"sla=breached", "query: 1:1", "sla needs an SLA policy"},
+  };
+  for (const auto& c : cases) {
+    auto e = CompileExpression(c.expr, kJan6);
+    ASSERT_FALSE(e.ok()) << c.expr;
+    EXPECT_EQ(e.error().where, c.where) << c.expr << " -> " << e.error().ToString();
+    EXPECT_NE(e.error().message.find(c.message_part), std::string::npos) << c.expr << " -> " << e.error().message;
+  }
+  // Sort and group keys.
+  for (const char* k : {"kev", "kev_due", "epss", "epss_percentile", "sla", "sla_due"}) {
+    const auto keys = SortKeys();
+    EXPECT_NE(std::find(keys.begin(), keys.end(), k), keys.end()) << k;
+  }
+  FindingFilter f;
+  f.order_by = "epss";
+  EXPECT_EQ(OrderByClause(f), " ORDER BY (epss IS NULL), epss DESC, severity DESC, id");
+  EXPECT_EQ(GroupByColumn("kev").value(), "CASE kev WHEN 1 THEN 'true' WHEN 0 THEN 'false' END");
+}
+
 TEST(FilterLang, DeepNestingIsAnErrorNotACrash) {
   std::string e(10000, '(');
   auto w = CompileExpression(e + "scanner=zap");
@@ -163,14 +212,18 @@ TEST(FilterLang, DeepNestingIsAnErrorNotACrash) {
 }
 
 TEST(FilterLang, EveryFieldCompiles) {
+  const SlaPolicy sla;
   for (const auto& f : ExpressionFields()) {
-    const bool time = f == "first_seen" || f == "last_seen" || f == "updated";
+    const bool time = f == "first_seen" || f == "last_seen" || f == "updated" || f == "kev_due" || f == "sla_due";
+    const bool ordered_only = f == "age" || f == "sla_due" || f == "sla_days_left";
     std::string v = f == "severity" ? "HIGH" : f == "state" ? "ACTIVE" : (f == "workflow" || f == "triage" || f == "lifecycle") ? "NEW"
-                   : (f == "occurrences" || f == "normalized") ? "1" : time ? "2026-01-01" : f == "age" ? "30d" : "x";
-    auto w = CompileExpression(f + (f == "age" ? ">" : "=") + v);
+                   : (f == "occurrences" || f == "normalized" || f == "sla_days_left") ? "1" : time ? "2026-01-01" : f == "age" ? "30d"
+                   : (f == "kev" || f == "ransomware") ? "true" : (f == "epss" || f == "epss_percentile") ? "0.5"
+                   : f == "sla" ? "breached" : "x";
+    auto w = CompileExpression(f + (ordered_only ? ">" : "=") + v, 0, &sla);
     EXPECT_TRUE(w.ok()) << f << ": " << w.error().ToString();
   }
-  EXPECT_EQ(ExpressionFields().size(), 25u);
+  EXPECT_EQ(ExpressionFields().size(), 33u);
 }
 
 // --- times: absolute, relative, durations ---

@@ -88,6 +88,76 @@ TEST(Gates, NewOnlyFixableOnlyAndScanner) {
   EXPECT_FALSE(IsFixable(ByTitle(r, "new").finding));
 }
 
+TEST(Gates, SlaGateCountsOnlyItsStates) {
+  GateDef g;
+  g.name = "overdue";
+  g.sla = {SlaState::kBreached};
+  g.max = {{SeverityLabel::kCritical, 0}};
+  auto item = [](const std::string& key, SlaState st, WorkflowStatus wf = WorkflowStatus::kNew) {
+    ReportItem it = Item(key, SeverityLabel::kCritical, false, false, wf);
+    it.sla = st;
+    return it;
+  };
+  GateReport r;
+  EvaluateGates({g}, {item("late", SlaState::kBreached), item("soon", SlaState::kDueSoon), item("fine", SlaState::kOk)},
+                [](const ReportItem&, const GateDef&) { return true; }, &r);
+  EXPECT_FALSE(r.passed);
+  EXPECT_EQ(r.gates[0].counts.at(SeverityLabel::kCritical), 1u);
+  EXPECT_EQ(r.gates[0].description, "SLA breached");
+  EXPECT_EQ(ByTitle(r, "late").status, ItemStatus::kViolation);
+  EXPECT_EQ(ByTitle(r, "soon").status, ItemStatus::kOpen);
+  // Nothing overdue: the same criticals pass.
+  EvaluateGates({g}, {item("soon", SlaState::kDueSoon), item("fine", SlaState::kOk)},
+                [](const ReportItem&, const GateDef&) { return true; }, &r);
+  EXPECT_TRUE(r.passed);
+  g.sla = {SlaState::kBreached, SlaState::kDueSoon};
+  EvaluateGates({g}, {item("soon", SlaState::kDueSoon), item("fine", SlaState::kOk)},
+                [](const ReportItem&, const GateDef&) { return true; }, &r);
+  EXPECT_FALSE(r.passed);
+  EXPECT_EQ(r.gates[0].description, "SLA breached/due_soon");
+}
+
+TEST(Gates, SlaSummaryKeepsTheMostOverdueAndShowsInTextAndMarkdown) {
+  SlaTally t(2);
+  auto clock = [](SlaState st, int64_t due, double left) {
+    SlaClock c;
+    c.state = st;
+    c.due_ms = due;
+    c.days_left = left;
+    return c;
+  };
+  const int64_t jan10 = 1768003200000LL;  // 2026-01-10T00:00:00Z
+  t.Add(7, SeverityLabel::kHigh, clock(SlaState::kBreached, jan10, -2.5));
+  t.Add(3, SeverityLabel::kCritical, clock(SlaState::kBreached, jan10 - 86400000LL, -3.5));
+  t.Add(9, SeverityLabel::kLow, clock(SlaState::kBreached, jan10 + 86400000LL, -1.5));
+  t.Add(4, SeverityLabel::kLow, clock(SlaState::kDueSoon, jan10 + 9 * 86400000LL, 6.5));
+  t.Add(5, SeverityLabel::kLow, clock(SlaState::kOk, jan10 + 90 * 86400000LL, 87.5));
+  GateReport r;
+  std::vector<int64_t> rows;
+  t.Finish(&r.sla, &rows);
+  EXPECT_EQ(rows, (std::vector<int64_t>{3, 7}));
+  EXPECT_EQ(r.sla.breached, 3u);
+  EXPECT_EQ(r.sla.due_soon, 1u);
+  r.sla.worst[0].title = "log4shell";
+  r.sla.worst[0].id = "findex/abc";
+  r.sla.worst[0].scanner = "trivy";
+  r.sla.worst[1].title = "xss";
+  r.has_verdict = true;
+  const std::string text = FormatGateReport(r, 10);
+  EXPECT_NE(text.find("SLA: 3 breached, 1 due soon\n  CRITICAL      overdue 3.5d (due 2026-01-09)  log4shell\n      at -  id findex/abc\n"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("  ... and 1 more breached\n"), std::string::npos) << text;
+  const std::string md = WriteMarkdownReport(r);
+  EXPECT_NE(md.find("### SLA\n\n3 breached, 1 due soon\n\n| Severity | Overdue | Due | Scanner | Title | Location |\n"
+                    "|---|---:|---|---|---|---|\n| CRITICAL | 3.5 days | 2026-01-09 | trivy | log4shell |  |\n"),
+            std::string::npos) << md;
+  // No sla: in the policy, no SLA section.
+  GateReport plain;
+  plain.has_verdict = true;
+  EXPECT_EQ(WriteMarkdownReport(plain).find("SLA"), std::string::npos);
+  EXPECT_EQ(FormatGateReport(plain, 10).find("SLA"), std::string::npos);
+}
+
 TEST(Gates, PassingRunSaysSoOnOneLine) {
   GateDef g;
   g.name = "g";

@@ -1,6 +1,9 @@
 // Policy file loading (diagnostics with positions), matchers, precedence and expiry.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <set>
+
 #include "normalize/fingerprint.h"
 #include "rules/policy.h"
 
@@ -109,6 +112,147 @@ TEST(Matcher, EachCondition) {
   EXPECT_FALSE(matches("{url_prefix: 'http://'}", sca));
   // Every condition must hold.
   EXPECT_FALSE(matches("{scanner: semgrep, cwe: 89}", sast));
+}
+
+// --- exploitation matchers and the SLA key (issue 11) ---
+
+// ScaFinding with exploitation data on its vulnerability (as the store fills it from feeds).
+Finding Exploited(int kev, double epss, double percentile) {
+  Finding f = ScaFinding();
+  f.vulnerabilities[0].exploit.kev = kev;
+  if (kev == 1) f.vulnerabilities[0].exploit.kev_due = "2026-02-01";
+  f.vulnerabilities[0].exploit.epss = epss;
+  f.vulnerabilities[0].exploit.epss_percentile = percentile;
+  return f;
+}
+
+TEST(Matcher, KevAndEpssNoDataMatchesNothing) {
+  std::vector<Diagnostic> d;
+  auto matches = [&](const std::string& match, const Finding& f) {
+    Policy p = Load("suppressions:\n  - name: s\n    reason: r\n    match: " + match + "\n", &d);
+    return !p.suppressions.empty() && p.suppressions[0].match.Matches(f);
+  };
+  const Finding listed = Exploited(1, 0.42, 0.97), unlisted = Exploited(0, 0.0, 0.1), none = Exploited(-1, -1, -1);
+  EXPECT_TRUE(matches("{kev: true}", listed));
+  EXPECT_FALSE(matches("{kev: true}", unlisted));
+  EXPECT_FALSE(matches("{kev: true}", none));
+  EXPECT_TRUE(matches("{kev: false}", unlisted));
+  EXPECT_FALSE(matches("{kev: false}", listed));
+  EXPECT_FALSE(matches("{kev: false}", none));  // no data is not "not listed"
+  EXPECT_TRUE(matches("{epss_at_least: 0.42}", listed));  // at least: inclusive
+  EXPECT_FALSE(matches("{epss_at_least: 0.43}", listed));
+  EXPECT_TRUE(matches("{epss_at_least: 0}", unlisted));   // a score of 0 is data
+  EXPECT_FALSE(matches("{epss_at_least: 0}", none));
+  EXPECT_TRUE(matches("{epss_percentile_at_least: 0.9}", listed));
+  EXPECT_FALSE(matches("{epss_percentile_at_least: 0.9}", unlisted));
+  EXPECT_FALSE(matches("{epss_percentile_at_least: 0}", none));
+  // With the other conditions: all must hold.
+  EXPECT_TRUE(matches("{kev: true, scanner: trivy, epss_at_least: 0.1}", listed));
+  EXPECT_FALSE(matches("{kev: true, scanner: grype}", listed));
+  // The highest score among the vulnerabilities counts; one listed one makes the finding listed.
+  Finding two = unlisted;
+  Vulnerability v;
+  v.id = "CVE-2021-44228";
+  v.exploit.kev = 1;
+  v.exploit.epss = 0.97;
+  two.vulnerabilities.push_back(v);
+  EXPECT_TRUE(matches("{kev: true, epss_at_least: 0.9}", two));
+  EXPECT_TRUE(d.empty());
+}
+
+TEST(Evaluate, OverrideRaisesKevFindingsToCritical) {
+  std::vector<Diagnostic> d;
+  Policy p = Load("severity_overrides:\n  - name: kev-critical\n    match: {kev: true}\n    severity: CRITICAL\n", &d);
+  Finding listed = Exploited(1, 0.5, 0.9), none = Exploited(-1, -1, -1);
+  listed.severity.label = none.severity.label = SeverityLabel::kMedium;
+  EXPECT_EQ(Evaluate(p, listed, kNow).severity, SeverityLabel::kCritical);
+  EXPECT_EQ(Evaluate(p, none, kNow).severity, std::nullopt);
+}
+
+TEST(Load, ExploitMatcherErrorsHavePositions) {
+  std::vector<Diagnostic> d;
+  Load(R"(suppressions:
+  - name: a
+    reason: r
+    match: {kev: maybe}
+  - name: b
+    reason: r
+    match: {epss_at_least: 10%}
+  - name: c
+    reason: r
+    match: {epss_percentile_at_least: 1.5}
+)",
+       &d, false);
+  std::vector<std::string> got;
+  for (const auto& x : d) got.push_back(x.ToString());
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "findex.yml:4:18: error P014: kev: 'maybe' is not true or false",
+                     "findex.yml:7:28: error P014: epss_at_least: '10%' is not a number from 0 to 1 (0.1, not 10%)",
+                     "findex.yml:10:39: error P014: epss_percentile_at_least: '1.5' is not a number from 0 to 1 (0.1, not 10%)",
+                 }));
+}
+
+TEST(Load, SlaKeyAndGateSla) {
+  std::vector<Diagnostic> d;
+  Policy p = Load(R"(sla: {CRITICAL: 7, high: 30, MEDIUM: 90, LOW: 180, kev: due_date, due_soon: 3}
+gates:
+  - name: overdue
+    sla: breached
+    max: {CRITICAL: 0}
+  - name: soon
+    sla: [breached, due-soon]
+    max: {HIGH: 0}
+)",
+                  &d);
+  ASSERT_TRUE(p.sla.has_value());
+  EXPECT_EQ(p.sla->days, (std::array<int, 5>{-1, 180, 90, 30, 7}));
+  EXPECT_TRUE(p.sla->kev_due_cap);
+  EXPECT_EQ(p.sla->due_soon_days, 3);
+  ASSERT_EQ(p.gates.size(), 2u);
+  EXPECT_EQ(p.gates[0].sla, std::vector<SlaState>{SlaState::kBreached});
+  EXPECT_EQ(p.gates[1].sla, (std::vector<SlaState>{SlaState::kBreached, SlaState::kDueSoon}));
+  EXPECT_TRUE(d.empty());
+  // A second file: later values win per key, with a warning where one changes.
+  Status s = LoadPolicyText("sla: {HIGH: 14, LOW: 180}\n", "team.yml", &p, &d);
+  EXPECT_TRUE(s.ok());
+  EXPECT_EQ(p.sla->days, (std::array<int, 5>{-1, 180, 90, 14, 7}));
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].ToString(), "team.yml:1:7: warning P016: sla HIGH redefined: this file's value wins");
+  d.clear();
+  Load(R"(sla:
+  CRITICAL: -1
+  HIGH: soon
+  kev: cisa
+  urgent: 1
+gates:
+  - name: g
+    sla: late
+    max: {HIGH: 0}
+)",
+       &d, false);
+  std::vector<std::string> got;
+  for (const auto& x : d) got.push_back(x.ToString());
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "findex.yml:2:13: error P015: sla CRITICAL: '-1' is not a number of days (0 or more)",
+                     "findex.yml:3:9: error P015: sla HIGH: 'soon' is not a number of days (0 or more)",
+                     "findex.yml:4:8: error P015: sla kev: 'cisa' is not due_date (cap a KEV finding's SLA at CISA's due date)",
+                     "findex.yml:5:3: error P015: unknown key 'urgent' in sla (known: CRITICAL, HIGH, MEDIUM, LOW, "
+                     "INFORMATIONAL, kev, due_soon)",
+                     "findex.yml:8:10: error P015: gate sla: 'late' is not an SLA state (breached, due_soon, ok)",
+                 }));
+}
+
+TEST(Policy, HashCoversExploitMatchersNotSla) {
+  std::vector<Diagnostic> d;
+  const std::string base = "suppressions:\n  - name: s\n    reason: r\n    match: ";
+  const uint64_t plain = Load(base + "{scanner: trivy}\n", &d).Hash();
+  const uint64_t kev = Load(base + "{scanner: trivy, kev: true}\n", &d).Hash();
+  const uint64_t unkev = Load(base + "{scanner: trivy, kev: false}\n", &d).Hash();
+  const uint64_t epss = Load(base + "{scanner: trivy, epss_at_least: 0.1}\n", &d).Hash();
+  const uint64_t epss2 = Load(base + "{scanner: trivy, epss_at_least: 0.2}\n", &d).Hash();
+  const uint64_t pct = Load(base + "{scanner: trivy, epss_percentile_at_least: 0.1}\n", &d).Hash();
+  EXPECT_EQ((std::set<uint64_t>{plain, kev, unkev, epss, epss2, pct}).size(), 6u);
+  EXPECT_EQ(Load("sla: {HIGH: 30}\n" + base + "{scanner: trivy}\n", &d).Hash(), plain);
 }
 
 TEST(Evaluate, OrderOverrideThenSuppressionThenRules) {
@@ -261,7 +405,7 @@ gates:
       "findex.yml:5:5: error P004: suppression needs a 'reason' (why this risk is accepted)",
       "findex.yml:6:14: error P006: expires: 'someday' is not a date (YYYY-MM-DD) or RFC 3339 time",
       "findex.yml:7:26: error P007: title_regex: missing ): (unclosed (RE2 syntax)",
-      "findex.yml:12:5: error P002: unknown key 'colour' in a gate (known: name, max, new_only, baseline, fixable_only, scanner, match)",
+      "findex.yml:12:5: error P002: unknown key 'colour' in a gate (known: name, max, new_only, baseline, fixable_only, scanner, match, sla)",
       "findex.yml:11:21: error P003: max CRITICAL: 'many' is not a count (0 or more)",
   };
   EXPECT_EQ(got, want);
@@ -291,7 +435,7 @@ TEST(Load, UnknownKeysAreErrorsWithDidYouMean) {
   EXPECT_NE(d[0].message.find("unknown key 'expire' in a suppression (did you mean expires?"), std::string::npos);
   EXPECT_EQ(d[1].ToString(), "findex.yml:3:13: error P002: unknown key 'pakage' in match (did you mean package? known: id, "
                              "scanner, rule, vuln, cve, cwe, package, path, url_prefix, resource, scope, tag, title_regex, "
-                             "severity_at_least, severity_at_most)");
+                             "severity_at_least, severity_at_most, kev, epss_at_least, epss_percentile_at_least)");
 }
 
 TEST(Policy, ClosestName) {
@@ -342,6 +486,7 @@ TEST(Policy, HashChangesWithContentNotGates) {
 #include <map>
 
 #include "ingest/driver.h"
+#include "normalize/exploit.h"
 #include "ingest/source.h"
 #include "normalize/text.h"
 #include "rules/gate.h"
@@ -393,6 +538,34 @@ class PolicySqlDifferential : public ::testing::Test {
       }
       ASSERT_TRUE(store_->CommitRun().ok());
     }
+    // Exploitation data (issue 11): a KEV catalog listing every third CVE of the store (every
+    // ninth with known ransomware use) and EPSS scores for every second one, 0 included.
+    std::set<std::string> cves;
+    ASSERT_TRUE(store_->ForEach(FindingFilter{}, [&](FindingRow&& r) {
+                        for (const auto& v : r.finding.vulnerabilities)
+                          for (const auto& id : VulnerabilityIds(v))
+                            if (id.rfind("CVE-", 0) == 0) cves.insert(id);
+                        return true;
+                      }).ok());
+    KevCatalog kev;
+    kev.version = "test";
+    EpssFeed epss;
+    epss.score_date = "2026-11-01";
+    size_t k = 0;
+    for (const auto& c : cves) {
+      if (k % 3 == 0) {
+        KevEntry e;
+        e.cve = c;
+        e.due_date = "2026-11-" + std::to_string(10 + k % 19);
+        e.ransomware = k % 9 == 0;
+        kev.entries.push_back(e);
+      }
+      if (k % 2 == 0) epss.scores.push_back(EpssScore{c, static_cast<double>(k % 11) / 10.0 * 0.97, static_cast<double>(k % 7) / 6.0});
+      ++k;
+    }
+    ASSERT_GT(kev.entries.size(), 10u);
+    auto enriched = store_->Enrich(&kev, "kev.json", &epss, "epss.csv", "2026-11-01T00:00:00.000Z");
+    ASSERT_TRUE(enriched.ok()) << enriched.error().ToString();
     for (auto& f : PolicySqlFunctions()) ASSERT_TRUE(store_->RegisterFunction(f.name, f.nargs, std::move(f.fn)).ok());
   }
   static void TearDownTestSuite() {
@@ -733,6 +906,71 @@ TEST_F(PolicySqlDifferential, CompiledSqlDecidesAsTheCppMatchersOnSchema5AndWith
   }
   EXPECT_EQ(full.evaluated_on_columns, full.decisions);
   EXPECT_GT(full.positive, 1000u) << "the derived matchers should match many findings";
+}
+
+TEST_F(PolicySqlDifferential, ExploitMatchersDecideOnColumnsAsOnDocuments) {
+  // The data the matchers see: some findings listed, some known not listed, some without data.
+  size_t listed = 0, unlisted = 0, no_kev = 0, scored = 0, zero = 0;
+  std::vector<ExploitSummary> seen;
+  for (const auto& [id, f] : Findings()) {
+    const ExploitSummary x = SummarizeExploit(f);
+    listed += x.kev == 1;
+    unlisted += x.kev == 0;
+    no_kev += x.kev < 0;
+    scored += x.epss >= 0;
+    zero += x.epss == 0;
+    if (x.epss > 0 && seen.size() < 20) seen.push_back(x);
+  }
+  ASSERT_GT(listed, 5u);
+  ASSERT_GT(unlisted, 5u);
+  ASSERT_GT(no_kev, 5u);
+  ASSERT_GT(scored, 5u);
+  ASSERT_GT(zero, 0u);
+  Policy p;
+  auto add = [&](Matcher m) {
+    Suppression x;
+    x.name = "exploit#" + std::to_string(p.suppressions.size() + 1);
+    x.reason = "test";
+    x.match = std::move(m);
+    p.suppressions.push_back(std::move(x));
+  };
+  for (bool b : {true, false}) {
+    Matcher m;
+    m.kev = b;
+    add(m);
+    m.scanners = {"grype", "trivy"};
+    add(m);
+  }
+  for (double t : {0.0, 0.5, 0.97}) {
+    Matcher m;
+    m.epss_at_least = t;
+    add(m);
+    m = Matcher{};
+    m.epss_percentile_at_least = t;
+    add(m);
+  }
+  for (const auto& x : seen) {  // exactly at a finding's score: inclusive on both paths
+    Matcher m;
+    m.epss_at_least = x.epss;
+    m.epss_percentile_at_least = x.epss_percentile;
+    add(m);
+  }
+  SeverityOverride o;
+  o.name = "kev-critical";
+  o.match.kev = true;
+  o.label = SeverityLabel::kCritical;
+  p.overrides.push_back(o);
+  std::vector<GateDef> gates(1);
+  gates[0].name = "exploited";
+  gates[0].match.kev = true;
+  gates[0].match.epss_at_least = 0.1;
+  const Tally t = Check(p, gates, true, "exploit matchers");
+  EXPECT_EQ(t.evaluated_on_columns, t.decisions) << "every exploitation matcher is decided on columns";
+  EXPECT_EQ(t.unknown, 0u);
+  EXPECT_GT(t.positive, listed + unlisted);
+  // Without the columns (an older store): unknown, read in full, same decisions.
+  const Tally old = Check(p, gates, false, "exploit matchers, no columns");
+  EXPECT_GT(old.unknown, 0u);
 }
 
 TEST(PolicySql, GlobTranslation) {
