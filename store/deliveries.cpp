@@ -6,17 +6,6 @@
 
 namespace findex {
 
-std::string_view ActionEventName(ActionEvent e) {
-  switch (e) {
-    case kEventNew: return "new";
-    case kEventReopened: return "reopened";
-    case kEventResolved: return "resolved";
-    case kEventSuppressed: return "suppressed";
-    case kEventSlaBreached: return "sla_breached";
-  }
-  return "";
-}
-
 namespace {
 
 constexpr const char* kDeliveryColumns =

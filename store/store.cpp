@@ -1016,9 +1016,9 @@ Status Store::Apply(PreparedFinding& prepared, const OldRow* old) {
     for (const auto& name : decision.actions) {
       auto it = action_events_.find(name);
       if (it == action_events_.end()) continue;
-      if (ev_new && (it->second & kEventNew)) FINDEX_RETURN_IF_ERROR(AddDelivery(name, rowid, "new"));
-      if (ev_reopened && (it->second & kEventReopened)) FINDEX_RETURN_IF_ERROR(AddDelivery(name, rowid, "reopened"));
-      if (ev_suppressed && (it->second & kEventSuppressed))
+      if (ev_new && (it->second & kOnNew)) FINDEX_RETURN_IF_ERROR(AddDelivery(name, rowid, "new"));
+      if (ev_reopened && (it->second & kOnReopened)) FINDEX_RETURN_IF_ERROR(AddDelivery(name, rowid, "reopened"));
+      if (ev_suppressed && (it->second & kOnSuppressed))
         FINDEX_RETURN_IF_ERROR(AddDelivery(name, rowid, "suppressed"));
     }
   }
@@ -1474,7 +1474,7 @@ Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRu
       // Response actions that want `resolved`: the findings resolved here (not those that stay
       // SUPPRESSED) whose policy actions name them, before the UPDATE changes what `gone` selects.
       for (const auto& [name, events] : action_events_) {
-        if (!(events & kEventResolved)) continue;
+        if (!(events & kOnResolved)) continue;
         auto prepared = Prep(
             "INSERT INTO deliveries(action, finding_id, event, occurrence, scope, state, created_at, updated_at)"
             " SELECT ?8, id, 'resolved', ?3, scope, 'pending', ?1, ?1 FROM findings" + gone +

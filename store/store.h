@@ -60,14 +60,13 @@ struct RunInfo {
 };
 
 // Response actions (issue 12): the events an action is delivered on, as a bit set.
-enum ActionEvent : unsigned {
-  kEventNew = 1,
-  kEventReopened = 2,
-  kEventResolved = 4,
-  kEventSuppressed = 8,
-  kEventSlaBreached = 16,
+enum DeliveryEventBit : unsigned {
+  kOnNew = 1,
+  kOnReopened = 2,
+  kOnResolved = 4,
+  kOnSuppressed = 8,
+  kOnSlaBreached = 16,
 };
-std::string_view ActionEventName(ActionEvent e);  // "new", "reopened", ...
 
 // One recorded delivery of an action for a finding's event (the table deliveries).
 struct Delivery {

@@ -376,7 +376,7 @@ TEST_F(StoreTest, TriageNeedsAnActorAndAnExistingFinding) {
 // Response actions (issue 12): the outbox records each (action, finding, event) once per run
 // that caused it, whatever is ingested again; claims are exclusive; outcomes are kept.
 TEST_F(StoreTest, DeliveriesAreRecordedOncePerEventAndClaimedOnce) {
-  store_->SetActionEvents({{"page", kEventNew | kEventReopened | kEventResolved}, {"ticket", kEventNew | kEventSuppressed}});
+  store_->SetActionEvents({{"page", kOnNew | kOnReopened | kOnResolved}, {"ticket", kOnNew | kOnSuppressed}});
   policy_ = [](const Finding& f) {
     PolicyDecision d;
     d.actions = {"page"};
@@ -447,7 +447,7 @@ TEST_F(StoreTest, DeliveriesAreRecordedOncePerEventAndClaimedOnce) {
 }
 
 TEST_F(StoreTest, ASuppressedNewFindingIsASuppressedEventNotANewOne) {
-  store_->SetActionEvents({{"all", kEventNew | kEventSuppressed}});
+  store_->SetActionEvents({{"all", kOnNew | kOnSuppressed}});
   policy_ = [](const Finding&) {
     PolicyDecision d;
     d.workflow = WorkflowStatus::kSuppressed;
