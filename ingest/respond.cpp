@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "normalize/timestamp.h"
+
 namespace findex {
 
 std::map<std::string, unsigned> ActionEventBits(const Policy& policy) {
@@ -54,6 +56,38 @@ Result<RespondResult> Respond(Store& store, const Policy& policy, const RespondO
   q.scopes = o.scopes;
   for (const auto& [name, a] : by_name) q.actions.push_back(name);
   if (q.actions.empty()) return out;
+  // sla_breached: findings whose SLA clock ran out now, for the actions that want it and match
+  // them; recorded once per clock (occurrence: the run that started it).
+  if (policy.sla && !o.dry_run) {
+    std::vector<const PolicyAction*> want;
+    for (const auto& [name, a] : by_name)
+      if (a->def.Handles(ActionEvent::kSlaBreached)) want.push_back(a);
+    if (!want.empty()) {
+      Rfc3339Time t;
+      FindingFilter f;
+      f.scopes = o.scopes;
+      f.expression = "sla=breached";
+      f.sla = *policy.sla;
+      f.now_ms = ParseRfc3339(o.now, &t) ? t.epoch_seconds * 1000 + t.nanos / 1000000 : 0;
+      f.order_by = "severity";
+      std::vector<Delivery> found;
+      Status s = store.ForEach(f, [&](FindingRow&& r) {
+        for (const PolicyAction* a : want) {
+          if (!MatchesAtLabel(a->match, r.finding, r.finding.severity.label)) continue;
+          Delivery d;
+          d.action = a->def.name;
+          d.finding_id = r.rowid;
+          d.event = "sla_breached";
+          d.occurrence = r.active_since_run;
+          d.scope = r.finding.scope;
+          found.push_back(std::move(d));
+        }
+        return true;
+      });
+      if (!s.ok()) return s.error();
+      if (auto n = store.RecordDeliveries(found, o.now); !n.ok()) return n.error();
+    }
+  }
   std::vector<Delivery> ds;
   if (o.dry_run) {
     q.states = {"pending", "failed"};

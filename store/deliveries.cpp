@@ -67,6 +67,37 @@ Result<std::vector<Delivery>> Store::Deliveries(const DeliveryQuery& q) {
   return out;
 }
 
+Result<int64_t> Store::RecordDeliveries(const std::vector<Delivery>& ds, const std::string& now) {
+  if (read_only_) return MakeError(ErrorCode::kStore, "store opened read-only");
+  if (ds.empty()) return int64_t{0};
+  FINDEX_RETURN_IF_ERROR(BeginWrite());
+  int64_t added = 0;
+  Status status = [&]() -> Status {
+    auto st = Prep(
+        "INSERT INTO deliveries(action, finding_id, event, occurrence, scope, state, created_at, updated_at)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6) ON CONFLICT DO NOTHING");
+    if (!st.ok()) return st.error();
+    for (const auto& d : ds) {
+      DbStatement* s = st->get();
+      s->Reset();
+      s->BindText(1, d.action);
+      s->BindInt(2, d.finding_id);
+      s->BindText(3, d.event);
+      s->BindInt(4, d.occurrence);
+      s->BindText(5, d.scope);
+      s->BindText(6, now);
+      FINDEX_RETURN_IF_ERROR(s->Run());
+      added += s->Changes();
+    }
+    return Exec("COMMIT");
+  }();
+  if (!status.ok()) {
+    Rollback();
+    return SqlError("cannot record deliveries", status.error());
+  }
+  return added;
+}
+
 Result<std::vector<Delivery>> Store::ClaimDeliveries(const DeliveryQuery& q, const std::string& now) {
   if (read_only_) return MakeError(ErrorCode::kStore, "store opened read-only");
   DeliveryQuery claimable = q;

@@ -349,6 +349,9 @@ class Store {
   // (PolicyDecision::actions) wants the finding's event, absence when it resolves one.
   void SetActionEvents(std::map<std::string, unsigned> events) { action_events_ = std::move(events); }
   Result<std::vector<Delivery>> Deliveries(const DeliveryQuery& q);
+  // Records deliveries found outside an ingest (sla_breached: `findex act` and after ingest), each
+  // at most once (the same UNIQUE key as at ingest), in one transaction. Returns how many are new.
+  Result<int64_t> RecordDeliveries(const std::vector<Delivery>& ds, const std::string& now);
   // Takes pending and failed deliveries (as q selects) for sending: they become `sending`, so that
   // another findex never takes them too (one transaction; PostgreSQL: SKIP LOCKED).
   Result<std::vector<Delivery>> ClaimDeliveries(const DeliveryQuery& q, const std::string& now);

@@ -184,6 +184,38 @@ actions:
         self.assertEqual(self.states(), {("ticket", "new", "delivered"): 1, ("ticket", "resolved", "delivered"): 1})
         self.assert_no_secret_stored()
 
+    def test_sla_breaches_are_sent_once_per_clock(self):
+        policy = os.path.join(self.tmp, "sla.yml")
+        with open(policy, "w") as f:
+            f.write("""version: 1
+sla: {CRITICAL: 1}
+actions:
+  - name: overdue
+    match: {severity_at_least: CRITICAL}
+    on: [sla_breached]
+    webhook: {url: "%s/overdue", format: generic}
+""" % self.srv.url)
+        r = self.findex("ingest", "-q", "--policy", policy, TRIVY, now="2026-12-01T10:00:00.000Z")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.srv.requests, [])  # new criticals: not what this action is on
+        r = self.findex("act", "--policy", policy, now="2026-12-01T20:00:00.000Z")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.srv.requests, [])  # within the day
+        r = self.findex("act", "--policy", policy, now="2026-12-03T10:00:00.000Z")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(self.srv.requests), 1)
+        self.assertEqual(json.loads(self.srv.requests[0][2])["count"], 22)
+        r = self.findex("act", "--policy", policy, now="2026-12-04T10:00:00.000Z")
+        self.assertEqual(len(self.srv.requests), 1)  # the same clock: once
+        self.assertEqual(self.states(), {("overdue", "sla_breached", "delivered"): 22})
+        # Without an sla: key the action cannot work: the policy is refused (fail closed).
+        with open(policy, "w") as f:
+            f.write("version: 1\nactions:\n  - name: overdue\n    match: {scanner: trivy}\n    on: [sla_breached]\n"
+                    "    webhook: {url: \"%s/overdue\"}\n" % self.srv.url)
+        r = self.findex("policy", "check", policy)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("P017", r.stderr)
+
 
 if __name__ == "__main__":
     findex_cli.main()
