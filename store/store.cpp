@@ -2194,9 +2194,9 @@ Status Store::Triage(const std::vector<int64_t>& rowids, const TriageChange& cha
 }
 
 Status Store::TriageOne(int64_t rowid, const TriageChange& change) {
-  std::string old_workflow, old_note;
+  std::string old_workflow, old_note, actions, scope;
   {
-    auto st = Prep("SELECT workflow, note FROM findings WHERE id=?1");
+    auto st = Prep("SELECT workflow, note, actions, scope FROM findings WHERE id=?1");
     if (!st.ok()) return st.error();
     (*st)->BindInt(1, rowid);
     auto r = (*st)->Step();
@@ -2204,6 +2204,8 @@ Status Store::TriageOne(int64_t rowid, const TriageChange& change) {
     if (!*r) return MakeError(ErrorCode::kNotFound, "no finding " + std::to_string(rowid));
     old_workflow = (*st)->Str(0);
     old_note = (*st)->Str(1);
+    actions = (*st)->Str(2);
+    scope = (*st)->Str(3);
   }
   if (change.status) {
     const std::string w(ToString(*change.status));
@@ -2214,6 +2216,31 @@ Status Store::TriageOne(int64_t rowid, const TriageChange& change) {
     (*st)->BindInt(3, rowid);
     if (Status r = (*st)->Run(); !r.ok()) return SqlError("cannot triage finding", r.error());
     FINDEX_RETURN_IF_ERROR(AddHistory(rowid, change.by, "triage", "workflow", old_workflow, w, change.note));
+    // Response actions on a person's decision: suppressed or resolved, once per decision (the
+    // occurrence is the history entry's id, negative: runs number the ingest's events).
+    const unsigned bit = w == "SUPPRESSED" ? kOnSuppressed : w == "RESOLVED" ? kOnResolved : 0u;
+    if (bit && w != old_workflow && !actions.empty() && !action_events_.empty()) {
+      auto h = Prep("SELECT max(id) FROM history WHERE finding_id=?1");
+      if (!h.ok()) return h.error();
+      (*h)->BindInt(1, rowid);
+      auto hr = (*h)->Step();
+      if (!hr.ok()) return SqlError("cannot read history", hr.error());
+      const int64_t occurrence = -(*h)->Int(0);
+      for (const auto& [name, events] : action_events_) {
+        if (!(events & bit) || actions.find('\x1f' + name + '\x1f') == std::string::npos) continue;
+        auto ins = Prep(
+            "INSERT INTO deliveries(action, finding_id, event, occurrence, scope, state, created_at, updated_at)"
+            " VALUES(?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6) ON CONFLICT DO NOTHING");
+        if (!ins.ok()) return ins.error();
+        (*ins)->BindText(1, name);
+        (*ins)->BindInt(2, rowid);
+        (*ins)->BindText(3, bit == kOnSuppressed ? "suppressed" : "resolved");
+        (*ins)->BindInt(4, occurrence);
+        (*ins)->BindText(5, scope);
+        (*ins)->BindText(6, change.now);
+        if (Status r = (*ins)->Run(); !r.ok()) return SqlError("cannot record a delivery", r.error());
+      }
+    }
   }
   if (!change.note.empty()) {
     auto st = Prep("UPDATE findings SET note=?1, note_by=?2, note_at=?3, updated_at=?3 WHERE id=?4");

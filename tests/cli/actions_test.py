@@ -216,6 +216,30 @@ actions:
         self.assertEqual(r.returncode, 2)
         self.assertIn("P017", r.stderr)
 
+    def test_a_persons_suppression_is_an_event(self):
+        policy = os.path.join(self.tmp, "triage.yml")
+        with open(policy, "w") as f:
+            f.write("""version: 1
+actions:
+  - name: watch
+    match: {severity_at_least: CRITICAL}
+    on: [suppressed]
+    webhook: {url: "%s/watch", format: generic}
+""" % self.srv.url)
+        r = self.findex("ingest", "-q", "--policy", policy, TRIVY)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.srv.requests, [])
+        fid = findex_cli.value(self.db, "SELECT asff_id FROM findings WHERE severity = 4 ORDER BY id LIMIT 1")
+        r = self.findex("triage", fid, "--status", "SUPPRESSED", "--note", "accepted", "--by", "alice", "--policy", policy)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(self.srv.requests), 1)
+        self.assertEqual(json.loads(self.srv.requests[0][2])["Id"], fid)  # one finding: its ASFF
+        # The same decision again changes nothing: nothing is sent.
+        r = self.findex("triage", fid, "--status", "SUPPRESSED", "--note", "still", "--by", "alice", "--policy", policy)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(self.srv.requests), 1)
+        self.assertEqual(self.states(), {("watch", "suppressed", "delivered"): 1})
+
 
 if __name__ == "__main__":
     findex_cli.main()
