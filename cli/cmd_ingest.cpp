@@ -22,6 +22,7 @@
 #include "cli/output.h"
 #include "ingest/driver.h"
 #include "ingest/pipeline.h"
+#include "ingest/respond.h"
 #include "ingest/registry.h"
 #include "normalize/fingerprint.h"
 #include "normalize/json_writer.h"
@@ -84,6 +85,7 @@ struct IngestFlags {
   PolicyFlags policy;
   std::string target;             // --target: overrides what every report says it scanned
   std::string max_rejects = "0";  // --max-rejects N|P%
+  bool no_actions = false;        // --no-actions: record the policy's deliveries, send none
 };
 
 // The policy as the store calls it, at the ingest's clock.
@@ -538,6 +540,13 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
   po.progress = [&progress](size_t files_done, uint64_t bytes, uint64_t findings, bool final) {
     progress.Update(files_done, bytes, findings, final);
   };
+  // Response actions: the store records each event an action wants in the ingest's own
+  // transactions (its outbox); they are sent after the batch (below).
+  if (policy && !policy->actions.empty()) (*store)->SetActionEvents(ActionEventBits(*policy));
+  std::vector<std::string> batch_scopes;
+  for (const auto& in : inputs) batch_scopes.push_back(in.scope);
+  std::sort(batch_scopes.begin(), batch_scopes.end());
+  batch_scopes.erase(std::unique(batch_scopes.begin(), batch_scopes.end()), batch_scopes.end());
   auto t0 = std::chrono::steady_clock::now();
   PipelineResult run = RunPipeline(**store, std::move(inputs), po);
   progress.Done();
@@ -562,6 +571,22 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
   }
   const bool any_failed = run.any_failed;
   const uint64_t total_bytes = run.bytes;
+  // Deliveries after the commits; a failed one stays recorded for `findex act` and never fails
+  // the ingest.
+  if (policy && !policy->actions.empty() && !fl.no_actions && run.close_status.ok()) {
+    RespondOptions ro;
+    ro.scopes = batch_scopes;
+    ro.now = po.now;
+    auto r = Respond(**store, *policy, ro);
+    if (!r.ok()) {
+      spdlog::warn("response actions not delivered: {} (they stay pending: findex act)", r.error().ToString());
+    } else {
+      for (const auto& e : r->errors) spdlog::warn("{} (pending: findex act retries it)", e);
+      if ((r->delivered || r->failed) && !g.quiet) {
+        spdlog::info("response actions: {} delivered, {} failed, {} skipped", r->delivered, r->failed, r->skipped);
+      }
+    }
+  }
   if (fl.summary == "json") {
     for (const auto& res : results) PrintJsonSummary(res);
   }
@@ -639,6 +664,8 @@ void AddIngest(CLI::App& app, Globals& g, int* exit_code) {
                   "its scanner reported before about its target (default 0; its good records are stored either way)");
   cmd->add_option("--max-report-size", fl->max_report_size,
                   "Largest report read, as read and once a .gz is inflated, e.g. 500M, 4G (default 2G)");
+  cmd->add_flag("--no-actions", fl->no_actions,
+                "Send no response action (the policy's actions:); what they would send is recorded for `findex act`");
   cmd->add_option("-j,--jobs", fl->jobs, "Parser threads (default: cores - 1, at least 1)");
   cmd->add_option("--flush-seconds", fl->flush_seconds,
                   "Event streams on stdin (Falco): store a batch this often (default 5)");

@@ -5,6 +5,8 @@
 #include <cstdlib>
 
 #include "cli/commands.h"
+#include "ingest/respond.h"
+#include "cli/policy_util.h"
 #include "cli/output.h"
 #include "normalize/json_writer.h"
 #include "normalize/text.h"
@@ -26,6 +28,8 @@ std::string Actor(const std::string& by) {
 struct TriageFlags {
   std::vector<std::string> ids;
   std::string status, note, by;
+  PolicyFlags policy;     // response actions on the decision (the policy's actions:)
+  bool no_actions = false;
 };
 
 int RunTriage(const TriageFlags& fl, const Globals& g, bool note_only) {
@@ -71,9 +75,37 @@ int RunTriage(const TriageFlags& fl, const Globals& g, bool note_only) {
   // The same finding named twice (by Id and by fingerprint) changes once.
   std::sort(rows.begin(), rows.end());
   rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+  // Response actions: a person's SUPPRESSED or RESOLVED is an event for the actions that matched
+  // the finding at its latest ingest (findings.actions) and are on it.
+  std::shared_ptr<const Policy> policy;
+  if (!note_only) {
+    auto p = LoadPolicy(fl.policy, true);
+    if (!p.ok()) {
+      spdlog::error("{}", p.error().ToString());
+      return kExitError;
+    }
+    policy = *p;
+    if (policy && !policy->actions.empty()) (*store)->SetActionEvents(ActionEventBits(*policy));
+  }
   if (Status s = (*store)->Triage(rows, change); !s.ok()) {
     spdlog::error("{}", s.error().ToString());
     return kExitError;
+  }
+  if (policy && !policy->actions.empty() && !fl.no_actions) {
+    std::vector<std::string> scopes;
+    Status s = (*store)->ForEachRowId(rows, [&](FindingRow&& r) {
+      scopes.push_back(r.finding.scope);
+      return true;
+    });
+    std::sort(scopes.begin(), scopes.end());
+    scopes.erase(std::unique(scopes.begin(), scopes.end()), scopes.end());
+    RespondOptions ro;
+    ro.scopes = scopes;
+    ro.now = change.now;
+    auto r = s.ok() ? Respond(**store, *policy, ro) : Result<RespondResult>(s.error());
+    if (!r.ok()) spdlog::warn("response actions not delivered: {} (pending: findex act)", r.error().ToString());
+    else
+      for (const auto& e : r->errors) spdlog::warn("{} (pending: findex act retries it)", e);
   }
   if (!g.quiet) {
     std::fprintf(stderr, "%s %zu finding%s\n", note_only ? "noted" : ("set " + fl.status + " on").c_str(), rows.size(),
@@ -141,6 +173,8 @@ void AddTriage(CLI::App& app, Globals& g, int* exit_code) {
   cmd->add_option("--note", fl->note, "Why (required for SUPPRESSED)");
   cmd->add_option("--by", fl->by, "Who decides (default: $FINDEX_USER, else $USER)");
   AddWaitOption(cmd);
+  fl->policy.Add(cmd, "Read no policy file: no response action on this decision");
+  cmd->add_flag("--no-actions", fl->no_actions, "Record the response actions' deliveries, send none (findex act sends them)");
   cmd->callback([fl, &g, exit_code] { *exit_code = RunTriage(*fl, g, false); });
 
   auto nf = std::make_shared<TriageFlags>();

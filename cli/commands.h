@@ -19,6 +19,7 @@ void AddPolicy(CLI::App& app, Globals& g, int* exit_code);  // policy check
 void AddSql(CLI::App& app, Globals& g, int* exit_code);
 void AddMigrateStore(CLI::App& app, Globals& g, int* exit_code);
 void AddEnrich(CLI::App& app, Globals& g, int* exit_code);
+void AddAct(CLI::App& app, Globals& g, int* exit_code);  // response actions (issue 12)
 void AddReport(CLI::App& app, Globals& g, int* exit_code);  // report (HTML)
 void AddHelp(CLI::App& app, Globals& g, int* exit_code);  // help [COMMAND], help --man (add last)
 

@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   AddSql(app, g, &exit_code);
   AddMigrateStore(app, g, &exit_code);
   AddEnrich(app, g, &exit_code);
+  AddAct(app, g, &exit_code);
   AddReport(app, g, &exit_code);
   AddHelp(app, g, &exit_code);
   // After parsing, before any command runs: settings every command relies on.

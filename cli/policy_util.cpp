@@ -58,6 +58,15 @@ void CheckGateSla(const Policy& policy, std::vector<Diagnostic>* diags) {
     d.message = "gate '" + g.name + "' has sla: but the policy has no sla: key (days per severity, e.g. sla: {CRITICAL: 7, HIGH: 30})";
     diags->push_back(std::move(d));
   }
+  for (const auto& a : policy.actions) {
+    if (!a.def.Handles(ActionEvent::kSlaBreached)) continue;
+    Diagnostic d;
+    d.level = Diagnostic::Level::kError;
+    d.pos = a.pos;
+    d.code = "P017";
+    d.message = "action '" + a.def.name + "' is on sla_breached but the policy has no sla: key (days per severity)";
+    diags->push_back(std::move(d));
+  }
 }
 
 Status AttachSla(FindingFilter* filter, const PolicyFlags& flags, const std::string& group_by, bool quiet) {

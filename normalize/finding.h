@@ -152,6 +152,7 @@ struct PolicyDecision {
   std::optional<Note> note;
   std::map<std::string, std::string> user_defined_fields;
   std::vector<std::string> applied;  // every rule that touched it: "override:NAME", "suppress:NAME", "rule:NAME"
+  std::vector<std::string> actions;  // the policy's response actions whose `match` holds (issue 12), by name
   std::vector<std::string> expired;  // suppressions that matched but had expired: "NAME (expired 2026-10-01)"
   // When workflow is SUPPRESSED by a suppression that expires: its first instant no longer
   // suppressed (Unix ms), stored with the decision so that gates count the finding once expired.

@@ -1,5 +1,9 @@
 #include "rules/policy.h"
 
+#include <charconv>
+
+#include "rules/deliver.h"
+
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
@@ -316,7 +320,14 @@ PolicyDecision Evaluate(const Policy& policy, const Finding& f, int64_t now_ms) 
                                                            : policy.rules[i].match;
     return MatchesAt(m, f, label) ? 1 : 0;
   });
-  return d ? std::move(*d) : PolicyDecision{};
+  if (!d) return PolicyDecision{};
+  // Response actions: at the severity the decision leaves (a KEV finding raised to CRITICAL
+  // pages as a CRITICAL).
+  const SeverityLabel effective = d->severity.value_or(f.severity.label);
+  for (const auto& a : policy.actions) {
+    if (MatchesAt(a.match, f, effective)) d->actions.push_back(a.def.name);
+  }
+  return std::move(*d);
 }
 
 uint64_t Policy::Hash() const {
@@ -350,6 +361,12 @@ uint64_t Policy::Hash() const {
          (r.workflow ? std::string(ToString(*r.workflow)) : "") + '\x1f' + r.note.value_or("");
     for (const auto& [k, v] : r.user_defined_fields) s += k + '=' + v + '\x1f';
     add_matcher(r.match);
+  }
+  // Which actions match is stored with each finding; where they send is not (a changed URL
+  // changes no finding).
+  for (const auto& a : actions) {
+    s += "A" + a.def.name + '\x1f';
+    add_matcher(a.match);
   }
   return Hash64(s);
 }
@@ -628,7 +645,8 @@ class Loader {
   void Root(const YAML::Node& root) {
     if (root.IsNull()) return;  // an empty file is an empty policy
     if (!CheckMap(root, "the policy",
-                  {"version", "include", "severity_overrides", "suppressions", "automation_rules", "gates", "sla"}))
+                  {"version", "include", "severity_overrides", "suppressions", "automation_rules", "gates", "sla",
+                   "actions"}))
       return;
     if (root["sla"]) Sla(root["sla"]);
     if (root["version"]) {
@@ -750,6 +768,128 @@ class Loader {
         g.match.scanners.insert(g.match.scanners.end(), s.begin(), s.end());
       }
       p_->gates.push_back(std::move(g));
+    });
+    std::set<std::string> action_names;
+    Seq(root["actions"], "actions", [&](const YAML::Node& e, size_t i) {
+      if (!CheckMap(e, "an action", {"name", "match", "on", "webhook", "jira", "command", "retry", "timeout",
+                                     "connect_timeout"}))
+        return;
+      PolicyAction a;
+      a.def.name = Name(e, "action", i, &action_names);
+      a.pos = Pos(e);
+      a.match = EntryMatch(e, "action", true);
+      if (e["on"]) {
+        a.def.on.clear();
+        for (const auto& x : Strings(e["on"], "on")) {
+          if (auto ev = ParseActionEvent(x)) a.def.on.push_back(*ev);
+          else Error(e["on"], "P018", fmt::format("on: '{}' is not an event (new, reopened, resolved, suppressed, sla_breached)", x));
+        }
+      }
+      int kinds = 0;
+      auto str = [&](const YAML::Node& m, const char* key, std::string* out) {
+        if (m[key]) {
+          if (auto v = Scalar(m[key], key)) *out = *v;
+        }
+      };
+      auto num = [&](const YAML::Node& n, const char* what, int64_t lo, int64_t hi) -> std::optional<int64_t> {
+        auto v = Scalar(n, what);
+        if (!v) return std::nullopt;
+        int64_t x = 0;
+        auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), x);
+        if (ec != std::errc() || p != v->data() + v->size() || x < lo || x > hi) {
+          Error(n, "P018", fmt::format("{} must be a whole number from {} to {}, not '{}'", what, lo, hi, *v));
+          return std::nullopt;
+        }
+        return x;
+      };
+      if (const YAML::Node& w = e["webhook"]) {
+        ++kinds;
+        a.def.kind = ActionKind::kWebhook;
+        if (CheckMap(w, "webhook", {"url", "format", "headers", "template", "top_n", "link_template"})) {
+          str(w, "url", &a.def.webhook.url);
+          str(w, "template", &a.def.webhook.template_text);
+          str(w, "link_template", &a.def.webhook.link_template);
+          if (w["format"]) {
+            if (auto v = Scalar(w["format"], "format")) {
+              if (auto f = ParseWebhookFormat(*v)) a.def.webhook.format = *f;
+              else Error(w["format"], "P018", fmt::format("webhook format '{}' is not slack, teams, generic or template", *v));
+            }
+          }
+          if (w["top_n"]) {
+            if (auto n = num(w["top_n"], "top_n", 1, 40)) a.def.webhook.top_n = static_cast<int>(*n);
+          }
+          if (const YAML::Node& h = w["headers"]) {
+            if (!h.IsMap()) Error(h, "P003", "headers must be a mapping of names to values");
+            else
+              for (auto it = h.begin(); it != h.end(); ++it) {
+                if (auto v = Scalar(it->second, "header value")) a.def.webhook.headers[it->first.Scalar()] = *v;
+              }
+          }
+        }
+      }
+      if (const YAML::Node& j = e["jira"]) {
+        ++kinds;
+        a.def.kind = ActionKind::kJira;
+        if (CheckMap(j, "jira", {"url", "project", "issue_type", "auth", "user", "token", "priority", "labels",
+                                 "transition_on_resolve", "link_template"})) {
+          str(j, "url", &a.def.jira.url);
+          str(j, "project", &a.def.jira.project);
+          str(j, "issue_type", &a.def.jira.issue_type);
+          str(j, "user", &a.def.jira.user);
+          str(j, "token", &a.def.jira.token);
+          str(j, "priority", &a.def.jira.priority);
+          str(j, "transition_on_resolve", &a.def.jira.transition_on_resolve);
+          str(j, "link_template", &a.def.jira.link_template);
+          if (j["labels"]) a.def.jira.labels = Strings(j["labels"], "labels");
+          if (j["auth"]) {
+            if (auto v = Scalar(j["auth"], "auth")) {
+              if (auto x = ParseJiraAuth(*v)) a.def.jira.auth = *x;
+              else Error(j["auth"], "P018", fmt::format("jira auth '{}' is not basic or bearer", *v));
+            }
+          }
+        }
+      }
+      if (const YAML::Node& c = e["command"]) {
+        ++kinds;
+        a.def.kind = ActionKind::kCommand;
+        if (c.IsSequence() || c.IsScalar()) {
+          a.def.command.argv = Strings(c, "command");
+        } else if (CheckMap(c, "command", {"argv", "shell", "timeout"})) {
+          if (c["argv"]) a.def.command.argv = Strings(c["argv"], "argv");
+          if (c["shell"]) a.def.command.shell = Bool(c["shell"], "shell").value_or(false);
+          if (c["timeout"]) {
+            if (auto n = num(c["timeout"], "timeout", 1, 3600)) a.def.command.timeout_s = static_cast<int>(*n);
+          }
+        }
+      }
+      if (e["timeout"]) {
+        if (auto n = num(e["timeout"], "timeout", 1, 600)) a.def.timeout_s = static_cast<int>(*n);
+      }
+      if (e["connect_timeout"]) {
+        if (auto n = num(e["connect_timeout"], "connect_timeout", 1, 120)) a.def.connect_timeout_s = static_cast<int>(*n);
+      }
+      if (const YAML::Node& r = e["retry"]) {
+        if (CheckMap(r, "retry", {"attempts", "backoff_ms", "max_backoff_ms"})) {
+          if (r["attempts"]) {
+            if (auto n = num(r["attempts"], "attempts", 1, 10)) a.def.retry.max_attempts = static_cast<int>(*n);
+          }
+          if (r["backoff_ms"]) {
+            if (auto n = num(r["backoff_ms"], "backoff_ms", 0, 600000)) a.def.retry.initial_backoff_ms = *n;
+          }
+          if (r["max_backoff_ms"]) {
+            if (auto n = num(r["max_backoff_ms"], "max_backoff_ms", 0, 3600000)) a.def.retry.max_backoff_ms = *n;
+          }
+        }
+      }
+      if (kinds != 1) {
+        Error(e, "P018", kinds == 0 ? "action needs one of webhook, jira, command"
+                                    : "action has more than one of webhook, jira, command (one per action)");
+      } else {
+        for (const auto& problem : ValidateAction(a.def)) {
+          Error(e, "P018", fmt::format("action '{}': {}: {}", a.def.name, problem.field, problem.message));
+        }
+      }
+      p_->actions.push_back(std::move(a));
     });
     if (root["include"]) {
       for (const auto& inc : Strings(root["include"], "include")) includes_.push_back(inc);

@@ -14,6 +14,7 @@
 #include "normalize/finding.h"
 #include "normalize/finding_columns.h"
 #include "normalize/result.h"
+#include "rules/action.h"
 #include "normalize/sla.h"
 
 namespace re2 {
@@ -105,12 +106,21 @@ struct GateDef {
   SourcePos pos;
 };
 
+// A response action (issue 12): what to send where (rules/action.h, delivered by
+// rules/deliver.h) for the findings `match` selects, on the events `def.on` names.
+struct PolicyAction {
+  ActionDef def;
+  Matcher match;  // at the finding's effective severity (after overrides and rules)
+  SourcePos pos;
+};
+
 struct Policy {
   std::vector<std::string> files;  // every file read, in order
   std::vector<SeverityOverride> overrides;
   std::vector<Suppression> suppressions;
   std::vector<AutomationRule> rules;
   std::vector<GateDef> gates;
+  std::vector<PolicyAction> actions;
   // `sla:` (README "SLA"): days per severity, `kev: due_date`, `due_soon: N`. Several files: a
   // later file's value wins per key. Not in Hash: it changes no stored decision.
   std::optional<SlaPolicy> sla;
@@ -118,7 +128,9 @@ struct Policy {
   // Stable hash of everything that changes what ingest stores (gates excluded): a
   // byte-identical report re-ingested under another policy is not a no-op.
   uint64_t Hash() const;
-  bool empty() const { return overrides.empty() && suppressions.empty() && rules.empty() && gates.empty() && !sla; }
+  bool empty() const {
+    return overrides.empty() && suppressions.empty() && rules.empty() && gates.empty() && !sla && actions.empty();
+  }
 };
 
 // Reads one policy file into `policy`, choosing the reader by name: "trivyignore" in the name

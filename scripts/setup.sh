@@ -10,7 +10,8 @@ PACKAGES=(g++ cmake ninja-build pkg-config python3
           python3-jsonschema python3-junitparser libxml2-utils
           clang libclang-rt-14-dev  # clang + libFuzzer: tests/fuzz/run.sh (the fuzz_smoke test in CI)
           postgresql libpq-dev      # libpq: the PostgreSQL store; the server: scripts/pg_cluster.sh (tests)
-          chromium)                 # headless: renders `findex report` pages (tests/cli/report_html_test.py)
+          chromium                  # headless: renders `findex report` pages (tests/cli/report_html_test.py)
+          libcurl4-openssl-dev)     # response actions: webhooks, Jira (rules/deliver*.cpp)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

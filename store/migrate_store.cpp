@@ -14,7 +14,7 @@ namespace {
 
 // Tables whose id column is an identity in PostgreSQL: their sequences continue past the copied
 // ids, so that later ingests, triage and gates number on from there.
-const char* const kIdentityTables[] = {"runs", "findings", "rejects", "history", "gate_verdicts"};
+const char* const kIdentityTables[] = {"runs", "findings", "rejects", "history", "gate_verdicts", "deliveries"};
 
 std::string Quote(std::string_view s) {
   std::string out = "\"";
@@ -227,7 +227,8 @@ Status Fill(Db* lite, PgDb* pg, const MigrateOptions& o, MigrateSummary* out) {
 const std::vector<std::string>& MigratedTables() {
   static const std::vector<std::string> kTables = {"runs",    "findings", "finding_details", "texts",
                                                    "run_members", "rejects", "history",      "gate_verdicts",
-                                                   "feeds",   "kev",      "epss"};
+                                                   "feeds",   "kev",      "epss",            "deliveries",
+                                                   "action_links"};
   return kTables;
 }
 

@@ -421,6 +421,37 @@ SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator
        f.kev, f.kev_due, f.ransomware, f.epss, f.epss_percentile
 FROM findings f;
 )sql",
+    // 7 -> 8 (issue 12): response actions. Which of the policy's actions match a finding (kept
+    // with the finding, as `policy` is, so that set-based steps such as absence know them), and
+    // an outbox of deliveries written in the ingest's own transaction: an event is recorded once
+    // (UNIQUE per action, finding, event and the run that caused it) whoever ingests, retries or
+    // runs next to it, and delivered after the commit.
+    R"sql(
+ALTER TABLE findings ADD COLUMN actions TEXT NOT NULL DEFAULT '';  -- US name US name US ('' none)
+CREATE TABLE deliveries(
+  id INTEGER PRIMARY KEY,
+  action TEXT NOT NULL,        -- the policy action's name
+  finding_id INTEGER NOT NULL,
+  event TEXT NOT NULL,         -- new | reopened | resolved | suppressed | sla_breached
+  occurrence INTEGER NOT NULL, -- the run that caused the event (sla_breached: the run that started the clock)
+  scope TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',  -- pending | sending | delivered | failed
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  last_error TEXT,             -- redacted: never a secret
+  remote_key TEXT,             -- e.g. the Jira issue key
+  UNIQUE(action, finding_id, event, occurrence)
+);
+CREATE INDEX deliveries_state ON deliveries(state, scope, action);
+-- What an action created for a finding (a Jira issue): later events of the finding go there.
+CREATE TABLE action_links(
+  action TEXT NOT NULL,
+  finding_id INTEGER NOT NULL,
+  remote_key TEXT NOT NULL,
+  PRIMARY KEY(action, finding_id)
+);
+)sql",
 };
 
 // Step 5 -> 6: the observations rows of each run become its membership record.

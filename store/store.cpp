@@ -137,19 +137,19 @@ constexpr const char* kCopyInsertColumns =
     " record_state, resource_id, location, vuln_id, package, first_seen_run, last_seen_run, first_observed_at,"
     " last_observed_at, created_at, updated_at, content_hash, occurrences, sources, lifecycle, policy_workflow,"
     " base_severity, policy, note, note_by, note_at, udf, target, policy_expires, cwes, vuln_ids, packages,"
-    " file_paths, resource_ids, tags, url, rec_ids, fixable, kev, kev_due, ransomware, epss, epss_percentile";
+    " file_paths, resource_ids, tags, url, rec_ids, fixable, kev, kev_due, ransomware, epss, epss_percentile, actions";
 constexpr int kCopyInsertParams[] = {32, 1,  2,  3,  4,  5,  6,  7,  8,  9,  10, -1, 11, 12, 13, 14, 15,
                                      15, 16, 17, 18, 18, 19, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 33,
-                                     34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48};
+                                     34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49};
 constexpr const char* kCopyUpdateColumns =
     "id, asff_id, scanner, format, generator_id, title, severity, normalized, workflow, resource_id, location,"
     " vuln_id, package, last_seen_run, first_observed_at, last_observed_at, updated_at, content_hash, occurrences,"
     " sources, lifecycle, policy_workflow, base_severity, policy, note, note_by, note_at, udf, triage, target,"
     " policy_expires, cwes, vuln_ids, packages, file_paths, resource_ids, tags, url, rec_ids, fixable, kev, kev_due,"
-    " ransomware, epss, epss_percentile";
+    " ransomware, epss, epss_percentile, actions";
 constexpr int kCopyUpdateParams[] = {32, 3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17,
                                      18, 19, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 33, 34, 35,
-                                     36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48};
+                                     36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49};
 
 void CopyRow(std::string* out, const RowVals& v, const int* params, size_t n) {
   for (size_t c = 0; c < n; ++c) {
@@ -475,7 +475,7 @@ Status Store::PrepareIngestStatements() {
   };
   FINDEX_RETURN_IF_ERROR(prep(&st_lookup_,
       "SELECT id, record_state, workflow, content_hash, last_seen_run, severity, scanner, sources, occurrences,"
-      " normalized, lifecycle, triage, policy, note, note_by, note_at, udf, policy_workflow, policy_expires FROM findings"
+      " normalized, lifecycle, triage, policy, note, note_by, note_at, udf, policy_workflow, policy_expires, actions FROM findings"
       " WHERE scope=?1 AND fingerprint=?2"));
   FINDEX_RETURN_IF_ERROR(prep(&st_insert_,
       "INSERT INTO findings(scope, fingerprint, asff_id, scanner, format, generator_id, title, severity,"
@@ -483,9 +483,9 @@ Status Store::PrepareIngestStatements() {
       " last_seen_run, first_observed_at, last_observed_at, created_at, updated_at, content_hash,"
       " occurrences, sources, lifecycle, policy_workflow, base_severity, policy, note, note_by, note_at, udf, target,"
       " policy_expires, cwes, vuln_ids, packages, file_paths, resource_ids, tags, url, rec_ids, fixable,"
-      " kev, kev_due, ransomware, epss, epss_percentile)"
+      " kev, kev_due, ransomware, epss, epss_percentile, actions)"
       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'ACTIVE',?11,?12,?13,?14,?15,?15,?16,?17,?18,?18,?19,?21,?22,"
-      "?23,?24,?25,?26,?27,?28,?29,?30,?33,?34,?35,?36,?37,?38,?39,?40,?41,?42,?43,?44,?45,?46,?47,?48)"));
+      "?23,?24,?25,?26,?27,?28,?29,?30,?33,?34,?35,?36,?37,?38,?39,?40,?41,?42,?43,?44,?45,?46,?47,?48,?49)"));
   FINDEX_RETURN_IF_ERROR(prep(&st_touch_,
       std::string("UPDATE findings SET last_seen_run=?1, last_observed_at=") + d_.max2() + "(last_observed_at, ?2), updated_at=?3,"
       " first_observed_at=" + d_.min2() + "(first_observed_at, ?5), occurrences=?6, scanner=?7, target=?8 WHERE id=?4"));
@@ -500,7 +500,7 @@ Status Store::PrepareIngestStatements() {
       " note_by=?28, note_at=?29, udf=?30, triage=?31, target=?33, policy_expires=?34,"
       " cwes=?35, vuln_ids=?36,"
       " packages=?37, file_paths=?38, resource_ids=?39, tags=?40, url=?41, rec_ids=?42, fixable=?43,"
-      " kev=?44, kev_due=?45, ransomware=?46, epss=?47, epss_percentile=?48,"
+      " kev=?44, kev_due=?45, ransomware=?46, epss=?47, epss_percentile=?48, actions=?49,"
       " active_since_run=CASE WHEN record_state='ARCHIVED' THEN ?15 ELSE active_since_run END WHERE id=?32"));
   FINDEX_RETURN_IF_ERROR(prep(&st_reject_,
       "INSERT INTO rejects(run_id, file, \"offset\", line, location, reason) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
@@ -742,6 +742,7 @@ Store::OldRow Store::ReadOldRow(DbStatement* lk) {
   o.udf = lk->Str(16);
   o.policy_workflow = lk->Str(17);
   if (!lk->Null(18)) o.policy_expires = lk->Int(18);
+  o.actions = lk->Str(19);
   return o;
 }
 
@@ -776,6 +777,7 @@ Status Store::Apply(PreparedFinding& prepared, const OldRow* old) {
   std::optional<std::string> triage;
   uint64_t old_hash = 0, old_occurrences = 0;
   std::optional<int64_t> old_policy_expires;
+  std::string old_actions;
   int old_severity = -1, old_normalized = 0;
   std::vector<Source1> sources;
   if (!is_new) {
@@ -797,6 +799,7 @@ Status Store::Apply(PreparedFinding& prepared, const OldRow* old) {
     old_udf = old->udf;
     old_policy_workflow = old->policy_workflow;
     old_policy_expires = old->policy_expires;
+    old_actions = old->actions;
     if (last_seen == counts_.run_id && !run_.events) {
       ++counts_.duplicates;  // the same finding twice in one report: stored once
       return Status::Ok();
@@ -867,6 +870,16 @@ Status Store::Apply(PreparedFinding& prepared, const OldRow* old) {
       note_at = want.empty() ? std::string() : run_.now;
     }
   }
+  // The response actions whose match holds: kept with the finding (absence reads them) as
+  // US name US name US.
+  std::string actions;
+  if (!decision.actions.empty()) {
+    std::vector<std::string> names = decision.actions;
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    actions = "\x1f";
+    for (const auto& n : names) actions += n + '\x1f';
+  }
   if (policy_workflow == "SUPPRESSED" && (is_new || old_policy_workflow != "SUPPRESSED")) ++counts_.suppressed;
   if (!is_new && old_policy_workflow == "SUPPRESSED" && policy_workflow != "SUPPRESSED") ++counts_.unsuppressed;
 
@@ -914,6 +927,7 @@ Status Store::Apply(PreparedFinding& prepared, const OldRow* old) {
   if (exploit.ransomware >= 0) v[46] = Val::Int(exploit.ransomware);
   v[47] = Val::OptDouble(exploit.epss);
   v[48] = Val::OptDouble(exploit.epss_percentile);
+  v[49] = Val::Text(actions);
   // The shared texts the details refer to (stored only when the details are).
   if (is_new || old_hash != content_hash) FINDEX_RETURN_IF_ERROR(texts_->Put(f, prepared.texts, &prepared.details));
   if (is_new && pg_) {
@@ -934,7 +948,8 @@ Status Store::Apply(PreparedFinding& prepared, const OldRow* old) {
     ++counts_.new_;
   } else if (!reopen && !triage_reopened && old_hash == content_hash && !sources_changed && severity == old_severity &&
              workflow == old_workflow && policy == old_policy && note == old_note && udf == old_udf &&
-             policy_workflow == old_policy_workflow && lifecycle == old_lifecycle && policy_expires == old_policy_expires) {
+             policy_workflow == old_policy_workflow && lifecycle == old_lifecycle && policy_expires == old_policy_expires &&
+             actions == old_actions) {
     if (pg_) {
       AppendTouchRow(rowid, v);
       ++counts_.unchanged;
@@ -992,8 +1007,54 @@ Status Store::Apply(PreparedFinding& prepared, const OldRow* old) {
                                         ToString(static_cast<SeverityLabel>(severity)), by_policy ? policy : run_.file));
     }
   }
+  // Response actions: the events of this sight, for the actions that matched and want them.
+  if (!decision.actions.empty() && !action_events_.empty()) {
+    const bool suppressed_now = workflow == "SUPPRESSED";
+    const bool ev_new = is_new && !suppressed_now;
+    const bool ev_reopened = !is_new && (reopen || triage_reopened) && !suppressed_now;
+    const bool ev_suppressed = suppressed_now && (is_new || old_workflow != "SUPPRESSED");
+    for (const auto& name : decision.actions) {
+      auto it = action_events_.find(name);
+      if (it == action_events_.end()) continue;
+      if (ev_new && (it->second & kOnNew)) FINDEX_RETURN_IF_ERROR(AddDelivery(name, rowid, "new"));
+      if (ev_reopened && (it->second & kOnReopened)) FINDEX_RETURN_IF_ERROR(AddDelivery(name, rowid, "reopened"));
+      if (ev_suppressed && (it->second & kOnSuppressed))
+        FINDEX_RETURN_IF_ERROR(AddDelivery(name, rowid, "suppressed"));
+    }
+  }
   if (last_seen == counts_.run_id) return Status::Ok();  // an event finding seen again in this run
   run_seen_.push_back(rowid);
+  return Status::Ok();
+}
+
+Status Store::AddDelivery(const std::string& action, int64_t rowid, const char* event) {
+  if (pg_) {
+    // Written with the batch (FlushPending), after the findings they refer to.
+    std::string& o = pg_deliveries_;
+    CopyText(&o, action);
+    o += '\t' + std::to_string(rowid) + '\t' + event + '\t' + std::to_string(counts_.run_id) + '\t';
+    CopyText(&o, run_.scope);
+    o += '\t';
+    CopyText(&o, run_.now);
+    o += '\n';
+    return Status::Ok();
+  }
+  if (!st_delivery_) {
+    auto st = Prep(
+        "INSERT INTO deliveries(action, finding_id, event, occurrence, scope, state, created_at, updated_at)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6) ON CONFLICT DO NOTHING");
+    if (!st.ok()) return st.error();
+    st_delivery_ = std::move(*st);
+  }
+  DbStatement* s = st_delivery_.get();
+  s->Reset();
+  s->BindText(1, action);
+  s->BindInt(2, rowid);
+  s->BindText(3, event);
+  s->BindInt(4, counts_.run_id);
+  s->BindText(5, run_.scope);
+  s->BindText(6, run_.now);
+  if (Status r = s->Run(); !r.ok()) return SqlError("cannot record a delivery", r.error());
   return Status::Ok();
 }
 
@@ -1029,7 +1090,7 @@ Status Store::FlushPending() {
   if (!st_pg_lookup_) {
     auto st = Prep(
         "SELECT id, record_state, workflow, content_hash, last_seen_run, severity, scanner, sources, occurrences,"
-        " normalized, lifecycle, triage, policy, note, note_by, note_at, udf, policy_workflow, policy_expires, fingerprint"
+        " normalized, lifecycle, triage, policy, note, note_by, note_at, udf, policy_workflow, policy_expires, actions, fingerprint"
         " FROM findings WHERE scope=?1 AND fingerprint IN"
         " (SELECT decode(x, 'hex') FROM unnest(string_to_array(?2, ',')) AS x)");
     if (!st.ok()) return st.error();
@@ -1052,7 +1113,7 @@ Status Store::FlushPending() {
     lk->BindText(1, run_.scope);
     lk->BindText(2, keys);
     Result<bool> rc = false;
-    while ((rc = lk->Step()).ok() && *rc) found.emplace(std::string(lk->Blob(19)), ReadOldRow(lk));
+    while ((rc = lk->Step()).ok() && *rc) found.emplace(std::string(lk->Blob(20)), ReadOldRow(lk));
     lk->Reset();
     if (!rc.ok()) return SqlError("finding lookup failed", rc.error());
   }
@@ -1093,6 +1154,7 @@ Status Store::FlushPending() {
   pg_touch_.clear();
   pg_details_.clear();
   pg_history_.clear();
+  pg_deliveries_.clear();
   flushing_ = true;
   Status status = Status::Ok();
   for (auto& p : batch) {
@@ -1138,7 +1200,7 @@ Status Store::FlushPending() {
         " policy_expires=u.policy_expires, cwes=u.cwes, vuln_ids=u.vuln_ids, packages=u.packages,"
         " file_paths=u.file_paths, resource_ids=u.resource_ids, tags=u.tags, url=u.url, rec_ids=u.rec_ids,"
         " fixable=u.fixable, kev=u.kev, kev_due=u.kev_due, ransomware=u.ransomware, epss=u.epss,"
-        " epss_percentile=u.epss_percentile,"
+        " epss_percentile=u.epss_percentile, actions=u.actions,"
         " active_since_run=CASE WHEN f.record_state='ARCHIVED' THEN u.last_seen_run ELSE f.active_since_run END"
         " FROM pg_temp.fx_update u WHERE f.id = u.id; DELETE FROM pg_temp.fx_update"));
   }
@@ -1154,6 +1216,18 @@ Status Store::FlushPending() {
         " scanner=t.scanner, target=t.target FROM pg_temp.fx_touch t WHERE f.id = t.id; DELETE FROM pg_temp.fx_touch"));
   }
   FINDEX_RETURN_IF_ERROR(copy("COPY history(finding_id, at, actor, action, field, old, new, note) FROM STDIN", pg_history_));
+  if (!pg_deliveries_.empty()) {
+    // ON CONFLICT: an event already recorded (another runner, a retry) is not recorded twice.
+    FINDEX_RETURN_IF_ERROR(Exec(
+        "CREATE TEMP TABLE IF NOT EXISTS fx_deliveries(action text, finding_id bigint, event text, occurrence bigint,"
+        " scope text, at text)"));
+    FINDEX_RETURN_IF_ERROR(copy("COPY pg_temp.fx_deliveries(action, finding_id, event, occurrence, scope, at) FROM STDIN",
+                                pg_deliveries_));
+    FINDEX_RETURN_IF_ERROR(Exec(
+        "INSERT INTO deliveries(action, finding_id, event, occurrence, scope, state, created_at, updated_at)"
+        " SELECT action, finding_id, event, occurrence, scope, 'pending', at, at FROM pg_temp.fx_deliveries"
+        " ON CONFLICT DO NOTHING; DELETE FROM pg_temp.fx_deliveries"));
+  }
   return Status::Ok();
 }
 
@@ -1397,6 +1471,25 @@ Result<std::vector<TargetVerdict>> Store::JudgeAbsence(const std::vector<BatchRu
               " record_state='ARCHIVED', updated_at=?1" + gone,
           "UPDATE runs SET resolved = resolved + ?2 WHERE id=?3",
       };
+      // Response actions that want `resolved`: the findings resolved here (not those that stay
+      // SUPPRESSED) whose policy actions name them, before the UPDATE changes what `gone` selects.
+      for (const auto& [name, events] : action_events_) {
+        if (!(events & kOnResolved)) continue;
+        auto prepared = Prep(
+            "INSERT INTO deliveries(action, finding_id, event, occurrence, scope, state, created_at, updated_at)"
+            " SELECT ?8, id, 'resolved', ?3, scope, 'pending', ?1, ?1 FROM findings" + gone +
+            " AND instr(actions, ?9) > 0 AND " + resolved + " = 'RESOLVED' ON CONFLICT DO NOTHING");
+        if (!prepared.ok()) return prepared.error();
+        DbStatement* st = prepared->get();
+        st->BindText(1, now);
+        st->BindInt(3, stream.last_run);
+        st->BindText(4, scope);
+        st->BindText(5, scanner);
+        st->BindText(7, target);
+        st->BindText(8, name);
+        st->BindText(9, "\x1f" + name + "\x1f");
+        if (Status r = st->Run(); !r.ok()) return SqlError("cannot record a delivery", r.error());
+      }
       for (const auto& sql : sqls) {
         auto prepared = Prep(sql);
         if (!prepared.ok()) return prepared.error();
@@ -2101,9 +2194,9 @@ Status Store::Triage(const std::vector<int64_t>& rowids, const TriageChange& cha
 }
 
 Status Store::TriageOne(int64_t rowid, const TriageChange& change) {
-  std::string old_workflow, old_note;
+  std::string old_workflow, old_note, actions, scope;
   {
-    auto st = Prep("SELECT workflow, note FROM findings WHERE id=?1");
+    auto st = Prep("SELECT workflow, note, actions, scope FROM findings WHERE id=?1");
     if (!st.ok()) return st.error();
     (*st)->BindInt(1, rowid);
     auto r = (*st)->Step();
@@ -2111,6 +2204,8 @@ Status Store::TriageOne(int64_t rowid, const TriageChange& change) {
     if (!*r) return MakeError(ErrorCode::kNotFound, "no finding " + std::to_string(rowid));
     old_workflow = (*st)->Str(0);
     old_note = (*st)->Str(1);
+    actions = (*st)->Str(2);
+    scope = (*st)->Str(3);
   }
   if (change.status) {
     const std::string w(ToString(*change.status));
@@ -2121,6 +2216,31 @@ Status Store::TriageOne(int64_t rowid, const TriageChange& change) {
     (*st)->BindInt(3, rowid);
     if (Status r = (*st)->Run(); !r.ok()) return SqlError("cannot triage finding", r.error());
     FINDEX_RETURN_IF_ERROR(AddHistory(rowid, change.by, "triage", "workflow", old_workflow, w, change.note));
+    // Response actions on a person's decision: suppressed or resolved, once per decision (the
+    // occurrence is the history entry's id, negative: runs number the ingest's events).
+    const unsigned bit = w == "SUPPRESSED" ? kOnSuppressed : w == "RESOLVED" ? kOnResolved : 0u;
+    if (bit && w != old_workflow && !actions.empty() && !action_events_.empty()) {
+      auto h = Prep("SELECT max(id) FROM history WHERE finding_id=?1");
+      if (!h.ok()) return h.error();
+      (*h)->BindInt(1, rowid);
+      auto hr = (*h)->Step();
+      if (!hr.ok()) return SqlError("cannot read history", hr.error());
+      const int64_t occurrence = -(*h)->Int(0);
+      for (const auto& [name, events] : action_events_) {
+        if (!(events & bit) || actions.find('\x1f' + name + '\x1f') == std::string::npos) continue;
+        auto ins = Prep(
+            "INSERT INTO deliveries(action, finding_id, event, occurrence, scope, state, created_at, updated_at)"
+            " VALUES(?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6) ON CONFLICT DO NOTHING");
+        if (!ins.ok()) return ins.error();
+        (*ins)->BindText(1, name);
+        (*ins)->BindInt(2, rowid);
+        (*ins)->BindText(3, bit == kOnSuppressed ? "suppressed" : "resolved");
+        (*ins)->BindInt(4, occurrence);
+        (*ins)->BindText(5, scope);
+        (*ins)->BindText(6, change.now);
+        if (Status r = (*ins)->Run(); !r.ok()) return SqlError("cannot record a delivery", r.error());
+      }
+    }
   }
   if (!change.note.empty()) {
     auto st = Prep("UPDATE findings SET note=?1, note_by=?2, note_at=?3, updated_at=?3 WHERE id=?4");

@@ -21,6 +21,7 @@
 #include <array>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -56,6 +57,28 @@ struct RunInfo {
   std::function<PolicyDecision(const Finding&)> policy;
   // CommitRepeat: the run this byte-identical report repeats (from RepeatOf).
   int64_t repeat_of = 0;
+};
+
+// Response actions (issue 12): the events an action is delivered on, as a bit set.
+enum DeliveryEventBit : unsigned {
+  kOnNew = 1,
+  kOnReopened = 2,
+  kOnResolved = 4,
+  kOnSuppressed = 8,
+  kOnSlaBreached = 16,
+};
+
+// One recorded delivery of an action for a finding's event (the table deliveries).
+struct Delivery {
+  int64_t id = 0, finding_id = 0, occurrence = 0, attempts = 0;
+  std::string action, event, scope, state, created_at, updated_at, last_error, remote_key;
+};
+
+struct DeliveryQuery {
+  std::vector<std::string> states;   // empty: any
+  std::vector<std::string> actions;  // empty: any
+  std::vector<std::string> scopes;   // empty: any
+  int64_t limit = -1;
 };
 
 struct RunCounts {
@@ -220,7 +243,7 @@ struct Val {
   static Val OptDouble(double v) { return v < 0 ? Val{} : Val{'d', 0, {}, v}; }
   double d = 0;
 };
-using RowVals = std::array<Val, 49>;
+using RowVals = std::array<Val, 50>;
 }  // namespace store_detail
 
 class Store {
@@ -320,6 +343,26 @@ class Store {
   // The loaded feeds (read on first use): the lookups, what is loaded, its identity.
   Result<StoreFeeds*> Feeds();
 
+  // --- response actions (issue 12) ---
+  // The policy's actions and the events each is delivered on (ActionEvent bits), for the runs
+  // and batches that follow: Apply records a delivery when an action that matched a finding
+  // (PolicyDecision::actions) wants the finding's event, absence when it resolves one.
+  void SetActionEvents(std::map<std::string, unsigned> events) { action_events_ = std::move(events); }
+  Result<std::vector<Delivery>> Deliveries(const DeliveryQuery& q);
+  // Records deliveries found outside an ingest (sla_breached: `findex act` and after ingest), each
+  // at most once (the same UNIQUE key as at ingest), in one transaction. Returns how many are new.
+  Result<int64_t> RecordDeliveries(const std::vector<Delivery>& ds, const std::string& now);
+  // Takes pending and failed deliveries (as q selects) for sending: they become `sending`, so that
+  // another findex never takes them too (one transaction; PostgreSQL: SKIP LOCKED).
+  Result<std::vector<Delivery>> ClaimDeliveries(const DeliveryQuery& q, const std::string& now);
+  // The outcome of a claimed delivery: `delivered` (a history entry for the finding, the remote
+  // key remembered for the action and finding) or `failed` (the error as given: redacted by the
+  // caller), attempts added.
+  Status FinishDelivery(const Delivery& d, bool delivered, int64_t attempts, const std::string& error,
+                        const std::string& remote_key, const std::string& now);
+  // What the action created for the finding before (a Jira issue key); "" none.
+  Result<std::string> ActionLink(const std::string& action, int64_t finding_id);
+
   // --- triage ---
   // Finds findings by ASFF Id, fingerprint prefix (8+ hex) or row id; error when none or ambiguous.
   Result<int64_t> Resolve(const std::string& id);
@@ -408,7 +451,7 @@ class Store {
   // What Apply needs of a stored finding (st_lookup_'s columns).
   struct OldRow {
     int64_t rowid = 0, last_seen = 0;
-    std::string state, workflow, sources, lifecycle, policy, note, note_by, note_at, udf, policy_workflow;
+    std::string state, workflow, sources, lifecycle, policy, note, note_by, note_at, udf, policy_workflow, actions;
     std::optional<std::string> triage;
     uint64_t hash = 0, occurrences = 0;
     std::optional<int64_t> policy_expires;
@@ -437,6 +480,10 @@ class Store {
   Status TriageOne(int64_t rowid, const TriageChange& change);
   std::unique_ptr<TextTable> texts_;
   std::unique_ptr<StoreFeeds> feeds_;
+  std::map<std::string, unsigned> action_events_;
+  std::unique_ptr<DbStatement> st_delivery_;
+  std::string pg_deliveries_;  // PostgreSQL: deliveries of the batch (COPY at FlushPending)
+  Status AddDelivery(const std::string& action, int64_t rowid, const char* event);
   Status RecomputeExploit(EnrichSummary* out);
   std::vector<int64_t> run_seen_;  // findings this run observed (run_members at commit)
   Status StoreRunMembers();

@@ -264,6 +264,33 @@ SELECT f.id AS rowid, f.asff_id AS id, f.scope, f.scanner, f.format, f.generator
 FROM findings f;
 INSERT INTO findex_schema(version) VALUES(7);
 )sql",
+    // 7 -> 8 (issue 12): response actions (store/schema.cpp says what each part is for).
+    R"sql(
+ALTER TABLE findings ADD COLUMN actions text COLLATE "C" NOT NULL DEFAULT '';
+CREATE TABLE deliveries(
+  id bigserial PRIMARY KEY,
+  action text COLLATE "C" NOT NULL,
+  finding_id bigint NOT NULL,
+  event text COLLATE "C" NOT NULL,
+  occurrence bigint NOT NULL,
+  scope text COLLATE "C" NOT NULL,
+  state text COLLATE "C" NOT NULL DEFAULT 'pending',
+  attempts integer NOT NULL DEFAULT 0,
+  created_at text COLLATE "C" NOT NULL,
+  updated_at text COLLATE "C" NOT NULL,
+  last_error text COLLATE "C",
+  remote_key text COLLATE "C",
+  UNIQUE(action, finding_id, event, occurrence)
+);
+CREATE INDEX deliveries_state ON deliveries(state, scope, action);
+CREATE TABLE action_links(
+  action text COLLATE "C" NOT NULL,
+  finding_id bigint NOT NULL,
+  remote_key text COLLATE "C" NOT NULL,
+  PRIMARY KEY(action, finding_id)
+);
+INSERT INTO findex_schema(version) VALUES(8);
+)sql",
 };
 constexpr int kFirstStep = 6;
 

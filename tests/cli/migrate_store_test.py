@@ -28,7 +28,7 @@ BACKEND = os.environ.get("FINDEX_TEST_BACKEND", "").strip().lower()
 PG_BASE = os.environ.get("FINDEX_TEST_PG", "").strip()
 PG_REQUIRED = os.environ.get("FINDEX_TEST_PG_REQUIRED", "") not in ("", "0")
 TABLES = ["runs", "findings", "finding_details", "texts", "run_members", "rejects", "history", "gate_verdicts",
-          "feeds", "kev", "epss"]
+          "feeds", "kev", "epss", "deliveries", "action_links"]
 FEEDS = os.path.join(SRC, "tests", "data", "feeds")
 SCHEMAS = []  # created by this test, dropped at the end
 
@@ -164,7 +164,7 @@ class MigrateStore(unittest.TestCase):
         self.assertEqual(got, self.counts)
         for t in TABLES:
             self.assertEqual(int(psql("SELECT count(*) FROM " + t, self.schema)), self.counts[t], t)
-        self.assertEqual(psql("SELECT max(version) FROM findex_schema", self.schema), "7")
+        self.assertEqual(psql("SELECT max(version) FROM findex_schema", self.schema), "8")
 
     def test_same_output_on_both(self):
         self.assertEqual(self.migrated.returncode, 0, self.migrated.stderr.decode())

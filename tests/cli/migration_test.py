@@ -65,7 +65,7 @@ class Migration(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout, gunzip("query.json.gz"))
         # Migrated: no documents, details and shared texts instead.
-        self.assertEqual(self.sql("PRAGMA user_version")[0][0], 7)
+        self.assertEqual(self.sql("PRAGMA user_version")[0][0], 8)
         self.assertEqual(self.sql("SELECT count(*) FROM sqlite_master WHERE name='finding_docs'")[0][0], 0)
         self.assertEqual(self.sql("SELECT count(*) FROM findings f LEFT JOIN finding_details d ON d.id = f.id"
                                   " WHERE d.details IS NULL")[0][0], 0)

@@ -373,6 +373,95 @@ TEST_F(StoreTest, TriageNeedsAnActorAndAnExistingFinding) {
   EXPECT_EQ(*by_id, rows[0].rowid);
 }
 
+// Response actions (issue 12): the outbox records each (action, finding, event) once per run
+// that caused it, whatever is ingested again; claims are exclusive; outcomes are kept.
+TEST_F(StoreTest, DeliveriesAreRecordedOncePerEventAndClaimedOnce) {
+  store_->SetActionEvents({{"page", kOnNew | kOnReopened | kOnResolved}, {"ticket", kOnNew | kOnSuppressed}});
+  policy_ = [](const Finding& f) {
+    PolicyDecision d;
+    d.actions = {"page"};
+    if (f.title == "Finding b") {
+      d.actions.push_back("ticket");
+      d.actions.push_back("unknown");  // not an action of this run: nothing recorded
+    }
+    return d;
+  };
+  Run({Make("a"), Make("b")}, "zap", 0, "2026-01-02T00:00:00.000Z");
+  auto all = [&] {
+    auto d = store_->Deliveries(DeliveryQuery{});
+    EXPECT_TRUE(d.ok());
+    return d.ok() ? *d : std::vector<Delivery>{};
+  };
+  auto d1 = all();
+  ASSERT_EQ(d1.size(), 3u);  // page a, page b, ticket b: new
+  for (const auto& d : d1) {
+    EXPECT_EQ(d.event, "new");
+    EXPECT_EQ(d.state, "pending");
+    EXPECT_EQ(d.scope, "s");
+  }
+  // The same report again: no event, nothing new in the outbox.
+  Run({Make("a"), Make("b")}, "zap", 0, "2026-01-03T00:00:00.000Z");
+  EXPECT_EQ(all().size(), 3u);
+  // b goes away: `page` wants resolved, `ticket` does not.
+  Run({Make("a")}, "zap", 0, "2026-01-04T00:00:00.000Z");
+  auto d3 = all();
+  ASSERT_EQ(d3.size(), 4u);
+  EXPECT_EQ(d3.back().action, "page");
+  EXPECT_EQ(d3.back().event, "resolved");
+  // b comes back: reopened for `page`, a new occurrence.
+  Run({Make("a"), Make("b")}, "zap", 0, "2026-01-05T00:00:00.000Z");
+  auto d4 = all();
+  ASSERT_EQ(d4.size(), 5u);
+  EXPECT_EQ(d4.back().event, "reopened");
+
+  // Claims: the first takes all pending rows, a second (another runner) none.
+  DeliveryQuery q;
+  q.actions = {"page"};
+  auto c1 = store_->ClaimDeliveries(q, "2026-01-06T00:00:00Z");
+  ASSERT_TRUE(c1.ok()) << c1.error().ToString();
+  ASSERT_EQ(c1->size(), 4u);
+  for (const auto& d : *c1) EXPECT_EQ(d.state, "sending");
+  auto c2 = store_->ClaimDeliveries(q, "2026-01-06T00:00:01Z");
+  ASSERT_TRUE(c2.ok());
+  EXPECT_TRUE(c2->empty());
+  // One delivered (with a remote key), one failed: the failed one can be claimed again.
+  ASSERT_TRUE(store_->FinishDelivery((*c1)[0], true, 1, "", "SEC-1", "2026-01-06T00:00:02Z").ok());
+  ASSERT_TRUE(store_->FinishDelivery((*c1)[1], false, 3, "HTTP 500: boom", "", "2026-01-06T00:00:03Z").ok());
+  EXPECT_EQ(*store_->ActionLink("page", (*c1)[0].finding_id), "SEC-1");
+  EXPECT_EQ(*store_->ActionLink("ticket", (*c1)[0].finding_id), "");
+  auto history = store_->History((*c1)[0].finding_id);
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->back().action, "delivered");
+  EXPECT_EQ(history->back().actor, "action page");
+  DeliveryQuery failed;
+  failed.states = {"failed"};
+  auto f = store_->Deliveries(failed);
+  ASSERT_TRUE(f.ok());
+  ASSERT_EQ(f->size(), 1u);
+  EXPECT_EQ((*f)[0].attempts, 3);
+  EXPECT_EQ((*f)[0].last_error, "HTTP 500: boom");
+  auto c3 = store_->ClaimDeliveries(q, "2026-01-07T00:00:00Z");
+  ASSERT_TRUE(c3.ok());
+  ASSERT_EQ(c3->size(), 1u);
+  EXPECT_EQ((*c3)[0].id, (*c1)[1].id);
+}
+
+TEST_F(StoreTest, ASuppressedNewFindingIsASuppressedEventNotANewOne) {
+  store_->SetActionEvents({{"all", kOnNew | kOnSuppressed}});
+  policy_ = [](const Finding&) {
+    PolicyDecision d;
+    d.workflow = WorkflowStatus::kSuppressed;
+    d.applied = {"suppress:x"};
+    d.actions = {"all"};
+    return d;
+  };
+  Run({Make("a")});
+  auto d = store_->Deliveries(DeliveryQuery{});
+  ASSERT_TRUE(d.ok());
+  ASSERT_EQ(d->size(), 1u);
+  EXPECT_EQ((*d)[0].event, "suppressed");
+}
+
 TEST(StoreMigration, SchemaOneStoreUpgradesWithItsFindingsAndDocuments) {
   const std::string path = (fs::temp_directory_path() / ("findex_migrate_" + std::to_string(::getpid()) + ".db")).string();
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
