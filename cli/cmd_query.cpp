@@ -54,6 +54,43 @@ std::string ExpressionHelp() {
          "  Example: findex query 'severity>=HIGH and scanner=zap and path~\"src/**\" and state=ACTIVE'";
 }
 
+// A scanner or scope value that matches nothing known but is close to something that exists is
+// a typo: an error with a suggestion, rather than an empty result. A value close to nothing
+// (a scope not ingested yet) simply selects no rows.
+Status CheckValues(Store& store, const FilterFlags& flags, const SqlWhere& expr) {
+  const bool any = !flags.scanners.empty() || !flags.scopes.empty() ||
+                   std::any_of(expr.values.begin(), expr.values.end(),
+                               [](const FieldValue& v) { return v.field == "scanner" || v.field == "scope"; });
+  if (!any) return Status::Ok();  // nothing to check: no need to read the store's scopes
+  std::vector<std::string> scanners, scopes;
+  for (const auto& f : Formats()) scanners.emplace_back(f.scanner);
+  auto add_groups = [&](const char* field, std::vector<std::string>* out) -> Status {
+    auto groups = store.GroupBy(FindingFilter{}, field);
+    if (!groups.ok()) return groups.error();
+    for (const auto& gc : *groups) out->push_back(gc.key);
+    return Status::Ok();
+  };
+  FINDEX_RETURN_IF_ERROR(add_groups("scanner", &scanners));
+  FINDEX_RETURN_IF_ERROR(add_groups("scope", &scopes));
+  auto check = [](const std::string& what, const std::string& value, const std::vector<std::string>& known,
+                  bool nocase, const std::string& where) -> Status {
+    for (const auto& k : known) {
+      if (nocase ? EqualsIgnoreCase(k, value) : k == value) return Status::Ok();
+    }
+    std::string hint = ClosestMatch(value, known);
+    if (hint.empty()) return Status::Ok();
+    return MakeError(ErrorCode::kInvalidArgument, "unknown " + what + " '" + value + "' (did you mean " + hint + "?)",
+                     where);
+  };
+  for (const auto& v : flags.scanners) FINDEX_RETURN_IF_ERROR(check("scanner", v, scanners, true, "--scanner"));
+  for (const auto& v : flags.scopes) FINDEX_RETURN_IF_ERROR(check("scope", v, scopes, false, "--scope"));
+  for (const auto& fv : expr.values) {
+    if (fv.field == "scanner") FINDEX_RETURN_IF_ERROR(check("scanner", fv.value, scanners, true, fv.where));
+    if (fv.field == "scope") FINDEX_RETURN_IF_ERROR(check("scope", fv.value, scopes, false, fv.where));
+  }
+  return Status::Ok();
+}
+
 namespace {
 
 struct QueryFlags {
@@ -106,42 +143,6 @@ Result<std::vector<size_t>> ParseColumns(const std::string& spec, const std::str
   return idx;
 }
 
-// A scanner or scope value that matches nothing known but is close to something that exists is
-// a typo: an error with a suggestion, rather than an empty result. A value close to nothing
-// (a scope not ingested yet) simply selects no rows.
-Status CheckValues(Store& store, const FilterFlags& flags, const SqlWhere& expr) {
-  const bool any = !flags.scanners.empty() || !flags.scopes.empty() ||
-                   std::any_of(expr.values.begin(), expr.values.end(),
-                               [](const FieldValue& v) { return v.field == "scanner" || v.field == "scope"; });
-  if (!any) return Status::Ok();  // nothing to check: no need to read the store's scopes
-  std::vector<std::string> scanners, scopes;
-  for (const auto& f : Formats()) scanners.emplace_back(f.scanner);
-  auto add_groups = [&](const char* field, std::vector<std::string>* out) -> Status {
-    auto groups = store.GroupBy(FindingFilter{}, field);
-    if (!groups.ok()) return groups.error();
-    for (const auto& gc : *groups) out->push_back(gc.key);
-    return Status::Ok();
-  };
-  FINDEX_RETURN_IF_ERROR(add_groups("scanner", &scanners));
-  FINDEX_RETURN_IF_ERROR(add_groups("scope", &scopes));
-  auto check = [](const std::string& what, const std::string& value, const std::vector<std::string>& known,
-                  bool nocase, const std::string& where) -> Status {
-    for (const auto& k : known) {
-      if (nocase ? EqualsIgnoreCase(k, value) : k == value) return Status::Ok();
-    }
-    std::string hint = ClosestMatch(value, known);
-    if (hint.empty()) return Status::Ok();
-    return MakeError(ErrorCode::kInvalidArgument, "unknown " + what + " '" + value + "' (did you mean " + hint + "?)",
-                     where);
-  };
-  for (const auto& v : flags.scanners) FINDEX_RETURN_IF_ERROR(check("scanner", v, scanners, true, "--scanner"));
-  for (const auto& v : flags.scopes) FINDEX_RETURN_IF_ERROR(check("scope", v, scopes, false, "--scope"));
-  for (const auto& fv : expr.values) {
-    if (fv.field == "scanner") FINDEX_RETURN_IF_ERROR(check("scanner", fv.value, scanners, true, fv.where));
-    if (fv.field == "scope") FINDEX_RETURN_IF_ERROR(check("scope", fv.value, scopes, false, fv.where));
-  }
-  return Status::Ok();
-}
 
 int RunQuery(const QueryFlags& q, const Globals& g) {
   SetupLogging(g);

@@ -5,6 +5,11 @@
 #include <functional>
 
 #include "cli/common.h"
+#include "store/filter.h"
+
+namespace findex {
+class Store;
+}
 
 namespace findex::cli {
 
@@ -25,6 +30,9 @@ void AddHelp(CLI::App& app, Globals& g, int* exit_code);  // help [COMMAND], hel
 
 // Flag filters plus a filter-language expression (words joined by spaces), checked up front.
 Result<FindingFilter> FilterWithExpression(const FilterFlags& flags, const std::vector<std::string>& words);
+// A scanner or scope (flag or expression value) that matches nothing known but is close to
+// something that exists: an error with a suggestion (cmd_query.cpp).
+Status CheckValues(Store& store, const FilterFlags& flags, const SqlWhere& expr);
 // Help text for the expression language (query and export footers).
 std::string ExpressionHelp();
 // The positional expression (words) and its help footer; call after FilterFlags::Add.

@@ -13,11 +13,21 @@ std::map<std::string, unsigned> ActionEventBits(const Policy& policy) {
     unsigned bits = 0;
     for (ActionEvent e : a.def.on) {
       switch (e) {
-        case ActionEvent::kNew: bits |= kOnNew; break;
-        case ActionEvent::kReopened: bits |= kOnReopened; break;
-        case ActionEvent::kResolved: bits |= kOnResolved; break;
-        case ActionEvent::kSuppressed: bits |= kOnSuppressed; break;
-        case ActionEvent::kSlaBreached: bits |= kOnSlaBreached; break;
+        case ActionEvent::kNew:
+          bits |= kOnNew;
+          break;
+        case ActionEvent::kReopened:
+          bits |= kOnReopened;
+          break;
+        case ActionEvent::kResolved:
+          bits |= kOnResolved;
+          break;
+        case ActionEvent::kSuppressed:
+          bits |= kOnSuppressed;
+          break;
+        case ActionEvent::kSlaBreached:
+          bits |= kOnSlaBreached;
+          break;
       }
     }
     out[a.def.name] = bits;
@@ -56,6 +66,16 @@ Result<RespondResult> Respond(Store& store, const Policy& policy, const RespondO
   q.scopes = o.scopes;
   for (const auto& [name, a] : by_name) q.actions.push_back(name);
   if (q.actions.empty()) return out;
+  if (o.filter) {
+    auto where = CompileFilter(*o.filter);
+    if (!where.ok()) return where.error();
+    q.findings_where = where->clause;
+    q.findings_params = where->params;
+    if (q.findings_where.empty()) q.findings_where = "WHERE 1=1";
+  }
+  Rfc3339Time now_t;
+  const int64_t now_ms = ParseRfc3339(o.now, &now_t) ? now_t.epoch_seconds * 1000 + now_t.nanos / 1000000 : 0;
+  const std::string stale_cutoff = FormatTimestamp(now_ms - o.stale_after_ms);
   // sla_breached: findings whose SLA clock ran out now, for the actions that want it and match
   // them; recorded once per clock (occurrence: the run that started it).
   if (policy.sla && !o.dry_run) {
@@ -63,12 +83,11 @@ Result<RespondResult> Respond(Store& store, const Policy& policy, const RespondO
     for (const auto& [name, a] : by_name)
       if (a->def.Handles(ActionEvent::kSlaBreached)) want.push_back(a);
     if (!want.empty()) {
-      Rfc3339Time t;
       FindingFilter f;
       f.scopes = o.scopes;
       f.expression = "sla=breached";
       f.sla = *policy.sla;
-      f.now_ms = ParseRfc3339(o.now, &t) ? t.epoch_seconds * 1000 + t.nanos / 1000000 : 0;
+      f.now_ms = now_ms;
       f.order_by = "severity";
       std::vector<Delivery> found;
       Status s = store.ForEach(f, [&](FindingRow&& r) {
@@ -95,9 +114,25 @@ Result<RespondResult> Respond(Store& store, const Policy& policy, const RespondO
     if (!got.ok()) return got.error();
     ds = std::move(*got);
   } else {
-    auto got = store.ClaimDeliveries(q, o.now);
+    DeliveryQuery claim = q;
+    if (o.retry_stale) claim.stale_before = stale_cutoff;
+    auto got = store.ClaimDeliveries(claim, o.now);
     if (!got.ok()) return got.error();
     ds = std::move(*got);
+  }
+  // Claims older than the cutoff that nobody finished (this call's own claims are newer).
+  {
+    DeliveryQuery s = q;
+    s.states = {"sending"};
+    auto sending = store.Deliveries(s);
+    if (!sending.ok()) return sending.error();
+    for (const auto& d : *sending) {
+      Rfc3339Time t;
+      if (!ParseRfc3339(d.updated_at, &t) || t.epoch_seconds * 1000 + t.nanos / 1000000 >= now_ms - o.stale_after_ms)
+        continue;
+      ++out.stale;
+      if (out.stale_oldest.empty() || d.updated_at < out.stale_oldest) out.stale_oldest = d.updated_at;
+    }
   }
   if (ds.empty()) return out;
   auto findings = Findings(store, ds);
@@ -159,8 +194,10 @@ Result<RespondResult> Respond(Store& store, const Policy& policy, const RespondO
       const DeliveryResult& r = results[i];
       const bool ok = r.ok || r.skipped;
       FINDEX_RETURN_IF_ERROR(store.FinishDelivery(*sent[i], ok, r.attempts, r.error, r.response_key, o.now));
-      if (r.skipped) ++out.skipped;
-      else if (ok) ++out.delivered;
+      if (r.skipped)
+        ++out.skipped;
+      else if (ok)
+        ++out.delivered;
       else {
         ++out.failed;
         out.errors.push_back("action " + name + ": finding " + std::to_string(sent[i]->finding_id) + " (" +

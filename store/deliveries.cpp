@@ -40,9 +40,51 @@ void InList(const char* col, const std::vector<std::string>& values, std::string
   *where += ")";
 }
 
+// CompileFilter's clause may use anonymous `?` placeholders, which SQLite numbers after the
+// largest number seen before them in the text: embedded after a numbered one (the claim's
+// `updated_at=?N`) they would shift. Numbered here (?1..), skipping quoted literals.
+std::string NumberPlaceholders(const std::string& clause) {
+  std::string out;
+  int n = 0;
+  bool quoted = false;
+  for (size_t i = 0; i < clause.size(); ++i) {
+    const char c = clause[i];
+    if (c == '\'') quoted = !quoted;
+    if (!quoted && c == '?') {
+      const bool numbered = i + 1 < clause.size() && clause[i + 1] >= '0' && clause[i + 1] <= '9';
+      if (numbered) {
+        size_t j = i + 1;
+        int v = 0;
+        while (j < clause.size() && clause[j] >= '0' && clause[j] <= '9') v = v * 10 + (clause[j++] - '0');
+        n = std::max(n, v);
+        out.append(clause, i, j - i);
+        i = j - 1;
+        continue;
+      }
+      out += "?" + std::to_string(++n);
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+// The filter's parameters come first (its clause numbers them ?1..?N), then the query's own.
 std::string Where(const DeliveryQuery& q, std::vector<std::string>* params) {
+  *params = q.findings_params;
   std::string where = " WHERE 1=1";
-  InList("state", q.states, &where, params);
+  if (!q.findings_where.empty()) {
+    where += " AND finding_id IN (SELECT id FROM findings " + NumberPlaceholders(q.findings_where) + ")";
+  }
+  if (q.stale_before.empty()) {
+    InList("state", q.states, &where, params);
+  } else {
+    // Claimable states, or a claim older than stale_before that nobody finished.
+    std::string states;
+    InList("state", q.states, &states, params);
+    params->push_back(q.stale_before);
+    where += " AND (1=1" + states + " OR (state='sending' AND updated_at < ?" + std::to_string(params->size()) + "))";
+  }
   InList("action", q.actions, &where, params);
   InList("scope", q.scopes, &where, params);
   return where;
@@ -103,7 +145,8 @@ Result<std::vector<Delivery>> Store::ClaimDeliveries(const DeliveryQuery& q, con
   DeliveryQuery claimable = q;
   claimable.states.clear();
   for (const char* s : {"pending", "failed"}) {
-    if (q.states.empty() || std::find(q.states.begin(), q.states.end(), s) != q.states.end()) claimable.states.push_back(s);
+    if (q.states.empty() || std::find(q.states.begin(), q.states.end(), s) != q.states.end())
+      claimable.states.push_back(s);
   }
   if (claimable.states.empty()) return std::vector<Delivery>{};
   std::vector<std::string> params;
@@ -166,7 +209,8 @@ Status Store::FinishDelivery(const Delivery& d, bool delivered, int64_t attempts
     }
     // The finding's history says what was sent where (never a secret: the action's name only).
     history_now_ = now;
-    FINDEX_RETURN_IF_ERROR(AddHistory(d.finding_id, "action " + d.action, "delivered", "event", "", d.event, remote_key));
+    FINDEX_RETURN_IF_ERROR(
+        AddHistory(d.finding_id, "action " + d.action, "delivered", "event", "", d.event, remote_key));
     return Exec("COMMIT");
   }();
   if (!status.ok()) {

@@ -78,6 +78,13 @@ struct DeliveryQuery {
   std::vector<std::string> states;   // empty: any
   std::vector<std::string> actions;  // empty: any
   std::vector<std::string> scopes;   // empty: any
+  // Only deliveries of the findings a filter selects: CompileFilter's clause ("WHERE ..." over
+  // findings, its parameters ?1..?N) and its parameters; empty: every finding.
+  std::string findings_where;
+  std::vector<std::string> findings_params;
+  // ClaimDeliveries also takes `sending` rows last updated before this time (RFC 3339): claims a
+  // findex never finished (it stopped while sending); empty: never.
+  std::string stale_before;
   int64_t limit = -1;
 };
 
