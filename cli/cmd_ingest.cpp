@@ -1,29 +1,28 @@
 // findex ingest: files, folders (recursive) or '-' -> store. Parsing runs on worker threads,
 // one writer thread (this one) owns the SQLite connection; each file is one transaction.
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <fnmatch.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
-
-#include <csignal>
-#include <cstdlib>
-#include <cstring>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <optional>
 
 #include "cli/commands.h"
-#include "cli/policy_util.h"
 #include "cli/output.h"
+#include "cli/policy_util.h"
 #include "ingest/driver.h"
 #include "ingest/pipeline.h"
-#include "ingest/respond.h"
 #include "ingest/registry.h"
+#include "ingest/respond.h"
 #include "normalize/fingerprint.h"
 #include "normalize/json_writer.h"
 #include "store/store.h"
@@ -55,7 +54,7 @@ extern "C" void OnStopSignal(int sig) {
 
 void InstallStopHandlers() {
   if (g_stop_pipe[0] < 0 && ::pipe2(g_stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) g_stop_pipe[0] = g_stop_pipe[1] = -1;
-  struct sigaction sa{};
+  struct sigaction sa {};
   sa.sa_handler = OnStopSignal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;  // no SA_RESTART: read() and poll() return EINTR
@@ -89,7 +88,8 @@ struct IngestFlags {
 };
 
 // The policy as the store calls it, at the ingest's clock.
-std::function<PolicyDecision(const Finding&)> PolicyHook(const std::shared_ptr<const Policy>& p, const std::string& now) {
+std::function<PolicyDecision(const Finding&)> PolicyHook(const std::shared_ptr<const Policy>& p,
+                                                         const std::string& now) {
   if (!p) return nullptr;
   const int64_t now_ms = ToUnixMs(now);
   return [p, now_ms](const Finding& f) { return Evaluate(*p, f, now_ms); };
@@ -166,22 +166,30 @@ class Progress {
 void PrintJsonSummary(const FileResult& r) {
   std::string out;
   JsonWriter w(&out);
-  w.BeginObject()
-      .Field("file", r.file)
-      .Field("format", r.format);
+  w.BeginObject().Field("file", r.file).Field("format", r.format);
   w.Key("targets").BeginArray();
   for (const auto& t : r.counts.targets) w.String(t);
   w.EndArray();
-  w.Key("complete").Bool(r.counts.complete)
-      .Key("records").UInt(r.counts.records)
-      .Key("new").UInt(r.counts.new_)
-      .Key("updated").UInt(r.counts.updated)
-      .Key("unchanged").UInt(r.counts.unchanged)
-      .Key("reopened").UInt(r.counts.reopened)
-      .Key("resolved").UInt(r.counts.resolved)
-      .Key("rejects").UInt(r.counts.rejects)
-      .Key("suppressed").UInt(r.counts.suppressed)
-      .Key("unsuppressed").UInt(r.counts.unsuppressed)
+  w.Key("complete")
+      .Bool(r.counts.complete)
+      .Key("records")
+      .UInt(r.counts.records)
+      .Key("new")
+      .UInt(r.counts.new_)
+      .Key("updated")
+      .UInt(r.counts.updated)
+      .Key("unchanged")
+      .UInt(r.counts.unchanged)
+      .Key("reopened")
+      .UInt(r.counts.reopened)
+      .Key("resolved")
+      .UInt(r.counts.resolved)
+      .Key("rejects")
+      .UInt(r.counts.rejects)
+      .Key("suppressed")
+      .UInt(r.counts.suppressed)
+      .Key("unsuppressed")
+      .UInt(r.counts.unsuppressed)
       .Field("status", r.status);
   if (!r.counts.expired.empty()) {
     w.Key("expired_suppressions").BeginArray();
@@ -234,9 +242,15 @@ void PrintTextSummary(const std::vector<FileResult>& results, double secs, uint6
     }
   }
   auto row = [](const std::string& name, const std::string& files, const RunCounts& c) {
-    return std::vector<std::string>{name, files, std::to_string(c.records), std::to_string(c.new_),
-                                    std::to_string(c.updated), std::to_string(c.unchanged), std::to_string(c.reopened),
-                                    std::to_string(c.resolved), std::to_string(c.rejects)};
+    return std::vector<std::string>{name,
+                                    files,
+                                    std::to_string(c.records),
+                                    std::to_string(c.new_),
+                                    std::to_string(c.updated),
+                                    std::to_string(c.unchanged),
+                                    std::to_string(c.reopened),
+                                    std::to_string(c.resolved),
+                                    std::to_string(c.rejects)};
   };
   const bool per_file = results.size() <= 30;
   TableWriter table({per_file ? "FILE" : "FORMAT", per_file ? "FORMAT" : "FILES", "RECORDS", "NEW", "UPDATED",
@@ -386,8 +400,8 @@ void MaybeReexecWithHugePages(const IngestFlags& fl) {
       unsigned char magic[2], isize[4];
       if (::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b &&
           ::pread(fd, isize, 4, static_cast<off_t>(size - 4)) == 4) {
-        size = std::max<uint64_t>(size, isize[0] | (isize[1] << 8) | (isize[2] << 16) |
-                                            (static_cast<uint64_t>(isize[3]) << 24));
+        size = std::max<uint64_t>(
+            size, isize[0] | (isize[1] << 8) | (isize[2] << 16) | (static_cast<uint64_t>(isize[3]) << 24));
       }
       ::close(fd);
     }
@@ -420,8 +434,10 @@ void MaybeReexecWithHugePages(const IngestFlags& fl) {
   }
   ::execv("/proc/self/exe", argv.data());
   // Still here: the exec failed; carry on without.
-  if (tunables) ::setenv("GLIBC_TUNABLES", saved.c_str(), 1);
-  else ::unsetenv("GLIBC_TUNABLES");
+  if (tunables)
+    ::setenv("GLIBC_TUNABLES", saved.c_str(), 1);
+  else
+    ::unsetenv("GLIBC_TUNABLES");
 }
 
 int RunIngest(const IngestFlags& fl, const Globals& g) {
@@ -495,7 +511,8 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
     in.scope = fl.scope;
     if (files[i] == "-" && stdin_bytes) in.preloaded = std::move(*stdin_bytes);
     if (!fl.scope_from_path.empty() && files[i] != "-" && !ScopeFromPath(fl.scope_from_path, files[i], &in.scope)) {
-      in.error = MakeError(ErrorCode::kInvalidArgument, "path does not match --scope-from-path " + fl.scope_from_path, files[i]);
+      in.error = MakeError(ErrorCode::kInvalidArgument, "path does not match --scope-from-path " + fl.scope_from_path,
+                           files[i]);
     }
   }
   auto store = Store::Open(g.DbPath());
@@ -530,9 +547,15 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
   po.stop_reason = [] { return std::string("interrupted by ") + StopSignalName(); };
   po.log = [](LogLevel level, const std::string& msg) {
     switch (level) {
-      case LogLevel::kDebug: spdlog::debug("{}", msg); break;
-      case LogLevel::kWarn: spdlog::warn("{}", msg); break;
-      case LogLevel::kError: spdlog::error("{}", msg); break;
+      case LogLevel::kDebug:
+        spdlog::debug("{}", msg);
+        break;
+      case LogLevel::kWarn:
+        spdlog::warn("{}", msg);
+        break;
+      case LogLevel::kError:
+        spdlog::error("{}", msg);
+        break;
     }
   };
   const bool tty = isatty(STDERR_FILENO) != 0;
@@ -573,6 +596,10 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
   const uint64_t total_bytes = run.bytes;
   // Deliveries after the commits; a failed one stays recorded for `findex act` and never fails
   // the ingest.
+  std::string actions_line;  // the text summary's line on response actions
+  if (policy && !policy->actions.empty() && fl.no_actions) {
+    actions_line = "response actions: not sent (--no-actions); `findex act` sends what was recorded";
+  }
   if (policy && !policy->actions.empty() && !fl.no_actions && run.close_status.ok()) {
     RespondOptions ro;
     ro.scopes = batch_scopes;
@@ -580,7 +607,14 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
     auto r = Respond(**store, *policy, ro);
     if (!r.ok()) {
       spdlog::warn("response actions not delivered: {} (they stay pending: findex act)", r.error().ToString());
+      actions_line = "response actions: not delivered (" + r.error().message + "); `findex act` retries them";
     } else {
+      if (r->delivered || r->failed || r->skipped) {
+        actions_line = "response actions: " + std::to_string(r->delivered) + " delivered, " +
+                       std::to_string(r->failed) + " failed" +
+                       (r->failed ? " (pending: `findex act` retries them)" : "") + ", " + std::to_string(r->skipped) +
+                       " skipped";
+      }
       for (const auto& e : r->errors) spdlog::warn("{} (pending: findex act retries it)", e);
       if ((r->delivered || r->failed) && !g.quiet) {
         spdlog::info("response actions: {} delivered, {} failed, {} skipped", r->delivered, r->failed, r->skipped);
@@ -591,7 +625,10 @@ int RunIngest(const IngestFlags& fl, const Globals& g) {
     for (const auto& res : results) PrintJsonSummary(res);
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (fl.summary == "text" && !g.quiet) PrintTextSummary(results, secs, total_bytes);
+  if (fl.summary == "text" && !g.quiet) {
+    PrintTextSummary(results, secs, total_bytes);
+    if (!actions_line.empty()) std::fprintf(stdout, "%s\n", actions_line.c_str());
+  }
   return any_failed ? kExitError : kExitOk;
 }
 
@@ -639,7 +676,8 @@ bool ScopeFromPath(const std::string& pattern, const std::string& path, std::str
 
 void AddIngest(CLI::App& app, Globals& g, int* exit_code) {
   auto fl = std::make_shared<IngestFlags>();
-  CLI::App* cmd = app.add_subcommand("ingest", "Ingest scanner reports (files, folders, or - for stdin) into the store");
+  CLI::App* cmd =
+      app.add_subcommand("ingest", "Ingest scanner reports (files, folders, or - for stdin) into the store");
   cmd->add_option("paths", fl->paths, "Report files, folders (recursive) or - for stdin")->required();
   cmd->add_option("--scope", fl->scope, "Scope the findings belong to, e.g. repo:branch (default: default)");
   cmd->add_option("--scope-from-path", fl->scope_from_path,

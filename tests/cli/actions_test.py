@@ -117,7 +117,9 @@ actions:
         self.assertNotIn(SECRET, r.stdout)
 
     def test_new_criticals_go_out_once_in_one_message(self):
-        self.ingest(TRIVY)
+        r = self.findex("ingest", "--policy", self.policy, TRIVY)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("response actions: 22 delivered, 0 failed, 0 skipped", r.stdout)
         hooks = [x for x in self.srv.requests if x[0] == "/hook"]
         self.assertEqual(len(hooks), 1)
         path, headers, body = hooks[0]
@@ -137,7 +139,9 @@ actions:
         self.assert_no_secret_stored()
 
     def test_no_actions_then_dry_run_then_act(self):
-        self.ingest("--no-actions", TRIVY)
+        r = self.findex("ingest", "--policy", self.policy, "--no-actions", TRIVY)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("response actions: not sent (--no-actions)", r.stdout)
         self.assertEqual(self.srv.requests, [])
         self.assertEqual(self.states(), {("page", "new", "pending"): 22})
         r = self.findex("act", "--policy", self.policy, "--dry-run")
@@ -153,7 +157,10 @@ actions:
 
     def test_failures_are_recorded_and_retried_by_act(self):
         self.srv.fail = [500, 500]  # both attempts of the one batched message
-        r = self.ingest(TRIVY)
+        r = self.findex("ingest", "--policy", self.policy, TRIVY)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("response actions: 0 delivered, 22 failed (pending: `findex act` retries them)", r.stdout)
+        self.assertIn("HTTP 500", r.stderr)
         self.assertEqual(len(self.srv.requests), 2)
         self.assertEqual(self.states(), {("page", "new", "failed"): 22})
         err = findex_cli.value(self.db, "SELECT last_error FROM deliveries LIMIT 1")
