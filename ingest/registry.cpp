@@ -28,6 +28,7 @@ const FormatDescriptor& SemgrepFormat();
 const FormatDescriptor& Inspector2Format();
 const FormatDescriptor& AsffFormat();
 const FormatDescriptor& CycloneDxFormat();
+const FormatDescriptor& GitlabFormat();
 // -- format declarations (keep in the same order as the list below) --
 
 std::span<const FormatDescriptor> Formats() {
@@ -52,6 +53,7 @@ std::span<const FormatDescriptor> Formats() {
       Inspector2Format(),
       AsffFormat(),
       CycloneDxFormat(),
+      GitlabFormat(),
       // -- format list --
   };
   return kFormats;
@@ -121,6 +123,7 @@ std::span<const FileNamePattern> FileNamePatterns() {
       {"securityhub*.json", "asff"},
       {"*.cdx.json", "cyclonedx"},  // CycloneDX's recommended file names (bom.cdx.json)
       {"*.cdx.xml", "cyclonedx"},
+      {"gl-*-report.json", "gitlab"},  // gl-sast-report.json, gl-dependency-scanning-report.json, ...
   };
   return kPatterns;
 }
