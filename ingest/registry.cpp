@@ -28,6 +28,7 @@ const FormatDescriptor& SemgrepFormat();
 const FormatDescriptor& Inspector2Format();
 const FormatDescriptor& AsffFormat();
 const FormatDescriptor& OsvScannerFormat();
+const FormatDescriptor& NpmAuditFormat();
 // -- format declarations (keep in the same order as the list below) --
 
 std::span<const FormatDescriptor> Formats() {
@@ -52,6 +53,7 @@ std::span<const FormatDescriptor> Formats() {
       Inspector2Format(),
       AsffFormat(),
       OsvScannerFormat(),
+      NpmAuditFormat(),
       // -- format list --
   };
   return kFormats;

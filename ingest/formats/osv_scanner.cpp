@@ -293,7 +293,7 @@ Status EmitGroup(const RawSource& s, const RawPackage& p, const RawGroup& g,
     for (const auto& x : v->fixed) fixed.Add(x);
     for (const auto& x : v->refs) refs.Add(x);
     for (const auto& x : v->cwes) {
-      if (StartsWith(x, "CWE-")) cwes.Add(x);
+      if (sca::IsCwe(Trim(x))) cwes.Add(x);
     }
   }
   for (const auto& id : all_ids) {

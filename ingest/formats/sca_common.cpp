@@ -9,6 +9,14 @@ namespace findex::sca {
 bool IsCveId(std::string_view id) { return id.size() > 4 && EqualsIgnoreCase(id.substr(0, 4), "CVE-"); }
 bool IsGhsaId(std::string_view id) { return id.size() > 5 && EqualsIgnoreCase(id.substr(0, 5), "GHSA-"); }
 
+bool IsCwe(std::string_view s) {
+  if (!StartsWith(s, "CWE-") || s.size() == 4) return false;
+  for (char c : s.substr(4)) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
 std::string PreferredVulnId(const std::vector<std::string>& ids) {
   auto rank = [](std::string_view id) { return IsCveId(id) ? 0 : IsGhsaId(id) ? 1 : 2; };
   std::string best;

@@ -21,6 +21,8 @@ namespace findex::sca {
 // same preference. "" when `ids` has no non-blank entry.
 std::string PreferredVulnId(const std::vector<std::string>& ids);
 bool IsCveId(std::string_view id);
+// "CWE-79": "CWE-" and digits (reports write "CWE-" alone, "NVD-CWE-Other", "CWE-noinfo").
+bool IsCwe(std::string_view s);
 bool IsGhsaId(std::string_view id);
 
 // OSV ecosystem name (https://ossf.github.io/osv-schema/#affectedpackage-field: "npm", "PyPI",
