@@ -29,6 +29,7 @@ const FormatDescriptor& Inspector2Format();
 const FormatDescriptor& AsffFormat();
 const FormatDescriptor& OsvScannerFormat();
 const FormatDescriptor& NpmAuditFormat();
+const FormatDescriptor& PipAuditFormat();
 // -- format declarations (keep in the same order as the list below) --
 
 std::span<const FormatDescriptor> Formats() {
@@ -54,6 +55,7 @@ std::span<const FormatDescriptor> Formats() {
       AsffFormat(),
       OsvScannerFormat(),
       NpmAuditFormat(),
+      PipAuditFormat(),
       // -- format list --
   };
   return kFormats;
