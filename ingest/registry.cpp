@@ -30,6 +30,7 @@ const FormatDescriptor& AsffFormat();
 const FormatDescriptor& OsvScannerFormat();
 const FormatDescriptor& NpmAuditFormat();
 const FormatDescriptor& PipAuditFormat();
+const FormatDescriptor& SnykFormat();
 // -- format declarations (keep in the same order as the list below) --
 
 std::span<const FormatDescriptor> Formats() {
@@ -56,6 +57,7 @@ std::span<const FormatDescriptor> Formats() {
       OsvScannerFormat(),
       NpmAuditFormat(),
       PipAuditFormat(),
+      SnykFormat(),
       // -- format list --
   };
   return kFormats;
