@@ -37,8 +37,8 @@
 //     when the advisory names one, so an npm 6 finding and a Trivy finding of the same CVE,
 //     package and installed version are ONE finding; else the GHSA; else "npm-<id>".
 // The same finding twice in one report (npm 6 repeats a version across findings[]) is one.
-// Suppression: npm audit has no suppression of its own ("muted" was never filled by the public
-// registry); nothing is read.
+// Suppression: npm audit's JSON records none that findex reads (npm 6's "muted" list is not read);
+// use a findex policy suppression.
 #include <unordered_set>
 #include <vector>
 

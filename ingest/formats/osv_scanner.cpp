@@ -10,8 +10,8 @@
 // "severity": [{"type": "CVSS_V3" | "CVSS_V4" | ..., "score": vector}], "affected":
 // [{"package", "ranges": [{"events": [{"introduced"} | {"fixed"}]}], "database_specific":
 // {"cwes": [{"cweId"}]}}], "references": [{"type", "url"}], "database_specific":
-// {"severity": "CRITICAL" | "HIGH" | "MODERATE" | "LOW", "cwe_ids"}. Older OSV-Scanner (before
-// 1.3) wrote no "groups" and no "max_severity". Members may come in any order (jq -S), so each
+// {"severity": "CRITICAL" | "HIGH" | "MODERATE" | "LOW", "cwe_ids"}. Older OSV-Scanner versions
+// wrote no "groups" (and groups without "max_severity"). Members may come in any order (jq -S), so each
 // result is read whole before its findings are built.
 //
 // One finding per alias group (groups[].ids: OSV-Scanner's own grouping of the records of one

@@ -462,6 +462,7 @@ Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
   if (root_type == od::json_type::array) {
     bool is_array = true;
     size_t projects = 0, elements = 0;
+    std::string first_error;
     FINDEX_RETURN_IF_ERROR(sca::ForEachElement(rep, root, &is_array, [&](size_t i, od::value e) -> Status {
       ++elements;
       std::string where = "[" + std::to_string(i) + "].";
@@ -472,6 +473,7 @@ Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
       if (!o) {
         sink.AddReject(rep.RejectAt(offset, where, "project is not an object"));
       } else if (!Trim(p.error).empty() && !p.has_vulns) {
+        if (first_error.empty()) first_error = TruncateUtf8(CollapseWhitespace(p.error), 300);
         sink.AddReject(rep.RejectAt(offset, where, "Snyk could not test " + (p.path.empty() ? p.name : p.path) + ": " +
                                                         TruncateUtf8(CollapseWhitespace(p.error), 200)));
       } else if (p.has_vulns) {
@@ -481,6 +483,7 @@ Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
     }));
     FINDEX_RETURN_IF_ERROR(rep.Finish());
     if (elements > 0 && projects == 0 && st.findings.empty()) {
+      if (!first_error.empty()) return MakeError(ErrorCode::kSchema, "snyk test failed: " + first_error, src.path());
       return MakeError(ErrorCode::kSchema, "not a Snyk report: no element has \"vulnerabilities\"", src.path());
     }
   } else {

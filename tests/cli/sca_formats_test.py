@@ -194,6 +194,10 @@ class ScaFormats(StoreCase):
                         {"ok": False, "error": "Could not detect supported target files", "path": "/a"}))
         self.assertEqual(r.returncode, 2, r.stderr)
         self.assertIn(b"snyk test failed: Could not detect supported target files", r.stderr)
+        r = self.findex("ingest", "--format", "snyk", self.write("snyk-all-fail.json",
+                        [{"ok": False, "error": "Missing node_modules folder", "path": "/a"}]))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn(b"snyk test failed: Missing node_modules folder", r.stderr)
         # snyk code test --json is SARIF: read by the sarif format, refused by --format snyk.
         sarif = {"$schema": "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json",
                  "version": "2.1.0", "runs": [{"tool": {"driver": {"name": "SnykCode", "rules": [
