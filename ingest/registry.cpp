@@ -29,6 +29,10 @@ const FormatDescriptor& Inspector2Format();
 const FormatDescriptor& AsffFormat();
 const FormatDescriptor& CycloneDxFormat();
 const FormatDescriptor& GitlabFormat();
+const FormatDescriptor& OsvScannerFormat();
+const FormatDescriptor& NpmAuditFormat();
+const FormatDescriptor& PipAuditFormat();
+const FormatDescriptor& SnykFormat();
 // -- format declarations (keep in the same order as the list below) --
 
 std::span<const FormatDescriptor> Formats() {
@@ -54,6 +58,10 @@ std::span<const FormatDescriptor> Formats() {
       AsffFormat(),
       CycloneDxFormat(),
       GitlabFormat(),
+      OsvScannerFormat(),
+      NpmAuditFormat(),
+      PipAuditFormat(),
+      SnykFormat(),
       // -- format list --
   };
   return kFormats;

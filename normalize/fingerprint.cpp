@@ -142,9 +142,26 @@ PackageId ParsePurl(std::string_view purl) {
   return id;
 }
 
+// PEP 503 normalised name (https://peps.python.org/pep-0503/#normalized-names): lower-cased,
+// each run of '-', '_' and '.' one '-'. PyPI treats "Zope.Interface", "zope_interface" and
+// "zope-interface" as one project; Trivy's purls replace only '_', pip-audit writes the
+// canonical name, so identities compare the PEP 503 form.
+static std::string Pep503(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  for (char c : name) {
+    if (c == '-' || c == '_' || c == '.') {
+      if (out.empty() || out.back() != '-') out.push_back('-');
+    } else {
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+  }
+  return out;
+}
+
 Fingerprint VulnFingerprint(std::string_view vuln_id, const PackageId& pkg) {
   std::string eco = CanonicalEcosystem(pkg.ecosystem);
-  std::string name = CaseInsensitive(eco) ? ToLower(pkg.name) : std::string(pkg.name);
+  std::string name = eco == "pypi" ? Pep503(Trim(pkg.name)) : CaseInsensitive(eco) ? ToLower(pkg.name) : std::string(pkg.name);
   return FingerprintOf({"vuln", ToUpper(Trim(vuln_id)), eco, name, Trim(pkg.version)});
 }
 
