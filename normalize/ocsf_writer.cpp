@@ -130,8 +130,11 @@ std::string FileName(std::string_view path) {
 // OCSF file object for a source file of a code finding.
 void WriteFile(JsonWriter& w, std::string_view key, const std::string& path) {
   w.Key(key).BeginObject();
-  w.Field("name", FileName(path));
+  const std::string name = FileName(path);
+  w.Field("name", name);
   w.Field("path", path);
+  const size_t dot = name.find_last_of('.');
+  if (dot != std::string::npos && dot > 0 && dot + 1 < name.size()) w.Field("ext", name.substr(dot + 1));
   w.FieldInt("type_id", 1).Field("type", "Regular File");
   w.EndObject();
 }
@@ -171,7 +174,23 @@ std::string EpssText(double v) {
   return buf;
 }
 
-void WriteAffectedPackages(JsonWriter& w, const Vulnerability& v) {
+// The purl of a finding about one package: readers keep it in ProductFields "<scanner>/Purl"
+// (ASFF has no purl member) or in a resource's Details.Other "Purl".
+std::string FindingPurl(const Finding& f) {
+  size_t packages = 0;
+  for (const auto& v : f.vulnerabilities) packages += v.vulnerable_packages.size();
+  if (packages != 1) return {};
+  for (const auto& [k, v] : f.product_fields) {
+    if (k.size() > 5 && k.compare(k.size() - 5, 5, "/Purl") == 0 && StartsWith(v, "pkg:")) return v;
+  }
+  for (const auto& r : f.resources) {
+    auto it = r.details_other.find("Purl");
+    if (it != r.details_other.end() && StartsWith(it->second, "pkg:")) return it->second;
+  }
+  return {};
+}
+
+void WriteAffectedPackages(JsonWriter& w, const Finding& f, const Vulnerability& v) {
   bool any = std::any_of(v.vulnerable_packages.begin(), v.vulnerable_packages.end(),
                          [](const VulnerablePackage& p) { return HasText(p.name) || HasText(p.purl); });
   if (!any) return;
@@ -181,7 +200,7 @@ void WriteAffectedPackages(JsonWriter& w, const Vulnerability& v) {
     w.BeginObject();
     w.Field("name", HasText(p.name) ? p.name : p.purl);  // required
     w.Field("version", HasText(p.version) ? p.version : "unknown");  // required
-    Opt(w, "purl", p.purl);
+    Opt(w, "purl", HasText(p.purl) ? p.purl : FindingPurl(f));
     Opt(w, "fixed_in_version", p.fixed_in_version);
     Opt(w, "package_manager", p.package_manager);
     Opt(w, "path", p.file_path);
@@ -244,10 +263,12 @@ void WriteListedVulnerability(JsonWriter& w, const Finding& f, const Vulnerabili
       w.Key("epss").BeginObject();
       w.Field("score", EpssText(e.epss));
       if (e.epss_percentile >= 0 && e.epss_percentile <= 1) w.Key("percentile").Double(e.epss_percentile);
-      if (HasText(e.epss_date)) OptTime(w, "created_time", e.epss_date + "T00:00:00Z");
+      // The feed's score date: a date, or the date-time of its first line.
+      if (HasText(e.epss_date)) {
+        OptTime(w, "created_time", e.epss_date.size() == 10 ? e.epss_date + "T00:00:00Z" : e.epss_date);
+      }
       w.EndObject();
     }
-    if (!f.cwes.empty()) w.Field("cwe_uid", f.cwes.front());
     WriteCweList(w, "related_cwes", f.cwes);
     w.EndObject();
   } else {
@@ -259,7 +280,7 @@ void WriteListedVulnerability(JsonWriter& w, const Finding& f, const Vulnerabili
     w.EndObject();
   }
   WriteVulnCommon(w, f);
-  WriteAffectedPackages(w, v);
+  WriteAffectedPackages(w, f, v);
   WriteAffectedCode(w, f);
   StringArray(w, "references", v.reference_urls);
   std::vector<std::string> related = v.related_vulnerabilities;
@@ -323,6 +344,7 @@ void WriteResources(JsonWriter& w, const Finding& f, bool cloud) {
     w.BeginObject();
     w.Field("uid", r.id);
     Opt(w, "type", r.type);
+    w.FieldInt("role_id", 3).Field("role", "Affected");
     if (cloud) {
       Opt(w, "region", r.region);
       Opt(w, "cloud_partition", r.partition);
@@ -346,7 +368,9 @@ void WriteCompliance(JsonWriter& w, const Finding& f) {
   w.Key("compliance").BeginObject();
   if (HasText(f.generator_id)) w.Field("control", f.generator_id);
   w.FieldInt("status_id", status).Field("status", ComplianceStatusName(status));
-  if (status == 3 && f.workflow == WorkflowStatus::kSuppressed) w.Field("status_detail", "failed; suppressed");
+  if (status == 3 && f.workflow == WorkflowStatus::kSuppressed) {
+    w.Key("status_details").BeginArray().String("failed; suppressed").EndArray();
+  }
   if (HasText(f.description)) w.Field("desc", f.description);
   w.Key("checks").BeginArray().BeginObject();
   w.Field("uid", HasText(f.generator_id) ? f.generator_id : f.scanner);
@@ -461,6 +485,7 @@ const std::vector<std::pair<std::string_view, OcsfClass>>& OcsfScannerClasses() 
       {"dockle", C::kComplianceFinding},
       {"config", C::kComplianceFinding},
       {"security-hub", C::kComplianceFinding},
+      {"securityhub", C::kComplianceFinding},
       {"inspec", C::kComplianceFinding},
       // Runtime detections and dynamic (DAST) scans.
       {"falco", C::kDetectionFinding},
@@ -617,6 +642,7 @@ void WriteOcsf(const Finding& f, const OcsfHistory& h, const OcsfWriteOptions& o
   if (HasText(f.generator_id)) {
     w.Key("analytic").BeginObject();
     w.Field("uid", f.generator_id);
+    if (HasText(f.title)) w.Field("name", f.title);
     w.FieldInt("type_id", 1).Field("type", "Rule");
     w.EndObject();
   }
