@@ -1,5 +1,6 @@
-// findex export: ASFF (a JSON array for BatchImportFindings), flat JSON or CSV on stdout;
-// with --batch-dir, ASFF batch files that Security Hub's BatchImportFindings accepts as they are.
+// findex export: ASFF (a JSON array for BatchImportFindings), OCSF 1.6.0 events (JSON lines, or
+// a JSON array with ocsf-json), flat JSON or CSV on stdout; with --batch-dir, ASFF batch files
+// that Security Hub's BatchImportFindings accepts as they are.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include "cli/output.h"
 #include "normalize/asff_batch.h"
 #include "normalize/asff_writer.h"
+#include "normalize/ocsf_writer.h"
 #include "rules/report.h"
 #include "normalize/json_writer.h"
 #include "store/store.h"
@@ -239,6 +241,31 @@ int RunExport(const ExportFlags& e, const Globals& g) {
       Status end = (*store)->EndSnapshot();
       if (st.ok()) st = end;
     }
+  } else if (e.format == "ocsf" || e.format == "ocsf-json") {
+    // One event per finding, streamed: JSON lines (ocsf) or a JSON array, one event a line.
+    // The account, region and partition of the export's flags win, as for ASFF; without an
+    // account (the placeholder) the events carry no cloud object.
+    const bool lines = e.format == "ocsf";
+    const bool real_account = ctx.aws_account_id != AsffContext{}.aws_account_id;
+    OcsfWriteOptions opts;
+    opts.partition = ctx.partition;
+    if (!lines) buf += "[";
+    std::string event;
+    st = (*store)->ForEach(*filter, [&](FindingRow&& row) {
+      if (real_account) ApplyContext(row.finding, ctx);
+      OcsfHistory h{row.first_seen_run, row.last_seen_run, row.active_since_run, std::move(row.sources)};
+      event.clear();
+      JsonWriter ew(&event);
+      WriteOcsf(row.finding, h, opts, ew);
+      if (!lines) buf += n == 0 ? "\n" : ",\n";
+      buf += event;
+      if (lines) buf += "\n";
+      ++n;
+      flush(false);
+      return true;
+    });
+    if (!lines) buf += n == 0 ? "]\n" : "\n]\n";
+    flush(true);
   } else if (e.format == "csv") {
     PrintCsvRow(out, FlatHeader());
     st = (*store)->ForEach(*filter, [&](FindingRow&& row) {
@@ -290,14 +317,14 @@ int RunExport(const ExportFlags& e, const Globals& g) {
 
 void AddExport(CLI::App& app, Globals& g, int* exit_code) {
   auto e = std::make_shared<ExportFlags>();
-  CLI::App* cmd = app.add_subcommand("export", "Export findings: asff (JSON array or --batch-dir), json, csv, sarif, junit, markdown, codeinsights");
+  CLI::App* cmd = app.add_subcommand("export", "Export findings: asff (JSON array or --batch-dir), ocsf (JSON lines), ocsf-json, json, csv, sarif, junit, markdown, codeinsights");
   e->filter.Add(cmd);
   e->policy.Add(cmd, "Read no policy (the SLA fields then have none: an error)");
   AddExpressionOption(cmd, &e->expression);
   cmd->add_option("--format", e->format,
-                  "asff (default), json, csv, sarif (GitHub code scanning), junit (CodeBuild, Jenkins), markdown or"
-                  " codeinsights (Bitbucket)")
-      ->check(CLI::IsMember({"asff", "json", "csv", "sarif", "junit", "markdown", "codeinsights"}));
+                  "asff (default), ocsf (OCSF 1.6.0 events, JSON lines), ocsf-json (the same as a JSON array), json, csv,"
+                  " sarif (GitHub code scanning), junit (CodeBuild, Jenkins), markdown or codeinsights (Bitbucket)")
+      ->check(CLI::IsMember({"asff", "ocsf", "ocsf-json", "json", "csv", "sarif", "junit", "markdown", "codeinsights"}));
   cmd->add_option("--sarif-max-results", e->sarif_max, "Most results in a SARIF export (default 25000, GitHub's limit)");
   cmd->add_option("-o,--output", e->output, "Write to this file instead of stdout");
   cmd->add_option("--batch-dir", e->batch_dir,

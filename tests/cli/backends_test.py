@@ -147,7 +147,7 @@ class Backends(unittest.TestCase):
         self.assertEqual([r[1][0] for r in a], [0] * len(a), a)
 
     def test_every_export_format(self):
-        for fmt in ("asff", "json", "csv", "sarif", "junit", "markdown", "codeinsights"):
+        for fmt in ("asff", "ocsf", "ocsf-json", "json", "csv", "sarif", "junit", "markdown", "codeinsights"):
             with self.subTest(format=fmt):
                 code, out, err = self.both("export", "--format", fmt)
                 self.assertEqual(code, 0, err)
