@@ -565,7 +565,13 @@ int RunGate(GateFlags fl, const Globals& g) {
   summary.scope = scope;
   summary.all_scopes = fl.all_scopes;
   summary.no_policy = fl.policy.none;
-  if (policy) summary.policy_files = policy->files;
+  if (policy) {
+    summary.policy_files = policy->files;
+    // The VEX documents (the policy's vex: and --vex) are policy input too.
+    if (policy->vex) {
+      for (const auto& f : policy->vex->files()) summary.policy_files.push_back("vex:" + f);
+    }
+  }
   summary.baseline = fl.baseline;
   summary.clock = now;
   summary.clock_from_env = env_now && *env_now;
