@@ -272,7 +272,7 @@ class VexCli(StoreCase):
         r = self.run_findex("gate", "--scope", "shop")
         self.assertEqual(r.returncode, 1)
         self.assertIn("HIGH: 1 > 0", r.stderr.decode())
-        self.assertIn(",vex:vex.json |", r.stderr.decode())
+        self.assertIn(", vex:vex.json |", r.stderr.decode())
         self.write("findex.yml", "gates:\n  - name: no-high\n    max: {HIGH: 0}\n")
         r = self.run_findex("gate", "--scope", "shop")
         self.assertEqual(r.returncode, 1)
