@@ -26,6 +26,7 @@
 #include "rules/gate.h"
 #include "rules/policy_sql.h"
 #include "rules/report.h"
+#include "rules/vex.h"
 #include "store/store.h"
 
 namespace findex::cli {
@@ -61,7 +62,9 @@ void SlimForGate(Finding& f) {
   f.source_url.clear();
   f.user_defined_fields.clear();
   for (auto it = f.product_fields.begin(); it != f.product_fields.end();) {
-    it = MatcherReadsProductField(it->first) ? std::next(it) : f.product_fields.erase(it);
+    // "<scanner>/Purl": the package VEX statements name (rules/vex.h).
+    const bool purl = it->first.size() > 5 && it->first.compare(it->first.size() - 5, 5, "/Purl") == 0;
+    it = MatcherReadsProductField(it->first) || purl ? std::next(it) : f.product_fields.erase(it);
   }
   for (auto& r : f.resources) r.details_other.clear();
   for (auto& v : f.vulnerabilities) {
@@ -210,7 +213,7 @@ Status ColumnGate(const ColumnGateInput& in, Store& store, GateReport* report, C
   // Returns false when an unknown outcome matters (the row must be read in full); counts
   // nothing then.
   auto evaluate = [&](const RowFacts& r, const std::function<int(int, const Matcher&, SeverityLabel)>& match,
-                      const std::function<int(int)>& fixable) -> bool {
+                      const std::function<int(int)>& fixable, const std::function<int()>& vex) -> bool {
     SeverityLabel label;
     WorkflowStatus workflow;
     const std::vector<std::string>* expired = nullptr;
@@ -221,6 +224,7 @@ Status ColumnGate(const ColumnGateInput& in, Store& store, GateReport* report, C
       auto dec = EvaluateWith(p, r.base, r.lifecycle, in.now_ms, [&](MatcherKind kind, size_t i, SeverityLabel l) {
         if (kind == MatcherKind::kOverride) return match(prog.override_slot[i], p.overrides[i].match, l);
         if (kind == MatcherKind::kSuppression) return match(prog.suppression_slot[i], p.suppressions[i].match, l);
+        if (kind == MatcherKind::kVex) return vex();
         return match(prog.rule_slot[i], p.rules[i].match, l);
       });
       if (!dec) return false;
@@ -302,7 +306,8 @@ Status ColumnGate(const ColumnGateInput& in, Store& store, GateReport* report, C
       base.workflow = row.lifecycle;
       evaluate(
           r, [&](int, const Matcher& m, SeverityLabel l) { return MatchesAtLabel(m, base, l) ? 1 : 0; },
-          [&](int) { return IsFixable(base) ? 1 : 0; });
+          [&](int) { return IsFixable(base) ? 1 : 0; },
+          [&]() { return in.policy && in.policy->vex ? static_cast<int>(in.policy->vex->Decide(base) + 1) : 0; });
       return true;
     });
     pending.clear();
@@ -331,7 +336,8 @@ Status ColumnGate(const ColumnGateInput& in, Store& store, GateReport* report, C
           if (!SeverityInRange(m, l)) return 0;
           return static_cast<int>(c.values[static_cast<size_t>(slot)]);
         },
-        [&](int slot) { return static_cast<int>(c.values[static_cast<size_t>(slot)]); });
+        [&](int slot) { return static_cast<int>(c.values[static_cast<size_t>(slot)]); },
+        [&]() { return prog.vex_slot < 0 ? 0 : c.values[static_cast<size_t>(prog.vex_slot)] < 0 ? -1 : 0; });
     if (!decided) {
       pending.push_back(c.rowid);
       if (pending.size() >= 512) {
@@ -559,7 +565,13 @@ int RunGate(GateFlags fl, const Globals& g) {
   summary.scope = scope;
   summary.all_scopes = fl.all_scopes;
   summary.no_policy = fl.policy.none;
-  if (policy) summary.policy_files = policy->files;
+  if (policy) {
+    summary.policy_files = policy->files;
+    // The VEX documents (the policy's vex: and --vex) are policy input too.
+    if (policy->vex) {
+      for (const auto& f : policy->vex->files()) summary.policy_files.push_back("vex:" + f);
+    }
+  }
   summary.baseline = fl.baseline;
   summary.clock = now;
   summary.clock_from_env = env_now && *env_now;
@@ -909,6 +921,7 @@ void AddGate(CLI::App& app, Globals& g, int* exit_code) {
   fl->policy.Add(cmd,
                  "No policy decision applies: neither findex.yml's nor those stored at ingest (suppressions, severity "
                  "overrides); a person's triage still does");
+  fl->policy.AddVex(cmd);
   AddWaitOption(cmd);  // writers wait for each other (cli/output.h)
   cmd->callback([fl, &g, exit_code, scope, baseline, output] {
     GateFlags f = *fl;

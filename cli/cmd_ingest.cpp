@@ -693,6 +693,7 @@ void AddIngest(CLI::App& app, Globals& g, int* exit_code) {
   cmd->add_option("--exclude", fl->excludes, "Skip files whose name or path matches this glob (repeatable)");
   cmd->add_option("--param", fl->params, "Format setting KEY=VALUE, e.g. cfn-nag.mode=aggregate (repeatable)");
   fl->policy.Add(cmd);
+  fl->policy.AddVex(cmd);
   cmd->add_option("--target", fl->target,
                   "What every report of this call scanned (an image, a folder, a site), instead of what each report "
                   "says; findings are resolved by absence only by later reports of the same scanner about the same "

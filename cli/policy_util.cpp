@@ -6,6 +6,7 @@
 
 #include "normalize/fingerprint.h"
 #include "normalize/timestamp.h"
+#include "rules/vex.h"
 
 namespace findex::cli {
 
@@ -16,12 +17,21 @@ void PolicyFlags::Add(CLI::App* cmd, const char* no_policy_help) {
   cmd->add_flag("--no-policy", none, no_policy_help ? no_policy_help : "Apply no policy, even if findex.yml exists here");
 }
 
+void PolicyFlags::AddVex(CLI::App* cmd) {
+  cmd->add_option("--vex", vex,
+                  "VEX document (repeatable): OpenVEX or CycloneDX VEX JSON; its statements suppress (not_affected, "
+                  "false_positive), resolve (fixed) or annotate the findings they name, with the policy (README: VEX)");
+}
+
 Result<std::shared_ptr<const Policy>> LoadPolicy(const PolicyFlags& flags, bool quiet) {
-  if (flags.none) return std::shared_ptr<const Policy>();
+  if (flags.none) {
+    if (!flags.vex.empty()) return MakeError(ErrorCode::kInvalidArgument, "--vex is policy input: it cannot go with --no-policy");
+    return std::shared_ptr<const Policy>();
+  }
   std::vector<std::string> files = flags.files;
   const bool discovered = files.empty();
   if (discovered) files = DiscoverPolicyFiles(".");
-  if (files.empty()) return std::shared_ptr<const Policy>();
+  if (files.empty() && flags.vex.empty()) return std::shared_ptr<const Policy>();
   auto policy = std::make_shared<Policy>();
   std::vector<Diagnostic> diags;
   bool failed = false;
@@ -33,6 +43,11 @@ Result<std::shared_ptr<const Policy>> LoadPolicy(const PolicyFlags& flags, bool 
     if (seen) continue;
     if (!LoadPolicyFile(f, policy.get(), &diags).ok()) failed = true;
   }
+  // --vex documents: fail closed as the policy does (an invalid one stops the command before
+  // anything is stored).
+  for (const auto& v : flags.vex) {
+    if (!LoadVexIntoPolicy(v, policy.get(), &diags).ok()) failed = true;
+  }
   CheckGateSla(*policy, &diags);
   for (const auto& d : diags) {
     if (d.level == Diagnostic::Level::kError) failed = true;
@@ -40,7 +55,8 @@ Result<std::shared_ptr<const Policy>> LoadPolicy(const PolicyFlags& flags, bool 
   }
   if (failed) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     "policy has errors (" + std::string(discovered ? "found in the working directory" : "--policy") + ")");
+                     "policy has errors (" + std::string(discovered ? "found in the working directory" : "--policy") +
+                         (flags.vex.empty() ? "" : " or --vex") + ")");
   }
   spdlog::debug("policy: {} file(s), {} overrides, {} suppressions, {} rules, {} gates", policy->files.size(),
                 policy->overrides.size(), policy->suppressions.size(), policy->rules.size(), policy->gates.size());

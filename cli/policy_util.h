@@ -16,11 +16,15 @@ namespace findex::cli {
 struct PolicyFlags {
   std::vector<std::string> files;  // --policy (repeatable); none: discover in the working directory
   bool none = false;               // --no-policy
+  std::vector<std::string> vex;    // --vex (repeatable): VEX documents added to the policy (rules/vex.h)
   void Add(CLI::App* cmd, const char* no_policy_help = nullptr);
+  void AddVex(CLI::App* cmd);
 };
 
 // Reads --policy files, or findex.yml / .codeguru-ignore.yml / .trivyignore(.yaml) found in the
-// working directory. Diagnostics go to stderr (warnings unless quiet). nullptr: no policy.
+// working directory, then the --vex documents (after the policy's own `vex:` ones: on equal
+// timestamps a --vex statement wins). Diagnostics go to stderr (warnings unless quiet).
+// nullptr: no policy. --vex with --no-policy is an error.
 Result<std::shared_ptr<const Policy>> LoadPolicy(const PolicyFlags& flags, bool quiet);
 
 // A gate with `sla:` needs the policy's `sla:` (fail closed): an error diagnostic (P017) for each

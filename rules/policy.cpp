@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "rules/deliver.h"
+#include "rules/vex.h"
 
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
@@ -288,6 +289,25 @@ std::optional<PolicyDecision> EvaluateWith(const Policy& policy, SeverityLabel b
     d.applied.push_back("suppress:" + s.name);
     break;
   }
+  // VEX (rules/vex.h): the newest statement that names the finding's vulnerability and package.
+  // A policy suppression that already applies wins (as the first of several suppressions does).
+  if (policy.vex && !policy.vex->empty() && d.workflow != WorkflowStatus::kSuppressed) {
+    const int m = match(MatcherKind::kVex, 0, label);
+    if (m < 0) return std::nullopt;
+    if (m > 0 && static_cast<size_t>(m) <= policy.vex->size()) {
+      const VexEffect e = EffectOf(policy.vex->at(static_cast<size_t>(m - 1)));
+      const bool suppressed = lifecycle == WorkflowStatus::kSuppressed;
+      if (e.workflow) {
+        // The report's own suppression stays (a fixed statement does not lift it).
+        if (!(suppressed && *e.workflow != WorkflowStatus::kSuppressed)) d.workflow = *e.workflow;
+        d.suppress_expires_ms = -1;
+        d.note = Note{e.note, "findex-policy", ""};
+      } else if (!suppressed) {
+        d.note = Note{e.note, "findex-policy", ""};
+      }
+      d.applied.push_back(e.applied);
+    }
+  }
   for (size_t i = 0; i < policy.rules.size(); ++i) {
     const auto& r = policy.rules[i];
     const int m = match(MatcherKind::kRule, i, label);
@@ -315,6 +335,7 @@ std::optional<PolicyDecision> EvaluateWith(const Policy& policy, SeverityLabel b
 
 PolicyDecision Evaluate(const Policy& policy, const Finding& f, int64_t now_ms) {
   auto d = EvaluateWith(policy, f.severity.label, f.workflow, now_ms, [&](MatcherKind kind, size_t i, SeverityLabel label) {
+    if (kind == MatcherKind::kVex) return static_cast<int>(policy.vex->Decide(f) + 1);
     const Matcher& m = kind == MatcherKind::kOverride      ? policy.overrides[i].match
                        : kind == MatcherKind::kSuppression ? policy.suppressions[i].match
                                                            : policy.rules[i].match;
@@ -328,6 +349,11 @@ PolicyDecision Evaluate(const Policy& policy, const Finding& f, int64_t now_ms) 
     if (MatchesAt(a.match, f, effective)) d->actions.push_back(a.def.name);
   }
   return std::move(*d);
+}
+
+bool Policy::empty() const {
+  return overrides.empty() && suppressions.empty() && rules.empty() && gates.empty() && !sla && actions.empty() &&
+         (!vex || vex->empty());
 }
 
 uint64_t Policy::Hash() const {
@@ -368,6 +394,8 @@ uint64_t Policy::Hash() const {
     s += "A" + a.def.name + '\x1f';
     add_matcher(a.match);
   }
+  // VEX statements (appended only when present, so that policies without keep their hash).
+  if (vex && !vex->empty()) s += "V" + vex->Identity();
   return Hash64(s);
 }
 
@@ -555,6 +583,37 @@ class Loader {
     p_->sla_pos = Pos(n);
   }
 
+  // `vex: [files]`: VEX documents (rules/vex.h), paths relative to this policy file.
+  void Vex(const YAML::Node& n) {
+    std::vector<YAML::Node> entries;
+    if (n.IsScalar()) {
+      entries.push_back(n);
+    } else if (n.IsSequence()) {
+      for (const auto& x : n) entries.push_back(x);
+    } else if (!n.IsNull()) {
+      Error(n, "P019", "vex must be a file or a list of files (OpenVEX or CycloneDX VEX JSON)");
+      return;
+    }
+    for (const auto& e : entries) {
+      if (!e.IsScalar() || Trim(e.Scalar()).empty()) {
+        Error(e, "P019", "vex: each entry must be a file name");
+        continue;
+      }
+      const std::string name = Trim(e.Scalar());
+      std::filesystem::path p(name);
+      if (p.is_relative()) p = std::filesystem::path(file_).parent_path() / p;
+      const std::string path = p.lexically_normal().string();
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(path, ec)) {
+        Error(e, "P019", fmt::format("vex: cannot read '{}' ({}; paths are relative to the policy file)", name, path));
+        continue;
+      }
+      if (!LoadVexIntoPolicy(path, p_, diags_).ok()) {
+        Error(e, "P019", fmt::format("vex: '{}' is not a valid VEX document (see the errors above); no statement of it is used", name));
+      }
+    }
+  }
+
   Matcher Match(const YAML::Node& n) {
     Matcher m;
     if (!CheckMap(n, "match", {"id", "scanner", "rule", "vuln", "cve", "cwe", "package", "path", "url_prefix", "resource",
@@ -646,8 +705,9 @@ class Loader {
     if (root.IsNull()) return;  // an empty file is an empty policy
     if (!CheckMap(root, "the policy",
                   {"version", "include", "severity_overrides", "suppressions", "automation_rules", "gates", "sla",
-                   "actions"}))
+                   "actions", "vex"}))
       return;
+    if (root["vex"]) Vex(root["vex"]);
     if (root["sla"]) Sla(root["sla"]);
     if (root["version"]) {
       auto v = Scalar(root["version"], "version");

@@ -23,6 +23,8 @@ class RE2;
 
 namespace findex {
 
+class VexSet;  // rules/vex.h
+
 struct SourcePos {
   std::string file;
   int line = 0;    // 1-based; 0: unknown
@@ -125,12 +127,13 @@ struct Policy {
   // later file's value wins per key. Not in Hash: it changes no stored decision.
   std::optional<SlaPolicy> sla;
   SourcePos sla_pos;
+  // VEX statements (rules/vex.h): from the policy's `vex: [files]` and `findex ingest --vex`
+  // (LoadVexIntoPolicy); null: none. Applied after the suppressions, before the automation rules.
+  std::shared_ptr<VexSet> vex;
   // Stable hash of everything that changes what ingest stores (gates excluded): a
   // byte-identical report re-ingested under another policy is not a no-op.
   uint64_t Hash() const;
-  bool empty() const {
-    return overrides.empty() && suppressions.empty() && rules.empty() && gates.empty() && !sla && actions.empty();
-  }
+  bool empty() const;
 };
 
 // Reads one policy file into `policy`, choosing the reader by name: "trivyignore" in the name
@@ -160,9 +163,10 @@ PolicyDecision Evaluate(const Policy& policy, const Finding& f, int64_t now_ms);
 // The same decision over matcher outcomes instead of a Finding (rules/policy_sql.h evaluates
 // matchers on store columns): `match(kind, index, label)` tells whether entry `index` of the
 // policy's overrides / suppressions / rules matches the finding at severity `label`: 1 yes, 0 no,
-// -1 unknown. nullopt when an outcome the decision depends on is unknown. Evaluate is this with
+// -1 unknown. kVex (index 0; asked only when the policy has VEX statements): 1 + the index in
+// policy.vex of the statement that decides (VexSet::Decide), 0 none, -1 unknown. nullopt when an outcome the decision depends on is unknown. Evaluate is this with
 // Matcher::Matches; one implementation, so that both give the same decisions.
-enum class MatcherKind { kOverride, kSuppression, kRule };
+enum class MatcherKind { kOverride, kSuppression, kRule, kVex };
 using MatchOracle = std::function<int(MatcherKind kind, size_t index, SeverityLabel label)>;
 std::optional<PolicyDecision> EvaluateWith(const Policy& policy, SeverityLabel base, WorkflowStatus lifecycle,
                                            int64_t now_ms, const MatchOracle& match);

@@ -1,4 +1,5 @@
 #include "rules/policy_sql.h"
+#include "rules/vex.h"
 
 #include <fmt/format.h>
 
@@ -262,6 +263,20 @@ PolicyProgram CompilePolicy(const Policy* policy, const std::vector<GateDef>& ga
     for (const auto& o : policy->overrides) p.override_slot.push_back(add(o.match));
     for (const auto& s : policy->suppressions) p.suppression_slot.push_back(add(s.match));
     for (const auto& r : policy->rules) p.rule_slot.push_back(add(r.match));
+    if (policy->vex && !policy->vex->empty()) {
+      // Only a pre-filter: purls and versions are not columns.
+      std::string expr = "NULL";
+      const std::vector<std::string> ids = policy->vex->VulnIds();
+      if (cols.full && ids.size() <= 256) {
+        std::vector<std::string> any;
+        for (const auto& id : ids) any.push_back(HasEntry("vuln_ids", id));
+        expr = "(CASE WHEN " + AnyOf(any) + " THEN NULL ELSE 0 END)";
+      } else if (!cols.full) {
+        expr = "(CASE WHEN vuln_id IS NULL THEN 0 END)";
+      }
+      p.exprs.push_back(expr);
+      p.vex_slot = static_cast<int>(p.exprs.size() - 1);
+    }
   }
   for (const auto& g : gates) {
     p.gate_slot.push_back(g.match.empty() ? -1 : add(g.match));

@@ -69,6 +69,10 @@ struct PolicyProgram {
   std::vector<int> override_slot, suppression_slot, rule_slot;  // index into exprs
   std::vector<int> gate_slot;      // -1: the gate has no match (everything)
   std::vector<int> fixable_slot;   // -1: not fixable_only
+  // The policy's VEX statements (rules/vex.h): 0 when no statement names any of the finding's
+  // vulnerability ids, else NULL (the finding is read in full and VexSet::Decide decides);
+  // -1: the policy has none.
+  int vex_slot = -1;
 };
 PolicyProgram CompilePolicy(const Policy* policy, const std::vector<GateDef>& gates, const ColumnSet& cols);
 

@@ -253,7 +253,7 @@ bogus: 1
         self.assertEqual(r.returncode, 2, r.stderr)
         lines = self.err(r).splitlines()
         self.assertIn(f"{path}:6:1: error P002: unknown key 'bogus' in the policy (known: version, include, "
-                      "severity_overrides, suppressions, automation_rules, gates, sla, actions)", lines)
+                      "severity_overrides, suppressions, automation_rules, gates, sla, actions, vex)", lines)
         self.assertTrue(any(l.startswith(f"{path}:4:28: error P002: unknown key 'colour' in match") for l in lines), lines)
         self.assertFalse(any(l.startswith("policy ok") for l in lines), lines)
 
