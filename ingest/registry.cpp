@@ -28,6 +28,7 @@ const FormatDescriptor& SemgrepFormat();
 const FormatDescriptor& Inspector2Format();
 const FormatDescriptor& AsffFormat();
 const FormatDescriptor& TfsecFormat();
+const FormatDescriptor& KicsFormat();
 // -- format declarations (keep in the same order as the list below) --
 
 std::span<const FormatDescriptor> Formats() {
@@ -52,6 +53,7 @@ std::span<const FormatDescriptor> Formats() {
       Inspector2Format(),
       AsffFormat(),
       TfsecFormat(),
+      KicsFormat(),
       // -- format list --
   };
   return kFormats;
@@ -120,6 +122,7 @@ std::span<const FileNamePattern> FileNamePatterns() {
       {"asff*.json", "asff"},
       {"securityhub*.json", "asff"},
       {"*tfsec*.json", "tfsec"},
+      {"*kics*.json", "kics"},
   };
   return kPatterns;
 }
