@@ -29,6 +29,7 @@ const FormatDescriptor& Inspector2Format();
 const FormatDescriptor& AsffFormat();
 const FormatDescriptor& TfsecFormat();
 const FormatDescriptor& KicsFormat();
+const FormatDescriptor& TerrascanFormat();
 // -- format declarations (keep in the same order as the list below) --
 
 std::span<const FormatDescriptor> Formats() {
@@ -54,6 +55,7 @@ std::span<const FormatDescriptor> Formats() {
       AsffFormat(),
       TfsecFormat(),
       KicsFormat(),
+      TerrascanFormat(),
       // -- format list --
   };
   return kFormats;
@@ -123,6 +125,7 @@ std::span<const FileNamePattern> FileNamePatterns() {
       {"securityhub*.json", "asff"},
       {"*tfsec*.json", "tfsec"},
       {"*kics*.json", "kics"},
+      {"*terrascan*.json", "terrascan"},
   };
   return kPatterns;
 }
