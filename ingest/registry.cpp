@@ -30,6 +30,7 @@ const FormatDescriptor& AsffFormat();
 const FormatDescriptor& TfsecFormat();
 const FormatDescriptor& KicsFormat();
 const FormatDescriptor& TerrascanFormat();
+const FormatDescriptor& HadolintFormat();
 // -- format declarations (keep in the same order as the list below) --
 
 std::span<const FormatDescriptor> Formats() {
@@ -56,6 +57,7 @@ std::span<const FormatDescriptor> Formats() {
       TfsecFormat(),
       KicsFormat(),
       TerrascanFormat(),
+      HadolintFormat(),
       // -- format list --
   };
   return kFormats;
@@ -126,6 +128,7 @@ std::span<const FileNamePattern> FileNamePatterns() {
       {"*tfsec*.json", "tfsec"},
       {"*kics*.json", "kics"},
       {"*terrascan*.json", "terrascan"},
+      {"*hadolint*.json", "hadolint"},
   };
   return kPatterns;
 }
