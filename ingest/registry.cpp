@@ -31,6 +31,7 @@ const FormatDescriptor& TfsecFormat();
 const FormatDescriptor& KicsFormat();
 const FormatDescriptor& TerrascanFormat();
 const FormatDescriptor& HadolintFormat();
+const FormatDescriptor& TflintFormat();
 // -- format declarations (keep in the same order as the list below) --
 
 std::span<const FormatDescriptor> Formats() {
@@ -58,6 +59,7 @@ std::span<const FormatDescriptor> Formats() {
       KicsFormat(),
       TerrascanFormat(),
       HadolintFormat(),
+      TflintFormat(),
       // -- format list --
   };
   return kFormats;
@@ -129,6 +131,7 @@ std::span<const FileNamePattern> FileNamePatterns() {
       {"*kics*.json", "kics"},
       {"*terrascan*.json", "terrascan"},
       {"*hadolint*.json", "hadolint"},
+      {"*tflint*.json", "tflint"},
   };
   return kPatterns;
 }
