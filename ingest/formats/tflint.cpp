@@ -1,5 +1,5 @@
-// TFLint `--format json` (https://github.com/terraform-linters/tflint/blob/master/docs/user-guide/
-// environment_variables.md; formatter/json.go):
+// TFLint `--format json` (https://github.com/terraform-linters/tflint, formatter/json.go: JSONIssue,
+// JSONError, JSONRange; integrationtest/*/result.json are real outputs):
 //   {"issues": [{"rule": {"name", "severity": "error"|"warning"|"notice"|"info", "link"},
 //                "message", "range": {"filename", "start": {"line", "column"}, "end": {...}},
 //                "callers": [range, ...], "fixable"?, "fixed"?}],
