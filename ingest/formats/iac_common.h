@@ -68,7 +68,13 @@ namespace findex {
 inline std::vector<std::string> IacTypes(bool aws, std::string_view classifier) {
   std::string t = aws ? "Software and Configuration Checks/AWS Security Best Practices"
                       : "Software and Configuration Checks/Industry and Regulatory Standards";
-  if (!classifier.empty()) t += "/" + std::string(classifier);
+  if (!classifier.empty()) {
+    std::string c(classifier);
+    for (char& ch : c) {
+      if (ch == '/') ch = '-';  // a Type has at most three '/'-separated parts
+    }
+    t += "/" + c;
+  }
   return {t};
 }
 

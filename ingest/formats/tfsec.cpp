@@ -9,6 +9,8 @@
 //     {"results": [{"rule_id", "rule_description", "rule_provider", "link": "See <url> for more
 //                   information.", "location": {...}, "description", "impact", "resolution",
 //                   "severity": "ERROR"|"WARNING"|"INFO", "passed"?: bool}]}
+//   oldest (v0.1x): {"results": [{"rule_id", "link", "location", "description", "severity"}]},
+//   sometimes after a line of other text (JsonStart skips it).
 //   nothing found: {"results": null} or {"results": []}.
 //
 // One finding per result whose "passed" is not true and whose status is not passed (1 /
@@ -43,7 +45,9 @@ SniffConfidence Sniff(std::string_view head) {
   std::string_view h = JsonHead(head);
   if (h.empty() || h[0] != '{') return SniffConfidence::kNo;
   if (HeadHas(h, "\"results\"") && HeadHas(h, "\"rule_id\"") && HeadHas(h, "\"location\"") &&
-      HeadHas(h, "\"start_line\"") && (HeadHas(h, "\"rule_provider\"") || HeadHas(h, "\"rule_description\""))) {
+      HeadHas(h, "\"start_line\"") &&
+      (HeadHas(h, "\"rule_provider\"") || HeadHas(h, "\"rule_description\"") || HeadHas(h, "\"link\"") ||
+       HeadHas(h, "\"links\""))) {
     return SniffConfidence::kCertain;
   }
   // {"results": null}: tfsec's own "nothing found" (no other format writes it).
