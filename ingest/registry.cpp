@@ -33,6 +33,11 @@ const FormatDescriptor& OsvScannerFormat();
 const FormatDescriptor& NpmAuditFormat();
 const FormatDescriptor& PipAuditFormat();
 const FormatDescriptor& SnykFormat();
+const FormatDescriptor& TfsecFormat();
+const FormatDescriptor& KicsFormat();
+const FormatDescriptor& TerrascanFormat();
+const FormatDescriptor& HadolintFormat();
+const FormatDescriptor& TflintFormat();
 // -- format declarations (keep in the same order as the list below) --
 
 std::span<const FormatDescriptor> Formats() {
@@ -62,6 +67,11 @@ std::span<const FormatDescriptor> Formats() {
       NpmAuditFormat(),
       PipAuditFormat(),
       SnykFormat(),
+      TfsecFormat(),
+      KicsFormat(),
+      TerrascanFormat(),
+      HadolintFormat(),
+      TflintFormat(),
       // -- format list --
   };
   return kFormats;
@@ -132,6 +142,11 @@ std::span<const FileNamePattern> FileNamePatterns() {
       {"*.cdx.json", "cyclonedx"},  // CycloneDX's recommended file names (bom.cdx.json)
       {"*.cdx.xml", "cyclonedx"},
       {"gl-*-report.json", "gitlab"},  // gl-sast-report.json, gl-dependency-scanning-report.json, ...
+      {"*tfsec*.json", "tfsec"},
+      {"*kics*.json", "kics"},
+      {"*terrascan*.json", "terrascan"},
+      {"*hadolint*.json", "hadolint"},
+      {"*tflint*.json", "tflint"},
   };
   return kPatterns;
 }
