@@ -27,6 +27,7 @@ const FormatDescriptor& SarifFormat();
 const FormatDescriptor& SemgrepFormat();
 const FormatDescriptor& Inspector2Format();
 const FormatDescriptor& AsffFormat();
+const FormatDescriptor& TrufflehogFormat();
 // -- format declarations (keep in the same order as the list below) --
 
 std::span<const FormatDescriptor> Formats() {
@@ -50,6 +51,7 @@ std::span<const FormatDescriptor> Formats() {
       SemgrepFormat(),
       Inspector2Format(),
       AsffFormat(),
+      TrufflehogFormat(),
       // -- format list --
   };
   return kFormats;
@@ -117,6 +119,8 @@ std::span<const FileNamePattern> FileNamePatterns() {
       {"*dependency-check*.xml", "dependency-check-xml"},
       {"asff*.json", "asff"},
       {"securityhub*.json", "asff"},
+      {"*trufflehog*.json", "trufflehog"},
+      {"*trufflehog*.jsonl", "trufflehog"},
   };
   return kPatterns;
 }
