@@ -28,6 +28,7 @@ const FormatDescriptor& SemgrepFormat();
 const FormatDescriptor& Inspector2Format();
 const FormatDescriptor& AsffFormat();
 const FormatDescriptor& TrufflehogFormat();
+const FormatDescriptor& NucleiFormat();
 // -- format declarations (keep in the same order as the list below) --
 
 std::span<const FormatDescriptor> Formats() {
@@ -52,6 +53,7 @@ std::span<const FormatDescriptor> Formats() {
       Inspector2Format(),
       AsffFormat(),
       TrufflehogFormat(),
+      NucleiFormat(),
       // -- format list --
   };
   return kFormats;
@@ -121,6 +123,8 @@ std::span<const FileNamePattern> FileNamePatterns() {
       {"securityhub*.json", "asff"},
       {"*trufflehog*.json", "trufflehog"},
       {"*trufflehog*.jsonl", "trufflehog"},
+      {"*nuclei*.json", "nuclei"},
+      {"*nuclei*.jsonl", "nuclei"},
   };
   return kPatterns;
 }
