@@ -29,6 +29,7 @@ const FormatDescriptor& Inspector2Format();
 const FormatDescriptor& AsffFormat();
 const FormatDescriptor& TrufflehogFormat();
 const FormatDescriptor& NucleiFormat();
+const FormatDescriptor& ProwlerFormat();
 // -- format declarations (keep in the same order as the list below) --
 
 std::span<const FormatDescriptor> Formats() {
@@ -54,6 +55,7 @@ std::span<const FormatDescriptor> Formats() {
       AsffFormat(),
       TrufflehogFormat(),
       NucleiFormat(),
+      ProwlerFormat(),
       // -- format list --
   };
   return kFormats;
@@ -125,6 +127,7 @@ std::span<const FileNamePattern> FileNamePatterns() {
       {"*trufflehog*.jsonl", "trufflehog"},
       {"*nuclei*.json", "nuclei"},
       {"*nuclei*.jsonl", "nuclei"},
+      {"*.ocsf.json", "prowler"},
   };
   return kPatterns;
 }
