@@ -132,11 +132,17 @@ Status ForEachJsonRecord(Source& src, simdjson::dom::parser& parser, FindingSink
     return rep.Finish();
   }
   if (text[start] == '{') {
-    // One record per line when the first line holds a whole object; else one (pretty) object.
+    // One record per line when the first line holds a whole object, or more than a lone "{" (a
+    // truncated first record of a JSON Lines report: a reject, not the file); else one pretty-
+    // printed object (its first line is "{" alone).
     size_t nl = text.find('\n', start);
     std::string_view first = text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
     simdjson::dom::element probe;
     bool lines = parser.parse(std::string(first)).get(probe) == simdjson::SUCCESS;
+    if (!lines) {
+      size_t last = first.find_last_not_of(" \t\r");
+      lines = last != std::string_view::npos && last > 0 && nl != std::string_view::npos;
+    }
     if (!lines) {
       JsonReport rep;
       FINDEX_RETURN_IF_ERROR(rep.Open(src));  // checks the whole text is one JSON value

@@ -149,6 +149,13 @@ class MiscFormats(StoreCase):
         expected = findex_cli.value(clean, "SELECT count(*) FROM findings")
         self.assertEqual(self.count("nuclei"), expected)
 
+    def test_nuclei_broken_first_line_is_a_reject(self):
+        src = [l for l in read(os.path.join(SAMPLES, "nuclei", "dd_many_findings.json")).splitlines() if l.strip()]
+        out = self.ingest("--format", "nuclei", self.write("first.jsonl", b"\n".join([src[0][:40]] + src[1:]) + b"\n"))
+        self.assertEqual(out[0]["rejects"], 1)
+        self.assertEqual([r["line"] for r in self.rows("SELECT line FROM rejects")], [1])
+        self.assertEqual(self.count("nuclei"), len(src) - 1)
+
     def test_nuclei_array_and_lines_agree(self):
         lines = [json.loads(l) for l in read(os.path.join(SAMPLES, "nuclei", "dd_many_findings.json"), "r").splitlines()
                  if l.strip()]
