@@ -38,6 +38,9 @@ const FormatDescriptor& KicsFormat();
 const FormatDescriptor& TerrascanFormat();
 const FormatDescriptor& HadolintFormat();
 const FormatDescriptor& TflintFormat();
+const FormatDescriptor& TrufflehogFormat();
+const FormatDescriptor& NucleiFormat();
+const FormatDescriptor& ProwlerFormat();
 // -- format declarations (keep in the same order as the list below) --
 
 std::span<const FormatDescriptor> Formats() {
@@ -72,6 +75,9 @@ std::span<const FormatDescriptor> Formats() {
       TerrascanFormat(),
       HadolintFormat(),
       TflintFormat(),
+      TrufflehogFormat(),
+      NucleiFormat(),
+      ProwlerFormat(),
       // -- format list --
   };
   return kFormats;
@@ -147,6 +153,11 @@ std::span<const FileNamePattern> FileNamePatterns() {
       {"*terrascan*.json", "terrascan"},
       {"*hadolint*.json", "hadolint"},
       {"*tflint*.json", "tflint"},
+      {"*trufflehog*.json", "trufflehog"},
+      {"*trufflehog*.jsonl", "trufflehog"},
+      {"*nuclei*.json", "nuclei"},
+      {"*nuclei*.jsonl", "nuclei"},
+      {"*.ocsf.json", "prowler"},
   };
   return kPatterns;
 }
