@@ -1,5 +1,5 @@
 // VEX statements as policy input (README "### VEX"): which statement decides for a finding, and
-// what it decides. Documents are read by ingest/vex.h; they come from `findex ingest --vex FILE`
+// what it decides. Documents are read by rules/vex_document.h; they come from `findex ingest --vex FILE`
 // (and `findex gate --vex FILE`) and from the policy's `vex: [files]` (paths relative to the
 // policy file), and are part of the Policy (Policy::vex), applied by Evaluate after the
 // policy's suppressions and before its automation rules.
@@ -30,7 +30,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "ingest/vex.h"
+#include "rules/vex_document.h"
 #include "normalize/finding.h"
 #include "normalize/fingerprint.h"
 #include "normalize/result.h"

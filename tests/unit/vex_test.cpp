@@ -1,4 +1,4 @@
-// VEX as policy input (ingest/vex.h reader, rules/vex.h matching, Evaluate): purl version
+// VEX as policy input (rules/vex_document.h reader, rules/vex.h matching, Evaluate): purl version
 // awareness, aliases, newest statement wins, CycloneDX bom-ref resolution, invalid documents
 // with positions, and the real OpenVEX / CycloneDX documents of tests/data/vex/.
 #include <gtest/gtest.h>
@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "ingest/vex.h"
+#include "rules/vex_document.h"
 #include "rules/policy.h"
 #include "rules/vex.h"
 

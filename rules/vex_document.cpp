@@ -1,4 +1,4 @@
-#include "ingest/vex.h"
+#include "rules/vex_document.h"
 
 #include <simdjson.h>
 
