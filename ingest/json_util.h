@@ -89,6 +89,39 @@ Status ForEachField(JsonReport& rep, od::object obj, Fn&& fn) {
   return Status::Ok();
 }
 
+// A value that may or may not be an object / array: *is_obj / *is_arr says which; when it is,
+// fn(key, value) runs for each field / fn(index, element) for each element. Another type is
+// no error (the caller decides); a value simdjson cannot read makes the file malformed.
+template <typename Fn>
+Status ForObj(JsonReport& rep, od::value v, bool* is_obj, Fn&& fn) {
+  *is_obj = false;
+  od::json_type t;
+  if (auto ec = v.type().get(t)) return rep.Malformed("bad value", ec);
+  if (t != od::json_type::object) return Status::Ok();
+  od::object obj;
+  if (auto ec = v.get_object().get(obj)) return rep.Malformed("bad object", ec);
+  *is_obj = true;
+  return ForEachField(rep, obj, fn);
+}
+
+template <typename Fn>
+Status ForArr(JsonReport& rep, od::value v, bool* is_arr, Fn&& fn) {
+  *is_arr = false;
+  od::json_type t;
+  if (auto ec = v.type().get(t)) return rep.Malformed("bad value", ec);
+  if (t != od::json_type::array) return Status::Ok();
+  od::array arr;
+  if (auto ec = v.get_array().get(arr)) return rep.Malformed("bad array", ec);
+  *is_arr = true;
+  size_t i = 0;
+  for (auto e : arr) {
+    od::value ev;
+    if (auto ec = e.get(ev)) return rep.Malformed("bad array element", ec);
+    FINDEX_RETURN_IF_ERROR(fn(i++, ev));
+  }
+  return Status::Ok();
+}
+
 // Coercions that accept the loose typing real reports use ("2" vs 2, null).
 // Strings are unescaped; numbers and booleans give their JSON text; null gives "".
 // Return false only on a type they cannot turn into the target (object, array) or an error.

@@ -84,35 +84,6 @@ SniffConfidence Sniff(std::string_view head) {
   return SniffConfidence::kNo;
 }
 
-template <typename Fn>
-Status ForObj(JsonReport& rep, od::value v, bool* is_obj, Fn&& fn) {
-  *is_obj = false;
-  od::json_type t;
-  if (auto ec = v.type().get(t)) return rep.Malformed("bad value", ec);
-  if (t != od::json_type::object) return Status::Ok();
-  od::object obj;
-  if (auto ec = v.get_object().get(obj)) return rep.Malformed("bad object", ec);
-  *is_obj = true;
-  return ForEachField(rep, obj, fn);
-}
-
-template <typename Fn>
-Status ForArr(JsonReport& rep, od::value v, bool* is_arr, Fn&& fn) {
-  *is_arr = false;
-  od::json_type t;
-  if (auto ec = v.type().get(t)) return rep.Malformed("bad value", ec);
-  if (t != od::json_type::array) return Status::Ok();
-  od::array arr;
-  if (auto ec = v.get_array().get(arr)) return rep.Malformed("bad array", ec);
-  *is_arr = true;
-  size_t i = 0;
-  for (auto e : arr) {
-    od::value ev;
-    if (auto ec = e.get(ev)) return rep.Malformed("bad array element", ec);
-    FINDEX_RETURN_IF_ERROR(fn(i++, ev));
-  }
-  return Status::Ok();
-}
 
 struct Identifier {
   std::string type, name, value, url;
