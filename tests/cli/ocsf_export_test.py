@@ -14,7 +14,10 @@ import findex_cli
 
 FINDEX = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build/cli/findex"
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-SHARED = os.path.join(SRC, "..", "shared")
+# The team's shared checks and corpus sit beside the project (../shared); FINDEX_SHARED names
+# another place. A clean clone elsewhere has neither: then the events are checked by this test's
+# own assertions only, and ocsf_check.py is reported as not run (as asff_check_golden is left out).
+SHARED = os.environ.get("FINDEX_SHARED") or os.path.join(SRC, "..", "shared")
 OCSF_CHECK = os.path.join(SHARED, "ocsf", "ocsf_check.py")
 CORPUS = os.path.join(SHARED, "corpus")
 SAMPLES = os.path.join(SRC, "samples")
@@ -62,6 +65,9 @@ class OcsfBase(unittest.TestCase):
 
     def ocsf_check(self, paths, expect):
         """Runs ocsf_check.py on `paths`; asserts every one of their `expect` events is valid."""
+        if not os.path.exists(OCSF_CHECK):
+            sys.stderr.write("ocsf_export_test: %s not found: OCSF schema validation not run\n" % OCSF_CHECK)
+            return ""
         c = subprocess.run([sys.executable, OCSF_CHECK, *paths], capture_output=True, text=True)
         errors = [l for l in c.stdout.splitlines() if ": error: " in l]
         self.assertEqual(c.returncode, 0, "\n".join(errors[:40]) or c.stdout[-2000:] + c.stderr[-2000:])
