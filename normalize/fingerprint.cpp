@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 
@@ -163,6 +164,41 @@ Fingerprint VulnFingerprint(std::string_view vuln_id, const PackageId& pkg) {
   std::string eco = CanonicalEcosystem(pkg.ecosystem);
   std::string name = eco == "pypi" ? Pep503(Trim(pkg.name)) : CaseInsensitive(eco) ? ToLower(pkg.name) : std::string(pkg.name);
   return FingerprintOf({"vuln", ToUpper(Trim(vuln_id)), eco, name, Trim(pkg.version)});
+}
+
+AltIdentities VulnAltIdentities(const Finding& f) {
+  AltIdentities out;
+  if (f.vulnerabilities.empty() || f.vulnerabilities.front().vulnerable_packages.empty()) return out;
+  const Vulnerability& v = f.vulnerabilities.front();
+  const VulnerablePackage& p = v.vulnerable_packages.front();
+  // The package as the reader identified it: the one whose VulnFingerprint is the finding's.
+  PackageId pkg;
+  bool found = false;
+  auto try_pkg = [&](PackageId c) {
+    if (found || c.empty()) return;
+    if (c.version.empty()) c.version = p.version;
+    if (VulnFingerprint(v.id, c) == f.fingerprint) {
+      pkg = std::move(c);
+      found = true;
+    }
+  };
+  if (!p.purl.empty()) try_pkg(ParsePurl(p.purl));
+  if (!p.package_manager.empty()) try_pkg(PackageId{CanonicalEcosystem(p.package_manager), p.name, p.version});
+  if (!found) return out;
+  if (Trim(pkg.version).empty()) {
+    out.versionless = true;
+    return out;
+  }
+  pkg.version.clear();
+  auto add = [&](std::string_view id) {
+    if (Trim(id).empty()) return;
+    const Fingerprint k = VulnFingerprint(id, pkg);
+    if (k == f.fingerprint || std::find(out.keys.begin(), out.keys.end(), k) != out.keys.end()) return;
+    out.keys.push_back(k);
+  };
+  add(v.id);
+  for (const auto& r : v.related_vulnerabilities) add(r);
+  return out;
 }
 
 Fingerprint CodeFingerprint(std::string_view tool, std::string_view rule_id, std::string_view file_path,

@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "normalize/finding.h"
 
@@ -45,6 +46,25 @@ std::string CanonicalEcosystem(std::string_view word);
 // Identity of a vulnerability finding: vulnerability id (upper-cased) + package identity.
 // Every SCA ingester uses this, which is what makes one finding per real problem across tools.
 Fingerprint VulnFingerprint(std::string_view vuln_id, const PackageId& pkg);
+
+// The other identities of a vulnerability finding, for tools whose reports name less than
+// others: npm 7+ `npm audit` names the GHSA advisory but neither the CVE nor the installed
+// version, so its finding is VulnFingerprint(GHSA, {npm, name, ""}) while Trivy's of the same
+// problem is VulnFingerprint(CVE, {npm, name, "1.2.3"}) with the GHSA among its related ids.
+// The store (store/store.cpp) lets the two meet through these keys:
+// - versioned: the finding's fingerprint names an installed version; `keys` are
+//   VulnFingerprint(x, {ecosystem, name, ""}) for x its vulnerability id and each related id,
+//   recorded with the stored finding, and looked up as the fingerprint of a versionless finding.
+// - versionless: the fingerprint names no version; it is itself such a key.
+// Both are known only when the fingerprint is VulnFingerprint of the finding's first
+// vulnerability and package as a reader builds it (from the package's purl, else its package
+// manager and name): a fingerprint built otherwise (k8s- or location-wrapped, a code finding)
+// has neither, and meets other findings only by being equal.
+struct AltIdentities {
+  bool versionless = false;
+  std::vector<Fingerprint> keys;  // versioned only; no duplicates, never the fingerprint itself
+};
+AltIdentities VulnAltIdentities(const Finding& f);
 
 // Identity of a code finding (SAST/IaC/secrets): tool family + rule + file + anchor, where the
 // anchor is line-insensitive when the report allows it (SARIF partialFingerprints, a snippet

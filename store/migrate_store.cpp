@@ -228,7 +228,7 @@ const std::vector<std::string>& MigratedTables() {
   static const std::vector<std::string> kTables = {"runs",    "findings", "finding_details", "texts",
                                                    "run_members", "rejects", "history",      "gate_verdicts",
                                                    "feeds",   "kev",      "epss",            "deliveries",
-                                                   "action_links"};
+                                                   "action_links", "identity_keys", "identity_keys_from"};
   return kTables;
 }
 

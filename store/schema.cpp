@@ -452,6 +452,22 @@ CREATE TABLE action_links(
   PRIMARY KEY(action, finding_id)
 );
 )sql",
+    // 8 -> 9 (issue 13): other identities of vulnerability findings (normalize/fingerprint.h
+    // VulnAltIdentities). A versioned finding's versionless keys, so that a report naming less
+    // (npm 7+ audit: the GHSA, no installed version) finds the finding another tool stored. The
+    // first finding to claim a key keeps it. `identity_keys_from`: the last run before this
+    // step; a finding not seen since records its keys when next seen (rows written from here on
+    // record them when they are written).
+    R"sql(
+CREATE TABLE identity_keys(
+  scope TEXT NOT NULL,
+  key BLOB NOT NULL,
+  finding_id INTEGER NOT NULL,
+  PRIMARY KEY(scope, key)
+) WITHOUT ROWID;
+CREATE TABLE identity_keys_from(run INTEGER NOT NULL);
+INSERT INTO identity_keys_from(run) SELECT max(id) FROM runs HAVING max(id) IS NOT NULL;
+)sql",
 };
 
 // Step 5 -> 6: the observations rows of each run become its membership record.

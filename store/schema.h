@@ -6,7 +6,7 @@
 
 namespace findex {
 
-inline constexpr int kSchemaVersion = 8;
+inline constexpr int kSchemaVersion = 9;
 
 // Brings the database to kSchemaVersion (PRAGMA user_version), one transaction per step.
 // A database newer than this binary is an error, never silently used.

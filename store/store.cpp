@@ -475,8 +475,8 @@ Status Store::PrepareIngestStatements() {
   };
   FINDEX_RETURN_IF_ERROR(prep(&st_lookup_,
       "SELECT id, record_state, workflow, content_hash, last_seen_run, severity, scanner, sources, occurrences,"
-      " normalized, lifecycle, triage, policy, note, note_by, note_at, udf, policy_workflow, policy_expires, actions FROM findings"
-      " WHERE scope=?1 AND fingerprint=?2"));
+      " normalized, lifecycle, triage, policy, note, note_by, note_at, udf, policy_workflow, policy_expires, actions,"
+      " fingerprint, asff_id FROM findings WHERE scope=?1 AND fingerprint=?2"));
   FINDEX_RETURN_IF_ERROR(prep(&st_insert_,
       "INSERT INTO findings(scope, fingerprint, asff_id, scanner, format, generator_id, title, severity,"
       " normalized, workflow, record_state, resource_id, location, vuln_id, package, first_seen_run,"
@@ -594,6 +594,8 @@ Status Store::BeginRun(const RunInfo& info) {
   run_seen_.clear();
   pending_.clear();
   pending_fps_.clear();
+  pg_keys_.clear();
+  alt_matched_.clear();
   expired_seen_.clear();
   run_targets_.clear();
   untargeted_ = 0;
@@ -607,6 +609,13 @@ Status Store::BeginRun(const RunInfo& info) {
     return s;
   };
   if (!status.ok()) return fail(status);
+  {
+    auto st = Prep("SELECT max(run) FROM identity_keys_from");
+    if (!st.ok()) return fail(st.error());
+    auto r = (*st)->Step();
+    if (!r.ok()) return fail(SqlError("cannot read identity_keys_from", r.error()));
+    keys_from_run_ = *r && !(*st)->Null(0) ? (*st)->Int(0) : 0;
+  }
   {
     auto st = Prep("SELECT max(id) FROM runs WHERE scope=?1 AND scanner=?2 AND same_as IS NULL");
     if (!st.ok()) return fail(st.error());
@@ -680,6 +689,7 @@ PreparedFinding PrepareFinding(Finding&& f) {
   // a string's inline buffer, so later moves of p keep them valid).
   EncodeDetails(p.finding, EncodeOptions{}, &p.details, &p.texts, &p.content_hash);
   p.columns = PolicyColumnValues(p.finding);
+  if (!p.finding.vulnerabilities.empty()) p.alt = VulnAltIdentities(p.finding);
   return p;
 }
 
@@ -698,6 +708,16 @@ Status Store::Put(PreparedFinding&& prepared) {
     ++untargeted_;
   }
   const std::string_view fp(reinterpret_cast<const char*>(f.fingerprint.bytes.data()), 16);
+  // A finding that joined another's stored finding earlier in this run joins it again (a view
+  // of the bytes: fp follows).
+  if (!alt_matched_.empty()) {
+    if (auto it = alt_matched_.find(std::string(fp)); it != alt_matched_.end()) {
+      OldRow joined;
+      joined.fingerprint = it->second.fingerprint;
+      joined.asff_id = it->second.asff_id;
+      JoinStored(prepared, joined);
+    }
+  }
   if (pg_) {
     // PostgreSQL: findings are looked up, decided and written a batch at a time (FlushPending),
     // a few round trips per batch instead of two per finding. A fingerprint seen again in the
@@ -716,7 +736,17 @@ Status Store::Put(PreparedFinding&& prepared) {
   lk->BindBlob(2, fp);
   auto found = lk->Step();
   if (!found.ok()) return SqlError("finding lookup failed", found.error());
-  if (!*found) return Apply(prepared, nullptr);
+  if (!*found) {
+    lk->Reset();
+    if (!prepared.alt.versionless && prepared.alt.keys.empty()) return Apply(prepared, nullptr);
+    OldRow other;
+    bool hit = false;
+    FINDEX_RETURN_IF_ERROR(FindAlt(prepared, &other, &hit));
+    if (!hit) return Apply(prepared, nullptr);
+    alt_matched_.emplace(std::string(fp), AltMatch{other.fingerprint, other.asff_id});
+    JoinStored(prepared, other);
+    return Apply(prepared, &other);
+  }
   OldRow old = ReadOldRow(lk);
   lk->Reset();
   return Apply(prepared, &old);
@@ -743,7 +773,102 @@ Store::OldRow Store::ReadOldRow(DbStatement* lk) {
   o.policy_workflow = lk->Str(17);
   if (!lk->Null(18)) o.policy_expires = lk->Int(18);
   o.actions = lk->Str(19);
+  o.fingerprint = std::string(lk->Blob(20));
+  o.asff_id = lk->Str(21);
   return o;
+}
+
+// The columns of st_lookup_ for a finding found through identity_keys (alias f), then the key.
+constexpr const char* kKeyLookupColumns =
+    "SELECT f.id, f.record_state, f.workflow, f.content_hash, f.last_seen_run, f.severity, f.scanner, f.sources,"
+    " f.occurrences, f.normalized, f.lifecycle, f.triage, f.policy, f.note, f.note_by, f.note_at, f.udf,"
+    " f.policy_workflow, f.policy_expires, f.actions, f.fingerprint, f.asff_id, k.key"
+    " FROM identity_keys k JOIN findings f ON f.id = k.finding_id AND f.scope = k.scope WHERE k.scope=?1 AND ";
+
+Status Store::FindAlt(const PreparedFinding& p, OldRow* out, bool* hit) {
+  *hit = false;
+  const Finding& f = p.finding;
+  // A finding no other finding of this run is already.
+  auto usable = [&](const OldRow& o) { return o.last_seen != counts_.run_id; };
+  if (p.alt.versionless) {
+    if (!st_key_lookup_) {
+      auto st = Prep(std::string(kKeyLookupColumns) + "k.key=?2");
+      if (!st.ok()) return st.error();
+      st_key_lookup_ = std::move(*st);
+    }
+    DbStatement* lk = st_key_lookup_.get();
+    lk->Reset();
+    lk->BindText(1, run_.scope);
+    lk->BindBlob(2, std::string_view(reinterpret_cast<const char*>(f.fingerprint.bytes.data()), 16));
+    auto r = lk->Step();
+    if (!r.ok()) return SqlError("finding lookup failed", r.error());
+    if (*r) {
+      OldRow o = ReadOldRow(lk);
+      if (usable(o)) {
+        *out = std::move(o);
+        *hit = true;
+      }
+    }
+    lk->Reset();
+    return Status::Ok();
+  }
+  for (const Fingerprint& k : p.alt.keys) {
+    DbStatement* lk = st_lookup_.get();
+    lk->Reset();
+    lk->BindText(1, run_.scope);
+    lk->BindBlob(2, std::string_view(reinterpret_cast<const char*>(k.bytes.data()), 16));
+    auto r = lk->Step();
+    if (!r.ok()) return SqlError("finding lookup failed", r.error());
+    if (*r) {
+      OldRow o = ReadOldRow(lk);
+      if (usable(o)) {
+        lk->Reset();
+        *out = std::move(o);
+        *hit = true;
+        return Status::Ok();
+      }
+    }
+    lk->Reset();
+  }
+  return Status::Ok();
+}
+
+void Store::JoinStored(PreparedFinding& p, const OldRow& row) {
+  Finding& f = p.finding;
+  if (row.fingerprint.size() == f.fingerprint.bytes.size())
+    std::memcpy(f.fingerprint.bytes.data(), row.fingerprint.data(), row.fingerprint.size());
+  f.id = row.asff_id;
+  // content_hash stays the report's: a change detector, and what is written (the stored
+  // identity) does not change while the finding stays joined.
+}
+
+Status Store::PutKeys(const PreparedFinding& p, int64_t rowid) {
+  if (p.alt.keys.empty()) return Status::Ok();
+  if (pg_) {
+    static const char* kHex = "0123456789abcdef";
+    for (const Fingerprint& k : p.alt.keys) {
+      for (uint8_t c : k.bytes) {
+        pg_keys_.push_back(kHex[c >> 4]);
+        pg_keys_.push_back(kHex[c & 15]);
+      }
+      pg_keys_ += ':' + std::to_string(rowid) + ',';
+    }
+    return Status::Ok();
+  }
+  if (!st_key_put_) {
+    auto st = Prep("INSERT INTO identity_keys(scope, key, finding_id) VALUES(?1, ?2, ?3) ON CONFLICT DO NOTHING");
+    if (!st.ok()) return st.error();
+    st_key_put_ = std::move(*st);
+  }
+  for (const Fingerprint& k : p.alt.keys) {
+    DbStatement* s = st_key_put_.get();
+    s->Reset();
+    s->BindText(1, run_.scope);
+    s->BindBlob(2, std::string_view(reinterpret_cast<const char*>(k.bytes.data()), 16));
+    s->BindInt(3, rowid);
+    if (Status r = s->Run(); !r.ok()) return SqlError("cannot record a finding's identity keys", r.error());
+  }
+  return Status::Ok();
 }
 
 Status Store::Apply(PreparedFinding& prepared, const OldRow* old) {
@@ -804,6 +929,10 @@ Status Store::Apply(PreparedFinding& prepared, const OldRow* old) {
       ++counts_.duplicates;  // the same finding twice in one report: stored once
       return Status::Ok();
     }
+    // Its versionless keys, when what they are made of may have changed, or the row is older
+    // than the keys (a store upgraded to schema 9).
+    if (!prepared.alt.keys.empty() && (old->hash != prepared.content_hash || last_seen <= keys_from_run_))
+      FINDEX_RETURN_IF_ERROR(PutKeys(prepared, rowid));
   }
   const uint64_t new_occurrences = run_.events ? old_occurrences + occurrences : occurrences;
 
@@ -936,6 +1065,7 @@ Status Store::Apply(PreparedFinding& prepared, const OldRow* old) {
     v[32] = Val::Int(rowid);
     AppendInsertRow(v);
     AppendDetailsRow(rowid, prepared.details);
+    FINDEX_RETURN_IF_ERROR(PutKeys(prepared, rowid));
     ++counts_.new_;
   } else if (is_new) {
     // SQLite only (PostgreSQL reserves ids per batch): last_insert_rowid, as RETURNING costs
@@ -945,6 +1075,7 @@ Status Store::Apply(PreparedFinding& prepared, const OldRow* old) {
     if (Status done = s->Run(); !done.ok()) return SqlError("cannot insert finding", done.error());
     rowid = sqlite3_last_insert_rowid(lite_);
     FINDEX_RETURN_IF_ERROR(PutDetails(rowid, prepared.details));
+    FINDEX_RETURN_IF_ERROR(PutKeys(prepared, rowid));
     ++counts_.new_;
   } else if (!reopen && !triage_reopened && old_hash == content_hash && !sources_changed && severity == old_severity &&
              workflow == old_workflow && policy == old_policy && note == old_note && udf == old_udf &&
@@ -1086,12 +1217,24 @@ Status Store::FlushPending() {
   std::vector<PreparedFinding> batch;
   batch.swap(pending_);
   pending_fps_.clear();
+  // A finding whose first sight in this run joined another's stored finding (an earlier batch).
+  if (!alt_matched_.empty()) {
+    for (auto& p : batch) {
+      const std::string own(reinterpret_cast<const char*>(p.finding.fingerprint.bytes.data()), 16);
+      if (auto it = alt_matched_.find(own); it != alt_matched_.end()) {
+        OldRow joined;
+        joined.fingerprint = it->second.fingerprint;
+        joined.asff_id = it->second.asff_id;
+        JoinStored(p, joined);
+      }
+    }
+  }
   // 1. What the store holds for these fingerprints, in one query.
   if (!st_pg_lookup_) {
     auto st = Prep(
         "SELECT id, record_state, workflow, content_hash, last_seen_run, severity, scanner, sources, occurrences,"
-        " normalized, lifecycle, triage, policy, note, note_by, note_at, udf, policy_workflow, policy_expires, actions, fingerprint"
-        " FROM findings WHERE scope=?1 AND fingerprint IN"
+        " normalized, lifecycle, triage, policy, note, note_by, note_at, udf, policy_workflow, policy_expires, actions,"
+        " fingerprint, asff_id FROM findings WHERE scope=?1 AND fingerprint IN"
         " (SELECT decode(x, 'hex') FROM unnest(string_to_array(?2, ',')) AS x)");
     if (!st.ok()) return st.error();
     st_pg_lookup_ = std::move(*st);
@@ -1099,13 +1242,14 @@ Status Store::FlushPending() {
   std::string keys;
   keys.reserve(batch.size() * 33);
   static const char* kHex = "0123456789abcdef";
-  for (const auto& p : batch) {
-    if (!keys.empty()) keys.push_back(',');
-    for (uint8_t c : p.finding.fingerprint.bytes) {
-      keys.push_back(kHex[c >> 4]);
-      keys.push_back(kHex[c & 15]);
+  auto add_key = [](std::string* to, const Fingerprint& k) {
+    if (!to->empty()) to->push_back(',');
+    for (uint8_t c : k.bytes) {
+      to->push_back(kHex[c >> 4]);
+      to->push_back(kHex[c & 15]);
     }
-  }
+  };
+  for (const auto& p : batch) add_key(&keys, p.finding.fingerprint);
   std::unordered_map<std::string, OldRow> found;
   {
     DbStatement* lk = st_pg_lookup_.get();
@@ -1117,8 +1261,71 @@ Status Store::FlushPending() {
     lk->Reset();
     if (!rc.ok()) return SqlError("finding lookup failed", rc.error());
   }
+  auto fp_of = [](const PreparedFinding& p) {
+    return std::string(reinterpret_cast<const char*>(p.finding.fingerprint.bytes.data()), 16);
+  };
+  std::vector<const OldRow*> olds(batch.size(), nullptr);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto it = found.find(fp_of(batch[i]));
+    if (it != found.end()) olds[i] = &it->second;
+  }
+  // 1b. The findings not found, by their other identities (two queries), as SQLite's FindAlt:
+  // in order, each joins the first stored finding one of its keys names that no other finding
+  // of this run or batch is.
+  std::unordered_map<std::string, OldRow> by_key;  // key -> stored finding
+  {
+    std::string versioned, versionless;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (olds[i]) continue;
+      const PreparedFinding& p = batch[i];
+      if (p.alt.versionless) add_key(&versionless, p.finding.fingerprint);
+      for (const Fingerprint& k : p.alt.keys) add_key(&versioned, k);
+    }
+    if (!versioned.empty()) {
+      DbStatement* lk = st_pg_lookup_.get();
+      lk->Reset();
+      lk->BindText(1, run_.scope);
+      lk->BindText(2, versioned);
+      Result<bool> rc = false;
+      while ((rc = lk->Step()).ok() && *rc) by_key.emplace(std::string(lk->Blob(20)), ReadOldRow(lk));
+      lk->Reset();
+      if (!rc.ok()) return SqlError("finding lookup failed", rc.error());
+    }
+    if (!versionless.empty()) {
+      auto st = Prep(std::string(kKeyLookupColumns) +
+                     "k.key IN (SELECT decode(x, 'hex') FROM unnest(string_to_array(?2, ',')) AS x)");
+      if (!st.ok()) return st.error();
+      (*st)->BindText(1, run_.scope);
+      (*st)->BindText(2, versionless);
+      Result<bool> rc = false;
+      while ((rc = (*st)->Step()).ok() && *rc) by_key.emplace(std::string((*st)->Blob(22)), ReadOldRow(st->get()));
+      if (!rc.ok()) return SqlError("finding lookup failed", rc.error());
+    }
+  }
+  if (!by_key.empty()) {
+    std::set<int64_t> taken;
+    for (const auto& [k, row] : found) taken.insert(row.rowid);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (olds[i]) continue;
+      PreparedFinding& p = batch[i];
+      std::vector<std::string> cands;
+      if (p.alt.versionless) cands.push_back(fp_of(p));
+      for (const Fingerprint& k : p.alt.keys)
+        cands.emplace_back(reinterpret_cast<const char*>(k.bytes.data()), 16);
+      for (const auto& c : cands) {
+        auto it = by_key.find(c);
+        if (it == by_key.end() || it->second.last_seen == counts_.run_id || taken.count(it->second.rowid)) continue;
+        taken.insert(it->second.rowid);
+        alt_matched_.emplace(fp_of(p), AltMatch{it->second.fingerprint, it->second.asff_id});
+        JoinStored(p, it->second);
+        olds[i] = &it->second;
+        break;
+      }
+    }
+  }
   // 2. Ids for the new ones, in the order they come (as SQLite would number them).
-  const size_t n_new = batch.size() - found.size();
+  size_t n_new = 0;
+  for (const OldRow* o : olds) n_new += o == nullptr ? 1 : 0;
   pg_ids_.clear();
   pg_next_id_ = 0;
   if (n_new > 0) {
@@ -1132,10 +1339,9 @@ Status Store::FlushPending() {
   // 3. The texts of what will be stored, in two statements rather than one per text.
   {
     std::vector<DetailText> texts;
-    for (const auto& p : batch) {
-      const std::string fp(reinterpret_cast<const char*>(p.finding.fingerprint.bytes.data()), 16);
-      auto it = found.find(fp);
-      if (it != found.end() && it->second.hash == p.content_hash) continue;  // details unchanged
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const PreparedFinding& p = batch[i];
+      if (olds[i] && olds[i]->hash == p.content_hash) continue;  // details unchanged
       texts.insert(texts.end(), p.texts.begin(), p.texts.end());
     }
     FINDEX_RETURN_IF_ERROR(texts_->InternMany(texts));
@@ -1157,10 +1363,8 @@ Status Store::FlushPending() {
   pg_deliveries_.clear();
   flushing_ = true;
   Status status = Status::Ok();
-  for (auto& p : batch) {
-    const std::string fp(reinterpret_cast<const char*>(p.finding.fingerprint.bytes.data()), 16);
-    auto it = found.find(fp);
-    status = Apply(p, it == found.end() ? nullptr : &it->second);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    status = Apply(batch[i], olds[i]);
     if (!status.ok()) break;
   }
   flushing_ = false;
@@ -1227,6 +1431,19 @@ Status Store::FlushPending() {
         "INSERT INTO deliveries(action, finding_id, event, occurrence, scope, state, created_at, updated_at)"
         " SELECT action, finding_id, event, occurrence, scope, 'pending', at, at FROM pg_temp.fx_deliveries"
         " ON CONFLICT DO NOTHING; DELETE FROM pg_temp.fx_deliveries"));
+  }
+  if (!pg_keys_.empty()) {
+    pg_keys_.pop_back();  // the last ','
+    // In the batch's order: the first finding to claim a key keeps it, as in SQLite.
+    auto st = Prep(
+        "INSERT INTO identity_keys(scope, key, finding_id) SELECT ?1, decode(split_part(x, ':', 1), 'hex'),"
+        " split_part(x, ':', 2)::bigint FROM unnest(string_to_array(?2, ',')) WITH ORDINALITY AS t(x, n)"
+        " ORDER BY n ON CONFLICT DO NOTHING");
+    if (!st.ok()) return st.error();
+    (*st)->BindText(1, run_.scope);
+    (*st)->BindText(2, pg_keys_);
+    pg_keys_.clear();
+    if (Status r = (*st)->Run(); !r.ok()) return SqlError("cannot record the findings' identity keys", r.error());
   }
   return Status::Ok();
 }

@@ -26,10 +26,12 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "normalize/finding.h"
 #include "normalize/finding_codec.h"
+#include "normalize/fingerprint.h"
 #include "normalize/result.h"
 #include "normalize/json_writer.h"
 #include "store/db.h"
@@ -209,6 +211,7 @@ struct PreparedFinding {
   std::string first_observed_at, last_observed_at;  // from the report; empty: the run's time
   WorkflowStatus reported_workflow = WorkflowStatus::kNew;
   uint64_t occurrences = 0;
+  AltIdentities alt;  // normalize/fingerprint.h: the store's other lookups of this finding
 };
 PreparedFinding PrepareFinding(Finding&& f);  // f: Finalize()d
 
@@ -463,6 +466,7 @@ class Store {
     uint64_t hash = 0, occurrences = 0;
     std::optional<int64_t> policy_expires;
     int severity = 0, normalized = 0;
+    std::string fingerprint, asff_id;  // the stored identity (raw 16 bytes; the ASFF Id)
   };
   static OldRow ReadOldRow(DbStatement* lk);
   // Decides and writes one finding against what the store holds (nullptr: nothing).
@@ -483,6 +487,19 @@ class Store {
   void AppendTouchRow(int64_t rowid, const store_detail::RowVals& v);
   void AppendDetailsRow(int64_t rowid, std::string_view details);
   std::set<std::string> expired_seen_;
+  // Other identities (normalize/fingerprint.h VulnAltIdentities; schema 9 identity_keys): a
+  // finding not stored under its own fingerprint joins the finding stored under one of its
+  // keys, unless another finding of this run is that finding already.
+  struct AltMatch {
+    std::string fingerprint, asff_id;
+  };
+  std::unordered_map<std::string, AltMatch> alt_matched_;  // this run: own fingerprint -> joined
+  int64_t keys_from_run_ = 0;  // identity_keys_from: a row last seen at or before it records its keys when seen
+  std::unique_ptr<DbStatement> st_key_lookup_, st_key_put_;
+  std::string pg_keys_;  // PostgreSQL: "hexkey:id," of the batch (one INSERT at FlushPending)
+  Status FindAlt(const PreparedFinding& p, OldRow* out, bool* hit);  // SQLite
+  void JoinStored(PreparedFinding& p, const OldRow& row);
+  Status PutKeys(const PreparedFinding& p, int64_t rowid);
   std::string history_now_;  // time of a triage change (outside runs)
   Status TriageOne(int64_t rowid, const TriageChange& change);
   std::unique_ptr<TextTable> texts_;

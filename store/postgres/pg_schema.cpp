@@ -291,6 +291,18 @@ CREATE TABLE action_links(
 );
 INSERT INTO findex_schema(version) VALUES(8);
 )sql",
+    // 8 -> 9 (issue 13): other identities of vulnerability findings (store/schema.cpp).
+    R"sql(
+CREATE TABLE identity_keys(
+  scope text COLLATE "C" NOT NULL,
+  key bytea NOT NULL,
+  finding_id bigint NOT NULL,
+  PRIMARY KEY(scope, key)
+);
+CREATE TABLE identity_keys_from(run bigint NOT NULL);
+INSERT INTO identity_keys_from(run) SELECT max(id) FROM runs HAVING max(id) IS NOT NULL;
+INSERT INTO findex_schema(version) VALUES(9);
+)sql",
 };
 constexpr int kFirstStep = 6;
 

@@ -161,6 +161,7 @@ class Enrich(StoreCase):
         findex_cli.execute(self.db, "DROP VIEW v_findings")
         for stmt in ("DROP TABLE feeds", "DROP TABLE kev", "DROP TABLE epss", "DELETE FROM findex_schema WHERE version >= 7",
                      "DROP TABLE IF EXISTS deliveries", "DROP TABLE IF EXISTS action_links",
+                     "DROP TABLE IF EXISTS identity_keys", "DROP TABLE IF EXISTS identity_keys_from",
                      "ALTER TABLE findings DROP COLUMN IF EXISTS actions",
                      "ALTER TABLE findings DROP COLUMN kev, DROP COLUMN kev_due, DROP COLUMN ransomware,"
                      " DROP COLUMN epss, DROP COLUMN epss_percentile",

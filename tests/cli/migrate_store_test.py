@@ -28,8 +28,9 @@ BACKEND = os.environ.get("FINDEX_TEST_BACKEND", "").strip().lower()
 PG_BASE = os.environ.get("FINDEX_TEST_PG", "").strip()
 PG_REQUIRED = os.environ.get("FINDEX_TEST_PG_REQUIRED", "") not in ("", "0")
 TABLES = ["runs", "findings", "finding_details", "texts", "run_members", "rejects", "history", "gate_verdicts",
-          "feeds", "kev", "epss", "deliveries", "action_links"]
+          "feeds", "kev", "epss", "deliveries", "action_links", "identity_keys", "identity_keys_from"]
 FEEDS = os.path.join(SRC, "tests", "data", "feeds")
+TRIVY = os.path.join(SRC, "samples", "trivy", "dd_trivy_cvssv4_filesystem.json")
 SCHEMAS = []  # created by this test, dropped at the end
 
 
@@ -138,9 +139,11 @@ class MigrateStore(unittest.TestCase):
                        ok("gate", "--fail-on", "MEDIUM", "--new-only", now="2026-11-05T11:00:00Z", rc=(0, 1)).returncode]
         ok("enrich", "--kev", os.path.join(FEEDS, "kev_small.json"), "--epss", os.path.join(FEEDS, "epss_small.csv"),
            now="2026-11-05T12:00:00Z")
+        # Vulnerability findings: rows in identity_keys (schema 9).
+        ingest(TRIVY, "2026-11-05T13:00:00Z", "--scope", "sca")
         cls.counts = sqlite_counts(cls.src)
         for table in ("runs", "findings", "finding_details", "texts", "run_members", "rejects", "history",
-                      "gate_verdicts", "feeds", "kev", "epss"):
+                      "gate_verdicts", "feeds", "kev", "epss", "identity_keys"):
             assert cls.counts[table] > 0, (table, cls.counts)
         cls.target, cls.schema = new_target()
         cls.migrated = findex(None, "migrate-store", "--from", cls.src, "--to", cls.target)
@@ -164,7 +167,7 @@ class MigrateStore(unittest.TestCase):
         self.assertEqual(got, self.counts)
         for t in TABLES:
             self.assertEqual(int(psql("SELECT count(*) FROM " + t, self.schema)), self.counts[t], t)
-        self.assertEqual(psql("SELECT max(version) FROM findex_schema", self.schema), "8")
+        self.assertEqual(psql("SELECT max(version) FROM findex_schema", self.schema), "9")
 
     def test_same_output_on_both(self):
         self.assertEqual(self.migrated.returncode, 0, self.migrated.stderr.decode())

@@ -65,7 +65,11 @@ class Migration(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout, gunzip("query.json.gz"))
         # Migrated: no documents, details and shared texts instead.
-        self.assertEqual(self.sql("PRAGMA user_version")[0][0], 8)
+        self.assertEqual(self.sql("PRAGMA user_version")[0][0], 9)
+        # Schema 9: no identity keys yet; rows last seen up to the fixture's last run record
+        # theirs when next seen.
+        self.assertEqual(self.sql("SELECT count(*) FROM identity_keys")[0][0], 0)
+        self.assertEqual(self.sql("SELECT run FROM identity_keys_from"), self.sql("SELECT max(id) FROM runs"))
         self.assertEqual(self.sql("SELECT count(*) FROM sqlite_master WHERE name='finding_docs'")[0][0], 0)
         self.assertEqual(self.sql("SELECT count(*) FROM findings f LEFT JOIN finding_details d ON d.id = f.id"
                                   " WHERE d.details IS NULL")[0][0], 0)
@@ -99,6 +103,13 @@ class Migration(unittest.TestCase):
             self.assertEqual(s.get("updated", 0), 0, s)
             checked += s.get("unchanged", 0)
         self.assertGreater(checked, 250)
+        # The vulnerability findings seen again recorded their versionless keys (schema 9), though
+        # unchanged; an ingest of the same files once more records nothing new.
+        keys = self.sql("SELECT count(*) FROM identity_keys")[0][0]
+        self.assertGreater(keys, 0)
+        r = self.run_findex("ingest", "--no-policy", *copies, now="2026-11-05T00:00:00.000Z")
+        self.assertIn(r.returncode, (0, 2), r.stderr)
+        self.assertEqual(self.sql("SELECT count(*) FROM identity_keys")[0][0], keys)
 
 
 if __name__ == "__main__":

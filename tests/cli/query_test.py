@@ -242,7 +242,7 @@ class Query(unittest.TestCase):
         if PG:
             stmts += ["TRUNCATE findings", "CREATE SCHEMA findex_evil"]
         else:
-            stmts += ["PRAGMA user_version=9", "ATTACH DATABASE 'other.db' AS o"]
+            stmts += ["PRAGMA user_version=99", "ATTACH DATABASE 'other.db' AS o"]
         for stmt in stmts:
             with self.subTest(stmt=stmt):
                 r = self.run_findex("sql", stmt)
@@ -267,7 +267,7 @@ class Query(unittest.TestCase):
         if PG:
             self.assertEqual(findex_cli.value(self.db, "SELECT count(*) FROM pg_namespace WHERE nspname = 'findex_evil'"), 0)
         else:
-            self.assertEqual(findex_cli.value(self.db, "PRAGMA user_version") < 9, True)
+            self.assertEqual(findex_cli.value(self.db, "PRAGMA user_version") < 99, True)
 
     def test_sql_can_use_the_glob_function(self):
         r = self.run_findex("sql", "--format", "json",

@@ -80,18 +80,60 @@ class ScaFormats(StoreCase):
         trivy = trivy_report("package-lock.json", "npm", [("CVE-2017-16042", "growl", "1.9.2", None)])
         self.assert_one_with_trivy(report, "npm-audit", "CVE-2017-16042", trivy)
 
-    def test_npm7_identity_is_the_ghsa_without_a_version(self):
-        report = os.path.join(SAMPLES, "npm-audit", "dd_npm7_one_vuln.json")
-        trivy = trivy_report("package-lock.json", "npm", [("GHSA-gxpj-cx7g-858c", "debug", "2.6.8",
-                                                             "pkg:npm/debug@2.6.8")])
-        tp = self.write("trivy.json", trivy)
-        r, out = self.ingest("--scope", "app", report, tp)
+    def npm7_and_trivy(self):
+        """npm 7's report of debug (GHSA-gxpj-cx7g-858c, GHSA-9vvw-cc9w-f27h; no CVE, no installed
+        version) and a Trivy report of the same problems by CVE, the GHSA among VendorIDs, in
+        debug 2.6.8, plus CVE-2017-16137 in a second install, debug 2.2.0."""
+        npm = os.path.join(SAMPLES, "npm-audit", "dd_npm7_one_vuln.json")
+        vulns = []
+        for cve, ghsa, version in (("CVE-2017-16137", "GHSA-gxpj-cx7g-858c", "2.6.8"),
+                                   ("CVE-2017-20165", "GHSA-9vvw-cc9w-f27h", "2.6.8"),
+                                   ("CVE-2017-16137", "GHSA-gxpj-cx7g-858c", "2.2.0")):
+            vulns.append({"VulnerabilityID": cve, "VendorIDs": [ghsa], "PkgName": "debug",
+                          "PkgIdentifier": {"PURL": "pkg:npm/debug@" + version}, "InstalledVersion": version,
+                          "FixedVersion": "2.6.9", "Severity": "HIGH", "Title": "from trivy"})
+        trivy = self.write("trivy-debug.json", {
+            "SchemaVersion": 2, "ArtifactName": "app", "ArtifactType": "filesystem",
+            "Results": [{"Target": "package-lock.json", "Class": "lang-pkgs", "Type": "npm", "Vulnerabilities": vulns}]})
+        return npm, trivy
+
+    def rows_of(self, scope):
+        return {r["id"]: r for r in self.query("--scope", scope, "--state", "ACTIVE")}
+
+    def test_npm7_advisory_meets_trivy_through_the_ghsa(self):
+        # npm 7+ names the GHSA but neither the CVE nor the installed version: its finding is
+        # (GHSA, debug), and meets Trivy's (CVE, debug 2.6.8) through the GHSA Trivy names.
+        npm, trivy = self.npm7_and_trivy()
+        for scope, order in (("npm-first", (npm, trivy)), ("trivy-first", (trivy, npm))):
+            with self.subTest(order=scope):
+                r, out = self.ingest("--scope", scope, *order)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                new = {o["format"]: o["new"] for o in out}
+                # Three findings in all: the two GHSAs in 2.6.8 (one finding each, whichever tool
+                # came first), and CVE-2017-16137 in 2.2.0, which npm's report does not tell apart.
+                self.assertEqual(new, {"npm-audit": 2, "trivy": 1} if order[0] == npm else {"trivy": 3, "npm-audit": 0})
+                rows = self.rows_of(scope)
+                self.assertEqual(len(rows), 3, rows)
+                both = [r for r in rows.values() if "npm-audit:" in r["sources"] and "trivy:" in r["sources"]]
+                self.assertEqual(len(both), 2, rows)
+                # Rescans, in either order, are the same findings under the same Ids.
+                for again in (order, tuple(reversed(order))):
+                    r, out = self.ingest("--scope", scope, *again)
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    self.assertEqual([(o["new"], o["resolved"], o["reopened"]) for o in out], [(0, 0, 0)] * 2, out)
+                    self.assertEqual(set(self.rows_of(scope)), set(rows))
+
+    def test_npm7_alone_is_stable_and_meets_nothing_by_mistake(self):
+        npm, _ = self.npm7_and_trivy()
+        # A Trivy finding of another package, and of the same package under another advisory,
+        # stay apart.
+        other = self.write("trivy-other.json", trivy_report("package-lock.json", "npm", [
+            ("CVE-2017-16137", "ms", "2.0.0", "pkg:npm/ms@2.0.0"),
+            ("CVE-2099-0001", "debug", "2.6.8", "pkg:npm/debug@2.6.8")]))
+        r, out = self.ingest("--scope", "app", npm, other)
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertEqual(out[0]["new"], 2)
-        # npm 7 names no installed version: its finding is (GHSA, package), Trivy's has a version.
-        self.assertEqual(len(self.query("--vuln", "GHSA-gxpj-cx7g-858c")), 2)
-        # The same npm 7 report again is the same findings (stable on the GHSA id).
-        r, out = self.ingest("--scope", "app", report)
+        self.assertEqual([o["new"] for o in out], [2, 2])
+        r, out = self.ingest("--scope", "app", npm)
         self.assertEqual((out[0]["new"], out[0]["resolved"]), (0, 0), out)
 
     def test_pip_audit_alias_meets_trivy_with_pep503_names(self):

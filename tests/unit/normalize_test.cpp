@@ -82,6 +82,76 @@ TEST(Fingerprint, PurlAndEcosystemsAgree) {
   EXPECT_TRUE(ParsePurl("not a purl").empty());
 }
 
+namespace {
+Finding VulnFindingOf(const std::string& id, const std::vector<std::string>& related, const VulnerablePackage& p,
+                      const PackageId& identity) {
+  Finding f;
+  f.scanner = "t";
+  Vulnerability v;
+  v.id = id;
+  v.related_vulnerabilities = related;
+  v.vulnerable_packages.push_back(p);
+  f.vulnerabilities.push_back(v);
+  f.fingerprint = VulnFingerprint(id, identity);
+  return f;
+}
+}  // namespace
+
+TEST(Fingerprint, AltIdentitiesOfAVersionedFindingAreItsVersionlessKeys) {
+  // Trivy's CVE-2017-16137 in debug 2.6.8 (purl), with the GHSA among its VendorIDs.
+  VulnerablePackage p;
+  p.name = "debug";
+  p.version = "2.6.8";
+  p.package_manager = "npm";
+  p.purl = "pkg:npm/debug@2.6.8";
+  Finding f = VulnFindingOf("CVE-2017-16137", {"GHSA-gxpj-cx7g-858c", "cve-2017-16137"}, p,
+                            ParsePurl(p.purl));
+  AltIdentities a = VulnAltIdentities(f);
+  EXPECT_FALSE(a.versionless);
+  // Its own id and the GHSA without the version; the repeated CVE (other case) once.
+  ASSERT_EQ(a.keys.size(), 2u);
+  EXPECT_EQ(a.keys[0], VulnFingerprint("CVE-2017-16137", PackageId{"npm", "debug", ""}));
+  EXPECT_EQ(a.keys[1], VulnFingerprint("GHSA-gxpj-cx7g-858c", PackageId{"npm", "debug", ""}));
+
+  // npm 7 audit's finding of the GHSA names no version: it is itself the key.
+  VulnerablePackage q;
+  q.name = "debug";
+  q.package_manager = "npm";
+  Finding g = VulnFindingOf("GHSA-gxpj-cx7g-858c", {}, q, PackageId{"npm", "debug", ""});
+  AltIdentities b = VulnAltIdentities(g);
+  EXPECT_TRUE(b.versionless);
+  EXPECT_TRUE(b.keys.empty());
+  EXPECT_EQ(g.fingerprint, a.keys[1]);
+
+  // Without a purl: the package manager word, as readers canonicalize it (Trivy's "node-pkg").
+  VulnerablePackage r = p;
+  r.purl.clear();
+  r.package_manager = "node-pkg";
+  Finding h = VulnFindingOf("CVE-2017-16137", {"GHSA-gxpj-cx7g-858c"}, r, PackageId{"node-pkg", "debug", "2.6.8"});
+  EXPECT_EQ(VulnAltIdentities(h).keys, a.keys);
+}
+
+TEST(Fingerprint, NoAltIdentitiesUnlessTheFingerprintIsTheReadersVulnFingerprint) {
+  VulnerablePackage p;
+  p.name = "debug";
+  p.version = "2.6.8";
+  p.package_manager = "npm";
+  // Wrapped (Trivy k8s, Grype without purl): the package is not known as the reader used it.
+  Finding f = VulnFindingOf("CVE-2017-16137", {"GHSA-gxpj-cx7g-858c"}, p, PackageId{"npm", "debug", "2.6.8"});
+  f.fingerprint = FingerprintOf({"trivy-k8s", f.fingerprint.Hex(), "ns", "Pod", "web"});
+  AltIdentities a = VulnAltIdentities(f);
+  EXPECT_FALSE(a.versionless);
+  EXPECT_TRUE(a.keys.empty());
+  // A code finding, and a vulnerability without a package.
+  Finding c;
+  c.fingerprint = CodeFingerprint("semgrep", "rule", "a.js", "x");
+  EXPECT_TRUE(VulnAltIdentities(c).keys.empty());
+  Finding d;
+  d.vulnerabilities.emplace_back();
+  d.vulnerabilities.back().id = "CVE-1";
+  EXPECT_FALSE(VulnAltIdentities(d).versionless);
+}
+
 TEST(Asff, WriterLimitsAndReaderRoundTrip) {
   Finding f;
   f.scanner = "zap";
