@@ -260,7 +260,8 @@ Status ColumnGate(const ColumnGateInput& in, Store& store, GateReport* report, C
       return r.active_since_run > mark;
     };
     it.is_new = is_new_for(in.baseline, in.display_mark);
-    if (status == ItemStatus::kOpen) {  // a suppressed or resolved finding is counted by no gate: its matchers do not matter
+    // A suppressed or resolved finding is counted by no gate: its matchers do not matter.
+    if (status == ItemStatus::kOpen) {
       for (size_t g = 0; g < gates.size(); ++g) {
         const GateDef& def = gates[g];
         if (def.new_only && !is_new_for(def.baseline, in.marks[g])) continue;

@@ -33,7 +33,7 @@ struct GateVerdict {
   std::vector<GateHit> worst;                  // most severe first, at most the display cap
 };
 
-// Builds the verdict from what the store found (active, not suppressed, label >= fail_on,
+// Builds the verdict from what the store found (active, neither suppressed nor resolved, label >= fail_on,
 // new-only when asked): the total, counts per label, and the most severe findings to list.
 GateVerdict MakeVerdict(const GateSpec& spec, std::vector<GateHit> hits, uint64_t total_violations,
                         const std::vector<std::pair<SeverityLabel, uint64_t>>& by_label, size_t display_cap = 20);
