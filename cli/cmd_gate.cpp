@@ -84,6 +84,7 @@ struct NewSince {
 
 // --fail-on without a policy file, report or baseline: counted from the covering index alone
 // (the stored decisions, except policy suppressions that have expired; none with --no-policy).
+// SUPPRESSED and RESOLVED findings are counted by no gate (Store::Gate, GateItemStatus).
 int FastGate(const GateFlags& fl, const Globals& g, Store& store, SeverityLabel label, const std::string& scope,
              const NewSince& since, int64_t now_ms, uint64_t* violations) {
   GateQuery q;
@@ -251,13 +252,16 @@ Status ColumnGate(const ColumnGateInput& in, Store& store, GateReport* report, C
     it.rowid = r.rowid;
     it.label = label;
     it.stored_severity = r.stored_severity;
-    it.suppressed = workflow == WorkflowStatus::kSuppressed;
+    const ItemStatus status = GateItemStatus(workflow);
+    it.suppressed = status == ItemStatus::kSuppressed;
+    it.resolved = status == ItemStatus::kResolved;
     auto is_new_for = [&](const std::string& baseline, int64_t mark) {
       if (!baseline.empty()) return !in.baselines->at(baseline).count(r.fingerprint);
       return r.active_since_run > mark;
     };
     it.is_new = is_new_for(in.baseline, in.display_mark);
-    if (!it.suppressed) {  // a suppressed finding is counted by no gate: its matchers do not matter
+    // A suppressed or resolved finding is counted by no gate: its matchers do not matter.
+    if (status == ItemStatus::kOpen) {
       for (size_t g = 0; g < gates.size(); ++g) {
         const GateDef& def = gates[g];
         if (def.new_only && !is_new_for(def.baseline, in.marks[g])) continue;
@@ -800,7 +804,8 @@ int RunGate(GateFlags fl, const Globals& g) {
       it.sla_due_ms = clock.due_ms;
       sla_tally.Add(row.rowid, f.severity.label, clock);
     }
-    if (f.workflow == WorkflowStatus::kSuppressed && f.note) it.suppression_reason = f.note->text;
+    // Why it is not counted (JUnit skipped, SARIF justification): the suppression or resolution note.
+    if (GateItemStatus(f.workflow) != ItemStatus::kOpen && f.note) it.suppression_reason = f.note->text;
     if (fl.report.empty()) SlimForGate(f);
     it.is_new = !fl.baseline.empty() ? !baselines[fl.baseline].count(f.fingerprint.Hex())
                                      : row.active_since_run > display_mark;
@@ -904,7 +909,8 @@ void AddGate(CLI::App& app, Globals& g, int* exit_code) {
   CLI::Option* scope = cmd->add_option("--scope", fl->scope, "The scope to gate (default: the scope 'default', as ingest)");
   cmd->add_flag("--all-scopes", fl->all_scopes, "Gate every scope at once");
   cmd->add_option("--fail-on", fl->fail_on,
-                  "Ad hoc gate: fail on any active, unsuppressed finding at or above LOW, MEDIUM, HIGH or CRITICAL");
+                  "Ad hoc gate: fail on any active finding, neither suppressed nor resolved, at or above LOW, MEDIUM, "
+                  "HIGH or CRITICAL");
   cmd->add_flag("--new-only", fl->new_only, "Only findings not active in the scope at its last passing gate");
   CLI::Option* baseline = cmd->add_option(
       "--baseline", fl->baseline, "Only findings not active in this scope (e.g. repo:main); implies --new-only");

@@ -107,9 +107,23 @@ std::set<SeverityLabel> Judge(const GateDef& g, GateResult* res) {
   return over;
 }
 
-int StatusRank(ItemStatus s) { return s == ItemStatus::kViolation ? 0 : s == ItemStatus::kOpen ? 1 : 2; }
+int StatusRank(ItemStatus s) {
+  switch (s) {
+    case ItemStatus::kViolation: return 0;
+    case ItemStatus::kOpen: return 1;
+    case ItemStatus::kSuppressed: return 2;
+    case ItemStatus::kResolved: return 3;
+  }
+  return 4;
+}
 
 }  // namespace
+
+ItemStatus GateItemStatus(WorkflowStatus effective) {
+  if (effective == WorkflowStatus::kSuppressed) return ItemStatus::kSuppressed;
+  if (effective == WorkflowStatus::kResolved) return ItemStatus::kResolved;
+  return ItemStatus::kOpen;
+}
 
 void EvaluateGates(const std::vector<GateDef>& gates, std::vector<ReportItem> items,
                    const std::function<bool(const ReportItem&, const GateDef&)>& is_new, GateReport* report) {
@@ -117,7 +131,7 @@ void EvaluateGates(const std::vector<GateDef>& gates, std::vector<ReportItem> it
   report->passed = true;
   report->gates.clear();
   for (auto& it : items) {
-    it.status = it.finding.workflow == WorkflowStatus::kSuppressed ? ItemStatus::kSuppressed : ItemStatus::kOpen;
+    it.status = GateItemStatus(it.finding.workflow);
     it.gates.clear();
     it.checked_by.clear();
   }
@@ -130,7 +144,7 @@ void EvaluateGates(const std::vector<GateDef>& gates, std::vector<ReportItem> it
       if (g.fixable_only && !IsFixable(it.finding)) continue;
       if (g.new_only && !is_new(it, g)) continue;
       if (!g.sla.empty() && std::find(g.sla.begin(), g.sla.end(), it.sla) == g.sla.end()) continue;
-      if (it.status == ItemStatus::kSuppressed) {
+      if (it.status == ItemStatus::kSuppressed || it.status == ItemStatus::kResolved) {
         items[i].checked_by.push_back(g.name);  // listed (JUnit: skipped), never counted
         continue;
       }
@@ -171,6 +185,10 @@ bool GateTally::Before(const GateTallyItem& a, const GateTallyItem& b) {
 void GateTally::Add(const GateTallyItem& it) {
   if (it.suppressed) {
     ++suppressed_;
+    return;
+  }
+  if (it.resolved) {
+    ++resolved_;
     return;
   }
   ++open_;
@@ -218,6 +236,7 @@ void GateTally::Finish(GateReport* report, GateTallyCounts* counts, std::vector<
   }
   counts->open = open_ - counts->violations;
   counts->suppressed = suppressed_;
+  counts->resolved = resolved_;
   listed->clear();
   std::set<int64_t> seen;
   for (size_t g = 0; g < gates_.size(); ++g) {
@@ -256,6 +275,7 @@ std::string FormatGateReport(const GateReport& r, size_t show) {
   for (const auto& it : r.items) {
     if (it.status == ItemStatus::kViolation) ++c.violations;
     else if (it.status == ItemStatus::kOpen) ++c.open;
+    else if (it.status == ItemStatus::kResolved) ++c.resolved;
     else ++c.suppressed;
   }
   return FormatGateReport(r, show, c);
@@ -264,9 +284,14 @@ std::string FormatGateReport(const GateReport& r, size_t show) {
 std::string FormatGateReport(const GateReport& r, size_t show, const GateTallyCounts& counts) {
   std::string out;
   const uint64_t violations = counts.violations, open = counts.open, suppressed = counts.suppressed;
+  // Resolved findings (VEX `fixed`, a policy rule, triage) are named only when there are some:
+  // the text reads as before otherwise.
+  const std::string resolved =
+      counts.resolved > 0 ? fmt::format(", {} resolved", counts.resolved) : std::string();
   if (r.passed) {
-    out = fmt::format("gate passed: {} gate{} ({} active finding{} checked, {} suppressed)\n", r.gates.size(),
-                      r.gates.size() == 1 ? "" : "s", violations + open, violations + open == 1 ? "" : "s", suppressed);
+    out = fmt::format("gate passed: {} gate{} ({} active finding{} checked, {} suppressed{})\n", r.gates.size(),
+                      r.gates.size() == 1 ? "" : "s", violations + open, violations + open == 1 ? "" : "s", suppressed,
+                      resolved);
   } else {
     for (const auto& g : r.gates) {
       if (g.passed) continue;
@@ -287,6 +312,10 @@ std::string FormatGateReport(const GateReport& r, size_t show, const GateTallyCo
                          loc.empty() ? "-" : SanitizeForTerminal(loc), SanitizeForTerminal(f.id));
     }
     if (shown < violations) out += fmt::format("  ... and {} more\n", violations - shown);
+    if (counts.resolved > 0) {
+      out += fmt::format("  not counted: {} resolved (VEX fixed, a policy rule or triage), {} suppressed\n",
+                         counts.resolved, suppressed);
+    }
   }
   for (const auto& n : r.notices) out += "note: " + SanitizeForTerminal(n) + "\n";
   out += FormatSlaSummary(r.sla);

@@ -1,4 +1,4 @@
-// Gate thresholds: which active, unsuppressed findings fail a CI build.
+// Gate thresholds: which active findings, neither suppressed nor resolved, fail a CI build.
 #pragma once
 
 #include <array>
@@ -33,7 +33,7 @@ struct GateVerdict {
   std::vector<GateHit> worst;                  // most severe first, at most the display cap
 };
 
-// Builds the verdict from what the store found (active, not suppressed, label >= fail_on,
+// Builds the verdict from what the store found (active, neither suppressed nor resolved, label >= fail_on,
 // new-only when asked): the total, counts per label, and the most severe findings to list.
 GateVerdict MakeVerdict(const GateSpec& spec, std::vector<GateHit> hits, uint64_t total_violations,
                         const std::vector<std::pair<SeverityLabel, uint64_t>>& by_label, size_t display_cap = 20);
@@ -41,10 +41,15 @@ std::string FormatVerdict(const GateSpec& spec, const GateVerdict& v);
 
 // --- named gates (findex.yml `gates:` or --fail-on) over findings with the policy applied ---
 
+// A finding's status for every gate before thresholds, from its effective workflow (a person's
+// triage, else the policy's decision, else the scan lifecycle: store/store.h GateWorkflow):
+// SUPPRESSED and RESOLVED (VEX `fixed`, a policy rule, triage) are listed and counted by no
+// gate, as the report, SLA clocks and exports read "active"; anything else is kOpen.
+ItemStatus GateItemStatus(WorkflowStatus effective);
 
-// Counts, per gate, the active unsuppressed items it looks at (its match, new_only via
+// Counts, per gate, the active items neither suppressed nor resolved it looks at (its match, new_only via
 // `is_new`, fixable_only) and fails a gate when a label's count exceeds its max. Marks violating
-// items, sorts items (violations, open, suppressed; most severe first) and fills report.gates,
+// items, sorts items (violations, open, suppressed, resolved; most severe first) and fills report.gates,
 // report.items and report.passed.
 void EvaluateGates(const std::vector<GateDef>& gates, std::vector<ReportItem> items,
                    const std::function<bool(const ReportItem&, const GateDef&)>& is_new, GateReport* report);
@@ -55,13 +60,15 @@ struct GateTallyItem {
   int64_t rowid = 0;
   SeverityLabel label = SeverityLabel::kInformational;  // effective (policy applied)
   bool suppressed = false;                              // effective workflow SUPPRESSED
-  uint64_t counted = 0;  // bit g: gates[g] counts it (its match, fixable_only, new_only; not suppressed)
+  bool resolved = false;                                // effective workflow RESOLVED (counted by no gate)
+  uint64_t counted = 0;  // bit g: gates[g] counts it (its match, fixable_only, new_only; neither
+                         // suppressed nor resolved)
   bool is_new = false;   // as the listing shows it
   // The store's order (stored severity DESC, id): EvaluateGates' tie-break over ForEach's rows.
   SeverityLabel stored_severity = SeverityLabel::kInformational;
 };
 struct GateTallyCounts {
-  uint64_t violations = 0, open = 0, suppressed = 0;  // items, as EvaluateGates' statuses
+  uint64_t violations = 0, open = 0, suppressed = 0, resolved = 0;  // items, as EvaluateGates' statuses
   std::vector<uint64_t> gate_violations;              // per gate: items that violate it
 };
 class GateTally {
@@ -78,7 +85,7 @@ class GateTally {
   static bool Before(const GateTallyItem& a, const GateTallyItem& b);  // listing order within a label
   const std::vector<GateDef>& gates_;
   size_t show_;
-  uint64_t open_ = 0, suppressed_ = 0;
+  uint64_t open_ = 0, suppressed_ = 0, resolved_ = 0;
   std::vector<std::array<uint64_t, 5>> counts_;                 // per gate, per label
   std::map<std::pair<uint64_t, int>, uint64_t> by_mask_;        // (counted, label) -> items
   std::vector<std::array<std::vector<GateTallyItem>, 5>> top_;  // per gate, per label: the first `show`

@@ -31,8 +31,9 @@ int StatusRank(ItemStatus s) {
     case ItemStatus::kViolation: return 0;
     case ItemStatus::kOpen: return 1;
     case ItemStatus::kSuppressed: return 2;
+    case ItemStatus::kResolved: return 3;
   }
-  return 3;
+  return 4;
 }
 
 std::string_view StatusName(ItemStatus s) {
@@ -40,11 +41,12 @@ std::string_view StatusName(ItemStatus s) {
     case ItemStatus::kViolation: return "violation";
     case ItemStatus::kOpen: return "open";
     case ItemStatus::kSuppressed: return "suppressed";
+    case ItemStatus::kResolved: return "resolved";
   }
   return "open";
 }
 
-// Violations first, then open, then suppressed; most severe first inside each group; the
+// Violations first, then open, suppressed, resolved; most severe first inside each group; the
 // caller's order otherwise (stable), so truncation keeps what matters most.
 std::vector<size_t> ItemOrder(const GateReport& r) {
   std::vector<size_t> idx(r.items.size());
@@ -62,15 +64,20 @@ bool Contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-// Active and not suppressed: what an export counts as a problem.
+// Active, neither suppressed nor resolved: what an export counts as a problem.
 bool IsActiveUnsuppressed(const ReportItem& it) {
-  return it.status != ItemStatus::kSuppressed && it.finding.workflow != WorkflowStatus::kSuppressed &&
+  return it.status != ItemStatus::kSuppressed && it.status != ItemStatus::kResolved &&
+         it.finding.workflow != WorkflowStatus::kSuppressed &&
          it.finding.workflow != WorkflowStatus::kResolved && it.finding.record_state == RecordState::kActive;
 }
 
 bool IsSuppressed(const ReportItem& it) {
   return it.status == ItemStatus::kSuppressed || it.finding.workflow == WorkflowStatus::kSuppressed;
 }
+
+// Left out of the gates as resolved (VEX `fixed`, a policy rule, triage): a gate's status only,
+// so that a plain export (no gate ran) reads as it did.
+bool IsResolved(const ReportItem& it) { return it.status == ItemStatus::kResolved && !IsSuppressed(it); }
 
 // The first vulnerable package that names its manifest or jar, if any.
 const VulnerablePackage* PackageWithPath(const Finding& f) {
@@ -282,6 +289,16 @@ std::string SuppressedMessage(const ReportItem& it) {
   if (it.finding.note && !it.finding.note->text.empty()) return OneLine(it.finding.note->text, 500);
   return "suppressed";
 }
+
+// Why a resolved finding was not counted: "resolved: <the resolution note>", or "resolved".
+std::string ResolvedMessage(const ReportItem& it) {
+  if (!it.suppression_reason.empty()) return "resolved: " + OneLine(it.suppression_reason, 500);
+  if (it.finding.note && !it.finding.note->text.empty()) return "resolved: " + OneLine(it.finding.note->text, 500);
+  return "resolved";
+}
+
+// What a skipped test case (or a SARIF suppression) says: the suppression or resolution reason.
+std::string SkipMessage(const ReportItem& it) { return IsResolved(it) ? ResolvedMessage(it) : SuppressedMessage(it); }
 
 JUnitCase FindingCase(const ReportItem& it) {
   JUnitCase c;
@@ -519,7 +536,7 @@ ReportSink StringSink(std::string* out) {
 // The kind of a finding's test case in a plain export: active, unsuppressed findings fail,
 // suppressed ones are skipped.
 JUnitCase::Kind ExportCaseKind(const ReportItem& it) {
-  if (IsSuppressed(it)) return JUnitCase::kSkipped;
+  if (IsSuppressed(it) || IsResolved(it)) return JUnitCase::kSkipped;
   if (IsActiveUnsuppressed(it)) return JUnitCase::kFailure;
   return JUnitCase::kPass;
 }
@@ -528,7 +545,7 @@ JUnitCase ExportCase(const ReportItem& it) {
   JUnitCase c = FindingCase(it);
   c.kind = ExportCaseKind(it);
   if (c.kind == JUnitCase::kSkipped) {
-    c.message = SuppressedMessage(it);
+    c.message = SkipMessage(it);
   } else if (c.kind == JUnitCase::kFailure) {
     c.type = std::string(ToString(it.finding.severity.label));
     c.message = fmt::format("{} finding from {}", c.type, c.classname);
@@ -544,7 +561,7 @@ bool InGate(const GateResult& g, const ReportItem& it) {
 
 JUnitCase::Kind GateCaseKind(const GateResult& g, const ReportItem& it) {
   if (Contains(it.gates, g.name) && it.status == ItemStatus::kViolation) return JUnitCase::kFailure;
-  if (IsSuppressed(it)) return JUnitCase::kSkipped;
+  if (IsSuppressed(it) || IsResolved(it)) return JUnitCase::kSkipped;
   return JUnitCase::kPass;
 }
 
@@ -557,7 +574,7 @@ JUnitCase GateCase(const GateResult& g, const ReportItem& it) {
     c.message = th.empty() ? fmt::format("violates gate {}", g.name) : fmt::format("gate {}: exceeds {}", g.name, th);
     c.body = FailureBody(it);
   } else if (c.kind == JUnitCase::kSkipped) {
-    c.message = SuppressedMessage(it);
+    c.message = SkipMessage(it);
   }
   return c;
 }
@@ -809,10 +826,12 @@ void WriteSarifResult(JsonWriter& w, const GateReport& r, const ReportItem& it, 
 
   w.Key("partialFingerprints").BeginObject().Field("findex/v1", f.fingerprint.Hex()).EndObject();
   if (r.has_verdict) w.Field("baselineState", it.is_new ? "new" : "unchanged");
-  if (IsSuppressed(it)) {
+  if (IsSuppressed(it) || IsResolved(it)) {
+    // A resolved finding (VEX `fixed`, ...) is not an open alert either: the justification
+    // says "resolved: <note>".
     w.Key("suppressions").BeginArray().BeginObject();
     w.Field("kind", "external").Field("status", "accepted");
-    std::string reason = SuppressedMessage(it);
+    std::string reason = SkipMessage(it);
     w.Field("justification", reason);
     w.EndObject().EndArray();
   }
@@ -945,17 +964,19 @@ std::string WriteSarifReport(const GateReport& r, size_t max_results, uint64_t* 
 }
 
 Status StreamMarkdownReport(const GateReport& r, const ReportItems& items, const ReportSink& sink, size_t top) {
-  // Counts by severity: new vs existing among unsuppressed findings, and suppressed.
-  std::map<SeverityLabel, std::array<uint64_t, 3>> counts;  // new, existing, suppressed
-  std::array<uint64_t, 3> total{};
-  uint64_t shown = 0;  // unsuppressed: candidates for the top findings
+  // Counts by severity: new vs existing among findings neither suppressed nor resolved, then
+  // suppressed, then resolved (a column only when a gate left some out as resolved).
+  std::map<SeverityLabel, std::array<uint64_t, 4>> counts;  // new, existing, suppressed, resolved
+  std::array<uint64_t, 4> total{};
+  uint64_t shown = 0;  // neither suppressed nor resolved: candidates for the top findings
   FINDEX_RETURN_IF_ERROR(Pass(items, [&](const ReportItem& it, Status*) {
-    size_t col = IsSuppressed(it) ? 2 : it.is_new ? 0 : 1;
+    size_t col = IsSuppressed(it) ? 2 : IsResolved(it) ? 3 : it.is_new ? 0 : 1;
     ++counts[it.finding.severity.label][col];
     ++total[col];
-    if (col != 2) ++shown;
+    if (col < 2) ++shown;
     return true;
   }));
+  const bool resolved_col = total[3] > 0;
 
   std::string head;
   if (r.has_verdict) head += r.passed ? "## findex gate: passed\n\n" : "## findex gate: FAILED\n\n";
@@ -967,13 +988,23 @@ Status StreamMarkdownReport(const GateReport& r, const ReportItems& items, const
   if (!r.tool_version.empty()) facts.push_back("findex " + MdEscape(r.tool_version));
   if (!facts.empty()) head += fmt::format("{}\n\n", fmt::join(facts, " · "));
 
-  head += "| Severity | New | Existing | Suppressed | Total |\n|---|---:|---:|---:|---:|\n";
-  for (SeverityLabel l : kLabelsDesc) {
-    const auto& c = counts[l];
-    head += fmt::format("| {} | {} | {} | {} | {} |\n", ToString(l), c[0], c[1], c[2], c[0] + c[1] + c[2]);
+  if (resolved_col) {
+    head += "| Severity | New | Existing | Suppressed | Resolved | Total |\n|---|---:|---:|---:|---:|---:|\n";
+    for (SeverityLabel l : kLabelsDesc) {
+      const auto& c = counts[l];
+      head += fmt::format("| {} | {} | {} | {} | {} | {} |\n", ToString(l), c[0], c[1], c[2], c[3], c[0] + c[1] + c[2] + c[3]);
+    }
+    head += fmt::format("| **Total** | {} | {} | {} | {} | {} |\n\n", total[0], total[1], total[2], total[3],
+                        total[0] + total[1] + total[2] + total[3]);
+  } else {
+    head += "| Severity | New | Existing | Suppressed | Total |\n|---|---:|---:|---:|---:|\n";
+    for (SeverityLabel l : kLabelsDesc) {
+      const auto& c = counts[l];
+      head += fmt::format("| {} | {} | {} | {} | {} |\n", ToString(l), c[0], c[1], c[2], c[0] + c[1] + c[2]);
+    }
+    head += fmt::format("| **Total** | {} | {} | {} | {} |\n\n", total[0], total[1], total[2],
+                        total[0] + total[1] + total[2]);
   }
-  head += fmt::format("| **Total** | {} | {} | {} | {} |\n\n", total[0], total[1], total[2],
-                      total[0] + total[1] + total[2]);
 
   for (const GateResult& g : r.gates) {
     if (g.passed) continue;
@@ -1042,7 +1073,7 @@ Status StreamMarkdownReport(const GateReport& r, const ReportItems& items, const
     // The document is at most kMarkdownLimit bytes: built whole, then handed over.
     if (top > 0) {
       FINDEX_RETURN_IF_ERROR(Pass(items, [&](const ReportItem& it, Status*) {
-        if (IsSuppressed(it)) return true;
+        if (IsSuppressed(it) || IsResolved(it)) return true;
         const Finding& f = it.finding;
         std::string row = fmt::format("| {} | {} | {} | {} | {} |", ToString(f.severity.label), MdEscape(f.scanner),
                                       MdEscape(OneLine(TitleOf(f), 120)), MdEscape(OneLine(LocationText(f), 160)),
@@ -1081,7 +1112,7 @@ Status StreamCodeInsightsReport(const GateReport& r, const ReportItems& items, c
   constexpr size_t kMaxSummary = 450;
   constexpr size_t kMaxData = 10;
 
-  uint64_t n_items = 0, violations = 0, suppressed = 0, fresh = 0;
+  uint64_t n_items = 0, violations = 0, suppressed = 0, resolved = 0, fresh = 0;
   std::map<SeverityLabel, uint64_t> active;
   FINDEX_RETURN_IF_ERROR(Pass(items, [&](const ReportItem& it, Status*) {
     ++n_items;
@@ -1090,11 +1121,17 @@ Status StreamCodeInsightsReport(const GateReport& r, const ReportItems& items, c
       ++suppressed;
       return true;
     }
+    if (IsResolved(it)) {
+      ++resolved;
+      return true;
+    }
     if (it.is_new) ++fresh;
     ++active[it.finding.severity.label];
     return true;
   }));
-  uint64_t unsuppressed = n_items - suppressed;
+  uint64_t unsuppressed = n_items - suppressed - resolved;
+  // ", N resolved" only when a gate left some out as resolved: the text reads as before otherwise.
+  const std::string resolved_text = resolved > 0 ? fmt::format(", {} resolved", resolved) : std::string();
 
   std::string details;
   if (r.has_verdict) {
@@ -1104,10 +1141,10 @@ Status StreamCodeInsightsReport(const GateReport& r, const ReportItems& items, c
         failed.push_back(g.violated.empty() ? g.name
                                             : fmt::format("{} ({})", g.name, fmt::join(g.violated, ", ")));
     details = r.passed ? "findex gate passed." : fmt::format("findex gate FAILED: {}.", fmt::join(failed, "; "));
-    details += fmt::format(" {} findings: {} violating, {} new, {} suppressed.", n_items, violations, fresh,
-                           suppressed);
+    details += fmt::format(" {} findings: {} violating, {} new, {} suppressed{}.", n_items, violations, fresh,
+                           suppressed, resolved_text);
   } else {
-    details = fmt::format("findex: {} findings, {} suppressed.", n_items, suppressed);
+    details = fmt::format("findex: {} findings, {} suppressed{}.", n_items, suppressed, resolved_text);
   }
   for (const auto& n : r.notices) details += " Notice: " + OneLine(n, 300) + ".";
 
@@ -1166,6 +1203,7 @@ Status StreamCodeInsightsReport(const GateReport& r, const ReportItems& items, c
       std::string det = fmt::format("{} rule {}; id {}", f.scanner, f.generator_id, f.id);
       if (!it.gates.empty()) det += fmt::format("; violates {}", fmt::join(it.gates, ", "));
       if (IsSuppressed(it)) det += "; suppressed: " + SuppressedMessage(it);
+      else if (IsResolved(it)) det += "; " + ResolvedMessage(it);
       std::string desc = Excerpt(f.description, 1000);
       if (!desc.empty()) det += "\n" + desc;
 
@@ -1220,13 +1258,14 @@ std::string WriteCodeInsightsReport(const GateReport& r) {
 }
 
 Status StreamVerdictJson(const GateReport& r, const ReportItems& items, const ReportSink& sink) {
-  uint64_t n_items = 0, violations = 0, open = 0, suppressed = 0, fresh = 0;
+  uint64_t n_items = 0, violations = 0, open = 0, suppressed = 0, resolved = 0, fresh = 0;
   FINDEX_RETURN_IF_ERROR(Pass(items, [&](const ReportItem& it, Status*) {
     ++n_items;
     switch (it.status) {
       case ItemStatus::kViolation: ++violations; break;
       case ItemStatus::kOpen: ++open; break;
       case ItemStatus::kSuppressed: ++suppressed; break;
+      case ItemStatus::kResolved: ++resolved; break;
     }
     if (it.is_new) ++fresh;
     return true;
@@ -1277,6 +1316,7 @@ Status StreamVerdictJson(const GateReport& r, const ReportItems& items, const Re
   w.Key("violations").UInt(violations);
   w.Key("open").UInt(open);
   w.Key("suppressed").UInt(suppressed);
+  w.Key("resolved").UInt(resolved);  // left out of every gate as RESOLVED (VEX fixed, policy, triage)
   w.Key("new").UInt(fresh);
   w.EndObject();
   w.Key("notices");
@@ -1296,6 +1336,7 @@ Status StreamVerdictJson(const GateReport& r, const ReportItems& items, const Re
       w.Field("location", LocationText(f));
       WriteItemState(w, it);
       if (it.status == ItemStatus::kSuppressed) w.Field("suppression_reason", it.suppression_reason);
+      if (it.status == ItemStatus::kResolved) w.Field("resolution_note", it.suppression_reason);
       w.EndObject();
       *failed = out.Drain();
       return failed->ok();

@@ -31,8 +31,11 @@ struct GateResult {
 
 enum class ItemStatus {
   kViolation,   // counted by a gate whose threshold it breaks
-  kOpen,        // active, not suppressed, within every threshold
-  kSuppressed,  // Workflow SUPPRESSED (policy, report or triage)
+  kOpen,        // active, neither suppressed nor resolved, within every threshold
+  kSuppressed,  // Workflow SUPPRESSED (policy, report or triage): listed, counted by no gate
+  kResolved,    // Workflow RESOLVED on an active finding (VEX `fixed`, a policy rule with
+                // workflow: RESOLVED, or triage until a scan reports it again): listed, counted
+                // by no gate
 };
 
 struct ReportItem {
@@ -43,7 +46,8 @@ struct ReportItem {
   std::vector<std::string> checked_by;  // names of the gates whose filter selected it, violated or not
                                         // (its test cases in the JUnit report); `gates` counts too
   std::vector<std::string> policy;    // rules that touched it ("suppress:legacy-xss", ...)
-  std::string suppression_reason;     // for kSuppressed: the reason/note, when known
+  std::string suppression_reason;     // for kSuppressed: the reason/note, when known; for
+                                      // kResolved: the resolution note, when known
   // The SLA clock at gate time (normalize/sla.h; kNone without the policy's sla:).
   SlaState sla = SlaState::kNone;
   int64_t sla_due_ms = 0;
@@ -71,7 +75,7 @@ struct GateReport {
   bool has_verdict = false;           // false for `findex export` (no gate ran)
   bool passed = true;
   std::vector<GateResult> gates;
-  std::vector<ReportItem> items;      // most severe first; violations before open before suppressed
+  std::vector<ReportItem> items;      // most severe first; violations, open, suppressed, resolved
   std::vector<std::string> notices;   // e.g. "suppression 'legacy-xss' expired on 2026-10-01 (owner alice)"
   SlaSummary sla;
 };
@@ -84,7 +88,7 @@ struct GateReport {
 // the items they head, SARIF rules before results); every pass must see the same items in the
 // same order.
 
-// Calls `visit` on each item in report order (violations, then open, then suppressed; most
+// Calls `visit` on each item in report order (violations, open, suppressed, resolved; most
 // severe first inside each group; the source's order otherwise) until it returns false.
 using ReportItemVisitor = std::function<bool(const ReportItem&)>;
 struct ReportItems {

@@ -2178,18 +2178,23 @@ Result<GateRows> Store::Gate(const GateQuery& q) {
   // Counts come from the covering index findings_gate (record_state, severity, workflow, scope,
   // first_seen_run); rows are read only for what the index cannot tell: a SUPPRESSED row whose
   // policy suppression may have expired, a reopened finding (new_only), and --no-policy.
+  // No gate counts a finding whose effective workflow (GateWorkflow) is SUPPRESSED or RESOLVED
+  // (VEX `fixed`, a policy rule, triage), as the report, SLA clocks and exports read "active".
   const std::string now = std::to_string(q.now_ms);
   std::string cond = "record_state='ACTIVE'";
   if (q.apply_policy) {
     // The stored decision, except a policy suppression that has expired: then the finding is
-    // what triage (none) and the lifecycle say.
+    // what triage (none) and the lifecycle say. Only a SUPPRESSED row is read for it (a RESOLVED
+    // one is left out from the index: the stored workflow is a RESOLVED triage or decision).
     cond += " AND severity >= " + std::to_string(static_cast<int>(q.fail_on)) +
-            " AND (workflow != 'SUPPRESSED' OR (triage IS NULL AND policy_workflow = 'SUPPRESSED' AND policy_expires <= " +
-            now + " AND coalesce(lifecycle, 'NEW') != 'SUPPRESSED'))";
+            " AND (workflow NOT IN ('SUPPRESSED', 'RESOLVED') OR (workflow = 'SUPPRESSED' AND triage IS NULL AND"
+            " policy_workflow = 'SUPPRESSED' AND policy_expires <= " +
+            now + " AND coalesce(lifecycle, 'NEW') NOT IN ('SUPPRESSED', 'RESOLVED')))";
   } else {
-    // --no-policy: no policy decision applies, neither its suppression nor its severity.
+    // --no-policy: no policy decision applies, neither its suppression, its resolution nor its
+    // severity; a person's triage does.
     cond += " AND coalesce(base_severity, severity) >= " + std::to_string(static_cast<int>(q.fail_on)) +
-            " AND coalesce(triage, lifecycle, workflow) != 'SUPPRESSED'";
+            " AND coalesce(triage, lifecycle, workflow) NOT IN ('SUPPRESSED', 'RESOLVED')";
   }
   if (!q.scope.empty()) cond += " AND scope = ?1";
   if (q.new_only) {

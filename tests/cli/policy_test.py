@@ -707,7 +707,7 @@ gates:
         self.validate("verdict", path)
         v = self.load(path)
         self.assertIs(v["passed"], False)
-        self.assertEqual(v["counts"], {"total": 18, "violations": 2, "open": 14, "suppressed": 2, "new": 4})
+        self.assertEqual(v["counts"], {"total": 18, "violations": 2, "open": 14, "suppressed": 2, "resolved": 0, "new": 4})
         self.assertEqual(v["gates"][0]["violated"], ["HIGH: 2 > 0"])
         sup = [f for f in v["findings"] if f["status"] == "suppressed"]
         self.assertEqual(sorted(f["rule"] for f in sup), ["zap/40012", "zap/40026"])

@@ -279,5 +279,129 @@ class VexCli(StoreCase):
         self.assertIn("HIGH: 3 > 0", r.stderr.decode())
 
 
+    # --- RESOLVED (VEX fixed, a policy rule, triage) is counted by no gate, whichever path ---
+    # The gate paths (cli/cmd_gate.cpp): --fail-on alone counts from the store's index
+    # (Store::Gate); a policy or a baseline without a report runs on columns (ColumnGate); a
+    # report, or FINDEX_GATE_DOCS=1, reads every document (EvaluateGates).
+    def crit_store(self):
+        """shop: bar 1.0.0 (CVE-2024-2222) is the only CRITICAL; main (the baseline): Grype's foo only."""
+        trivy = json.loads(json.dumps(TRIVY))
+        for v in trivy["Results"][0]["Vulnerabilities"]:
+            if v["VulnerabilityID"] == "CVE-2024-2222":
+                v["Severity"] = "CRITICAL"
+        self.trivy = self.write("trivy.json", trivy)
+        r = self.run_findex("ingest", "--scope", "main", self.grype)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        return self.write("fixed.json", openvex([stmt("CVE-2024-2222", ["pkg:npm/bar@1.0.0"], "fixed")]))
+
+    GATE_PATHS = {
+        "index": [],
+        "columns (baseline)": ["--baseline", "main"],
+        "documents (report)": ["--report", "json", "-o", "gate.json"],
+        "documents (forced)": ["--baseline", "main", "FINDEX_GATE_DOCS=1"],
+    }
+
+    def gate(self, what, args, expect, *extra):
+        env = dict(self.env)
+        args = list(args) + list(extra)
+        for a in list(args):
+            if a.startswith("FINDEX_GATE_DOCS="):
+                env["FINDEX_GATE_DOCS"] = "1"
+                args.remove(a)
+        r = subprocess.run([FINDEX, "--db", self.db, "gate", "--scope", "shop", "--fail-on", "CRITICAL", *args],
+                           capture_output=True, env=env, cwd=self.tmp)
+        self.assertEqual(r.returncode, expect, "%s %s: %s" % (what, args, r.stderr.decode()))
+        return r.stderr.decode()
+
+    def verdict(self):
+        with open(os.path.join(self.tmp, "gate.json")) as f:
+            doc = json.load(f)
+        return doc["counts"], {x["location"].lstrip("/"): x for x in doc["findings"]}
+
+    def test_vex_fixed_at_gate_time_leaves_the_only_critical_out(self):
+        vex = self.crit_store()
+        self.ingest()
+        # Nothing stored resolves it: every path fails, --new-only too (no pass yet: all is new).
+        self.gate("index --new-only", ["--new-only"], 1)
+        for what, args in self.GATE_PATHS.items():
+            err = self.gate(what, args, 1)
+            self.assertIn("CVE-2024-2222", err, what)
+        # --vex at gate time (columns, or documents with a report): it passes, shown as resolved.
+        self.gate("columns --vex --new-only", ["--new-only", "--vex", vex], 0)
+        for what, args in self.GATE_PATHS.items():
+            err = self.gate(what, args, 0, "--vex", vex)
+            if what != "index":  # --vex is a policy: never the index path
+                self.assertIn("1 resolved)", err, what)
+        counts, found = self.verdict()
+        self.assertEqual((counts["violations"], counts["suppressed"], counts["resolved"]), (0, 0, 1), counts)
+        self.assertEqual(found[BAR1]["status"], "resolved")
+        self.assertEqual(found[BAR1]["workflow"], "RESOLVED")
+        self.assertIn("Resolved by VEX", found[BAR1]["resolution_note"])
+        # JUnit: skipped, with the resolution note.
+        self.gate("junit", ["--report", "junit", "-o", "gate.xml", "--vex", vex], 0)
+        with open(os.path.join(self.tmp, "gate.xml")) as f:
+            xml = f.read()
+        self.assertRegex(xml, r'<skipped message="resolved: [^"]*Resolved by VEX')
+        # The policy's vex: with its gates (columns; documents with a report).
+        self.write("pol.yml", "vex: [fixed.json]\ngates:\n  - name: no-critical\n    max: {CRITICAL: 0}\n")
+        self.write("nopol.yml", "gates:\n  - name: no-critical\n    max: {CRITICAL: 0}\n")
+        for extra in ([], ["--report", "sarif", "-o", "gate.sarif"]):
+            for pol, expect in (("pol.yml", 0), ("nopol.yml", 1)):
+                r = self.run_findex("gate", "--scope", "shop", "--policy", pol, *extra)
+                self.assertEqual(r.returncode, expect, "%s %s: %s" % (pol, extra, r.stderr.decode()))
+        # A policy rule that resolves it does the same.
+        self.write("rule.yml", "automation_rules:\n  - name: bar-fixed\n    match: {cve: CVE-2024-2222}\n"
+                               "    actions: {workflow: RESOLVED, note: bar 1.0.1 deployed}\n")
+        for what, args in self.GATE_PATHS.items():
+            if what != "index":
+                self.gate(what, args, 0, "--policy", "rule.yml")
+        _, found = self.verdict()
+        self.assertEqual(found[BAR1]["status"], "resolved")
+        self.assertEqual(found[BAR1]["resolution_note"], "bar 1.0.1 deployed")
+
+    def test_vex_fixed_stored_at_ingest_counts_in_no_gate_unless_no_policy(self):
+        vex = self.crit_store()
+        self.ingest("--vex", vex)
+        self.assertEqual(self.state()[BAR1]["workflow"], "RESOLVED")
+        # --no-policy: no policy decision applies, VEX included: every path fails.
+        self.gate("index --new-only --no-policy", ["--new-only"], 1, "--no-policy")
+        for what, args in self.GATE_PATHS.items():
+            self.gate(what, args, 1, "--no-policy")
+        counts, found = self.verdict()
+        self.assertEqual((counts["violations"], counts["resolved"]), (1, 0), counts)
+        self.assertEqual(found[BAR1]["status"], "violation")
+        # The stored decision: every path passes.
+        self.gate("index --new-only", ["--new-only"], 0)
+        for what, args in self.GATE_PATHS.items():
+            err = self.gate(what, args, 0)
+            if what != "index":
+                self.assertIn("1 resolved)", err, what)
+        counts, found = self.verdict()
+        self.assertEqual((counts["violations"], counts["resolved"]), (0, 1), counts)
+        self.assertEqual(found[BAR1]["status"], "resolved")
+
+    def test_triage_resolved_counts_again_once_a_scan_reopens_it(self):
+        self.crit_store()
+        self.ingest()
+        asff = self.value("SELECT id FROM v_findings WHERE location LIKE ?", "%" + BAR1)
+        r = self.run_findex("triage", asff, "--status", "RESOLVED", "--by", "alice", "--note", "bar 1.0.1 deployed")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        # A person's triage applies with --no-policy too.
+        for extra in ([], ["--no-policy"]):
+            for what, args in self.GATE_PATHS.items():
+                self.gate(what, args, 0, *extra)
+            _, found = self.verdict()
+            self.assertEqual(found[BAR1]["status"], "resolved", extra)
+            self.assertEqual(found[BAR1]["resolution_note"], "bar 1.0.1 deployed", extra)
+        # The next scan still reports it: RESOLVED does not survive, every path fails again.
+        self.ingest(now="2026-08-02T00:00:00.000Z")
+        self.assertEqual(self.state()[BAR1]["workflow"], "NEW")
+        for extra in ([], ["--no-policy"]):
+            for what, args in self.GATE_PATHS.items():
+                self.gate(what, args, 1, *extra)
+            _, found = self.verdict()
+            self.assertEqual(found[BAR1]["status"], "violation", extra)
+
+
 if __name__ == "__main__":
     findex_cli.main()

@@ -1,4 +1,5 @@
-// Named gates over findings with the policy applied: counting, new-only, fixable-only, suppressed.
+// Named gates over findings with the policy applied: counting, new-only, fixable-only, suppressed,
+// resolved.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -59,6 +60,62 @@ TEST(Gates, MaxIsPerLabelAndOnlyBreakingLabelsViolate) {
   // Order: violations, then open, then suppressed.
   EXPECT_EQ(r.items.front().status, ItemStatus::kViolation);
   EXPECT_EQ(r.items.back().status, ItemStatus::kSuppressed);
+}
+
+// A finding whose effective workflow is RESOLVED (VEX `fixed`, a policy rule, triage) is counted
+// by no gate, as a SUPPRESSED one: listed, skipped in JUnit with its resolution note.
+TEST(Gates, ResolvedIsListedNotCounted) {
+  GateDef g;
+  g.name = "g";
+  g.max = {{SeverityLabel::kCritical, 0}};
+  ReportItem fixed = Item("fixed", SeverityLabel::kCritical, true, false, WorkflowStatus::kResolved);
+  fixed.finding.note = Note{"vex: fixed in 2.4.1", "findex-policy", ""};
+  GateReport r;
+  EvaluateGates({g},
+                {fixed, Item("s1", SeverityLabel::kCritical, true, false, WorkflowStatus::kSuppressed),
+                 Item("m1", SeverityLabel::kMedium, true)},
+                [](const ReportItem&, const GateDef&) { return true; }, &r);
+  EXPECT_TRUE(r.passed);
+  ASSERT_EQ(r.gates.size(), 1u);
+  EXPECT_TRUE(r.gates[0].passed);
+  EXPECT_EQ(r.gates[0].counts.count(SeverityLabel::kCritical), 0u);  // neither resolved nor suppressed counted
+  EXPECT_EQ(r.gates[0].counts.at(SeverityLabel::kMedium), 1u);
+  EXPECT_EQ(ByTitle(r, "fixed").status, ItemStatus::kResolved);
+  EXPECT_EQ(ByTitle(r, "fixed").checked_by, std::vector<std::string>{"g"});
+  EXPECT_EQ(ByTitle(r, "s1").status, ItemStatus::kSuppressed);
+  // Order: open, suppressed, resolved.
+  ASSERT_EQ(r.items.size(), 3u);
+  EXPECT_EQ(r.items.back().finding.title, "fixed");
+  // The text names the resolved ones; the reports show it resolved, not suppressed.
+  EXPECT_EQ(FormatGateReport(r, 10), "gate passed: 1 gate (1 active finding checked, 1 suppressed, 1 resolved)\n");
+  const std::string junit = WriteJUnitReport(r);
+  EXPECT_NE(junit.find("<skipped message=\"resolved: vex: fixed in 2.4.1\"/>"), std::string::npos) << junit;
+  EXPECT_NE(junit.find("skipped=\"2\""), std::string::npos) << junit;
+  const std::string json = WriteVerdictJson(r);
+  EXPECT_NE(json.find("\"resolved\": 1"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"status\": \"resolved\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"resolution_note\""), std::string::npos) << json;
+
+  // Without the resolution, the same CRITICAL fails the gate.
+  ReportItem open = fixed;
+  open.finding.workflow = WorkflowStatus::kNotified;
+  EvaluateGates({g}, {open}, [](const ReportItem&, const GateDef&) { return true; }, &r);
+  EXPECT_FALSE(r.passed);
+  EXPECT_EQ(r.items.front().status, ItemStatus::kViolation);
+
+  // A failed gate says what it left out as resolved.
+  ReportItem crit = Item("crit", SeverityLabel::kCritical, true);
+  EvaluateGates({g}, {crit, fixed}, [](const ReportItem&, const GateDef&) { return true; }, &r);
+  EXPECT_FALSE(r.passed);
+  EXPECT_EQ(r.gates[0].counts.at(SeverityLabel::kCritical), 1u);
+  EXPECT_NE(FormatGateReport(r, 10).find("not counted: 1 resolved"), std::string::npos) << FormatGateReport(r, 10);
+}
+
+TEST(Gates, GateItemStatusLeavesOutSuppressedAndResolved) {
+  EXPECT_EQ(GateItemStatus(WorkflowStatus::kNew), ItemStatus::kOpen);
+  EXPECT_EQ(GateItemStatus(WorkflowStatus::kNotified), ItemStatus::kOpen);
+  EXPECT_EQ(GateItemStatus(WorkflowStatus::kSuppressed), ItemStatus::kSuppressed);
+  EXPECT_EQ(GateItemStatus(WorkflowStatus::kResolved), ItemStatus::kResolved);
 }
 
 TEST(Gates, NewOnlyFixableOnlyAndScanner) {
@@ -224,7 +281,8 @@ TEST(GateTally, AgreesWithEvaluateGatesOnRandomItems) {
       Row r;
       r.id = static_cast<int64_t>(i + 1);
       r.stored = static_cast<SeverityLabel>(next(5));
-      const auto wf = next(4) == 0 ? WorkflowStatus::kSuppressed : WorkflowStatus::kNew;
+      const uint64_t w = next(8);
+      const auto wf = w < 2 ? WorkflowStatus::kSuppressed : w == 2 ? WorkflowStatus::kResolved : WorkflowStatus::kNew;
       r.item = Item("k" + std::to_string(i), static_cast<SeverityLabel>(next(5)), next(2) == 0, next(2) == 0, wf,
                     next(2) ? "trivy" : "zap");
       r.item.finding.id = std::to_string(r.id);
@@ -242,11 +300,12 @@ TEST(GateTally, AgreesWithEvaluateGatesOnRandomItems) {
       t.rowid = r.id;
       t.label = r.item.finding.severity.label;
       t.suppressed = r.item.finding.workflow == WorkflowStatus::kSuppressed;
+      t.resolved = r.item.finding.workflow == WorkflowStatus::kResolved;
       t.is_new = r.item.is_new;
       t.stored_severity = r.stored;
       for (size_t g = 0; g < gates.size(); ++g) {
         const GateDef& d = gates[g];
-        if (t.suppressed || (!d.match.empty() && !d.match.Matches(r.item.finding)) ||
+        if (t.suppressed || t.resolved || (!d.match.empty() && !d.match.Matches(r.item.finding)) ||
             (d.fixable_only && !IsFixable(r.item.finding)) || (d.new_only && !r.item.is_new))
           continue;
         t.counted |= uint64_t{1} << g;
@@ -270,7 +329,7 @@ TEST(GateTally, AgreesWithEvaluateGatesOnRandomItems) {
         v += std::count(it.gates.begin(), it.gates.end(), gates[g].name) > 0;
       EXPECT_EQ(counts.gate_violations[g], v);
     }
-    uint64_t violations = 0, open = 0, suppressed = 0;
+    uint64_t violations = 0, open = 0, suppressed = 0, resolved = 0;
     std::vector<std::string> want_listed;
     for (const auto& it : want.items) {
       if (it.status == ItemStatus::kViolation) {
@@ -278,6 +337,8 @@ TEST(GateTally, AgreesWithEvaluateGatesOnRandomItems) {
         if (want_listed.size() < show) want_listed.push_back(it.finding.id);
       } else if (it.status == ItemStatus::kOpen) {
         ++open;
+      } else if (it.status == ItemStatus::kResolved) {
+        ++resolved;
       } else {
         ++suppressed;
       }
@@ -285,6 +346,11 @@ TEST(GateTally, AgreesWithEvaluateGatesOnRandomItems) {
     EXPECT_EQ(counts.violations, violations);
     EXPECT_EQ(counts.open, open);
     EXPECT_EQ(counts.suppressed, suppressed);
+    EXPECT_EQ(counts.resolved, resolved);
+    // A pass reads the same from both (the counts, resolved included).
+    if (want.passed) {
+      EXPECT_EQ(FormatGateReport(got, show, counts), FormatGateReport(want, show));
+    }
     std::vector<std::string> got_listed;
     for (const auto& t : listed) got_listed.push_back(std::to_string(t.rowid));
     EXPECT_EQ(got_listed, want_listed) << "round " << round;

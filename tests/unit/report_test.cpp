@@ -184,6 +184,58 @@ TEST(JUnitReport, ExportFailsActiveFindingsAndSkipsSuppressed) {
   EXPECT_STREQ(FindCase(suite, "Finding 3").child("skipped").attribute("message").value(), "suppressed");
 }
 
+// A gate's RESOLVED item (VEX fixed, a policy rule, triage): counted by no gate, and every
+// report says "resolved", not "suppressed"; a report with no resolved item reads as before.
+TEST(GateReports, ResolvedItemsAreShownResolvedNotSuppressed) {
+  GateReport r;
+  r.has_verdict = true;
+  r.passed = true;
+  GateResult g;
+  g.name = "ci";
+  g.max = {{SeverityLabel::kCritical, 0}};
+  r.gates.push_back(g);
+  r.items.push_back(Item(MakeFinding(1, SeverityLabel::kHigh), ItemStatus::kOpen, false, {"ci"}));
+  r.items.push_back(Item(MakeFinding(2, SeverityLabel::kHigh), ItemStatus::kSuppressed, false, {"ci"}));
+  ReportItem fixed = Item(MakeFinding(3, SeverityLabel::kCritical), ItemStatus::kResolved, true, {"ci"});
+  fixed.gates.clear();  // counted by no gate: checked_by only
+  fixed.finding.workflow = WorkflowStatus::kResolved;
+  fixed.suppression_reason = "Resolved by VEX fixed.json: fixed";
+  r.items.push_back(fixed);
+
+  pugi::xml_document doc;
+  const std::string xml = WriteJUnitReport(r);
+  ASSERT_TRUE(doc.load_string(xml.c_str()));
+  auto suite = doc.child("testsuites").child("testsuite");
+  EXPECT_STREQ(suite.attribute("failures").value(), "0");
+  EXPECT_STREQ(suite.attribute("skipped").value(), "2");
+  EXPECT_STREQ(FindCase(suite, "Finding 3").child("skipped").attribute("message").value(),
+               "resolved: Resolved by VEX fixed.json: fixed");
+
+  const std::string md = WriteMarkdownReport(r);
+  EXPECT_NE(md.find("| Severity | New | Existing | Suppressed | Resolved | Total |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| CRITICAL | 0 | 0 | 0 | 1 | 1 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| **Total** | 0 | 1 | 1 | 1 | 3 |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("Finding 3"), std::string::npos) << "not a top finding: " << md;
+
+  const std::string ci = WriteCodeInsightsReport(r);
+  EXPECT_NE(ci.find("3 findings: 0 violating, 0 new, 1 suppressed, 1 resolved."), std::string::npos) << ci;
+  EXPECT_NE(ci.find("; resolved: Resolved by VEX fixed.json: fixed"), std::string::npos) << ci;
+
+  uint64_t truncated = 0;
+  const std::string sarif = WriteSarifReport(r, 100, &truncated);
+  EXPECT_NE(sarif.find("\"justification\": \"resolved: Resolved by VEX fixed.json: fixed\""), std::string::npos) << sarif;
+  EXPECT_NE(sarif.find("\"status\": \"resolved\""), std::string::npos) << sarif;
+
+  const std::string json = WriteVerdictJson(r);
+  EXPECT_NE(json.find("\"resolved\": 1"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"resolution_note\": \"Resolved by VEX fixed.json: fixed\""), std::string::npos) << json;
+
+  // Without the resolved item: no Resolved column, no "resolved" in the texts.
+  r.items.pop_back();
+  EXPECT_NE(WriteMarkdownReport(r).find("| Severity | New | Existing | Suppressed | Total |"), std::string::npos);
+  EXPECT_EQ(WriteCodeInsightsReport(r).find("resolved"), std::string::npos);
+}
+
 TEST(JUnitReport, EscapesMarkupAndControlCharacters) {
   GateReport r;
   Finding f = MakeFinding(1, SeverityLabel::kHigh);
