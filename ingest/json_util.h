@@ -122,6 +122,66 @@ Status ForArr(JsonReport& rep, od::value v, bool* is_arr, Fn&& fn) {
   return Status::Ok();
 }
 
+// Null or an array; false (a file error for the caller) for anything else.
+inline bool NullOrArray(od::value v, od::array* out, bool* is_null) {
+  od::json_type t;
+  if (v.type().get(t)) return false;
+  *is_null = t == od::json_type::null;
+  if (*is_null) return true;
+  return v.get_array().get(*out) == simdjson::SUCCESS;
+}
+
+// A list that may be null (nothing) or an array: fn(index, element) -> Status for each element,
+// index counting from 0. Anything else is the file error `not_array`; an element simdjson cannot
+// read, the file error `bad_element`.
+template <typename Fn>
+Status ForEachOfNullOrArray(JsonReport& rep, od::value v, std::string_view not_array, std::string_view bad_element,
+                            Fn&& fn) {
+  od::array arr;
+  bool is_null = false;
+  if (!NullOrArray(v, &arr, &is_null)) return rep.Malformed(not_array);
+  if (is_null) return Status::Ok();
+  size_t i = 0;
+  for (auto e : arr) {
+    od::value ev;
+    if (auto ec = e.get(ev)) return rep.Malformed(bad_element, ec);
+    FINDEX_RETURN_IF_ERROR(fn(i++, ev));
+  }
+  return Status::Ok();
+}
+
+// The Ingest of a report that is an object with its records in one list (null or an array) under
+// `key`, other keys ignored: fn(rep, index, element) -> Status for each record, index counting
+// across the list (and a repeat of the key) from 0. File errors, `product` naming the tool:
+// "expected a <product> JSON object", "\"<key>\" is not an array", "bad <element>", and
+// (kSchema) "not a <product> report: no \"<key>\"" when the key is absent.
+template <typename Fn>
+Status IngestListUnderKey(Source& src, std::string_view product, std::string_view key, std::string_view element,
+                          Fn&& fn) {
+  JsonReport rep;
+  FINDEX_RETURN_IF_ERROR(rep.Open(src));
+  od::object root;
+  if (auto ec = rep.doc().get_object().get(root)) {
+    return rep.Malformed("expected a " + std::string(product) + " JSON object", ec);
+  }
+  bool saw_key = false;
+  size_t index = 0;
+  const std::string quoted = "\"" + std::string(key) + "\"";
+  const std::string not_array = quoted + " is not an array";
+  const std::string bad_element = "bad " + std::string(element);
+  FINDEX_RETURN_IF_ERROR(ForEachField(rep, root, [&](std::string_view k, od::value v) -> Status {
+    if (k != key) return Status::Ok();
+    saw_key = true;
+    return ForEachOfNullOrArray(rep, v, not_array, bad_element,
+                                [&](size_t, od::value ev) -> Status { return fn(rep, index++, ev); });
+  }));
+  FINDEX_RETURN_IF_ERROR(rep.Finish());
+  if (!saw_key) {
+    return MakeError(ErrorCode::kSchema, "not a " + std::string(product) + " report: no " + quoted, src.path());
+  }
+  return Status::Ok();
+}
+
 // Coercions that accept the loose typing real reports use ("2" vs 2, null).
 // Strings are unescaped; numbers and booleans give their JSON text; null gives "".
 // Return false only on a type they cannot turn into the target (object, array) or an error.
