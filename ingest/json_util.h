@@ -25,6 +25,7 @@
 
 #include "ingest/ingester.h"
 #include "ingest/source.h"
+#include "normalize/text.h"
 
 namespace findex {
 
@@ -180,6 +181,25 @@ Status IngestListUnderKey(Source& src, std::string_view product, std::string_vie
     return MakeError(ErrorCode::kSchema, "not a " + std::string(product) + " report: no " + quoted, src.path());
   }
   return Status::Ok();
+}
+
+// Coercions that accept the loose typing real reports use (declared here, used by the helpers below).
+bool ReadString(od::value v, std::string* out);
+
+// An array of objects ([{"url": ...}, ...]) -> the string member `key` of each, trimmed, appended
+// to *out when not blank. A value that is not an array, an element that is not an object or a
+// member that is not a string adds nothing; a value simdjson cannot read makes the file malformed.
+inline Status ReadMemberOfEach(JsonReport& rep, od::value v, std::string_view key, std::vector<std::string>* out) {
+  bool is_arr = false, is_obj = false;
+  return ForArr(rep, v, &is_arr, [&](size_t, od::value ev) -> Status {
+    std::string s;
+    FINDEX_RETURN_IF_ERROR(ForObj(rep, ev, &is_obj, [&](std::string_view k, od::value x) -> Status {
+      if (k == key) ReadString(x, &s);
+      return Status::Ok();
+    }));
+    if (!Trim(s).empty()) out->push_back(Trim(s));
+    return Status::Ok();
+  });
 }
 
 // Coercions that accept the loose typing real reports use ("2" vs 2, null).
