@@ -120,6 +120,21 @@ size_t SyntaxErrorOffset(std::string_view s, std::string* what) {
     }
     return true;
   };
+  // A member name and its ':' (from i); false, with *what set, when they are not there.
+  auto member_name = [&]() -> bool {
+    if (i >= s.size() || s[i] != '"') {
+      *what = "expected a member name in quotes";
+      return false;
+    }
+    if (!str()) return false;
+    ws();
+    if (i >= s.size() || s[i] != ':') {
+      *what = "expected ':' after a member name";
+      return false;
+    }
+    ++i;
+    return true;
+  };
   std::vector<char> stack;  // '{' or '['
   ws();
   // A value, then (inside containers) ',' or the closing bracket.
@@ -140,17 +155,7 @@ size_t SyntaxErrorOffset(std::string_view s, std::string* what) {
           *what = "nested too deeply";
           return i;
         }
-        if (i >= s.size() || s[i] != '"') {
-          *what = "expected a member name in quotes";
-          return i;
-        }
-        if (!str()) return i;
-        ws();
-        if (i >= s.size() || s[i] != ':') {
-          *what = "expected ':' after a member name";
-          return i;
-        }
-        ++i;
+        if (!member_name()) return i;
         continue;  // the member's value
       }
     } else if (s[i] == '[') {
@@ -199,17 +204,7 @@ size_t SyntaxErrorOffset(std::string_view s, std::string* what) {
       ++i;
       if (stack.back() == '{') {
         ws();
-        if (i >= s.size() || s[i] != '"') {
-          *what = "expected a member name in quotes";
-          return i;
-        }
-        if (!str()) return i;
-        ws();
-        if (i >= s.size() || s[i] != ':') {
-          *what = "expected ':' after a member name";
-          return i;
-        }
-        ++i;
+        if (!member_name()) return i;
       }
       break;
     }
