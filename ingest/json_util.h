@@ -90,6 +90,19 @@ Status ForEachField(JsonReport& rep, od::object obj, Fn&& fn) {
   return Status::Ok();
 }
 
+// fn(index, element) -> Status for each element of arr, index counting from 0; an element
+// simdjson cannot read is the file error `bad_element`.
+template <typename Fn>
+Status ForElements(JsonReport& rep, od::array arr, std::string_view bad_element, Fn&& fn) {
+  size_t i = 0;
+  for (auto e : arr) {
+    od::value ev;
+    if (auto ec = e.get(ev)) return rep.Malformed(bad_element, ec);
+    FINDEX_RETURN_IF_ERROR(fn(i++, ev));
+  }
+  return Status::Ok();
+}
+
 // A value that may or may not be an object / array: *is_obj / *is_arr says which; when it is,
 // fn(key, value) runs for each field / fn(index, element) for each element. Another type is
 // no error (the caller decides); a value simdjson cannot read makes the file malformed.
@@ -114,13 +127,7 @@ Status ForArr(JsonReport& rep, od::value v, bool* is_arr, Fn&& fn) {
   od::array arr;
   if (auto ec = v.get_array().get(arr)) return rep.Malformed("bad array", ec);
   *is_arr = true;
-  size_t i = 0;
-  for (auto e : arr) {
-    od::value ev;
-    if (auto ec = e.get(ev)) return rep.Malformed("bad array element", ec);
-    FINDEX_RETURN_IF_ERROR(fn(i++, ev));
-  }
-  return Status::Ok();
+  return ForElements(rep, arr, "bad array element", fn);
 }
 
 // Null or an array; false (a file error for the caller) for anything else.
@@ -142,13 +149,7 @@ Status ForEachOfNullOrArray(JsonReport& rep, od::value v, std::string_view not_a
   bool is_null = false;
   if (!NullOrArray(v, &arr, &is_null)) return rep.Malformed(not_array);
   if (is_null) return Status::Ok();
-  size_t i = 0;
-  for (auto e : arr) {
-    od::value ev;
-    if (auto ec = e.get(ev)) return rep.Malformed(bad_element, ec);
-    FINDEX_RETURN_IF_ERROR(fn(i++, ev));
-  }
-  return Status::Ok();
+  return ForElements(rep, arr, bad_element, fn);
 }
 
 // The Ingest of a report that is an object with its records in one list (null or an array) under

@@ -88,13 +88,7 @@ Status ForEachElement(JsonReport& rep, od::value v, bool* is_array, Fn&& fn) {
     *is_array = false;
     return Status::Ok();
   }
-  size_t i = 0;
-  for (auto e : arr) {
-    od::value ev;
-    if (auto ec = e.get(ev)) return rep.Malformed("bad array element", ec);
-    FINDEX_RETURN_IF_ERROR(fn(i++, ev));
-  }
-  return Status::Ok();
+  return ForElements(rep, arr, "bad array element", fn);
 }
 
 // A list of distinct non-blank strings in first-seen order (hash set: linear in the input).
