@@ -25,6 +25,7 @@
 
 #include "ingest/ingester.h"
 #include "ingest/source.h"
+#include "normalize/text.h"
 
 namespace findex {
 
@@ -89,6 +90,19 @@ Status ForEachField(JsonReport& rep, od::object obj, Fn&& fn) {
   return Status::Ok();
 }
 
+// fn(index, element) -> Status for each element of arr, index counting from 0; an element
+// simdjson cannot read is the file error `bad_element`.
+template <typename Fn>
+Status ForElements(JsonReport& rep, od::array arr, std::string_view bad_element, Fn&& fn) {
+  size_t i = 0;
+  for (auto e : arr) {
+    od::value ev;
+    if (auto ec = e.get(ev)) return rep.Malformed(bad_element, ec);
+    FINDEX_RETURN_IF_ERROR(fn(i++, ev));
+  }
+  return Status::Ok();
+}
+
 // A value that may or may not be an object / array: *is_obj / *is_arr says which; when it is,
 // fn(key, value) runs for each field / fn(index, element) for each element. Another type is
 // no error (the caller decides); a value simdjson cannot read makes the file malformed.
@@ -113,13 +127,80 @@ Status ForArr(JsonReport& rep, od::value v, bool* is_arr, Fn&& fn) {
   od::array arr;
   if (auto ec = v.get_array().get(arr)) return rep.Malformed("bad array", ec);
   *is_arr = true;
-  size_t i = 0;
-  for (auto e : arr) {
-    od::value ev;
-    if (auto ec = e.get(ev)) return rep.Malformed("bad array element", ec);
-    FINDEX_RETURN_IF_ERROR(fn(i++, ev));
+  return ForElements(rep, arr, "bad array element", fn);
+}
+
+// Null or an array; false (a file error for the caller) for anything else.
+inline bool NullOrArray(od::value v, od::array* out, bool* is_null) {
+  od::json_type t;
+  if (v.type().get(t)) return false;
+  *is_null = t == od::json_type::null;
+  if (*is_null) return true;
+  return v.get_array().get(*out) == simdjson::SUCCESS;
+}
+
+// A list that may be null (nothing) or an array: fn(index, element) -> Status for each element,
+// index counting from 0. Anything else is the file error `not_array`; an element simdjson cannot
+// read, the file error `bad_element`.
+template <typename Fn>
+Status ForEachOfNullOrArray(JsonReport& rep, od::value v, std::string_view not_array, std::string_view bad_element,
+                            Fn&& fn) {
+  od::array arr;
+  bool is_null = false;
+  if (!NullOrArray(v, &arr, &is_null)) return rep.Malformed(not_array);
+  if (is_null) return Status::Ok();
+  return ForElements(rep, arr, bad_element, fn);
+}
+
+// The Ingest of a report that is an object with its records in one list (null or an array) under
+// `key`, other keys ignored: fn(rep, index, element) -> Status for each record, index counting
+// across the list (and a repeat of the key) from 0. File errors, `product` naming the tool:
+// "expected a <product> JSON object", "\"<key>\" is not an array", "bad <element>", and
+// (kSchema) "not a <product> report: no \"<key>\"" when the key is absent.
+template <typename Fn>
+Status IngestListUnderKey(Source& src, std::string_view product, std::string_view key, std::string_view element,
+                          Fn&& fn) {
+  JsonReport rep;
+  FINDEX_RETURN_IF_ERROR(rep.Open(src));
+  od::object root;
+  if (auto ec = rep.doc().get_object().get(root)) {
+    return rep.Malformed("expected a " + std::string(product) + " JSON object", ec);
+  }
+  bool saw_key = false;
+  size_t index = 0;
+  const std::string quoted = "\"" + std::string(key) + "\"";
+  const std::string not_array = quoted + " is not an array";
+  const std::string bad_element = "bad " + std::string(element);
+  FINDEX_RETURN_IF_ERROR(ForEachField(rep, root, [&](std::string_view k, od::value v) -> Status {
+    if (k != key) return Status::Ok();
+    saw_key = true;
+    return ForEachOfNullOrArray(rep, v, not_array, bad_element,
+                                [&](size_t, od::value ev) -> Status { return fn(rep, index++, ev); });
+  }));
+  FINDEX_RETURN_IF_ERROR(rep.Finish());
+  if (!saw_key) {
+    return MakeError(ErrorCode::kSchema, "not a " + std::string(product) + " report: no " + quoted, src.path());
   }
   return Status::Ok();
+}
+
+// Coercions that accept the loose typing real reports use (declared here, used by the helpers below).
+bool ReadString(od::value v, std::string* out);
+
+// An array of objects ([{"url": ...}, ...]) -> the string member `key` of each, trimmed, appended
+// to *out when not blank. A value that is not an array, an element that is not an object or a
+// member that is not a string adds nothing; a value simdjson cannot read makes the file malformed.
+inline Status ReadMemberOfEach(JsonReport& rep, od::value v, std::string_view key, std::vector<std::string>* out) {
+  bool is_arr = false, is_obj = false;
+  return ForArr(rep, v, &is_arr, [&](size_t, od::value ev) -> Status {
+    std::string s;
+    FINDEX_RETURN_IF_ERROR(ForObj(rep, ev, &is_obj, [&](std::string_view k, od::value x) -> Status {
+      if (k == key) ReadString(x, &s);
+      return Status::Ok();
+    }));
+    if (!Trim(s).empty()) out->push_back(Trim(s));
+    return Status::Ok();
+  });
 }
 
 // Coercions that accept the loose typing real reports use ("2" vs 2, null).

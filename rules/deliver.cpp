@@ -8,6 +8,7 @@
 #include "normalize/asff_writer.h"
 #include "normalize/json_writer.h"
 #include "normalize/text.h"
+#include "rules/deliver_util.h"
 
 namespace findex {
 
@@ -37,21 +38,6 @@ std::string Base64(std::string_view in) {
     out += kAlphabet[(v >> 12) & 63];
     out += kAlphabet[(v >> 6) & 63];
     out += '=';
-  }
-  return out;
-}
-
-std::string PathEscape(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
   }
   return out;
 }
@@ -112,14 +98,14 @@ Result<std::string> JiraClient::CreateIssue(const std::string& body_json, int* a
 }
 
 Status JiraClient::AddComment(const std::string& key, const std::string& body_json, int* attempts, int* status) {
-  HttpOutcome o = client_.Send(Request("POST", "/rest/api/2/issue/" + PathEscape(key) + "/comment", body_json));
+  HttpOutcome o = client_.Send(Request("POST", "/rest/api/2/issue/" + PercentEncode(key) + "/comment", body_json));
   Count(attempts, status, o);
   if (!o.ok) return MakeError(ErrorCode::kIo, "jira comment on " + key + ": " + o.error);
   return Status::Ok();
 }
 
 Status JiraClient::Transition(const std::string& key, const std::string& name_or_id, int* attempts, int* status) {
-  const std::string path = "/rest/api/2/issue/" + PathEscape(key) + "/transitions";
+  const std::string path = "/rest/api/2/issue/" + PercentEncode(key) + "/transitions";
   HttpOutcome o = client_.Send(Request("GET", path, ""));
   Count(attempts, status, o);
   if (!o.ok) return MakeError(ErrorCode::kIo, "jira transitions of " + key + ": " + o.error);

@@ -8,25 +8,11 @@
 #include "normalize/json_writer.h"
 #include "normalize/text.h"
 #include "rules/deliver.h"
+#include "rules/deliver_util.h"
 
 namespace findex {
 
 namespace {
-
-std::string UrlEncode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 constexpr std::array<std::string_view, 10> kLinkFields = {"id",       "fingerprint", "scope",   "scanner", "rule",
                                                           "severity", "region",      "account", "event",   "action"};
@@ -235,7 +221,7 @@ Result<std::string> ExpandLinkTemplate(std::string_view tmpl, const Finding& f, 
   std::string out;
   Status st = WalkLink(
       tmpl, [&](std::string_view t) { out += t; },
-      [&](std::string_view name) { out += UrlEncode(LinkField(name, f, event, action)); });
+      [&](std::string_view name) { out += PercentEncode(LinkField(name, f, event, action)); });
   if (!st.ok()) return st.error();
   return out;
 }

@@ -120,6 +120,21 @@ size_t SyntaxErrorOffset(std::string_view s, std::string* what) {
     }
     return true;
   };
+  // A member name and its ':' (from i); false, with *what set, when they are not there.
+  auto member_name = [&]() -> bool {
+    if (i >= s.size() || s[i] != '"') {
+      *what = "expected a member name in quotes";
+      return false;
+    }
+    if (!str()) return false;
+    ws();
+    if (i >= s.size() || s[i] != ':') {
+      *what = "expected ':' after a member name";
+      return false;
+    }
+    ++i;
+    return true;
+  };
   std::vector<char> stack;  // '{' or '['
   ws();
   // A value, then (inside containers) ',' or the closing bracket.
@@ -140,17 +155,7 @@ size_t SyntaxErrorOffset(std::string_view s, std::string* what) {
           *what = "nested too deeply";
           return i;
         }
-        if (i >= s.size() || s[i] != '"') {
-          *what = "expected a member name in quotes";
-          return i;
-        }
-        if (!str()) return i;
-        ws();
-        if (i >= s.size() || s[i] != ':') {
-          *what = "expected ':' after a member name";
-          return i;
-        }
-        ++i;
+        if (!member_name()) return i;
         continue;  // the member's value
       }
     } else if (s[i] == '[') {
@@ -199,17 +204,7 @@ size_t SyntaxErrorOffset(std::string_view s, std::string* what) {
       ++i;
       if (stack.back() == '{') {
         ws();
-        if (i >= s.size() || s[i] != '"') {
-          *what = "expected a member name in quotes";
-          return i;
-        }
-        if (!str()) return i;
-        ws();
-        if (i >= s.size() || s[i] != ':') {
-          *what = "expected ':' after a member name";
-          return i;
-        }
-        ++i;
+        if (!member_name()) return i;
       }
       break;
     }
@@ -287,6 +282,76 @@ class Reader {
     return true;
   }
 
+  // Time member `first`, else `second` (both validated when both are present) -> (text, ms).
+  void TimeOf(dom::object o, std::string_view first, std::string_view second, const std::string& path,
+              std::string* text, int64_t* ms) {
+    if (!Time(o, first, path, text, ms)) {
+      Time(o, second, path, text, ms);
+    } else {
+      std::string t;
+      int64_t m = -1;
+      Time(o, second, path, &t, &m);  // validated too
+    }
+  }
+
+  // A statement's time (`first`, else `second`), else the document's.
+  void StatementTime(dom::object o, std::string_view first, std::string_view second, const std::string& path,
+                     const std::string& doc_ts, int64_t doc_ms, VexStatement* s) {
+    TimeOf(o, first, second, path, &s->timestamp, &s->timestamp_ms);
+    if (s->timestamp.empty()) {
+      s->timestamp = doc_ts;
+      s->timestamp_ms = doc_ms;
+    }
+  }
+
+  // The justification member of o, checked against the format's words (V005 names them all).
+  template <size_t N>
+  void Justification(dom::object o, const std::string& path, const char* const (&allowed)[N], std::string* out) {
+    auto j = Str(o, "justification", path);
+    if (!j) return;
+    if (std::none_of(std::begin(allowed), std::end(allowed), [&](const char* x) { return *j == x; })) {
+      std::string words;
+      for (const char* x : allowed) words += (words.empty() ? "" : ", ") + std::string(x);
+      Error(path + ".justification", "V005", fmt::format("unknown justification '{}' ({})", *j, words));
+    }
+    *out = *j;
+  }
+
+  // The list member `key` of o (its path `list_path`): fn(element path "<list_path>[i]", element)
+  // for each element. Absent or null: the error `missing` at `path` when one is given, else
+  // nothing. Not an array: the error `not_list` at list_path.
+  template <typename Fn>
+  void List(dom::object o, std::string_view key, const std::string& path, const std::string& list_path,
+            const char* missing, const char* not_list, Fn&& fn) {
+    dom::element e;
+    if (o[key].get(e) || e.is_null()) {
+      if (missing != nullptr) Error(path, "V003", missing);
+      return;
+    }
+    dom::array a;
+    if (e.get_array().get(a)) {
+      Error(list_path, "V003", not_list);
+      return;
+    }
+    size_t i = 0;
+    for (dom::element x : a) fn(fmt::format("{}[{}]", list_path, i++), x);
+  }
+
+  // List of objects: an element that is not an object is the error `not_object` at its path;
+  // fn(element path, object) for the others.
+  template <typename Fn>
+  void ObjectList(dom::object o, std::string_view key, const std::string& path, const std::string& list_path,
+                  const char* missing, const char* not_object, Fn&& fn) {
+    List(o, key, path, list_path, missing, "must be a list", [&](const std::string& ep, dom::element x) {
+      dom::object xo;
+      if (x.get_object().get(xo)) {
+        Error(ep, "V003", not_object);
+        return;
+      }
+      fn(ep, xo);
+    });
+  }
+
   // A product, or a subcomponent: "PURL", {"@id": PURL, "identifiers": {"purl": PURL}}.
   void ProductPurls(dom::element e, const std::string& path, std::vector<std::string>* out, bool subcomponents) {
     std::string_view s;
@@ -314,46 +379,23 @@ class Reader {
   }
 
   void Subcomponents(dom::object o, const std::string& path, std::vector<std::string>* out) {
-    dom::element subs;
-    if (o["subcomponents"].get(subs) || subs.is_null()) return;
-    dom::array a;
-    if (subs.get_array().get(a)) {
-      Error(path + ".subcomponents", "V003", "must be a list");
-      return;
-    }
-    size_t i = 0;
-    for (dom::element s : a) ProductPurls(s, fmt::format("{}.subcomponents[{}]", path, i++), out, false);
+    List(o, "subcomponents", path, path + ".subcomponents", nullptr, "must be a list",
+         [&](const std::string& sp, dom::element s) { ProductPurls(s, sp, out, false); });
   }
 
   void OpenVex(dom::object root) {
     out_->id = Str(root, "@id", "$").value_or("");
     std::string doc_ts;
     int64_t doc_ms = -1;
-    if (!Time(root, "last_updated", "$", &doc_ts, &doc_ms)) Time(root, "timestamp", "$", &doc_ts, &doc_ms);
-    else {
-      std::string t;
-      int64_t m = -1;
-      Time(root, "timestamp", "$", &t, &m);  // validated too
-    }
+    TimeOf(root, "last_updated", "timestamp", "$", &doc_ts, &doc_ms);
     out_->timestamp = doc_ts;
     dom::element st;
-    if (root["statements"].get(st)) {
-      Error("$", "V003", "OpenVEX document has no statements");
+    if (!root["statements"].get(st) && st.is_null()) {
+      Error("statements", "V003", "must be a list");  // present but null: not a missing list
       return;
     }
-    dom::array arr;
-    if (st.get_array().get(arr)) {
-      Error("statements", "V003", "must be a list");
-      return;
-    }
-    size_t i = 0;
-    for (dom::element e : arr) {
-      const std::string path = fmt::format("statements[{}]", i++);
-      dom::object o;
-      if (e.get_object().get(o)) {
-        Error(path, "V003", "a statement must be an object");
-        continue;
-      }
+    ObjectList(root, "statements", "$", "statements", "OpenVEX document has no statements",
+               "a statement must be an object", [&](const std::string& path, dom::object o) {
       VexStatement s;
       s.where = path;
       // vulnerability: {"name", "@id", "aliases"} (v0.2) or "CVE-..." (v0.0.x).
@@ -365,35 +407,19 @@ class Reader {
       } else if (dom::object vo; !v.get_object().get(vo)) {
         if (auto n = Str(vo, "name", path + ".vulnerability")) s.vuln = Trim(*n);
         else if (auto id = Str(vo, "@id", path + ".vulnerability")) s.vuln = Trim(*id);
-        dom::element al;
-        if (!vo["aliases"].get(al) && !al.is_null()) {
-          dom::array aa;
-          if (al.get_array().get(aa)) {
-            Error(path + ".vulnerability.aliases", "V003", "must be a list of strings");
-          } else {
-            size_t k = 0;
-            for (dom::element x : aa) {
-              std::string_view a;
-              if (x.get_string().get(a)) Error(fmt::format("{}.vulnerability.aliases[{}]", path, k), "V003", "must be a string");
-              else if (!Trim(a).empty()) s.aliases.push_back(Trim(a));
-              ++k;
-            }
-          }
-        }
+        List(vo, "aliases", path, path + ".vulnerability.aliases", nullptr, "must be a list of strings",
+             [&](const std::string& ap, dom::element x) {
+               std::string_view a;
+               if (x.get_string().get(a)) Error(ap, "V003", "must be a string");
+               else if (!Trim(a).empty()) s.aliases.push_back(Trim(a));
+             });
         if (s.vuln.empty()) Error(path + ".vulnerability", "V003", "vulnerability has no name");
       } else {
         Error(path + ".vulnerability", "V003", "must be an object with a name, or a string");
       }
       // products (and v0.0.x statement-level subcomponents).
-      dom::element pr;
-      if (o["products"].get(pr) || pr.is_null()) {
-        Error(path, "V003", "statement has no products");
-      } else if (dom::array pa; pr.get_array().get(pa)) {
-        Error(path + ".products", "V003", "must be a list");
-      } else {
-        size_t k = 0;
-        for (dom::element p : pa) ProductPurls(p, fmt::format("{}.products[{}]", path, k++), &s.products, true);
-      }
+      List(o, "products", path, path + ".products", "statement has no products", "must be a list",
+           [&](const std::string& pp, dom::element p) { ProductPurls(p, pp, &s.products, true); });
       Subcomponents(o, path, &s.products);
       // status and what goes with it.
       auto status = Str(o, "status", path);
@@ -406,42 +432,23 @@ class Reader {
       else
         Error(path + ".status", "V004",
               fmt::format("unknown status '{}' (not_affected, affected, fixed, under_investigation)", *status));
-      if (auto j = Str(o, "justification", path)) {
-        static const char* kJust[] = {"component_not_present", "vulnerable_code_not_present",
-                                      "vulnerable_code_not_in_execute_path",
-                                      "vulnerable_code_cannot_be_controlled_by_adversary",
-                                      "inline_mitigations_already_exist"};
-        if (std::none_of(std::begin(kJust), std::end(kJust), [&](const char* x) { return *j == x; })) {
-          Error(path + ".justification", "V005",
-                fmt::format("unknown justification '{}' (component_not_present, vulnerable_code_not_present, "
-                            "vulnerable_code_not_in_execute_path, vulnerable_code_cannot_be_controlled_by_adversary, "
-                            "inline_mitigations_already_exist)",
-                            *j));
-        }
-        s.justification = *j;
-      }
+      static const char* const kJust[] = {"component_not_present", "vulnerable_code_not_present",
+                                          "vulnerable_code_not_in_execute_path",
+                                          "vulnerable_code_cannot_be_controlled_by_adversary",
+                                          "inline_mitigations_already_exist"};
+      Justification(o, path, kJust, &s.justification);
       s.impact = Trim(Str(o, "impact_statement", path).value_or(""));
       s.action = Trim(Str(o, "action_statement", path).value_or(""));
       if (s.impact.empty()) s.impact = Trim(Str(o, "status_notes", path).value_or(""));
       if (status && *status == "not_affected" && s.justification.empty() && s.impact.empty()) {
         Error(path, "V007", "not_affected needs a justification or an impact_statement (OpenVEX spec)");
       }
-      if (!Time(o, "last_updated", path, &s.timestamp, &s.timestamp_ms)) {
-        Time(o, "timestamp", path, &s.timestamp, &s.timestamp_ms);
-      } else {
-        std::string t;
-        int64_t m = -1;
-        Time(o, "timestamp", path, &t, &m);
-      }
-      if (s.timestamp.empty()) {
-        s.timestamp = doc_ts;
-        s.timestamp_ms = doc_ms;
-      }
+      StatementTime(o, "last_updated", "timestamp", path, doc_ts, doc_ms, &s);
       if (s.products.empty() && !s.vuln.empty()) {
         Warn(path + ".products", "V008", "no product is a purl (pkg:...): this statement matches no package finding");
       }
       out_->statements.push_back(std::move(s));
-    }
+    });
   }
 
   // Components (nested) -> bom-ref to purl.
@@ -480,31 +487,19 @@ class Reader {
     out_->timestamp = doc_ts;
     dom::element comps;
     if (!root["components"].get(comps)) Components(comps, "components", &refs, 0);
-    dom::element vs;
-    if (root["vulnerabilities"].get(vs) || vs.is_null()) return;  // an SBOM without vulnerabilities: no statement
-    dom::array arr;
-    if (vs.get_array().get(arr)) {
-      Error("vulnerabilities", "V003", "must be a list");
-      return;
-    }
-    size_t i = 0;
-    for (dom::element e : arr) {
-      const std::string path = fmt::format("vulnerabilities[{}]", i++);
-      dom::object o;
-      if (e.get_object().get(o)) {
-        Error(path, "V003", "a vulnerability must be an object");
-        continue;
-      }
+    // An SBOM without vulnerabilities (absent or null): no statement.
+    ObjectList(root, "vulnerabilities", "$", "vulnerabilities", nullptr, "a vulnerability must be an object",
+               [&](const std::string& path, dom::object o) {
       dom::element an;
-      if (o["analysis"].get(an) || an.is_null()) continue;  // no exploitability statement
+      if (o["analysis"].get(an) || an.is_null()) return;  // no exploitability statement
       dom::object ao;
       if (an.get_object().get(ao)) {
         Error(path + ".analysis", "V003", "must be an object");
-        continue;
+        return;
       }
       const std::string apath = path + ".analysis";
       auto state = Str(ao, "state", apath);
-      if (!state) continue;  // an analysis without a state (only a response or detail) states nothing
+      if (!state) return;  // an analysis without a state (only a response or detail) states nothing
       VexStatement s;
       s.where = path;
       if (*state == "not_affected") s.status = VexStatus::kNotAffected;
@@ -517,96 +512,44 @@ class Reader {
               fmt::format("unknown state '{}' (resolved, resolved_with_pedigree, exploitable, in_triage, false_positive, "
                           "not_affected)",
                           *state));
-        continue;
+        return;
       }
       if (auto id = Str(o, "id", path)) s.vuln = Trim(*id);
       if (s.vuln.empty()) Error(path, "V003", "vulnerability has no id");
-      dom::element rf;
-      if (!o["references"].get(rf) && !rf.is_null()) {
-        dom::array ra;
-        if (rf.get_array().get(ra)) {
-          Error(path + ".references", "V003", "must be a list");
-        } else {
-          size_t k = 0;
-          for (dom::element r : ra) {
-            dom::object ro;
-            const std::string rp = fmt::format("{}.references[{}]", path, k++);
-            if (r.get_object().get(ro)) {
-              Error(rp, "V003", "must be an object with an id");
-            } else if (auto id = Str(ro, "id", rp); id && !Trim(*id).empty()) {
-              s.aliases.push_back(Trim(*id));
-            }
-          }
-        }
-      }
-      if (auto j = Str(ao, "justification", apath)) {
-        static const char* kJust[] = {"code_not_present",      "code_not_reachable",     "requires_configuration",
-                                      "requires_dependency",   "requires_environment",   "protected_by_compiler",
-                                      "protected_at_runtime",  "protected_at_perimeter", "protected_by_mitigating_control"};
-        if (std::none_of(std::begin(kJust), std::end(kJust), [&](const char* x) { return *j == x; })) {
-          Error(apath + ".justification", "V005",
-                fmt::format("unknown justification '{}' (code_not_present, code_not_reachable, requires_configuration, "
-                            "requires_dependency, requires_environment, protected_by_compiler, protected_at_runtime, "
-                            "protected_at_perimeter, protected_by_mitigating_control)",
-                            *j));
-        }
-        s.justification = *j;
-      }
+      ObjectList(o, "references", path, path + ".references", nullptr, "must be an object with an id",
+                 [&](const std::string& rp, dom::object ro) {
+                   if (auto id = Str(ro, "id", rp); id && !Trim(*id).empty()) s.aliases.push_back(Trim(*id));
+                 });
+      static const char* const kJust[] = {"code_not_present",      "code_not_reachable",     "requires_configuration",
+                                          "requires_dependency",   "requires_environment",   "protected_by_compiler",
+                                          "protected_at_runtime",  "protected_at_perimeter", "protected_by_mitigating_control"};
+      Justification(ao, apath, kJust, &s.justification);
       s.impact = Trim(Str(ao, "detail", apath).value_or(""));
-      dom::element resp;
-      if (!ao["response"].get(resp) && !resp.is_null()) {
-        dom::array ra;
-        if (resp.get_array().get(ra)) {
-          Error(apath + ".response", "V003", "must be a list");
-        } else {
-          for (dom::element r : ra) {
-            std::string_view x;
-            if (!r.get_string().get(x)) s.action += (s.action.empty() ? "" : ", ") + std::string(x);
-          }
+      List(ao, "response", apath, apath + ".response", nullptr, "must be a list",
+           [&](const std::string&, dom::element r) {
+             std::string_view x;
+             if (!r.get_string().get(x)) s.action += (s.action.empty() ? "" : ", ") + std::string(x);
+           });
+      StatementTime(ao, "lastUpdated", "firstIssued", apath, doc_ts, doc_ms, &s);
+      ObjectList(o, "affects", path, path + ".affects",
+                 "vulnerability with an analysis has no affects (which components it is about)",
+                 "must be an object with a ref", [&](const std::string& ap, dom::object ao2) {
+        auto ref = Str(ao2, "ref", ap);
+        if (!ref) {
+          Error(ap, "V003", "affects entry has no ref");
+          return;
         }
-      }
-      if (!Time(ao, "lastUpdated", apath, &s.timestamp, &s.timestamp_ms)) {
-        Time(ao, "firstIssued", apath, &s.timestamp, &s.timestamp_ms);
-      } else {
-        std::string t;
-        int64_t m = -1;
-        Time(ao, "firstIssued", apath, &t, &m);
-      }
-      if (s.timestamp.empty()) {
-        s.timestamp = doc_ts;
-        s.timestamp_ms = doc_ms;
-      }
-      dom::element af;
-      if (o["affects"].get(af) || af.is_null()) {
-        Error(path, "V003", "vulnerability with an analysis has no affects (which components it is about)");
-      } else if (dom::array aa; af.get_array().get(aa)) {
-        Error(path + ".affects", "V003", "must be a list");
-      } else {
-        size_t k = 0;
-        for (dom::element a : aa) {
-          const std::string ap = fmt::format("{}.affects[{}]", path, k++);
-          dom::object ao2;
-          if (a.get_object().get(ao2)) {
-            Error(ap, "V003", "must be an object with a ref");
-            continue;
-          }
-          auto ref = Str(ao2, "ref", ap);
-          if (!ref) {
-            Error(ap, "V003", "affects entry has no ref");
-            continue;
-          }
-          auto it = refs.find(*ref);
-          std::string purl = it != refs.end() ? it->second : StartsWith(*ref, "pkg:") ? *ref : std::string();
-          if (purl.empty()) {
-            Warn(ap + ".ref", "V009",
-                 fmt::format("'{}' is neither a component's bom-ref with a purl nor a purl: matches no package", *ref));
-          } else if (std::find(s.products.begin(), s.products.end(), purl) == s.products.end()) {
-            s.products.push_back(std::move(purl));
-          }
+        auto it = refs.find(*ref);
+        std::string purl = it != refs.end() ? it->second : StartsWith(*ref, "pkg:") ? *ref : std::string();
+        if (purl.empty()) {
+          Warn(ap + ".ref", "V009",
+               fmt::format("'{}' is neither a component's bom-ref with a purl nor a purl: matches no package", *ref));
+        } else if (std::find(s.products.begin(), s.products.end(), purl) == s.products.end()) {
+          s.products.push_back(std::move(purl));
         }
-      }
+      });
       out_->statements.push_back(std::move(s));
-    }
+    });
   }
 
   VexDocument* out_;

@@ -58,6 +58,7 @@
 #include <vector>
 
 #include "ingest/formats/cyclonedx_common.h"
+#include "ingest/formats/sca_common.h"
 #include "ingest/json_util.h"
 #include "ingest/xml_util.h"
 #include "normalize/fingerprint.h"
@@ -119,8 +120,6 @@ struct Bom {
   Component subject;
   std::unordered_map<std::string, Component> refs;  // bom-ref -> component (or service)
 };
-
-bool IsCve(std::string_view s) { return s.size() > 4 && EqualsIgnoreCase(s.substr(0, 4), "CVE-"); }
 
 std::string ComponentName(const Component& c) {
   if (c.name.empty()) return "";
@@ -237,13 +236,8 @@ Status EmitOne(const Bom& bom, const Vuln& v, const std::string& ref, FindingSin
   if (pkg.version.empty() && comp) pkg.version = comp->version;
 
   std::string vid = Trim(v.id);
-  if (!IsCve(vid)) {
-    for (const auto& r : v.ref_ids) {
-      if (IsCve(Trim(r))) {
-        vid = ToUpper(Trim(r));
-        break;
-      }
-    }
+  if (!sca::IsCveId(vid)) {
+    if (std::string cve = sca::FirstCveId(v.ref_ids); !cve.empty()) vid = cve;
   }
   f.fingerprint = VulnFingerprint(vid, pkg);
 
@@ -447,15 +441,7 @@ Status ReadJsonVuln(JsonReport& rep, od::value v, Vuln* out, std::string* reason
     else if (key == "updated") ReadString(fv, &out->updated);
     else if (key == "cwes") ReadStrings(fv, &out->cwes);
     else if (key == "references") {
-      return ForArr(rep, fv, &a, [&](size_t, od::value ev) -> Status {
-        std::string id;
-        FINDEX_RETURN_IF_ERROR(ForObj(rep, ev, &o, [&](std::string_view k, od::value x) -> Status {
-          if (k == "id") ReadString(x, &id);
-          return Status::Ok();
-        }));
-        if (!Trim(id).empty()) out->ref_ids.push_back(Trim(id));
-        return Status::Ok();
-      });
+      return ReadMemberOfEach(rep, fv, "id", &out->ref_ids);
     } else if (key == "ratings") {
       return ForArr(rep, fv, &a, [&](size_t, od::value ev) -> Status {
         Rating r;
@@ -471,15 +457,7 @@ Status ReadJsonVuln(JsonReport& rep, od::value v, Vuln* out, std::string* reason
         return Status::Ok();
       });
     } else if (key == "advisories") {
-      return ForArr(rep, fv, &a, [&](size_t, od::value ev) -> Status {
-        std::string url;
-        FINDEX_RETURN_IF_ERROR(ForObj(rep, ev, &o, [&](std::string_view k, od::value x) -> Status {
-          if (k == "url") ReadString(x, &url);
-          return Status::Ok();
-        }));
-        if (!Trim(url).empty()) out->advisories.push_back(Trim(url));
-        return Status::Ok();
-      });
+      return ReadMemberOfEach(rep, fv, "url", &out->advisories);
     } else if (key == "analysis") {
       return ForObj(rep, fv, &o, [&](std::string_view k, od::value x) -> Status {
         if (k == "state") ReadString(x, &out->analysis.state);

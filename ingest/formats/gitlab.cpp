@@ -60,6 +60,7 @@
 #include <vector>
 
 #include "ingest/formats/sast_common.h"
+#include "ingest/formats/sca_common.h"
 #include "ingest/json_util.h"
 #include "normalize/fingerprint.h"
 #include "normalize/text.h"
@@ -126,8 +127,6 @@ bool IsSecretRule(const Identifier& id) {
   std::string t = ToLower(id.type);
   return t == "gitleaks_rule_id" || t == "trufflehog_rule_id" || t == "secret_detection_rule_id";
 }
-
-bool IsCve(std::string_view s) { return s.size() > 4 && EqualsIgnoreCase(s.substr(0, 4), "CVE-"); }
 
 // "debian 10.9" -> deb, "alpine 3.12.0" -> apk, "centos 8" -> rpm (Trivy's OS families).
 std::string OsEcosystem(std::string_view os) {
@@ -287,15 +286,7 @@ Status ReadVuln(JsonReport& rep, od::value v, Raw* r, std::string* reason) {
         return Status::Ok();
       });
     } else if (k == "links") {
-      return ForArr(rep, x, &a, [&](size_t, od::value ev) -> Status {
-        std::string url;
-        FINDEX_RETURN_IF_ERROR(ForObj(rep, ev, &oo, [&](std::string_view lk, od::value lx) -> Status {
-          if (lk == "url") ReadString(lx, &url);
-          return Status::Ok();
-        }));
-        if (!Trim(url).empty()) r->links.push_back(Trim(url));
-        return Status::Ok();
-      });
+      return ReadMemberOfEach(rep, x, "url", &r->links);
     } else if (k == "flags") {
       return ForArr(rep, x, &a, [&](size_t, od::value ev) -> Status {
         std::string type, origin;
@@ -400,16 +391,10 @@ Status Emit(Context& c, const Raw& r, FindingSink& sink) {
 
   Resource res;
   if (kind == Kind::kDependency || kind == Kind::kContainer) {
-    std::string vid;
-    for (const auto& id : r.ids) {
-      if (EqualsIgnoreCase(id.type, "cve") && IsCve(id.value)) {
-        vid = ToUpper(id.value);
-        break;
-      }
-    }
-    for (size_t i = 0; vid.empty() && i < r.ids.size(); ++i) {
-      if (IsCve(r.ids[i].value)) vid = ToUpper(r.ids[i].value);
-    }
+    // An identifier of type "cve", else any identifier whose value is a CVE.
+    std::string vid = sca::FirstCveId(
+        r.ids, [](const Identifier& id) { return EqualsIgnoreCase(id.type, "cve") ? id.value : std::string(); });
+    if (vid.empty()) vid = sca::FirstCveId(r.ids, [](const Identifier& id) -> const std::string& { return id.value; });
     if (vid.empty()) vid = !primary.value.empty() ? primary.value : Trim(r.cve);
     PackageId pkg;
     pkg.name = Trim(r.pkg_name);

@@ -50,15 +50,6 @@ inline Finding IacFinding(std::string_view scanner, std::string_view product, st
   return f;
 }
 
-// Null or an array; false (a file error for the caller) for anything else.
-inline bool NullOrArray(od::value v, od::array* out, bool* is_null) {
-  od::json_type t;
-  if (v.type().get(t)) return false;
-  *is_null = t == od::json_type::null;
-  if (*is_null) return true;
-  return v.get_array().get(*out) == simdjson::SUCCESS;
-}
-
 }  // namespace findex
 
 namespace findex {

@@ -14,6 +14,7 @@
 
 #include "ingest/ingester.h"
 #include "ingest/json_util.h"
+#include "ingest/registry.h"
 #include "ingest/source.h"
 
 namespace findex {
@@ -169,6 +170,28 @@ Status ForEachJsonRecord(Source& src, simdjson::dom::parser& parser, FindingSink
     pos.where = "line " + std::to_string(line_no);
     return fn(e, pos);
   });
+}
+
+// The Ingest of a reader of one format's records (ForEachJsonRecord): text with no content (empty,
+// `[]`, `null`, `{}`) is a clean scan; reader.Record(element, const RecordPos&) takes each record
+// and reader.Flush() hands its findings to the sink. When recognised() (how many records were the
+// format's) is 0 although there were records or rejected lines, the file is not of the format:
+// the kSchema error `not_this`, and nothing is flushed.
+template <typename Reader, typename Recognised>
+Status IngestJsonRecords(Source& src, FindingSink& sink, Reader& reader, Recognised&& recognised,
+                         std::string_view not_this) {
+  if (IsContentFree(src.text())) return Status::Ok();
+  simdjson::dom::parser parser;
+  JsonLinesStats stats;
+  FINDEX_RETURN_IF_ERROR(
+      ForEachJsonRecord(src, parser, sink, &stats, [&](simdjson::dom::element e, const RecordPos& pos) {
+        reader.Record(e, pos);
+        return Status::Ok();
+      }));
+  if (recognised() == 0 && (stats.values > 0 || stats.rejected > 0)) {
+    return MakeError(ErrorCode::kSchema, std::string(not_this), src.path());
+  }
+  return reader.Flush();
 }
 
 // DOM accessors that accept the loose typing of real reports. Absent / null give "" (or 0).

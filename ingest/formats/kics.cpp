@@ -186,19 +186,14 @@ Status ReadQuery(JsonReport& rep, od::value qv, size_t index, IacAnchors& anchor
     else if (key == "category") ReadString(v, &q.category);
     else if (key == "description") ReadString(v, &q.description);
     else if (key == "files") {
-      od::array files;
-      bool is_null = false;
-      if (!NullOrArray(v, &files, &is_null)) return rep.Malformed("\"" + where + ".files\" is not an array");
-      if (is_null) return Status::Ok();
-      size_t i = 0;
-      for (auto fe : files) {
-        od::value ev;
-        if (auto ec = fe.get(ev)) return rep.Malformed("bad file entry", ec);
-        Entry e;
-        e.where = where + ".files[" + std::to_string(i++) + "]";
-        FINDEX_RETURN_IF_ERROR(ReadEntry(rep, ev, &e));
-        entries.push_back(std::move(e));
-      }
+      return ForEachOfNullOrArray(rep, v, "\"" + where + ".files\" is not an array", "bad file entry",
+                                  [&](size_t i, od::value ev) -> Status {
+                                    Entry e;
+                                    e.where = where + ".files[" + std::to_string(i) + "]";
+                                    FINDEX_RETURN_IF_ERROR(ReadEntry(rep, ev, &e));
+                                    entries.push_back(std::move(e));
+                                    return Status::Ok();
+                                  });
     }
     return Status::Ok();
   }));
@@ -219,30 +214,10 @@ Status ReadQuery(JsonReport& rep, od::value qv, size_t index, IacAnchors& anchor
 }
 
 Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
-  JsonReport rep;
-  FINDEX_RETURN_IF_ERROR(rep.Open(src));
-  od::object root;
-  if (auto ec = rep.doc().get_object().get(root)) return rep.Malformed("expected a KICS JSON object", ec);
-  bool saw_queries = false;
-  size_t index = 0;
   IacAnchors anchors;
-  FINDEX_RETURN_IF_ERROR(ForEachField(rep, root, [&](std::string_view key, od::value v) -> Status {
-    if (key != "queries") return Status::Ok();
-    saw_queries = true;
-    od::array queries;
-    bool is_null = false;
-    if (!NullOrArray(v, &queries, &is_null)) return rep.Malformed("\"queries\" is not an array");
-    if (is_null) return Status::Ok();
-    for (auto e : queries) {
-      od::value qv;
-      if (auto ec = e.get(qv)) return rep.Malformed("bad query", ec);
-      FINDEX_RETURN_IF_ERROR(ReadQuery(rep, qv, index++, anchors, sink));
-    }
-    return Status::Ok();
-  }));
-  FINDEX_RETURN_IF_ERROR(rep.Finish());
-  if (!saw_queries) return MakeError(ErrorCode::kSchema, "not a KICS report: no \"queries\"", src.path());
-  return Status::Ok();
+  return IngestListUnderKey(src, "KICS", "queries", "query", [&](JsonReport& rep, size_t index, od::value qv) {
+    return ReadQuery(rep, qv, index, anchors, sink);
+  });
 }
 
 }  // namespace

@@ -318,19 +318,9 @@ class Reader {
 
 Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
   // Nuclei writes nothing (-jsonl) or `[]` (-je) when nothing matched: a clean scan.
-  if (IsContentFree(src.text())) return Status::Ok();
-  simdjson::dom::parser parser;
   Reader reader(sink);
-  JsonLinesStats stats;
-  FINDEX_RETURN_IF_ERROR(ForEachJsonRecord(src, parser, sink, &stats, [&](element e, const RecordPos& pos) {
-    reader.Record(e, pos);
-    return Status::Ok();
-  }));
-  if (reader.results() == 0 && (stats.values > 0 || stats.rejected > 0)) {
-    return MakeError(ErrorCode::kSchema, "not Nuclei JSON output: no record is a Nuclei result (see the rejects)",
-                     src.path());
-  }
-  return reader.Flush();
+  return IngestJsonRecords(src, sink, reader, [&] { return reader.results(); },
+                           "not Nuclei JSON output: no record is a Nuclei result (see the rejects)");
 }
 
 }  // namespace

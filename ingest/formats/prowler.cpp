@@ -214,19 +214,9 @@ class Reader {
 
 Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
   // Prowler writes `[]` (or nothing) when a scan has no result: a clean scan.
-  if (IsContentFree(src.text())) return Status::Ok();
-  simdjson::dom::parser parser;
   Reader reader(sink);
-  JsonLinesStats stats;
-  FINDEX_RETURN_IF_ERROR(ForEachJsonRecord(src, parser, sink, &stats, [&](element e, const RecordPos& pos) {
-    reader.Record(e, pos);
-    return Status::Ok();
-  }));
-  if (reader.events() == 0 && (stats.values > 0 || stats.rejected > 0)) {
-    return MakeError(ErrorCode::kSchema,
-                     "not Prowler OCSF output: no record is an OCSF Detection Finding (see the rejects)", src.path());
-  }
-  return reader.Flush();
+  return IngestJsonRecords(src, sink, reader, [&] { return reader.events(); },
+                           "not Prowler OCSF output: no record is an OCSF Detection Finding (see the rejects)");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "ingest/json_util.h"
 #include "normalize/finding.h"
 #include "normalize/fingerprint.h"
+#include "normalize/text.h"
 
 namespace findex::sca {
 
@@ -24,6 +25,22 @@ bool IsCveId(std::string_view id);
 // "CWE-79": "CWE-" and digits (reports write "CWE-" alone, "NVD-CWE-Other", "CWE-noinfo").
 bool IsCwe(std::string_view s);
 bool IsGhsaId(std::string_view id);
+
+// The first of `items` whose id (id_of(item), trimmed) is a CVE id, upper-cased; "" when none is.
+// For readers whose report names a vulnerability by the first CVE it lists (CycloneDX
+// references, GitLab identifiers): PreferredVulnId's smallest-of-kind choice would give their
+// findings another identity.
+template <typename Range, typename IdOf>
+std::string FirstCveId(const Range& items, IdOf&& id_of) {
+  for (const auto& item : items) {
+    std::string id = Trim(id_of(item));
+    if (IsCveId(id)) return ToUpper(id);
+  }
+  return "";
+}
+inline std::string FirstCveId(const std::vector<std::string>& ids) {
+  return FirstCveId(ids, [](const std::string& id) -> const std::string& { return id; });
+}
 
 // OSV ecosystem name (https://ossf.github.io/osv-schema/#affectedpackage-field: "npm", "PyPI",
 // "Go", "crates.io", "Maven", "NuGet", "Packagist", "RubyGems", "Pub", "Hex", "Debian:11",
@@ -71,13 +88,7 @@ Status ForEachElement(JsonReport& rep, od::value v, bool* is_array, Fn&& fn) {
     *is_array = false;
     return Status::Ok();
   }
-  size_t i = 0;
-  for (auto e : arr) {
-    od::value ev;
-    if (auto ec = e.get(ev)) return rep.Malformed("bad array element", ec);
-    FINDEX_RETURN_IF_ERROR(fn(i++, ev));
-  }
-  return Status::Ok();
+  return ForElements(rep, arr, "bad array element", fn);
 }
 
 // A list of distinct non-blank strings in first-seen order (hash set: linear in the input).

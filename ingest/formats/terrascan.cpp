@@ -152,18 +152,11 @@ Status ReadResults(JsonReport& rep, od::object results, IacAnchors& anchors, Fin
     const bool skipped = key == "skipped_violations";
     if (key != "violations" && !skipped) return Status::Ok();
     std::string list(key);
-    od::array arr;
-    bool is_null = false;
-    if (!NullOrArray(v, &arr, &is_null)) return rep.Malformed("\"" + list + "\" is not an array");
-    if (is_null) return Status::Ok();
-    size_t i = 0;
-    for (auto e : arr) {
-      od::value vv;
-      if (auto ec = e.get(vv)) return rep.Malformed("bad violation", ec);
-      FINDEX_RETURN_IF_ERROR(
-          ReadViolation(rep, vv, "results." + list + "[" + std::to_string(i++) + "]", skipped, anchors, sink));
-    }
-    return Status::Ok();
+    return ForEachOfNullOrArray(rep, v, "\"" + list + "\" is not an array", "bad violation",
+                                [&](size_t i, od::value vv) -> Status {
+                                  return ReadViolation(rep, vv, "results." + list + "[" + std::to_string(i) + "]",
+                                                       skipped, anchors, sink);
+                                });
   });
 }
 

@@ -252,17 +252,11 @@ Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
     if (key != "issues" && !errors) return Status::Ok();
     (errors ? saw_errors : saw_issues) = true;
     std::string list(key);
-    od::array arr;
-    bool is_null = false;
-    if (!NullOrArray(v, &arr, &is_null)) return rep.Malformed("\"" + list + "\" is not an array");
-    if (is_null) return Status::Ok();
-    size_t i = 0;
-    for (auto e : arr) {
-      od::value ev;
-      if (auto ec = e.get(ev)) return rep.Malformed("bad " + list + " entry", ec);
-      FINDEX_RETURN_IF_ERROR(errors ? ReadError(rep, ev, i++, seen_errors, sink) : ReadIssue(rep, ev, i++, anchors, sink));
-    }
-    return Status::Ok();
+    return ForEachOfNullOrArray(rep, v, "\"" + list + "\" is not an array", "bad " + list + " entry",
+                                [&](size_t i, od::value ev) -> Status {
+                                  return errors ? ReadError(rep, ev, i, seen_errors, sink)
+                                                : ReadIssue(rep, ev, i, anchors, sink);
+                                });
   }));
   FINDEX_RETURN_IF_ERROR(rep.Finish());
   if (!saw_issues || !saw_errors) {

@@ -216,30 +216,10 @@ Status ReadResult(JsonReport& rep, od::value rv, size_t index, IacAnchors& ancho
 }
 
 Status Ingest(Source& src, const IngestOptions&, FindingSink& sink) {
-  JsonReport rep;
-  FINDEX_RETURN_IF_ERROR(rep.Open(src));
-  od::object root;
-  if (auto ec = rep.doc().get_object().get(root)) return rep.Malformed("expected a tfsec JSON object", ec);
-  bool saw_results = false;
-  size_t index = 0;
   IacAnchors anchors;
-  FINDEX_RETURN_IF_ERROR(ForEachField(rep, root, [&](std::string_view key, od::value v) -> Status {
-    if (key != "results") return Status::Ok();
-    saw_results = true;
-    od::array results;
-    bool is_null = false;
-    if (!NullOrArray(v, &results, &is_null)) return rep.Malformed("\"results\" is not an array");
-    if (is_null) return Status::Ok();
-    for (auto e : results) {
-      od::value rv;
-      if (auto ec = e.get(rv)) return rep.Malformed("bad result", ec);
-      FINDEX_RETURN_IF_ERROR(ReadResult(rep, rv, index++, anchors, sink));
-    }
-    return Status::Ok();
-  }));
-  FINDEX_RETURN_IF_ERROR(rep.Finish());
-  if (!saw_results) return MakeError(ErrorCode::kSchema, "not a tfsec report: no \"results\"", src.path());
-  return Status::Ok();
+  return IngestListUnderKey(src, "tfsec", "results", "result", [&](JsonReport& rep, size_t index, od::value rv) {
+    return ReadResult(rep, rv, index, anchors, sink);
+  });
 }
 
 }  // namespace

@@ -36,6 +36,7 @@
 #include "normalize/text.h"
 #include "rules/action.h"
 #include "rules/deliver.h"
+#include "rules/deliver_util.h"
 
 namespace findex {
 namespace {
@@ -322,6 +323,24 @@ TEST(DeliverSecretsTest, EventNamesRoundTrip) {
 }
 
 // ---- links and templates ------------------------------------------------------------------
+
+// One encoder serves the Jira path segment, link placeholders and the Redactor's encoded form.
+TEST(DeliverUtilTest, PercentEncodeKeepsOnlyRfc3986Unreserved) {
+  // Unreserved (RFC 3986 2.3): kept as is.
+  const std::string unreserved = "ABCXYZabcxyz0189-._~";
+  EXPECT_EQ(PercentEncode(unreserved), unreserved);
+  // gen-delims and sub-delims (2.2) are encoded, as are space and '%' itself.
+  EXPECT_EQ(PercentEncode(":/?#[]@"), "%3A%2F%3F%23%5B%5D%40");
+  EXPECT_EQ(PercentEncode("!$&'()*+,;="), "%21%24%26%27%28%29%2A%2B%2C%3B%3D");
+  EXPECT_EQ(PercentEncode("a b%c"), "a%20b%25c");
+  // Controls, DEL and every byte of a UTF-8 sequence, with upper-case hex.
+  EXPECT_EQ(PercentEncode(std::string("\x00\n\x7f", 3)), "%00%0A%7F");
+  EXPECT_EQ(PercentEncode("caf\xc3\xa9"), "caf%C3%A9");
+  EXPECT_EQ(PercentEncode("\xff"), "%FF");
+  EXPECT_EQ(PercentEncode(""), "");
+  // A Jira key as one path segment: nothing in it can end the segment.
+  EXPECT_EQ(PercentEncode("SEC-12/../x"), "SEC-12%2F..%2Fx");
+}
 
 TEST(DeliverPayloadTest, LinkTemplateUrlEncodesPlaceholders) {
   Finding f = MakeFinding("t", SeverityLabel::kHigh);
