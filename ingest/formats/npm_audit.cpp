@@ -25,14 +25,15 @@
 // advisory's own severity, not the package's (which is the highest over its via chain).
 //
 // Identity: VulnFingerprint(id, {npm, name, version}); names lower-cased as npm purls are.
-//   npm 7+: id is the GHSA id from the advisory's "url" (npm 7+ advisories name no CVE: the CVE
-//     is not in the report, so cross-tool identity with Trivy holds only where Trivy also names
-//     the GHSA, i.e. for advisories without a CVE; otherwise the finding is npm audit's alone);
+//   npm 7+: id is the GHSA id from the advisory's "url" (npm 7+ advisories name no CVE);
 //     "npm-<source>" when the url is not a GHSA advisory. npm 7+ gives no installed version
 //     (the package's "range" is the vulnerable range, and "nodes" the install paths), so the
 //     version in the identity is "": the finding is (advisory, package) and stays the same
 //     finding while any vulnerable version is installed; the range and nodes are kept in
-//     ProductFields npm-audit/Range and the resource.
+//     ProductFields npm-audit/Range and the resource. Such a versionless identity is one of the
+//     keys the store records for a versioned finding of another tool (normalize/fingerprint.h
+//     VulnAltIdentities): Trivy's (CVE, debug 2.6.8) with the GHSA in VendorIDs and npm's
+//     (GHSA, debug) are one finding in the store, whichever came first.
 //   npm 6: id is PreferredVulnId (sca_common.h) over "cves" and "github_advisory_id": the CVE
 //     when the advisory names one, so an npm 6 finding and a Trivy finding of the same CVE,
 //     package and installed version are ONE finding; else the GHSA; else "npm-<id>".
