@@ -107,16 +107,6 @@ std::set<SeverityLabel> Judge(const GateDef& g, GateResult* res) {
   return over;
 }
 
-int StatusRank(ItemStatus s) {
-  switch (s) {
-    case ItemStatus::kViolation: return 0;
-    case ItemStatus::kOpen: return 1;
-    case ItemStatus::kSuppressed: return 2;
-    case ItemStatus::kResolved: return 3;
-  }
-  return 4;
-}
-
 }  // namespace
 
 ItemStatus GateItemStatus(WorkflowStatus effective) {

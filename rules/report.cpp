@@ -26,16 +26,6 @@ constexpr std::array<SeverityLabel, 5> kLabelsDesc = {SeverityLabel::kCritical, 
                                                       SeverityLabel::kMedium, SeverityLabel::kLow,
                                                       SeverityLabel::kInformational};
 
-int StatusRank(ItemStatus s) {
-  switch (s) {
-    case ItemStatus::kViolation: return 0;
-    case ItemStatus::kOpen: return 1;
-    case ItemStatus::kSuppressed: return 2;
-    case ItemStatus::kResolved: return 3;
-  }
-  return 4;
-}
-
 std::string_view StatusName(ItemStatus s) {
   switch (s) {
     case ItemStatus::kViolation: return "violation";

@@ -37,6 +37,16 @@ enum class ItemStatus {
                 // workflow: RESOLVED, or triage until a scan reports it again): listed, counted
                 // by no gate
 };
+// Listing order: violations, open, suppressed, resolved.
+inline int StatusRank(ItemStatus s) {
+  switch (s) {
+    case ItemStatus::kViolation: return 0;
+    case ItemStatus::kOpen: return 1;
+    case ItemStatus::kSuppressed: return 2;
+    case ItemStatus::kResolved: return 3;
+  }
+  return 4;
+}
 
 struct ReportItem {
   Finding finding;                    // effective severity and workflow (policy applied)

@@ -787,48 +787,36 @@ constexpr const char* kKeyLookupColumns =
 
 Status Store::FindAlt(const PreparedFinding& p, OldRow* out, bool* hit) {
   *hit = false;
-  const Finding& f = p.finding;
-  // A finding no other finding of this run is already.
-  auto usable = [&](const OldRow& o) { return o.last_seen != counts_.run_id; };
-  if (p.alt.versionless) {
-    if (!st_key_lookup_) {
-      auto st = Prep(std::string(kKeyLookupColumns) + "k.key=?2");
-      if (!st.ok()) return st.error();
-      st_key_lookup_ = std::move(*st);
-    }
-    DbStatement* lk = st_key_lookup_.get();
+  // The stored finding `lk` finds under `key`, when no other finding of this run is it already.
+  auto probe = [&](DbStatement* lk, const Fingerprint& key) -> Status {
     lk->Reset();
     lk->BindText(1, run_.scope);
-    lk->BindBlob(2, std::string_view(reinterpret_cast<const char*>(f.fingerprint.bytes.data()), 16));
+    lk->BindBlob(2, std::string_view(reinterpret_cast<const char*>(key.bytes.data()), 16));
     auto r = lk->Step();
     if (!r.ok()) return SqlError("finding lookup failed", r.error());
     if (*r) {
       OldRow o = ReadOldRow(lk);
-      if (usable(o)) {
+      if (o.last_seen != counts_.run_id) {
         *out = std::move(o);
         *hit = true;
       }
     }
     lk->Reset();
     return Status::Ok();
-  }
-  for (const Fingerprint& k : p.alt.keys) {
-    DbStatement* lk = st_lookup_.get();
-    lk->Reset();
-    lk->BindText(1, run_.scope);
-    lk->BindBlob(2, std::string_view(reinterpret_cast<const char*>(k.bytes.data()), 16));
-    auto r = lk->Step();
-    if (!r.ok()) return SqlError("finding lookup failed", r.error());
-    if (*r) {
-      OldRow o = ReadOldRow(lk);
-      if (usable(o)) {
-        lk->Reset();
-        *out = std::move(o);
-        *hit = true;
-        return Status::Ok();
-      }
+  };
+  if (p.alt.versionless) {
+    // Its own fingerprint, as another finding's key.
+    if (!st_key_lookup_) {
+      auto st = Prep(std::string(kKeyLookupColumns) + "k.key=?2");
+      if (!st.ok()) return st.error();
+      st_key_lookup_ = std::move(*st);
     }
-    lk->Reset();
+    return probe(st_key_lookup_.get(), p.finding.fingerprint);
+  }
+  // Its keys, as another finding's own fingerprint.
+  for (const Fingerprint& k : p.alt.keys) {
+    FINDEX_RETURN_IF_ERROR(probe(st_lookup_.get(), k));
+    if (*hit) break;
   }
   return Status::Ok();
 }
