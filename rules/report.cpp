@@ -267,6 +267,8 @@ std::string FailureBody(const ReportItem& it) {
   if (!loc.empty()) b += "location: " + loc + "\n";
   if (!f.scope.empty()) b += "scope: " + f.scope + "\n";
   b += std::string("new: ") + (it.is_new ? "yes" : "no") + "\n";
+  if (it.sla != SlaState::kNone)
+    b += fmt::format("sla: {} (due {})\n", ToString(it.sla), FormatTimestamp(it.sla_due_ms).substr(0, 10));
   if (!it.gates.empty()) b += "gates: " + fmt::format("{}", fmt::join(it.gates, ", ")) + "\n";
   if (!it.policy.empty()) b += "policy: " + fmt::format("{}", fmt::join(it.policy, ", ")) + "\n";
   std::string desc = Excerpt(f.description, 1000);
@@ -696,6 +698,10 @@ static void WriteItemState(JsonWriter& w, const ReportItem& it) {
   WriteStringArray(w, it.gates);
   w.Key("policy");
   WriteStringArray(w, it.policy);
+  if (it.sla != SlaState::kNone) {  // the policy has sla: and the finding has a clock
+    w.Field("sla", ToString(it.sla));
+    w.Field("sla_due", FormatTimestamp(it.sla_due_ms));
+  }
 }
 
 namespace {
@@ -1311,6 +1317,26 @@ Status StreamVerdictJson(const GateReport& r, const ReportItems& items, const Re
   w.EndObject();
   w.Key("notices");
   WriteStringArray(w, r.notices);
+  if (r.sla.enabled) {
+    // As the text summary: over the gated scope's active findings, the most overdue first.
+    w.Key("sla").BeginObject();
+    w.Key("breached").UInt(r.sla.breached);
+    w.Key("due_soon").UInt(r.sla.due_soon);
+    w.Key("worst").BeginArray();
+    for (const SlaBreach& b : r.sla.worst) {
+      w.BeginObject();
+      w.Field("id", b.id);
+      w.Field("title", b.title);
+      w.Field("scanner", b.scanner);
+      w.Field("location", b.location);
+      w.Field("severity", ToString(b.label));
+      w.Field("due", FormatTimestamp(b.due_ms));
+      w.Key("days_overdue").Double(std::max(0.0, -b.days_left));
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
 
   w.Key("findings").BeginArray();
   if (n_items > 0) {

@@ -162,6 +162,28 @@ class SlaGate(Base):
         self.assertEqual(r.returncode, 1)
         self.assertIn("### SLA\n\n4 breached, 0 due soon\n", r.stdout)
         self.assertIn("| HIGH | 2.0 days | 2026-01-31 | zap |", r.stdout)
+        # The JSON verdict and the JUnit report carry them too, on both paths.
+        for docs in (False, True):
+            r = self.gate("2026-02-02T00:00:00Z", docs, "--report", "json")
+            self.assertEqual(r.returncode, 1, r.stderr)
+            v = json.loads(r.stdout)
+            self.assertEqual((v["sla"]["breached"], v["sla"]["due_soon"]), (4, 0))
+            self.assertEqual(len(v["sla"]["worst"]), 4)
+            w = v["sla"]["worst"][0]
+            self.assertEqual((w["severity"], w["scanner"], w["due"][:10], w["days_overdue"]), ("HIGH", "zap", "2026-01-31", 2.0))
+            self.assertTrue(w["id"].startswith("findex/"), w)
+            violating = [f for f in v["findings"] if f["status"] == "violation"]
+            self.assertEqual(len(violating), 4)
+            for f in violating:
+                self.assertEqual((f["sla"], f["sla_due"][:10]), ("breached", "2026-01-31"), f)
+        r = self.gate("2026-02-02T00:00:00Z", True, "--report", "junit")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.stdout.count("sla: breached (due 2026-01-31)"), 4, r.stdout)
+        # Without sla: in the policy there is no "sla" key at all.
+        os.remove(os.path.join(self.tmp, "findex.yml"))
+        v = json.loads(self.findex("gate", "--fail-on", "HIGH", "--report", "json", now="2026-02-02T00:00:00Z").stdout)
+        self.assertNotIn("sla", v)
+        self.assertTrue(all("sla" not in f for f in v["findings"]))
 
     def test_gate_sla_without_sla_policy_is_an_error(self):
         self.ok("ingest", SCAN1)
