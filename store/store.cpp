@@ -711,12 +711,8 @@ Status Store::Put(PreparedFinding&& prepared) {
   // A finding that joined another's stored finding earlier in this run joins it again (a view
   // of the bytes: fp follows).
   if (!alt_matched_.empty()) {
-    if (auto it = alt_matched_.find(std::string(fp)); it != alt_matched_.end()) {
-      OldRow joined;
-      joined.fingerprint = it->second.fingerprint;
-      joined.asff_id = it->second.asff_id;
-      JoinStored(prepared, joined);
-    }
+    if (auto it = alt_matched_.find(std::string(fp)); it != alt_matched_.end())
+      JoinStored(prepared, it->second.fingerprint, it->second.asff_id);
   }
   if (pg_) {
     // PostgreSQL: findings are looked up, decided and written a batch at a time (FlushPending),
@@ -744,7 +740,7 @@ Status Store::Put(PreparedFinding&& prepared) {
     FINDEX_RETURN_IF_ERROR(FindAlt(prepared, &other, &hit));
     if (!hit) return Apply(prepared, nullptr);
     alt_matched_.emplace(std::string(fp), AltMatch{other.fingerprint, other.asff_id});
-    JoinStored(prepared, other);
+    JoinStored(prepared, other.fingerprint, other.asff_id);
     return Apply(prepared, &other);
   }
   OldRow old = ReadOldRow(lk);
@@ -821,11 +817,11 @@ Status Store::FindAlt(const PreparedFinding& p, OldRow* out, bool* hit) {
   return Status::Ok();
 }
 
-void Store::JoinStored(PreparedFinding& p, const OldRow& row) {
+void Store::JoinStored(PreparedFinding& p, const std::string& fingerprint, const std::string& asff_id) {
   Finding& f = p.finding;
-  if (row.fingerprint.size() == f.fingerprint.bytes.size())
-    std::memcpy(f.fingerprint.bytes.data(), row.fingerprint.data(), row.fingerprint.size());
-  f.id = row.asff_id;
+  if (fingerprint.size() == f.fingerprint.bytes.size())
+    std::memcpy(f.fingerprint.bytes.data(), fingerprint.data(), fingerprint.size());
+  f.id = asff_id;
   // content_hash stays the report's: a change detector, and what is written (the stored
   // identity) does not change while the finding stays joined.
 }
@@ -1209,12 +1205,8 @@ Status Store::FlushPending() {
   if (!alt_matched_.empty()) {
     for (auto& p : batch) {
       const std::string own(reinterpret_cast<const char*>(p.finding.fingerprint.bytes.data()), 16);
-      if (auto it = alt_matched_.find(own); it != alt_matched_.end()) {
-        OldRow joined;
-        joined.fingerprint = it->second.fingerprint;
-        joined.asff_id = it->second.asff_id;
-        JoinStored(p, joined);
-      }
+      if (auto it = alt_matched_.find(own); it != alt_matched_.end())
+        JoinStored(p, it->second.fingerprint, it->second.asff_id);
     }
   }
   // 1. What the store holds for these fingerprints, in one query.
@@ -1305,7 +1297,7 @@ Status Store::FlushPending() {
         if (it == by_key.end() || it->second.last_seen == counts_.run_id || taken.count(it->second.rowid)) continue;
         taken.insert(it->second.rowid);
         alt_matched_.emplace(fp_of(p), AltMatch{it->second.fingerprint, it->second.asff_id});
-        JoinStored(p, it->second);
+        JoinStored(p, it->second.fingerprint, it->second.asff_id);
         olds[i] = &it->second;
         break;
       }

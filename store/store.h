@@ -498,7 +498,8 @@ class Store {
   std::unique_ptr<DbStatement> st_key_lookup_, st_key_put_;
   std::string pg_keys_;  // PostgreSQL: "hexkey:id," of the batch (one INSERT at FlushPending)
   Status FindAlt(const PreparedFinding& p, OldRow* out, bool* hit);  // SQLite
-  void JoinStored(PreparedFinding& p, const OldRow& row);
+  // The finding becomes the stored one (raw fingerprint, ASFF Id); its content hash stays its own.
+  void JoinStored(PreparedFinding& p, const std::string& fingerprint, const std::string& asff_id);
   Status PutKeys(const PreparedFinding& p, int64_t rowid);
   std::string history_now_;  // time of a triage change (outside runs)
   Status TriageOne(int64_t rowid, const TriageChange& change);
